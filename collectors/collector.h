@@ -1,0 +1,76 @@
+/* Collectors: each is a fixed remote POSIX sh command plus a parser that is a
+ * pure function from the command's stdout to facts. Commands are fixed text:
+ * no inventory value is ever put into them. */
+#ifndef ROLLCALL_COLLECTOR_H
+#define ROLLCALL_COLLECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/result.h"
+#include "config/config.h"
+
+/* A command prints this line (alone) when the tool or file it needs is
+ * missing on the host; the parser then returns COLL_UNSUPPORTED. */
+#define COLLECTOR_UNSUPPORTED	"@rollcall-unsupported"
+
+/* Parse out[0..len) (NUL-terminated at len; may hold NULs) into facts whose
+ * keys start with "<collector name>.". Returns COLL_OK, COLL_UNSUPPORTED or
+ * COLL_PARSE_ERROR (err says why). Must never crash on any input. */
+typedef enum coll_status (*collector_parse_fn)(const char *out, size_t len,
+    struct facts *facts, char *err, size_t errlen);
+
+struct collector {
+	const char		*name;		/* "os", "kernel", ... */
+	const char		*command;	/* remote POSIX sh */
+	collector_parse_fn	 parse;
+	const char		*summary;	/* one line for --help/docs */
+};
+
+/* Every built-in collector, in run order. */
+const struct collector	*collector_builtins(size_t *n);
+const struct collector	*collector_find(const char *name);	/* or NULL */
+/* Names run when the config lists none. */
+const char *const	*collector_default_names(size_t *n);
+
+/* Parse a custom collector's output into facts under "custom.<name>.". */
+enum coll_status	 collector_parse_custom(const char *name,
+			    enum parse_mode, const char *out, size_t len,
+			    struct facts *, char *err, size_t errlen);
+
+/* Shared by parsers: did the command say it is unsupported here? */
+int			 collector_is_unsupported(const char *out, size_t len,
+			    char *err, size_t errlen);
+
+/* --- Running several collectors over one channel (collectors/script.c) ---
+ * The script runs each command in turn, each under `timeout` where the host
+ * has it, and frames each one's stdout (and stderr) between marker lines
+ * that carry a per-run random nonce and the exit status. */
+struct script_part {
+	const char	*name;		/* collector name */
+	const char	*command;	/* its command text */
+	int64_t		 timeout_ms;	/* remote timeout; 0 = none */
+};
+
+/* Build the combined script (caller frees). nonce: 16 hex chars. */
+char	*script_build(const struct script_part *, size_t n, const char *nonce);
+
+/* One collector's share of the combined output. */
+struct script_section {
+	const char	*out;		/* into the caller's buffer, NOT NUL-terminated */
+	size_t		 len;
+	int		 exit_code;	/* -1 when the end marker never came */
+	int		 complete;	/* end marker seen */
+};
+
+/* Split combined stdout into sections, one per part, in order. sections[i]
+ * describes parts[i]; a part whose begin marker is missing gets len 0 and
+ * complete 0. Returns how many were complete. */
+size_t	 script_split(const char *out, size_t len, const char *nonce,
+	    const struct script_part *, size_t n,
+	    struct script_section *sections);
+
+/* Wrap a single command for its own channel: timeout where available. */
+char	*script_wrap_one(const char *command, int64_t timeout_ms);
+
+#endif

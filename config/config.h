@@ -1,0 +1,139 @@
+/* Configuration: rollcall.yml plus Ansible-style YAML inventories, parsed
+ * with libyaml into plain structs. libyaml types never leave config/.
+ * Every error names file:line:column; loading goes on to report them all. */
+#ifndef ROLLCALL_CONFIG_H
+#define ROLLCALL_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_DEFAULT_PATH	"/etc/rollcall/rollcall.yml"
+
+enum hostkey_policy {
+	HOSTKEY_STRICT = 0,	/* unknown or changed key: no authentication */
+	HOSTKEY_ACCEPT_NEW,	/* learn unknown keys, never replace changed */
+};
+
+enum parse_mode {
+	PARSE_RAW = 0,		/* whole output as one fact */
+	PARSE_LINES,		/* one fact per line: .0, .1, ... and .count */
+	PARSE_KV,		/* key=value lines */
+	PARSE_JSON,		/* objects flattened to dotted keys */
+};
+
+/* A host variable rollcall does not interpret itself, kept as given. */
+struct kv {
+	char	*key;
+	char	*value;		/* scalars as text; lists/maps as JSON text */
+};
+
+/* One host of the inventory, with everything resolved. */
+struct host {
+	char	*name;		/* inventory name, unique in the config */
+	char	*address;	/* ansible_host/address, else name */
+	int	 port;		/* resolved: host > groups > ssh.port */
+	char	*user;		/* resolved: host > groups > ssh.user */
+	char	*identity;	/* resolved private key path */
+	char	**groups;	/* every group it is in, "all" first */
+	size_t	 ngroups;
+	struct kv *vars;	/* resolved vars rollcall does not use */
+	size_t	 nvars;
+	char	*file;		/* where first defined, for messages */
+	int	 line;
+};
+
+/* A group, for check-config summaries and per-group settings. */
+struct group {
+	char	*name;
+	char	**children;	/* direct child group names */
+	size_t	 nchildren;
+	size_t	 nhosts;	/* hosts in it, directly or via children */
+	int	 concurrency;	/* group_concurrency limit; 0 = none */
+	int64_t	 interval_ms;	/* per-group sweep interval; 0 = global */
+};
+
+/* A collector defined in the config file. */
+struct custom_collector {
+	char	*name;		/* facts go under custom.<name>. */
+	char	*command;	/* fixed remote command text */
+	enum parse_mode parse;
+	int64_t	 timeout_ms;	/* 0 = ssh.command_timeout */
+	char	**groups;	/* run only on hosts in one of these; none = all */
+	size_t	 ngroups;
+};
+
+struct ssh_config {
+	char	*user;		/* default: login name of the running user */
+	int	 port;		/* default 22 */
+	char	*identity;	/* default ~/.ssh/id_ed25519, else id_ecdsa */
+	char	*known_hosts;	/* default ~/.ssh/known_hosts */
+	enum hostkey_policy host_key_checking;	/* default strict */
+	int64_t	 connect_timeout_ms;	/* default 10s */
+	int64_t	 command_timeout_ms;	/* default 60s */
+	int64_t	 host_timeout_ms;	/* default 5m: whole-host budget */
+};
+
+struct config {
+	char	*path;		/* the file loaded, as given */
+	char	*database;	/* default /var/lib/rollcall/rollcall.db */
+	char	**inventory;	/* patterns, resolved against the config dir */
+	size_t	 ninventory;
+	struct ssh_config ssh;
+	char	*resolv_conf;	/* dns.resolv_conf; NULL = /etc/resolv.conf */
+	int	 concurrency;	/* hosts in flight; default 256 */
+	int	 workers;	/* event-loop threads; 0 = one per core */
+	int	 max_handshakes;	/* unauthenticated sessions; 0 = no cap */
+	size_t	 max_output;	/* bytes per collector; default 1 MiB */
+	char	*channel_mode;	/* "combined" (default) or "per-collector" */
+	char	**collectors;	/* built-in names to run; default set */
+	size_t	 ncollectors;
+	struct custom_collector *custom;
+	size_t	 ncustom;
+
+	/* daemon */
+	int64_t	 interval_ms;	/* default 1h */
+	double	 jitter;	/* fraction of interval, default 0.1 */
+	int	 retry_attempts;	/* retries before next sweep, default 2 */
+	int64_t	 retry_backoff_ms;	/* first backoff, doubles; default 30s */
+	int64_t	 retention_ms;	/* history kept; 0 = forever; default 180d */
+	char	*metrics_listen;	/* "127.0.0.1:9465" or NULL */
+	char	*control_socket;	/* default next to the database */
+
+	struct host *hosts;	/* sorted by name */
+	size_t	 nhosts;
+	struct group *groups;	/* every group, "all" first, then by name */
+	size_t	 ngroups;
+};
+
+/* Error list: each entry "file:line:column: message". */
+struct cfg_errors {
+	char	**msgs;
+	size_t	 n;
+};
+
+/* Load and validate the whole config and every inventory file. Returns NULL
+ * with errs filled when anything is wrong. Caller frees both. */
+struct config	*config_load(const char *path, struct cfg_errors *errs);
+void		 config_free(struct config *);
+void		 cfg_errors_free(struct cfg_errors *);
+
+/* Durations: "500ms", "10s", "2m", "1h", "7d", or a bare number of seconds.
+ * Returns 0 and sets *ms, or -1. */
+int		 config_parse_duration(const char *, int64_t *ms);
+/* Sizes: "1M", "64K", "8G", "512" (bytes), K=1024. Returns 0 or -1. */
+int		 config_parse_size(const char *, uint64_t *bytes);
+
+/* Expand an inventory host pattern: "web[01:20].x", "10.0.1.[1:254]",
+ * "db-[a:c]". Returns the count and fills *out (caller frees each and the
+ * array), or -1 with err filled. */
+int		 config_expand_range(const char *pattern, char ***out,
+		    char *err, size_t errlen);
+
+/* Is the host in that group? */
+int		 host_in_group(const struct host *, const char *group);
+/* --limit PATTERN: comma-separated shell globs matched against the host
+ * name, its address and its group names; "!glob" excludes. */
+int		 host_matches_limit(const struct host *, const char *limit);
+const struct group *config_find_group(const struct config *, const char *);
+
+#endif
