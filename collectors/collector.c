@@ -1,0 +1,97 @@
+/* The table of built-in collectors and what every parser shares. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collectors/builtin.h"
+#include "collectors/parse.h"
+
+/* Every built-in, in run order: cheap /proc reads first, the big lists
+ * (packages, services) last so a host timeout loses the least. */
+static const struct collector *const builtins[] = {
+	&collector_os,
+	&collector_kernel,
+	&collector_cpu,
+	&collector_memory,
+	&collector_uptime,
+};
+#define NBUILTINS	(sizeof builtins / sizeof builtins[0])
+
+/* Run when the config names no collectors (issue 2's first set). */
+static const char *const default_names[] = {
+	"os", "kernel", "cpu", "memory", "uptime",
+};
+
+/* The built-ins as one array (C cannot initialise it from the extern
+ * objects statically, so it is copied once). */
+static struct collector	 table[NBUILTINS];
+static pthread_once_t	 table_once = PTHREAD_ONCE_INIT;
+
+/* Fill table[] from the per-file definitions. */
+static void
+table_fill(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < NBUILTINS; i++)
+		table[i] = *builtins[i];
+}
+
+/* Every built-in collector, in run order. */
+const struct collector *
+collector_builtins(size_t *n)
+{
+	pthread_once(&table_once, table_fill);
+	*n = NBUILTINS;
+	return table;
+}
+
+/* The built-in collector called name, or NULL. */
+const struct collector *
+collector_find(const char *name)
+{
+	size_t	 i;
+
+	if (name == NULL)
+		return NULL;
+	pthread_once(&table_once, table_fill);
+	for (i = 0; i < NBUILTINS; i++)
+		if (strcmp(table[i].name, name) == 0)
+			return &table[i];
+	return NULL;
+}
+
+/* Names run when the config lists none. */
+const char *const *
+collector_default_names(size_t *n)
+{
+	*n = sizeof default_names / sizeof default_names[0];
+	return default_names;
+}
+
+/* Does a line of the output say "@rollcall-unsupported [reason]"? If so
+ * the reason (or a generic one) goes into err. */
+int
+collector_is_unsupported(const char *out, size_t len, char *err,
+    size_t errlen)
+{
+	struct lineiter	 it;
+	struct span	 line, why;
+	size_t		 m = strlen(COLLECTOR_UNSUPPORTED);
+	char		*s;
+
+	lines_init(&it, span_make(out, len));
+	while (lines_next(&it, &line)) {
+		line = span_trim(line);
+		if (!span_prefix(line, COLLECTOR_UNSUPPORTED) ||
+		    (line.n > m && line.s[m] != ' ' && line.s[m] != '\t'))
+			continue;
+		why = span_trim(span_make(line.s + m, line.n - m));
+		s = span_dup(why);
+		perr(err, errlen, "%s", *s != '\0' ? s :
+		    "not supported on this host");
+		free(s);
+		return 1;
+	}
+	return 0;
+}

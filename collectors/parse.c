@@ -1,0 +1,481 @@
+/* Helpers shared by the collector parsers: spans, lines, key/value
+ * splitting, sections, unquoting and overflow-checked integers. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collectors/collector.h"
+#include "collectors/parse.h"
+#include "common/buf.h"
+#include "common/xmalloc.h"
+
+/* Longest key part span_key() keeps; longer names are cut. */
+#define KEY_MAX	200
+
+/* A span over n bytes at s. */
+struct span
+span_make(const char *s, size_t n)
+{
+	struct span	 sp;
+
+	sp.s = s;
+	sp.n = s != NULL ? n : 0;
+	return sp;
+}
+
+/* A span over a C string. */
+struct span
+span_str(const char *s)
+{
+	return span_make(s, s != NULL ? strlen(s) : 0);
+}
+
+/* Start walking the lines of sp. */
+void
+lines_init(struct lineiter *it, struct span sp)
+{
+	it->p = sp.s;
+	it->end = sp.s + sp.n;
+}
+
+/* Next line without its end of line; 0 when there are no more. */
+int
+lines_next(struct lineiter *it, struct span *line)
+{
+	const char	*nl;
+
+	if (it->p == NULL || it->p >= it->end)
+		return 0;
+	nl = memchr(it->p, '\n', (size_t)(it->end - it->p));
+	if (nl == NULL)
+		nl = it->end;
+	line->s = it->p;
+	line->n = (size_t)(nl - it->p);
+	if (line->n > 0 && line->s[line->n - 1] == '\r')
+		line->n--;
+	it->p = nl < it->end ? nl + 1 : it->end;
+	return 1;
+}
+
+/* Is c blank for our purposes (space, tab, CR, LF, NUL)? */
+static int
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\0' ||
+	    c == '\v' || c == '\f';
+}
+
+/* sp without leading and trailing white space. */
+struct span
+span_trim(struct span sp)
+{
+	while (sp.n > 0 && is_blank(sp.s[0])) {
+		sp.s++;
+		sp.n--;
+	}
+	while (sp.n > 0 && is_blank(sp.s[sp.n - 1]))
+		sp.n--;
+	return sp;
+}
+
+/* Does sp hold exactly the string s? */
+int
+span_eq(struct span sp, const char *s)
+{
+	size_t	 n = strlen(s);
+
+	return sp.n == n && (n == 0 || memcmp(sp.s, s, n) == 0);
+}
+
+/* Does sp start with the string s? */
+int
+span_prefix(struct span sp, const char *s)
+{
+	size_t	 n = strlen(s);
+
+	return sp.n >= n && (n == 0 || memcmp(sp.s, s, n) == 0);
+}
+
+/* Does sp contain the byte c? */
+int
+span_has(struct span sp, char c)
+{
+	return sp.n > 0 && memchr(sp.s, c, sp.n) != NULL;
+}
+
+/* Take the next blank-separated word off the front of *rest. */
+int
+span_word(struct span *rest, struct span *word)
+{
+	size_t	 i = 0;
+
+	while (i < rest->n && is_blank(rest->s[i]))
+		i++;
+	if (i == rest->n) {
+		rest->s += rest->n;
+		rest->n = 0;
+		return 0;
+	}
+	word->s = rest->s + i;
+	while (i < rest->n && !is_blank(rest->s[i]))
+		i++;
+	word->n = (size_t)(rest->s + i - word->s);
+	rest->s += i;
+	rest->n -= i;
+	return 1;
+}
+
+/* Split sp at the first sep into trimmed halves; 0 if sep is absent. */
+int
+span_split(struct span sp, char sep, struct span *a, struct span *b)
+{
+	const char	*p;
+
+	if (sp.n == 0 || (p = memchr(sp.s, sep, sp.n)) == NULL)
+		return 0;
+	*a = span_trim(span_make(sp.s, (size_t)(p - sp.s)));
+	*b = span_trim(span_make(p + 1, sp.n - (size_t)(p - sp.s) - 1));
+	return 1;
+}
+
+/* Parse leading decimal digits, overflow-checked; 0 if there are none. */
+int
+span_u64_lead(struct span sp, uint64_t *v)
+{
+	uint64_t	 x = 0;
+	size_t		 i;
+	unsigned	 d;
+
+	sp = span_trim(sp);
+	for (i = 0; i < sp.n && sp.s[i] >= '0' && sp.s[i] <= '9'; i++) {
+		d = (unsigned)(sp.s[i] - '0');
+		if (x > (UINT64_MAX - d) / 10)
+			return 0;
+		x = x * 10 + d;
+	}
+	if (i == 0)
+		return 0;
+	*v = x;
+	return 1;
+}
+
+/* Parse a whole span as an unsigned decimal, overflow-checked. */
+int
+span_u64(struct span sp, uint64_t *v)
+{
+	size_t	 i;
+
+	sp = span_trim(sp);
+	for (i = 0; i < sp.n; i++)
+		if (sp.s[i] < '0' || sp.s[i] > '9')
+			return 0;
+	return span_u64_lead(sp, v);
+}
+
+/* Value of the first "key<sep>value" line of text whose trimmed key is
+ * key; the value comes back trimmed. */
+int
+span_kv(struct span text, const char *key, char sep, struct span *val)
+{
+	struct lineiter	 it;
+	struct span	 line, k, v;
+
+	lines_init(&it, text);
+	while (lines_next(&it, &line)) {
+		if (!span_split(line, sep, &k, &v) || !span_eq(k, key))
+			continue;
+		*val = v;
+		return 1;
+	}
+	return 0;
+}
+
+/* Body of the section "@@name" of a command's output: the lines after the
+ * marker up to the next marker. 0 if the marker is absent. */
+int
+span_section(struct span text, const char *name, struct span *body)
+{
+	struct lineiter	 it;
+	struct span	 line, t;
+	const char	*start = NULL;
+
+	lines_init(&it, text);
+	while (lines_next(&it, &line)) {
+		t = span_trim(line);
+		if (start == NULL) {
+			if (span_prefix(t, SECTION_MARK) &&
+			    t.n == strlen(SECTION_MARK) + strlen(name) &&
+			    memcmp(t.s + strlen(SECTION_MARK), name,
+			    strlen(name)) == 0)
+				start = it.p;
+			continue;
+		}
+		if (span_prefix(line, SECTION_MARK)) {
+			*body = span_make(start, (size_t)(line.s - start));
+			return 1;
+		}
+	}
+	if (start == NULL)
+		return 0;
+	*body = span_make(start, (size_t)(text.s + text.n - start));
+	return 1;
+}
+
+/* Number of lines holding something other than white space. */
+size_t
+span_nlines(struct span text)
+{
+	struct lineiter	 it;
+	struct span	 line;
+	size_t		 n = 0;
+
+	lines_init(&it, text);
+	while (lines_next(&it, &line))
+		if (span_trim(line).n > 0)
+			n++;
+	return n;
+}
+
+/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if none. */
+static size_t
+utf8_len(const unsigned char *p, size_t n)
+{
+	size_t		 want, i;
+	unsigned char	 lo = 0x80, hi = 0xbf;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		want = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		want = 3;
+		if (p[0] == 0xe0)
+			lo = 0xa0;
+		else if (p[0] == 0xed)
+			hi = 0x9f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		want = 4;
+		if (p[0] == 0xf0)
+			lo = 0x90;
+		else if (p[0] == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (n < want || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < want; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return want;
+}
+
+/* Copy of sp as printable, valid UTF-8 text: control bytes other than
+ * tab and newline, NULs and broken sequences become '?'. Caller frees. */
+char *
+span_dup(struct span sp)
+{
+	char		*out, *o;
+	size_t		 i, l;
+	unsigned char	 c;
+
+	out = o = xmalloc(sp.n + 1);
+	for (i = 0; i < sp.n; i += l) {
+		c = (unsigned char)sp.s[i];
+		l = utf8_len((const unsigned char *)sp.s + i, sp.n - i);
+		if (l == 0) {
+			*o++ = '?';
+			l = 1;
+		} else if (l == 1 && (c < 0x20 || c == 0x7f) && c != '\t' &&
+		    c != '\n')
+			*o++ = '?';
+		else {
+			memcpy(o, sp.s + i, l);
+			o += l;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Copy of sp usable inside a fact key: [A-Za-z0-9_.-], others become '_',
+ * at most KEY_MAX bytes, never empty. Caller frees. */
+char *
+span_key(struct span sp)
+{
+	char	*out;
+	size_t	 i, n;
+	char	 c;
+
+	n = sp.n > KEY_MAX ? KEY_MAX : sp.n;
+	out = xmalloc(n + 2);
+	for (i = 0; i < n; i++) {
+		c = sp.s[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-')
+			out[i] = c;
+		else
+			out[i] = '_';
+	}
+	if (n == 0)
+		out[n++] = '_';
+	out[n] = '\0';
+	return out;
+}
+
+/* Lower-case copy of sp (sanitised like span_dup). Caller frees. */
+char *
+span_lower(struct span sp)
+{
+	char	*s, *p;
+
+	s = span_dup(sp);
+	for (p = s; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return s;
+}
+
+/* Undo shell quoting of an assignment's value as os-release(5) allows:
+ * "double" (with \ escaping $ " \ `), 'single' and backslash escapes.
+ * Unquoted white space ends the value. Caller frees. */
+char *
+span_unquote(struct span sp)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	struct span	 all;
+	size_t		 i;
+	int		 q = 0;
+	char		 c, *s;
+
+	sp = span_trim(sp);
+	for (i = 0; i < sp.n; i++) {
+		c = sp.s[i];
+		if (q == '\'') {
+			if (c == '\'')
+				q = 0;
+			else
+				buf_append(&b, &c, 1);
+		} else if (q == '"') {
+			if (c == '"')
+				q = 0;
+			else if (c == '\\' && i + 1 < sp.n &&
+			    strchr("$\"\\`", sp.s[i + 1]) != NULL)
+				buf_append(&b, &sp.s[++i], 1);
+			else
+				buf_append(&b, &c, 1);
+		} else if (c == '"' || c == '\'')
+			q = c;
+		else if (c == '\\' && i + 1 < sp.n)
+			buf_append(&b, &sp.s[++i], 1);
+		else if (is_blank(c))
+			break;
+		else
+			buf_append(&b, &c, 1);
+	}
+	all = span_make(buf_str(&b), b.len);
+	s = span_dup(all);
+	buf_free(&b);
+	return s;
+}
+
+/* Add a fact whose value is sp, sanitised. */
+void
+fact_span(struct facts *f, const char *key, struct span sp)
+{
+	char	*v;
+
+	v = span_dup(sp);
+	facts_add(f, key, v);
+	free(v);
+}
+
+/* Add a fact holding an unsigned number. */
+void
+fact_u64(struct facts *f, const char *key, uint64_t v)
+{
+	facts_addf(f, key, "%" PRIu64, v);
+}
+
+/* *r = a * b; 0 on overflow. */
+int
+u64_mul(uint64_t a, uint64_t b, uint64_t *r)
+{
+	if (a != 0 && b > UINT64_MAX / a)
+		return 0;
+	*r = a * b;
+	return 1;
+}
+
+/* Fill a caller's error buffer, if there is one. */
+void
+perr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* What every built-in parser does first: the unsupported marker gives
+ * COLL_UNSUPPORTED, output that is only white space COLL_PARSE_ERROR;
+ * otherwise COLL_OK with *text set to the whole output. */
+enum coll_status
+parse_begin(const char *out, size_t len, char *err, size_t errlen,
+    struct span *text)
+{
+	*text = span_make(out, len);
+	if (collector_is_unsupported(out, len, err, errlen))
+		return COLL_UNSUPPORTED;
+	if (span_trim(*text).n == 0) {
+		perr(err, errlen, "empty output");
+		return COLL_PARSE_ERROR;
+	}
+	return COLL_OK;
+}
+
+/* qsort order for facts_move_unique: by key, then by position. */
+static int
+fact_idx_cmp(const void *a, const void *b)
+{
+	const struct fact	*const *fa = a, *const *fb = b;
+	int			 c;
+
+	if ((c = strcmp((*fa)->key, (*fb)->key)) != 0)
+		return c;
+	return *fa < *fb ? -1 : *fa > *fb;
+}
+
+/* Move everything from src to the end of dst, keeping only the last fact
+ * of each key (sanitised names can collide; storage wants unique keys).
+ * src is left empty. */
+void
+facts_move_unique(struct facts *dst, struct facts *src)
+{
+	struct fact	**order;
+	size_t		 i;
+
+	if (src->n > 0) {
+		order = xreallocarray(NULL, src->n, sizeof *order);
+		for (i = 0; i < src->n; i++)
+			order[i] = &src->v[i];
+		qsort(order, src->n, sizeof *order, fact_idx_cmp);
+		for (i = 0; i + 1 < src->n; i++)
+			if (strcmp(order[i]->key, order[i + 1]->key) == 0) {
+				free(order[i]->value);
+				order[i]->value = NULL;
+			}
+		free(order);
+	}
+	for (i = 0; i < src->n; i++)
+		if (src->v[i].value != NULL)
+			facts_add(dst, src->v[i].key, src->v[i].value);
+	for (i = 0; i < src->nitems; i++)
+		facts_add_item(dst, src->items[i].kind,
+		    (const char *const *)src->items[i].f);
+	facts_free(src);
+}

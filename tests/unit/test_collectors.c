@@ -1,0 +1,574 @@
+/* Built-in collector parsers against captured (debian12) and documented
+ * (ubuntu2204, rocky9, alpine319) outputs, edge cases, mutated input, and
+ * the commands themselves under sh -n and a local run. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collectors/collector.h"
+#include "common/result.h"
+#include "test.h"
+
+/* One expected fact value for a distro's fixture. */
+struct want {
+	const char	*distro;	/* fixture folder */
+	const char	*coll;		/* collector name */
+	const char	*key;		/* fact key */
+	const char	*value;		/* expected value; NULL = absent */
+};
+
+/* Expected list rows for a distro's fixture. */
+struct want_items {
+	const char	*distro;	/* fixture folder */
+	const char	*coll;		/* collector name */
+	enum item_kind	 kind;		/* which rows */
+	size_t		 n;		/* how many */
+};
+
+static const char *const distros[] = {
+	"debian12", "ubuntu2204", "rocky9", "alpine319",
+};
+#define NDISTROS	(sizeof distros / sizeof distros[0])
+
+static const struct want wants[] = {
+	/* os */
+	{ "debian12", "os", "os.id", "debian" },
+	{ "debian12", "os", "os.version_id", "12" },
+	{ "debian12", "os", "os.pretty_name", "Debian GNU/Linux 12 (bookworm)" },
+	{ "debian12", "os", "os.version_codename", "bookworm" },
+	{ "debian12", "os", "os.id_like", "" },
+	{ "ubuntu2204", "os", "os.id", "ubuntu" },
+	{ "ubuntu2204", "os", "os.version_id", "22.04" },
+	{ "ubuntu2204", "os", "os.pretty_name", "Ubuntu 22.04.4 LTS" },
+	{ "ubuntu2204", "os", "os.id_like", "debian" },
+	{ "ubuntu2204", "os", "os.version_codename", "jammy" },
+	{ "rocky9", "os", "os.id", "rocky" },
+	{ "rocky9", "os", "os.version_id", "9.3" },
+	{ "rocky9", "os", "os.name", "Rocky Linux" },
+	{ "rocky9", "os", "os.id_like", "rhel centos fedora" },
+	{ "rocky9", "os", "os.version_codename", "" },
+	{ "alpine319", "os", "os.id", "alpine" },
+	{ "alpine319", "os", "os.version_id", "3.19.1" },
+	{ "alpine319", "os", "os.pretty_name", "Alpine Linux v3.19" },
+	/* kernel */
+	{ "debian12", "kernel", "kernel.name", "Linux" },
+	{ "debian12", "kernel", "kernel.machine", "x86_64" },
+	{ "ubuntu2204", "kernel", "kernel.release", "5.15.0-97-generic" },
+	{ "ubuntu2204", "kernel", "kernel.version",
+	    "#107-Ubuntu SMP Wed Feb 7 13:26:48 UTC 2024" },
+	{ "rocky9", "kernel", "kernel.release", "5.14.0-362.18.1.el9_3.x86_64" },
+	{ "rocky9", "kernel", "kernel.machine", "x86_64" },
+	{ "alpine319", "kernel", "kernel.release", "6.6.14-0-lts" },
+	{ "alpine319", "kernel", "kernel.machine", "aarch64" },
+	/* cpu */
+	{ "debian12", "cpu", "cpu.count", "2" },
+	{ "debian12", "cpu", "cpu.model", "AMD EPYC" },
+	{ "debian12", "cpu", "cpu.sockets", "1" },
+	{ "debian12", "cpu", "cpu.cores", "2" },
+	{ "debian12", "cpu", "cpu.threads_per_core", "1" },
+	{ "debian12", "cpu", "cpu.mhz", "2096" },
+	{ "debian12", "cpu", "cpu.flags_summary",
+	    "hypervisor,aes,sha_ni,avx,avx2,avx512f,sse4_2" },
+	{ "ubuntu2204", "cpu", "cpu.count", "4" },
+	{ "ubuntu2204", "cpu", "cpu.model",
+	    "Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz" },
+	{ "ubuntu2204", "cpu", "cpu.sockets", "1" },
+	{ "ubuntu2204", "cpu", "cpu.cores", "2" },
+	{ "ubuntu2204", "cpu", "cpu.threads_per_core", "2" },
+	{ "ubuntu2204", "cpu", "cpu.mhz", "3900" },
+	{ "ubuntu2204", "cpu", "cpu.flags_summary",
+	    "vmx,aes,avx,avx2,avx512f,sse4_2" },
+	{ "rocky9", "cpu", "cpu.count", "4" },
+	{ "rocky9", "cpu", "cpu.sockets", "2" },
+	{ "rocky9", "cpu", "cpu.cores", "4" },
+	{ "rocky9", "cpu", "cpu.threads_per_core", "1" },
+	{ "rocky9", "cpu", "cpu.mhz", "2793" },
+	{ "rocky9", "cpu", "cpu.vendor", "GenuineIntel" },
+	{ "alpine319", "cpu", "cpu.count", "2" },
+	{ "alpine319", "cpu", "cpu.model", "ARM Neoverse-N1" },
+	{ "alpine319", "cpu", "cpu.sockets", "1" },
+	{ "alpine319", "cpu", "cpu.cores", "2" },
+	{ "alpine319", "cpu", "cpu.flags_summary",
+	    "aes,asimd,sha2,atomics,crc32" },
+	/* memory */
+	{ "debian12", "memory", "memory.total_bytes", "25276026880" },
+	{ "debian12", "memory", "memory.available_bytes", "24779001856" },
+	{ "ubuntu2204", "memory", "memory.total_bytes", "16695189504" },
+	{ "ubuntu2204", "memory", "memory.available_bytes", "14203949056" },
+	{ "ubuntu2204", "memory", "memory.swap_total_bytes", "2147479552" },
+	{ "rocky9", "memory", "memory.total_bytes", "8050741248" },
+	{ "rocky9", "memory", "memory.swap_free_bytes", "4127191040" },
+	{ "alpine319", "memory", "memory.total_bytes", "1028968448" },
+	{ "alpine319", "memory", "memory.swap_total_bytes", "0" },
+	/* uptime */
+	{ "debian12", "uptime", "uptime.seconds", "705" },
+	{ "debian12", "uptime", "uptime.load1", "12.59" },
+	{ "ubuntu2204", "uptime", "uptime.seconds", "1209655" },
+	{ "ubuntu2204", "uptime", "uptime.load15", "0.59" },
+	{ "rocky9", "uptime", "uptime.seconds", "86412" },
+	{ "rocky9", "uptime", "uptime.load5", "0.87" },
+	{ "alpine319", "uptime", "uptime.seconds", "3600" },
+	{ "alpine319", "uptime", "uptime.load1", "0.00" },
+};
+
+static const struct want_items want_items[] = {
+	{ NULL, NULL, ITEM_PACKAGE, 0 },
+};
+
+/* Path of the fixture tree. */
+static const char *
+fixtures(void)
+{
+	const char	*d = getenv("FIXTURES");
+
+	return d != NULL ? d : "fixtures";
+}
+
+/* Read a whole file (NUL-terminated at *len); NULL if missing. */
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE	*fp;
+	char	*p = NULL;
+	size_t	 cap = 0, n;
+
+	*len = 0;
+	if ((fp = fopen(path, "rb")) == NULL)
+		return NULL;
+	for (;;) {
+		if (*len + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			p = realloc(p, cap);
+			if (p == NULL)
+				abort();
+		}
+		n = fread(p + *len, 1, cap - *len - 1, fp);
+		if (n == 0)
+			break;
+		*len += n;
+	}
+	fclose(fp);
+	p[*len] = '\0';
+	return p;
+}
+
+/* Read tests/fixtures/collectors/<dir>/<name>. */
+static char *
+fixture(const char *dir, const char *name, size_t *len)
+{
+	char	 path[1024];
+
+	snprintf(path, sizeof path, "%s/collectors/%s/%s", fixtures(), dir,
+	    name);
+	return slurp(path, len);
+}
+
+/* Parse a distro's fixture for a collector into f; the status. */
+static enum coll_status
+parse_fixture(const char *distro, const char *coll, struct facts *f,
+    char *err, size_t errlen)
+{
+	const struct collector	*c = collector_find(coll);
+	char			 name[128], *out;
+	size_t			 len;
+	enum coll_status	 st;
+
+	err[0] = '\0';
+	snprintf(name, sizeof name, "%s.txt", coll);
+	if (c == NULL || (out = fixture(distro, name, &len)) == NULL) {
+		fprintf(stderr, "missing collector or fixture %s/%s\n",
+		    distro, name);
+		return COLL_STATUS_MAX;
+	}
+	st = c->parse(out, len, f, err, errlen);
+	free(out);
+	return st;
+}
+
+/* Every built-in parses every distro's fixture with COLL_OK, and every
+ * key starts with "<collector>.". */
+static void
+test_all_fixtures_ok(void)
+{
+	const struct collector	*c;
+	struct facts		 f;
+	size_t			 n, i, d, k;
+	enum coll_status	 st;
+	char			 err[256], prefix[64];
+
+	c = collector_builtins(&n);
+	for (i = 0; i < n; i++)
+		for (d = 0; d < NDISTROS; d++) {
+			memset(&f, 0, sizeof f);
+			st = parse_fixture(distros[d], c[i].name, &f, err,
+			    sizeof err);
+			if (st != COLL_OK)
+				fprintf(stderr, "%s/%s: %s: %s\n", distros[d],
+				    c[i].name, coll_status_str(st), err);
+			CHECK(st == COLL_OK);
+			snprintf(prefix, sizeof prefix, "%s.", c[i].name);
+			for (k = 0; k < f.n; k++)
+				CHECK(strncmp(f.v[k].key, prefix,
+				    strlen(prefix)) == 0);
+			CHECK(f.n + f.nitems > 0);
+			facts_free(&f);
+		}
+}
+
+/* The specific values in wants[]. */
+static void
+test_wanted_values(void)
+{
+	struct facts	 f;
+	size_t		 i;
+	char		 err[256];
+	const char	*v;
+
+	for (i = 0; i < sizeof wants / sizeof wants[0]; i++) {
+		memset(&f, 0, sizeof f);
+		parse_fixture(wants[i].distro, wants[i].coll, &f, err,
+		    sizeof err);
+		v = facts_get(&f, wants[i].key);
+		if (wants[i].value == NULL) {
+			if (v != NULL)
+				fprintf(stderr, "%s: %s unexpectedly = %s\n",
+				    wants[i].distro, wants[i].key, v);
+			CHECK(v == NULL);
+		} else {
+			if (v == NULL || strcmp(v, wants[i].value) != 0)
+				fprintf(stderr, "%s: ", wants[i].distro);
+			CHECK_STR(v, wants[i].value);
+		}
+		facts_free(&f);
+	}
+}
+
+/* The row counts in want_items[]. */
+static void
+test_wanted_items(void)
+{
+	struct facts	 f;
+	size_t		 i, j, n;
+	char		 err[256];
+
+	for (i = 0; i < sizeof want_items / sizeof want_items[0]; i++) {
+		if (want_items[i].distro == NULL)
+			continue;
+		memset(&f, 0, sizeof f);
+		parse_fixture(want_items[i].distro, want_items[i].coll, &f,
+		    err, sizeof err);
+		for (n = j = 0; j < f.nitems; j++)
+			if (f.items[j].kind == want_items[i].kind)
+				n++;
+		if (n != want_items[i].n)
+			fprintf(stderr, "%s/%s: %zu %s rows, want %zu\n",
+			    want_items[i].distro, want_items[i].coll, n,
+			    item_kind_str(want_items[i].kind),
+			    want_items[i].n);
+		CHECK(n == want_items[i].n);
+		facts_free(&f);
+	}
+}
+
+/* Status is one a parser may return, and errors come with a message. */
+static int
+sane(enum coll_status st, const char *err)
+{
+	if (st == COLL_OK)
+		return 1;
+	return (st == COLL_PARSE_ERROR || st == COLL_UNSUPPORTED) &&
+	    err[0] != '\0';
+}
+
+/* Run every parser over buf[0..len) with a private NUL-terminated copy
+ * (so ASan sees reads past len); the result must be sane. */
+static void
+parse_all(const char *buf, size_t len, int *bad)
+{
+	const struct collector	*c;
+	struct facts		 f;
+	size_t			 n, i;
+	char			*copy, err[256];
+	enum coll_status	 st;
+
+	c = collector_builtins(&n);
+	for (i = 0; i < n; i++) {
+		copy = malloc(len + 1);
+		if (copy == NULL)
+			abort();
+		if (len > 0)
+			memcpy(copy, buf, len);
+		copy[len] = '\0';
+		memset(&f, 0, sizeof f);
+		err[0] = '\0';
+		st = c[i].parse(copy, len, &f, err, sizeof err);
+		if (!sane(st, err)) {
+			fprintf(stderr, "%s: insane result %s (%zu bytes)\n",
+			    c[i].name, coll_status_str(st), len);
+			(*bad)++;
+		}
+		facts_free(&f);
+		free(copy);
+	}
+}
+
+/* Empty, unsupported and garbage input for every parser. */
+static void
+test_edge_inputs(void)
+{
+	const struct collector	*c;
+	struct facts		 f;
+	size_t			 n, i, len;
+	char			*out, err[256];
+	enum coll_status	 st;
+	int			 bad = 0;
+
+	c = collector_builtins(&n);
+	for (i = 0; i < n; i++) {
+		memset(&f, 0, sizeof f);
+		err[0] = '\0';
+		CHECK(c[i].parse("", 0, &f, err, sizeof err) ==
+		    COLL_PARSE_ERROR);
+		CHECK(err[0] != '\0');
+		CHECK(f.n == 0 && f.nitems == 0);
+		st = c[i].parse("\n\r\n  \n", 6, &f, err, sizeof err);
+		CHECK(st == COLL_PARSE_ERROR);
+		facts_free(&f);
+	}
+	if ((out = fixture("edge", "unsupported.txt", &len)) != NULL)
+		for (i = 0; i < n; i++) {
+			memset(&f, 0, sizeof f);
+			CHECK(c[i].parse(out, len, &f, err, sizeof err) ==
+			    COLL_UNSUPPORTED);
+			CHECK_STR(err, "no /proc here");
+			facts_free(&f);
+		}
+	CHECK(out != NULL);
+	free(out);
+	out = fixture("edge", "garbage.bin", &len);
+	CHECK(out != NULL);
+	if (out != NULL)
+		parse_all(out, len, &bad);
+	free(out);
+	CHECK(bad == 0);
+}
+
+/* One parser over one edge fixture: its status and, if given, a value. */
+static void
+check_edge(const char *coll, const char *file, enum coll_status want,
+    const char *key, const char *value)
+{
+	const struct collector	*c = collector_find(coll);
+	struct facts		 f;
+	size_t			 len;
+	char			*out, err[256];
+	enum coll_status	 st;
+
+	memset(&f, 0, sizeof f);
+	err[0] = '\0';
+	out = fixture("edge", file, &len);
+	CHECK(c != NULL && out != NULL);
+	if (c == NULL || out == NULL) {
+		free(out);
+		return;
+	}
+	st = c->parse(out, len, &f, err, sizeof err);
+	if (st != want)
+		fprintf(stderr, "%s on %s: %s (%s)\n", coll, file,
+		    coll_status_str(st), err);
+	CHECK(st == want);
+	if (key != NULL)
+		CHECK_STR(facts_get(&f, key), value);
+	facts_free(&f);
+	free(out);
+}
+
+/* Truncated, CRLF and odd-but-valid outputs. */
+static void
+test_edge_fixtures(void)
+{
+	check_edge("memory", "memory_no_available.txt", COLL_OK,
+	    "memory.available_bytes", "917504");
+	check_edge("os", "os_truncated.txt", COLL_OK, "os.id", "deb");
+	check_edge("os", "os_quoting.txt", COLL_OK, "os.id", "weird");
+	check_edge("os", "os_quoting.txt", COLL_OK, "os.name",
+	    "A \"quoted\" $name");
+	check_edge("os", "os_quoting.txt", COLL_OK, "os.pretty_name",
+	    "Plain Words");
+	check_edge("os", "os_quoting.txt", COLL_OK, "os.version_id", "1.0");
+	check_edge("kernel", "kernel_truncated.txt", COLL_PARSE_ERROR,
+	    NULL, NULL);
+	check_edge("uptime", "uptime_truncated.txt", COLL_PARSE_ERROR,
+	    NULL, NULL);
+	check_edge("cpu", "cpu_arm32.txt", COLL_OK, "cpu.count", "2");
+	check_edge("cpu", "cpu_arm32.txt", COLL_OK, "cpu.model",
+	    "ARMv7 Processor rev 4 (v7l)");
+	check_edge("cpu", "cpu_arm32.txt", COLL_OK, "cpu.flags_summary",
+	    "crc32");
+}
+
+/* Every fixture cut at many points and with bytes flipped: no parser may
+ * crash or return an insane status (ASan/UBSan watch the reads). */
+static void
+test_mutations(void)
+{
+	const struct collector	*c;
+	size_t			 n, i, d, len, cut, step, k;
+	char			*out, name[128];
+	uint32_t		 rng = 12345;
+	int			 bad = 0;
+
+	c = collector_builtins(&n);
+	for (d = 0; d < NDISTROS; d++)
+		for (i = 0; i < n; i++) {
+			snprintf(name, sizeof name, "%s.txt", c[i].name);
+			if ((out = fixture(distros[d], name, &len)) == NULL)
+				continue;
+			step = len / 60 + 1;
+			for (cut = 0; cut <= len; cut += step)
+				parse_all(out, cut, &bad);
+			for (k = 0; k < 20 && len > 0; k++) {
+				rng = rng * 1103515245 + 12345;
+				out[(rng >> 8) % len] = (char)(rng >> 16);
+				rng = rng * 1103515245 + 12345;
+				out[(rng >> 8) % len] = (rng & 1) ? '\0' : '\n';
+				parse_all(out, len, &bad);
+			}
+			free(out);
+		}
+	CHECK(bad == 0);
+}
+
+/* Does the shell at path exist? */
+static int
+have(const char *path)
+{
+	return access(path, X_OK) == 0;
+}
+
+/* Every command is valid POSIX sh for dash, bash and busybox ash. */
+static void
+test_commands_syntax(void)
+{
+	static const char *const shells[] = {
+		"/bin/sh", "/usr/bin/dash", "/bin/dash", "/bin/bash",
+		"/bin/busybox",
+	};
+	const struct collector	*c;
+	size_t			 n, i, s;
+	char			 path[] = "/tmp/rollcall-test-XXXXXX", cmd[512];
+	int			 fd, rc;
+
+	c = collector_builtins(&n);
+	for (i = 0; i < n; i++) {
+		CHECK(c[i].command != NULL && c[i].summary != NULL);
+		CHECK(strstr(c[i].command, "exit") == NULL);
+		if ((fd = mkstemp(path)) == -1) {
+			CHECK(0);
+			return;
+		}
+		if (write(fd, c[i].command, strlen(c[i].command)) < 0)
+			CHECK(0);
+		close(fd);
+		for (s = 0; s < sizeof shells / sizeof shells[0]; s++) {
+			if (!have(shells[s]))
+				continue;
+			snprintf(cmd, sizeof cmd, "%s %s -n %s", shells[s],
+			    strstr(shells[s], "busybox") ? "sh" : "", path);
+			rc = system(cmd);
+			if (rc != 0)
+				fprintf(stderr, "%s: %s -n failed\n",
+				    c[i].name, shells[s]);
+			CHECK(rc == 0);
+		}
+		unlink(path);
+		strcpy(path, "/tmp/rollcall-test-XXXXXX");
+	}
+}
+
+/* Run every command here with /bin/sh: the parser accepts the output as
+ * ok or unsupported. */
+static void
+test_commands_run_locally(void)
+{
+	const struct collector	*c;
+	struct facts		 f;
+	size_t			 n, i, len;
+	char			 path[] = "/tmp/rollcall-test-XXXXXX";
+	char			 cmd[768], outpath[300], *out, err[256];
+	enum coll_status	 st;
+	int			 fd;
+
+	c = collector_builtins(&n);
+	for (i = 0; i < n; i++) {
+		if ((fd = mkstemp(path)) == -1) {
+			CHECK(0);
+			return;
+		}
+		if (write(fd, c[i].command, strlen(c[i].command)) < 0)
+			CHECK(0);
+		close(fd);
+		snprintf(outpath, sizeof outpath, "%s.out", path);
+		snprintf(cmd, sizeof cmd, "/bin/sh %s </dev/null >%s "
+		    "2>/dev/null", path, outpath);
+		CHECK(system(cmd) == 0);
+		out = slurp(outpath, &len);
+		CHECK(out != NULL);
+		if (out != NULL) {
+			memset(&f, 0, sizeof f);
+			err[0] = '\0';
+			st = c[i].parse(out, len, &f, err, sizeof err);
+			if (st != COLL_OK && st != COLL_UNSUPPORTED)
+				fprintf(stderr, "%s locally: %s: %s\n",
+				    c[i].name, coll_status_str(st), err);
+			CHECK(st == COLL_OK || st == COLL_UNSUPPORTED);
+			facts_free(&f);
+		}
+		free(out);
+		unlink(outpath);
+		unlink(path);
+		strcpy(path, "/tmp/rollcall-test-XXXXXX");
+	}
+}
+
+/* The table, lookup and defaults. */
+static void
+test_table(void)
+{
+	const struct collector	*c;
+	const char *const	*names;
+	size_t			 n, i, j;
+
+	c = collector_builtins(&n);
+	CHECK(n >= 5);
+	for (i = 0; i < n; i++) {
+		CHECK(collector_find(c[i].name) == &c[i]);
+		for (j = i + 1; j < n; j++)
+			CHECK(strcmp(c[i].name, c[j].name) != 0);
+	}
+	CHECK(collector_find("nope") == NULL);
+	CHECK(collector_find(NULL) == NULL);
+	names = collector_default_names(&n);
+	CHECK(n == 5);
+	for (i = 0; i < n; i++)
+		CHECK(collector_find(names[i]) != NULL);
+	CHECK_STR(names[0], "os");
+}
+
+int
+main(void)
+{
+	test_table();
+	test_all_fixtures_ok();
+	test_wanted_values();
+	test_wanted_items();
+	test_edge_inputs();
+	test_edge_fixtures();
+	test_mutations();
+	test_commands_syntax();
+	test_commands_run_locally();
+	TEST_MAIN_END();
+}
