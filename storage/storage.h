@@ -72,5 +72,10 @@ void		 db_close(struct db *);
 /* Run one read-only SQL statement. Returns NULL with err filled. */
 struct table	*db_query(struct db *, const char *sql, char *err,
 		    size_t errlen);
+/* The same with text parameters bound to ?1..?n (NULL binds SQL NULL), so
+ * user input never becomes SQL text. */
+struct table	*db_query_params(struct db *, const char *sql,
+		    const char *const *params, size_t nparams, char *err,
+		    size_t errlen);
 
 #endif

@@ -1,0 +1,233 @@
+/* Read side for the CLI: a read-only connection and one-statement queries
+ * returned as a table of text cells. The writer is never blocked beyond its
+ * busy timeout: WAL readers do not block writers. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xmalloc.h"
+#include "storage/storage.h"
+#include "storage/storage_int.h"
+
+#define DB_BUSY_MS	5000
+
+struct db {
+	sqlite3	*db;		/* read-only connection */
+	char	*path;		/* for messages */
+};
+
+/* Refuse what could reach other files, even read-only. */
+static int
+db_authorize(void *arg, int action, const char *a, const char *b,
+    const char *c, const char *d)
+{
+	if (action == SQLITE_ATTACH || action == SQLITE_DETACH)
+		return SQLITE_DENY;
+	return SQLITE_OK;
+}
+
+/* Open an existing database read-only. */
+struct db *
+db_open_ro(const char *path, char *err, size_t errlen)
+{
+	struct stat	 sb;
+	struct db	*d;
+	sqlite3		*db = NULL;
+
+	if (stat(path, &sb) == -1) {
+		if (errno == ENOENT)
+			snprintf(err, errlen, "database %s does not exist: run "
+			    "'rollcall collect' first", path);
+		else
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, db != NULL ?
+		    sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, DB_BUSY_MS);
+	sqlite3_set_authorizer(db, db_authorize, NULL);
+	d = xcalloc(1, sizeof *d);
+	d->db = db;
+	d->path = xstrdup(path);
+	return d;
+}
+
+/* Close; NULL is fine. */
+void
+db_close(struct db *d)
+{
+	if (d == NULL)
+		return;
+	sqlite3_close(d->db);
+	free(d->path);
+	free(d);
+}
+
+/* Free a result set; NULL is fine. */
+void
+table_free(struct table *t)
+{
+	size_t	 r, c;
+
+	if (t == NULL)
+		return;
+	for (r = 0; r < t->nrows; r++) {
+		for (c = 0; c < t->ncols; c++)
+			free(t->rows[r][c]);
+		free(t->rows[r]);
+	}
+	for (c = 0; c < t->ncols; c++)
+		free(t->cols[c]);
+	free(t->rows);
+	free(t->cols);
+	free(t->numeric);
+	free(t);
+}
+
+/* Is the rest of the SQL only blanks, semicolons and comments? */
+static int
+sql_tail_empty(sqlite3 *db, const char *tail)
+{
+	sqlite3_stmt	*st = NULL;
+
+	if (tail == NULL || tail[strspn(tail, " \t\r\n;")] == '\0')
+		return 1;
+	/* Comments only: preparing them yields no statement. */
+	if (sqlite3_prepare_v2(db, tail, -1, &st, NULL) == SQLITE_OK &&
+	    st == NULL)
+		return 1;
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Prepare exactly one read-only statement. */
+static sqlite3_stmt *
+db_prepare(struct db *d, const char *sql, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st = NULL;
+	const char	*tail = NULL;
+
+	if (sqlite3_prepare_v2(d->db, sql, -1, &st, &tail) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(d->db));
+		return NULL;
+	}
+	if (st == NULL) {
+		snprintf(err, errlen, "empty query");
+		return NULL;
+	}
+	if (!sql_tail_empty(d->db, tail)) {
+		snprintf(err, errlen, "only one SQL statement is allowed");
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	if (!sqlite3_stmt_readonly(st)) {
+		snprintf(err, errlen, "only read-only statements are allowed "
+		    "(SELECT, WITH ... SELECT)");
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+/* Column names and the numeric flags, before any row. */
+static struct table *
+table_new(sqlite3_stmt *st)
+{
+	struct table	*t;
+	const char	*name;
+	size_t		 c;
+
+	t = xcalloc(1, sizeof *t);
+	t->ncols = (size_t)sqlite3_column_count(st);
+	t->cols = xcalloc(t->ncols + 1, sizeof *t->cols);
+	t->numeric = xcalloc(t->ncols + 1, sizeof *t->numeric);
+	for (c = 0; c < t->ncols; c++) {
+		name = sqlite3_column_name(st, (int)c);
+		t->cols[c] = xstrdup(name != NULL ? name : "?");
+		t->numeric[c] = -1;	/* unknown until a non-NULL cell */
+	}
+	return t;
+}
+
+/* Append the statement's current row. */
+static void
+table_add_row(struct table *t, sqlite3_stmt *st, size_t *cap)
+{
+	const unsigned char	*text;
+	char			**row;
+	size_t			  c;
+	int			  type;
+
+	if (t->nrows == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		t->rows = xreallocarray(t->rows, *cap, sizeof *t->rows);
+	}
+	row = xcalloc(t->ncols + 1, sizeof *row);
+	for (c = 0; c < t->ncols; c++) {
+		type = sqlite3_column_type(st, (int)c);
+		if (type == SQLITE_NULL)
+			continue;
+		text = sqlite3_column_text(st, (int)c);
+		row[c] = xstrdup(text != NULL ? (const char *)text : "");
+		if (type != SQLITE_INTEGER && type != SQLITE_FLOAT)
+			t->numeric[c] = 0;
+		else if (t->numeric[c] == -1)
+			t->numeric[c] = 1;
+	}
+	t->rows[t->nrows++] = row;
+}
+
+/* Step through every row into a table. */
+static struct table *
+db_collect(struct db *d, sqlite3_stmt *st, char *err, size_t errlen)
+{
+	struct table	*t;
+	size_t		 cap = 0, c;
+	int		 rc;
+
+	t = table_new(st);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		table_add_row(t, st, &cap);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(d->db));
+		table_free(t);
+		return NULL;
+	}
+	for (c = 0; c < t->ncols; c++)
+		t->numeric[c] = t->numeric[c] == 1;
+	return t;
+}
+
+/* Run one read-only statement with text parameters ?1..?n. */
+struct table *
+db_query_params(struct db *d, const char *sql, const char *const *params,
+    size_t nparams, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st;
+	struct table	*t;
+	size_t		 i;
+
+	if ((st = db_prepare(d, sql, err, errlen)) == NULL)
+		return NULL;
+	for (i = 0; i < nparams; i++)
+		store_bind_text(st, (int)i + 1, params[i]);
+	t = db_collect(d, st, err, errlen);
+	sqlite3_finalize(st);
+	return t;
+}
+
+/* Run one read-only statement. */
+struct table *
+db_query(struct db *d, const char *sql, char *err, size_t errlen)
+{
+	return db_query_params(d, sql, NULL, 0, err, errlen);
+}

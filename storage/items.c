@@ -1,0 +1,425 @@
+/* List tables (packages, services, interfaces, addresses, filesystems):
+ * one table per kind holding the current rows, replaced per host when the
+ * owning collector ran ok, with an item_history row for each item that was
+ * added, removed or changed. Table-driven so every kind shares one diff. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "storage/storage_int.h"
+
+#define F(i)	(1u << (i))
+
+/* How one item kind maps onto its table. */
+struct item_desc {
+	const char	*table;			/* SQL table */
+	const char	*owner;			/* collector that owns the rows */
+	const char	*cols[ITEM_FIELDS];	/* column per field, NULL unused */
+	unsigned	 keymask;		/* fields identifying a row */
+	unsigned	 histmask;		/* fields whose change is history */
+	unsigned	 intmask;		/* integer columns, normalised */
+	int		 namef;			/* field for item_history.name */
+	int		 detailf;		/* field for .detail, -1 none */
+	const char	*added;			/* change word for a new row */
+	const char	*changed;		/* change word for new values */
+};
+
+static const struct item_desc item_descs[ITEM_KIND_MAX] = {
+	[ITEM_PACKAGE] = { "packages", "packages",
+	    { "name", "version", "arch", "manager" },
+	    F(0) | F(2), F(1), 0, 0, 2, "installed", "upgraded" },
+	[ITEM_SERVICE] = { "services", "services",
+	    { "name", "load", "active", "sub", "enabled" },
+	    F(0), F(1) | F(2) | F(3) | F(4), 0, 0, -1, "added", "changed" },
+	[ITEM_INTERFACE] = { "interfaces", "network",
+	    { "name", "mac", "mtu", "state" },
+	    F(0), F(1) | F(2) | F(3), F(2), 0, -1, "added", "changed" },
+	[ITEM_ADDRESS] = { "addresses", "network",
+	    { "interface", "family", "address", "prefix" },
+	    F(0) | F(2), F(1) | F(3), F(3), 2, 0, "added", "changed" },
+	[ITEM_FILESYSTEM] = { "filesystems", "filesystems",
+	    { "mount", "device", "fstype", "size_bytes", "used_bytes" },
+	    F(0), F(1) | F(2) | F(3), F(3) | F(4), 0, -1, "added",
+	    "changed" },
+};
+
+/* One list row, stored or new, with its sort key. */
+struct irow {
+	char	*f[ITEM_FIELDS];	/* fields, NULL for SQL NULL */
+	char	*key;			/* key fields joined by \x1f */
+	size_t	 seq;			/* position in the result */
+};
+
+/* Collector that owns a list kind. */
+const char *
+item_owner(enum item_kind k)
+{
+	return item_descs[k].owner;
+}
+
+/* Number of fields a kind uses. */
+static int
+desc_nfields(const struct item_desc *d)
+{
+	int	 n = 0;
+
+	while (n < ITEM_FIELDS && d->cols[n] != NULL)
+		n++;
+	return n;
+}
+
+/* Build the SQL of one statement for a kind. */
+static char *
+item_sql(const struct item_desc *d, enum item_stmt which)
+{
+	struct buf	 b = { 0 };
+	const char	*sep = "";
+	int		 i, n = desc_nfields(d);
+
+	switch (which) {
+	case IST_SELECT:
+		buf_printf(&b, "SELECT ");
+		for (i = 0; i < n; i++)
+			buf_printf(&b, "%s%s", i ? ", " : "", d->cols[i]);
+		buf_printf(&b, " FROM %s WHERE host_id = ?1", d->table);
+		break;
+	case IST_INSERT:
+		buf_printf(&b, "INSERT INTO %s(host_id", d->table);
+		for (i = 0; i < n; i++)
+			buf_printf(&b, ", %s", d->cols[i]);
+		buf_printf(&b, ") VALUES (?1");
+		for (i = 0; i < n; i++)
+			buf_printf(&b, ", ?%d", i + 2);
+		buf_printf(&b, ")");
+		break;
+	case IST_UPDATE:
+		buf_printf(&b, "UPDATE %s SET ", d->table);
+		for (i = 0; i < n; i++) {
+			if (d->keymask & F(i))
+				continue;
+			buf_printf(&b, "%s%s = ?%d", sep, d->cols[i], i + 2);
+			sep = ", ";
+		}
+	/* FALLTHROUGH */
+	case IST_DELETE:
+		if (which == IST_DELETE)
+			buf_printf(&b, "DELETE FROM %s", d->table);
+		buf_printf(&b, " WHERE host_id = ?1");
+		for (i = 0; i < n; i++)
+			if (d->keymask & F(i))
+				buf_printf(&b, " AND %s = ?%d", d->cols[i],
+				    i + 2);
+		break;
+	default:
+		break;
+	}
+	return buf_steal(&b);
+}
+
+/* Cached statement of one kind. */
+sqlite3_stmt *
+store_item_stmt(struct store *s, enum item_kind k, enum item_stmt which)
+{
+	sqlite3_stmt	*st = s->ist[k][which];
+	char		*sql;
+
+	if (st == NULL) {
+		sql = item_sql(&item_descs[k], which);
+		if (sqlite3_prepare_v3(s->db, sql, -1,
+		    SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+			log_warnx("storage: preparing \"%s\": %s", sql,
+			    sqlite3_errmsg(s->db));
+			free(sql);
+			return NULL;
+		}
+		free(sql);
+		s->ist[k][which] = st;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+/* Field text as the database will give it back: key fields never NULL,
+ * integers in canonical form, so a re-sweep compares equal. */
+static char *
+irow_field(const struct item_desc *d, int i, const char *v)
+{
+	long long	 n;
+	char		*end, *out;
+
+	if (v == NULL)
+		return (d->keymask & F(i)) ? xstrdup("") : NULL;
+	if ((d->intmask & F(i)) && *v != '\0') {
+		n = strtoll(v, &end, 10);
+		if (*end == '\0') {
+			xasprintf(&out, "%lld", n);
+			return out;
+		}
+	}
+	return xstrdup(v);
+}
+
+/* Compute the sort key of a row from its key fields. */
+static void
+irow_key(const struct item_desc *d, struct irow *r)
+{
+	struct buf	 b = { 0 };
+	int		 i;
+
+	for (i = 0; i < ITEM_FIELDS; i++)
+		if (d->keymask & F(i))
+			buf_printf(&b, "%s\x1f", r->f[i] ? r->f[i] : "");
+	r->key = buf_steal(&b);
+	if (r->key == NULL)
+		r->key = xstrdup("");
+}
+
+/* Free an array of rows. */
+static void
+irows_free(struct irow *v, size_t n)
+{
+	size_t	 i;
+	int	 j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < ITEM_FIELDS; j++)
+			free(v[i].f[j]);
+		free(v[i].key);
+	}
+	free(v);
+}
+
+/* Order rows by key, then position, so the first of duplicates wins. */
+static int
+irow_cmp(const void *a, const void *b)
+{
+	const struct irow	*ra = a, *rb = b;
+	int			 c;
+
+	if ((c = strcmp(ra->key, rb->key)) != 0)
+		return c;
+	return ra->seq < rb->seq ? -1 : ra->seq > rb->seq;
+}
+
+/* The result's items of one kind, normalised, sorted, first of each key. */
+static struct irow *
+irows_new(const struct item_desc *d, enum item_kind k,
+    const struct facts *f, size_t *n)
+{
+	struct irow	*v;
+	size_t		 i, m = 0, u = 0;
+	int		 j, nf = desc_nfields(d);
+
+	v = xcalloc(f->nitems + 1, sizeof *v);
+	for (i = 0; i < f->nitems; i++) {
+		if (f->items[i].kind != k)
+			continue;
+		for (j = 0; j < nf; j++)
+			v[m].f[j] = irow_field(d, j, f->items[i].f[j]);
+		irow_key(d, &v[m]);
+		v[m].seq = m;
+		m++;
+	}
+	qsort(v, m, sizeof *v, irow_cmp);
+	for (i = 0; i < m; i++) {
+		if (u > 0 && strcmp(v[u - 1].key, v[i].key) == 0) {
+			for (j = 0; j < ITEM_FIELDS; j++)
+				free(v[i].f[j]);
+			free(v[i].key);
+			continue;
+		}
+		v[u++] = v[i];
+	}
+	*n = u;
+	return v;
+}
+
+/* The stored rows of one kind for a host, sorted by key. */
+static int
+irows_load(struct store *s, const struct item_desc *d, enum item_kind k,
+    int64_t host_id, struct irow **out, size_t *n)
+{
+	sqlite3_stmt	*st;
+	const char	*t;
+	size_t		 cap = 0;
+	int		 rc, j, nf = desc_nfields(d);
+
+	*out = NULL;
+	*n = 0;
+	if ((st = store_item_stmt(s, k, IST_SELECT)) == NULL)
+		return sqlite3_errcode(s->db);
+	sqlite3_bind_int64(st, 1, host_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			*out = xreallocarray(*out, cap, sizeof **out);
+		}
+		memset(&(*out)[*n], 0, sizeof **out);
+		for (j = 0; j < nf; j++) {
+			t = (const char *)sqlite3_column_text(st, j);
+			(*out)[*n].f[j] = t != NULL ? xstrdup(t) : NULL;
+		}
+		irow_key(d, &(*out)[*n]);
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	if (*out != NULL)
+		qsort(*out, *n, sizeof **out, irow_cmp);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* NULL-safe string equality. */
+static int
+str_eq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* Do two rows differ in any field of mask? */
+static int
+irow_differs(const struct irow *a, const struct irow *b, unsigned mask)
+{
+	int	 i;
+
+	for (i = 0; i < ITEM_FIELDS; i++)
+		if ((mask & F(i)) && !str_eq(a->f[i], b->f[i]))
+			return 1;
+	return 0;
+}
+
+/* The history value of a row: the one history field, or col=value pairs. */
+static char *
+irow_value(const struct item_desc *d, const struct irow *r)
+{
+	struct buf	 b = { 0 };
+	int		 i, nhist = __builtin_popcount(d->histmask);
+
+	for (i = 0; i < ITEM_FIELDS; i++) {
+		if (!(d->histmask & F(i)))
+			continue;
+		if (nhist == 1)
+			return xstrdup(r->f[i] != NULL ? r->f[i] : "");
+		buf_printf(&b, "%s%s=%s", b.len ? " " : "", d->cols[i],
+		    r->f[i] != NULL ? r->f[i] : "");
+	}
+	return buf_steal(&b);
+}
+
+/* What diffing one kind for one host needs. */
+struct itemdiff {
+	struct store		*s;		/* connection */
+	const struct item_desc	*d;		/* the kind's table */
+	enum item_kind		 k;
+	int64_t			 host_id;
+	int64_t			 when;		/* changed_at, seconds */
+	int64_t			 sweep_id;	/* for history rows */
+};
+
+/* One item_history row. */
+static int
+item_history(struct itemdiff *x, const struct irow *row, const char *change,
+    const struct irow *o, const struct irow *n)
+{
+	sqlite3_stmt	*st;
+	char		*ov, *nv;
+	int		 rc;
+
+	if ((st = store_stmt(x->s, ST_ITEM_HISTORY)) == NULL)
+		return sqlite3_errcode(x->s->db);
+	ov = o != NULL ? irow_value(x->d, o) : NULL;
+	nv = n != NULL ? irow_value(x->d, n) : NULL;
+	sqlite3_bind_int64(st, 1, x->host_id);
+	store_bind_text(st, 2, item_kind_str(x->k));
+	store_bind_text(st, 3, row->f[x->d->namef]);
+	store_bind_text(st, 4, x->d->detailf >= 0 ?
+	    row->f[x->d->detailf] : NULL);
+	store_bind_text(st, 5, change);
+	store_bind_text(st, 6, ov);
+	store_bind_text(st, 7, nv);
+	sqlite3_bind_int64(st, 8, x->when);
+	if (x->sweep_id > 0)
+		sqlite3_bind_int64(st, 9, x->sweep_id);
+	rc = store_step_done(st);
+	free(ov);
+	free(nv);
+	return rc;
+}
+
+/* Run the insert, update or delete of one row. */
+static int
+item_write(struct itemdiff *x, enum item_stmt which, const struct irow *r)
+{
+	sqlite3_stmt	*st;
+	int		 i, nf = desc_nfields(x->d);
+
+	if ((st = store_item_stmt(x->s, x->k, which)) == NULL)
+		return sqlite3_errcode(x->s->db);
+	sqlite3_bind_int64(st, 1, x->host_id);
+	for (i = 0; i < nf; i++)
+		if (which != IST_DELETE || (x->d->keymask & F(i)))
+			store_bind_text(st, i + 2, r->f[i]);
+	return store_step_done(st);
+}
+
+/* One merge step: o only (removed), n only (added), or both. */
+static int
+itemdiff_step(struct itemdiff *x, const struct irow *o, const struct irow *n)
+{
+	int	 rc;
+
+	if (n == NULL) {
+		rc = item_write(x, IST_DELETE, o);
+		return rc != SQLITE_OK ? rc :
+		    item_history(x, o, "removed", o, NULL);
+	}
+	if (o == NULL) {
+		rc = item_write(x, IST_INSERT, n);
+		return rc != SQLITE_OK ? rc :
+		    item_history(x, n, x->d->added, NULL, n);
+	}
+	if (!irow_differs(o, n, ~x->d->keymask))
+		return SQLITE_OK;
+	rc = item_write(x, IST_UPDATE, n);
+	if (rc != SQLITE_OK || !irow_differs(o, n, x->d->histmask))
+		return rc;
+	return item_history(x, n, x->d->changed, o, n);
+}
+
+/* Replace one host's rows of one kind with the result's, with history. */
+int
+store_items(struct store *s, int64_t host_id, enum item_kind k,
+    const struct host_result *r, int64_t when)
+{
+	struct itemdiff	 x = { s, &item_descs[k], k, host_id, when,
+			    r->sweep_id };
+	struct irow	*old, *nw;
+	size_t		 nold, nnew, i = 0, j = 0;
+	int		 rc, cmp;
+
+	if ((rc = irows_load(s, x.d, k, host_id, &old, &nold)) != SQLITE_OK)
+		return rc;
+	nw = irows_new(x.d, k, &r->facts, &nnew);
+	while (rc == SQLITE_OK && (i < nold || j < nnew)) {
+		if (i == nold)
+			cmp = 1;
+		else if (j == nnew)
+			cmp = -1;
+		else
+			cmp = strcmp(old[i].key, nw[j].key);
+		rc = itemdiff_step(&x, cmp <= 0 ? &old[i] : NULL,
+		    cmp >= 0 ? &nw[j] : NULL);
+		if (cmp <= 0)
+			i++;
+		if (cmp >= 0)
+			j++;
+	}
+	irows_free(old, nold);
+	irows_free(nw, nnew);
+	return rc;
+}

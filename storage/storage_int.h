@@ -1,0 +1,97 @@
+/* Storage internals shared by the files of storage/ (and its unit test):
+ * migrations, the per-connection statement cache, and applying one queued
+ * message inside the writer's transaction. Not for use outside storage/. */
+#ifndef ROLLCALL_STORAGE_INT_H
+#define ROLLCALL_STORAGE_INT_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/result.h"
+
+/* Highest schema version this build knows (PRAGMA user_version). */
+#define SCHEMA_VERSION	2
+
+/* Bring the schema to SCHEMA_VERSION, one transaction per migration.
+ * Returns 0, or -1 with err filled. */
+int	schema_migrate(sqlite3 *, char *err, size_t errlen);
+
+/* One inventory host as copied for the writer thread. */
+struct inv_host {
+	char	*name;		/* inventory name */
+	char	*address;	/* address to connect to */
+	int	 port;		/* resolved port */
+	char	*user;		/* resolved login user */
+	char	*groups;	/* group names, comma separated */
+};
+
+/* Statements of the write path, prepared once per connection. */
+enum store_stmt {
+	ST_HOST_UPSERT,		/* host seen in a result */
+	ST_INV_CLEAR,		/* everyone out of the inventory */
+	ST_INV_UPSERT,		/* host from the inventory */
+	ST_SWEEP_BEGIN,
+	ST_SWEEP_END,
+	ST_ATTEMPT,
+	ST_COLL_RUN,
+	ST_FACTS_RANGE,		/* current facts of one prefix */
+	ST_FACT_INSERT,
+	ST_FACT_UPDATE,
+	ST_FACT_DELETE,
+	ST_FACT_HISTORY,
+	ST_ITEM_HISTORY,
+	ST_MAX
+};
+
+/* Per list kind: select, insert, update, delete. */
+enum item_stmt {
+	IST_SELECT,
+	IST_INSERT,
+	IST_UPDATE,
+	IST_DELETE,
+	IST_MAX
+};
+
+/* The writer's connection and its cached statements. */
+struct store {
+	sqlite3		*db;			/* read-write connection */
+	sqlite3_stmt	*st[ST_MAX];		/* lazily prepared */
+	sqlite3_stmt	*ist[ITEM_KIND_MAX][IST_MAX];	/* per list table */
+};
+
+/* Cached statement, reset and unbound, ready to bind. NULL on error. */
+sqlite3_stmt	*store_stmt(struct store *, enum store_stmt);
+sqlite3_stmt	*store_item_stmt(struct store *, enum item_kind,
+		    enum item_stmt);
+/* Finalize every cached statement (connection stays open). */
+void		 store_finalize(struct store *);
+
+/* Apply one message's worth of data; each returns an SQLite result code
+ * (SQLITE_OK on success). All run inside the caller's transaction. */
+int	store_sync_inventory(struct store *, const struct inv_host *, size_t,
+	    int64_t now);
+int	store_sweep_begin(struct store *, int64_t id, const char *trigger,
+	    size_t nhosts, int64_t started_at);
+int	store_sweep_end(struct store *, int64_t id, int64_t ended_at);
+int	store_result(struct store *, const struct host_result *);
+
+/* Replace one host's list rows of one kind, writing item_history rows for
+ * what changed (storage/items.c). */
+int	store_items(struct store *, int64_t host_id, enum item_kind,
+	    const struct host_result *, int64_t when);
+
+/* Collector that owns a list kind ("packages", "network", ...). */
+const char	*item_owner(enum item_kind);
+
+/* Run a statement that returns no rows (exec helper): SQLITE_OK or code. */
+int	store_step_done(sqlite3_stmt *);
+/* Bind text, NULL stays NULL. */
+void	store_bind_text(sqlite3_stmt *, int, const char *);
+
+/* Test hook: run SQL on the writer's connection, on its thread, outside any
+ * transaction (e.g. PRAGMA max_page_count to simulate a full disk). */
+struct writer;
+void	writer_test_exec(struct writer *, const char *sql);
+
+#endif

@@ -1,0 +1,682 @@
+/* The writer thread: owns the only read-write connection. Callers queue
+ * messages (inventory, sweep begin/end, host results, flush barriers); the
+ * thread takes everything queued and applies it in one transaction. When a
+ * transaction fails (disk full, read-only, I/O error, locked) the batch is
+ * rolled back and kept at the head of a bounded queue, the writer reports
+ * itself degraded and retries with backoff until the database takes it. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "common/xmalloc.h"
+#include "config/config.h"
+#include "storage/storage.h"
+#include "storage/storage_int.h"
+
+#define WRITER_BATCH		256	/* results per transaction */
+#define WRITER_QUEUE_MAX	10000	/* results kept while degraded */
+#define WRITER_BACKOFF_MIN	100	/* ms, first retry */
+#define WRITER_BACKOFF_MAX	5000	/* ms, retry ceiling */
+#define WRITER_GIVE_UP_MS	10000	/* close/flush while degraded */
+#define WRITER_BUSY_MS		5000	/* busy_timeout */
+
+enum wmsg_type {
+	WM_INVENTORY,
+	WM_SWEEP_BEGIN,
+	WM_RESULT,
+	WM_SWEEP_END,
+	WM_BARRIER,
+};
+
+/* One queued message. */
+struct wmsg {
+	enum wmsg_type	 type;
+	struct wmsg	*next;
+	struct host_result *result;	/* WM_RESULT, owned */
+	struct inv_host	*hosts;		/* WM_INVENTORY, owned */
+	size_t		 n;		/* hosts, or a sweep's nhosts */
+	int64_t		 id;		/* sweep id, or barrier sequence */
+	int64_t		 at;		/* when it happened, epoch seconds */
+	char		*trigger;	/* WM_SWEEP_BEGIN */
+};
+
+struct writer {
+	char		*path;		/* database file */
+	struct store	 store;		/* connection + statements */
+	pthread_t	 thread;	/* the writer thread */
+	pthread_mutex_t	 lock;		/* guards everything below */
+	pthread_cond_t	 wake;		/* work, stop or test exec */
+	pthread_cond_t	 done;		/* barrier passed, exec done */
+	struct wmsg	*head;		/* queue, oldest first */
+	struct wmsg	*tail;
+	size_t		 queued;	/* results in queue and in flight */
+	uint64_t	 barrier_seq;	/* last barrier handed out */
+	uint64_t	 barrier_done;	/* last barrier committed */
+	int64_t		 next_sweep;	/* last sweep id handed out */
+	uint64_t	 dropped;	/* results dropped, queue full */
+	int		 stopping;	/* writer_close called */
+	int64_t		 stop_deadline;	/* mono ms: give up retrying */
+	char		*exec_sql;	/* test hook: SQL to run */
+	struct writer_stats stats;	/* for writer_get_stats */
+};
+
+/* Free one message and what it owns. */
+static void
+wmsg_free(struct wmsg *m)
+{
+	size_t	 i;
+
+	if (m->type == WM_RESULT)
+		host_result_free(m->result);
+	for (i = 0; m->hosts != NULL && i < m->n; i++) {
+		free(m->hosts[i].name);
+		free(m->hosts[i].address);
+		free(m->hosts[i].user);
+		free(m->hosts[i].groups);
+	}
+	free(m->hosts);
+	free(m->trigger);
+	free(m);
+}
+
+/* Free a list of messages, returning how many results it held. */
+static size_t
+wmsg_free_list(struct wmsg *m)
+{
+	struct wmsg	*next;
+	size_t		 n = 0;
+
+	for (; m != NULL; m = next) {
+		next = m->next;
+		n += m->type == WM_RESULT;
+		wmsg_free(m);
+	}
+	return n;
+}
+
+/* Drop the oldest queued result to make room; called with the lock held. */
+static void
+writer_drop_oldest(struct writer *w)
+{
+	struct wmsg	**pp, *m;
+
+	for (pp = &w->head; (m = *pp) != NULL; pp = &m->next)
+		if (m->type == WM_RESULT)
+			break;
+	if (m == NULL)
+		return;
+	*pp = m->next;
+	if (w->tail == m) {
+		for (w->tail = w->head; w->tail != NULL &&
+		    w->tail->next != NULL; w->tail = w->tail->next)
+			;
+	}
+	w->queued--;
+	if (w->dropped++ % 1000 == 0)
+		log_warnx("writer: queue full (%d results) while the database "
+		    "is not writable: dropped the oldest result (%s), %llu "
+		    "dropped so far", WRITER_QUEUE_MAX, m->result->name,
+		    (unsigned long long)w->dropped);
+	wmsg_free(m);
+}
+
+/* Append a message and wake the thread. */
+static void
+writer_enqueue(struct writer *w, struct wmsg *m)
+{
+	pthread_mutex_lock(&w->lock);
+	if (m->type == WM_RESULT) {
+		if (w->queued >= WRITER_QUEUE_MAX)
+			writer_drop_oldest(w);
+		w->queued++;
+	}
+	m->next = NULL;
+	if (w->tail != NULL)
+		w->tail->next = m;
+	else
+		w->head = m;
+	w->tail = m;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* A new message of a type. */
+static struct wmsg *
+wmsg_new(enum wmsg_type type)
+{
+	struct wmsg	*m;
+
+	m = xcalloc(1, sizeof *m);
+	m->type = type;
+	return m;
+}
+
+/* Detach up to WRITER_BATCH results (and what is between them) from the
+ * queue head; called with the lock held. */
+static struct wmsg *
+writer_take(struct writer *w)
+{
+	struct wmsg	*batch = w->head, *m = w->head, *last = NULL;
+	size_t		 n = 0;
+
+	while (m != NULL && n < WRITER_BATCH) {
+		n += m->type == WM_RESULT;
+		last = m;
+		m = m->next;
+	}
+	last->next = NULL;
+	w->head = m;
+	if (m == NULL)
+		w->tail = NULL;
+	return batch;
+}
+
+/* Put a failed batch back at the head; called with the lock held. */
+static void
+writer_requeue(struct writer *w, struct wmsg *batch)
+{
+	struct wmsg	*last;
+
+	for (last = batch; last->next != NULL; last = last->next)
+		;
+	last->next = w->head;
+	if (w->head == NULL)
+		w->tail = last;
+	w->head = batch;
+}
+
+/* Errors that say something about one message rather than the database:
+ * retrying will not help, so that message is dropped with a warning. */
+static int
+writer_data_error(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_CONSTRAINT:
+	case SQLITE_MISMATCH:
+	case SQLITE_TOOBIG:
+	case SQLITE_RANGE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Apply one message inside the open transaction. */
+static int
+writer_apply_one(struct writer *w, const struct wmsg *m)
+{
+	switch (m->type) {
+	case WM_INVENTORY:
+		return store_sync_inventory(&w->store, m->hosts, m->n, m->at);
+	case WM_SWEEP_BEGIN:
+		return store_sweep_begin(&w->store, m->id, m->trigger, m->n,
+		    m->at);
+	case WM_RESULT:
+		return store_result(&w->store, m->result);
+	case WM_SWEEP_END:
+		return store_sweep_end(&w->store, m->id, m->at);
+	case WM_BARRIER:
+		break;
+	}
+	return SQLITE_OK;
+}
+
+/* Run one message under a savepoint: a message the database rejects for
+ * its content is rolled back alone and dropped; anything else fails the
+ * whole batch. Returns SQLITE_OK or the failing code. */
+static int
+writer_apply_saved(struct writer *w, const struct wmsg *m)
+{
+	sqlite3	*db = w->store.db;
+	int	 rc;
+
+	if (m->type == WM_BARRIER)
+		return SQLITE_OK;
+	if ((rc = sqlite3_exec(db, "SAVEPOINT msg", NULL, NULL, NULL)) != 0)
+		return rc;
+	rc = writer_apply_one(w, m);
+	if (rc != SQLITE_OK && writer_data_error(rc)) {
+		log_warnx("writer: dropping %s%s%s: %s",
+		    m->type == WM_RESULT ? "the result of " : "a message",
+		    m->type == WM_RESULT ? m->result->name : "",
+		    m->type == WM_RESULT ? "" : " for the database",
+		    sqlite3_errmsg(db));
+		sqlite3_exec(db, "ROLLBACK TO msg", NULL, NULL, NULL);
+		rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_OK)
+		return rc;
+	return sqlite3_exec(db, "RELEASE msg", NULL, NULL, NULL);
+}
+
+/* Apply a batch in one transaction. Returns 0, or -1 with err filled and
+ * everything rolled back. */
+static int
+writer_apply(struct writer *w, struct wmsg *batch, char *err, size_t errlen)
+{
+	sqlite3		*db = w->store.db;
+	struct wmsg	*m;
+	int		 rc;
+
+	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	for (m = batch; rc == SQLITE_OK && m != NULL; m = m->next)
+		rc = writer_apply_saved(w, m);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		return 0;
+	snprintf(err, errlen, "%s (%s)", sqlite3_errmsg(db),
+	    sqlite3_errstr(rc));
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* After a commit: counters, barriers, the end of a degraded spell. */
+static void
+writer_committed(struct writer *w, struct wmsg *batch, int64_t took_us)
+{
+	struct wmsg	*m;
+	size_t		 nres = 0;
+
+	pthread_mutex_lock(&w->lock);
+	for (m = batch; m != NULL; m = m->next) {
+		nres += m->type == WM_RESULT;
+		if (m->type == WM_BARRIER)
+			w->barrier_done = (uint64_t)m->id;
+	}
+	w->queued -= nres;
+	w->stats.commits++;
+	w->stats.results += nres;
+	w->stats.last_commit_us = took_us;
+	if (w->stats.degraded) {
+		w->stats.degraded = 0;
+		w->stats.last_error[0] = '\0';
+		log_warnx("writer: database writable again, catching up "
+		    "(%zu results still queued)", w->queued);
+	}
+	pthread_cond_broadcast(&w->done);
+	pthread_mutex_unlock(&w->lock);
+	wmsg_free_list(batch);
+}
+
+/* After a failed batch: requeue, report, give up if closing too long;
+ * called with the lock held. Returns 1 when the thread should exit. */
+static int
+writer_failed(struct writer *w, struct wmsg *batch, const char *err)
+{
+	size_t	 lost;
+
+	writer_requeue(w, batch);
+	if (!w->stats.degraded || strcmp(w->stats.last_error, err) != 0)
+		log_warnx("writer: database write failed: %s; keeping %zu "
+		    "results queued and retrying", err, w->queued);
+	w->stats.degraded = 1;
+	snprintf(w->stats.last_error, sizeof w->stats.last_error, "%s", err);
+	if (!w->stopping || mono_ms() < w->stop_deadline)
+		return 0;
+	lost = wmsg_free_list(w->head);
+	w->head = w->tail = NULL;
+	w->queued = 0;
+	w->barrier_done = w->barrier_seq;
+	pthread_cond_broadcast(&w->done);
+	log_warnx("writer: giving up at shutdown: %zu results were not "
+	    "stored (%s)", lost, err);
+	return 1;
+}
+
+/* Wait up to ms on a condition; called with the lock held. */
+static void
+writer_sleep(struct writer *w, pthread_cond_t *cond, int64_t ms)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_cond_timedwait(cond, &w->lock, &ts);
+}
+
+/* Test hook: run pending SQL outside any transaction; lock held. */
+static void
+writer_run_exec(struct writer *w)
+{
+	char	*sql = w->exec_sql;
+
+	pthread_mutex_unlock(&w->lock);
+	if (sqlite3_exec(w->store.db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		log_warnx("writer: test exec: %s", sqlite3_errmsg(w->store.db));
+	pthread_mutex_lock(&w->lock);
+	free(sql);
+	w->exec_sql = NULL;
+	pthread_cond_broadcast(&w->done);
+}
+
+/* The thread: take what is queued, commit it, back off while failing. */
+static void *
+writer_main(void *arg)
+{
+	struct writer	*w = arg;
+	struct wmsg	*batch;
+	char		 err[sizeof w->stats.last_error];
+	int64_t		 backoff = 0, t0;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (w->head == NULL && w->exec_sql == NULL && !w->stopping)
+			pthread_cond_wait(&w->wake, &w->lock);
+		if (w->exec_sql != NULL) {
+			writer_run_exec(w);
+			continue;
+		}
+		if (w->head == NULL)
+			break;
+		batch = writer_take(w);
+		pthread_mutex_unlock(&w->lock);
+		t0 = wall_us();
+		if (writer_apply(w, batch, err, sizeof err) == 0) {
+			writer_committed(w, batch, wall_us() - t0);
+			backoff = 0;
+			pthread_mutex_lock(&w->lock);
+			continue;
+		}
+		pthread_mutex_lock(&w->lock);
+		if (writer_failed(w, batch, err))
+			break;
+		backoff = backoff ? backoff * 2 : WRITER_BACKOFF_MIN;
+		if (backoff > WRITER_BACKOFF_MAX)
+			backoff = WRITER_BACKOFF_MAX;
+		writer_sleep(w, &w->wake, backoff);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* Create the file 0600 before SQLite sees it, and tighten an existing
+ * file that others could read. */
+static int
+writer_create_file(const char *path, char *err, size_t errlen)
+{
+	struct stat	 sb;
+	int		 fd;
+
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) == 0 && (sb.st_mode & 077) != 0 &&
+	    fchmod(fd, sb.st_mode & 0700) == 0)
+		log_info("%s: removed group/other permissions", path);
+	close(fd);
+	return 0;
+}
+
+/* PRAGMAs of the writer connection. */
+static int
+writer_pragmas(sqlite3 *db, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st;
+	const char	*mode = NULL;
+	int		 wal = 0;
+
+	sqlite3_busy_timeout(db, WRITER_BUSY_MS);
+	sqlite3_extended_result_codes(db, 1);
+	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &st,
+	    NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			mode = (const char *)sqlite3_column_text(st, 0);
+		wal = mode != NULL && strcmp(mode, "wal") == 0;
+		sqlite3_finalize(st);
+	}
+	if (!wal) {
+		snprintf(err, errlen, "cannot switch to WAL mode: %s",
+		    sqlite3_errmsg(db));
+		return -1;
+	}
+	if (sqlite3_exec(db, "PRAGMA synchronous = NORMAL;"
+	    "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+/* Highest sweep id stored, so new ids continue from it. */
+static int64_t
+writer_max_sweep(sqlite3 *db)
+{
+	sqlite3_stmt	*st;
+	int64_t		 id = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) FROM sweeps",
+	    -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
+
+/* Open the connection: file, pragmas, migrations. */
+static sqlite3 *
+writer_open_db(const char *path, char *err, size_t errlen)
+{
+	sqlite3	*db = NULL;
+	char	 e[256];
+
+	if (writer_create_file(path, err, errlen) == -1)
+		return NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, db != NULL ?
+		    sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	if (writer_pragmas(db, e, sizeof e) == -1 ||
+	    schema_migrate(db, e, sizeof e) == -1) {
+		snprintf(err, errlen, "%s: %s", path, e);
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+/* Open the database and start the writer thread. */
+struct writer *
+writer_open(const char *path, char *err, size_t errlen)
+{
+	struct writer	*w;
+	sqlite3		*db;
+	mode_t		 omask;
+
+	/* -wal and -shm are created with the database's mode; the umask
+	 * covers them anyway while we create them here. */
+	omask = umask(077);
+	db = writer_open_db(path, err, errlen);
+	umask(omask);
+	if (db == NULL)
+		return NULL;
+	w = xcalloc(1, sizeof *w);
+	w->path = xstrdup(path);
+	w->store.db = db;
+	w->next_sweep = writer_max_sweep(db);
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	pthread_cond_init(&w->done, NULL);
+	if ((errno = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
+		snprintf(err, errlen, "writer thread: %s", strerror(errno));
+		sqlite3_close(db);
+		free(w->path);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+/* Groups of a host as one comma-separated string. */
+static char *
+writer_groups(const struct host *h)
+{
+	struct buf	 b = { 0 };
+	size_t		 i;
+
+	for (i = 0; i < h->ngroups; i++)
+		buf_printf(&b, "%s%s", i > 0 ? "," : "", h->groups[i]);
+	return b.data != NULL ? buf_steal(&b) : xstrdup("");
+}
+
+/* Queue the inventory as of this config. */
+void
+writer_sync_inventory(struct writer *w, const struct config *conf)
+{
+	struct wmsg	*m;
+	size_t		 i;
+
+	m = wmsg_new(WM_INVENTORY);
+	m->at = wall_us() / 1000000;
+	m->n = conf->nhosts;
+	m->hosts = xcalloc(conf->nhosts + 1, sizeof *m->hosts);
+	for (i = 0; i < conf->nhosts; i++) {
+		m->hosts[i].name = xstrdup(conf->hosts[i].name);
+		m->hosts[i].address = conf->hosts[i].address != NULL ?
+		    xstrdup(conf->hosts[i].address) : NULL;
+		m->hosts[i].port = conf->hosts[i].port;
+		m->hosts[i].user = conf->hosts[i].user != NULL ?
+		    xstrdup(conf->hosts[i].user) : NULL;
+		m->hosts[i].groups = writer_groups(&conf->hosts[i]);
+	}
+	writer_enqueue(w, m);
+}
+
+/* Hand out the next sweep id and queue its row. */
+int64_t
+writer_sweep_begin(struct writer *w, const char *trigger, size_t nhosts)
+{
+	struct wmsg	*m;
+
+	m = wmsg_new(WM_SWEEP_BEGIN);
+	m->trigger = xstrdup(trigger != NULL ? trigger : "manual");
+	m->n = nhosts;
+	m->at = wall_us() / 1000000;
+	pthread_mutex_lock(&w->lock);
+	m->id = ++w->next_sweep;
+	pthread_mutex_unlock(&w->lock);
+	writer_enqueue(w, m);
+	return m->id;
+}
+
+/* Queue one host's result; the writer owns it from now on. */
+void
+writer_submit(struct writer *w, struct host_result *r)
+{
+	struct wmsg	*m;
+
+	if (r == NULL)
+		return;
+	m = wmsg_new(WM_RESULT);
+	m->result = r;
+	writer_enqueue(w, m);
+}
+
+/* Queue the end of a sweep. */
+void
+writer_sweep_end(struct writer *w, int64_t sweep_id)
+{
+	struct wmsg	*m;
+
+	m = wmsg_new(WM_SWEEP_END);
+	m->id = sweep_id;
+	m->at = wall_us() / 1000000;
+	writer_enqueue(w, m);
+}
+
+/* Wait for a barrier; bounded while the database is not writable. */
+void
+writer_flush(struct writer *w)
+{
+	struct wmsg	*m;
+	uint64_t	 seq;
+	int64_t		 start = mono_ms();
+
+	m = wmsg_new(WM_BARRIER);
+	pthread_mutex_lock(&w->lock);
+	seq = ++w->barrier_seq;
+	pthread_mutex_unlock(&w->lock);
+	m->id = (int64_t)seq;
+	writer_enqueue(w, m);
+	pthread_mutex_lock(&w->lock);
+	while (w->barrier_done < seq) {
+		if (w->stats.degraded &&
+		    mono_ms() - start >= WRITER_GIVE_UP_MS) {
+			log_warnx("writer: flush gave up after %ds: database "
+			    "not writable (%s), %zu results queued",
+			    WRITER_GIVE_UP_MS / 1000, w->stats.last_error,
+			    w->queued);
+			break;
+		}
+		writer_sleep(w, &w->done, 500);
+	}
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Stop the thread once the queue is stored (or given up), close. */
+void
+writer_close(struct writer *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stopping = 1;
+	w->stop_deadline = mono_ms() + WRITER_GIVE_UP_MS;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	store_finalize(&w->store);
+	if (sqlite3_close(w->store.db) != SQLITE_OK)
+		log_warnx("writer: closing %s: %s", w->path,
+		    sqlite3_errmsg(w->store.db));
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->wake);
+	pthread_cond_destroy(&w->done);
+	free(w->path);
+	free(w);
+}
+
+/* Copy the counters. */
+void
+writer_get_stats(struct writer *w, struct writer_stats *st)
+{
+	pthread_mutex_lock(&w->lock);
+	*st = w->stats;
+	st->queue_depth = w->queued;
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Test hook: run SQL on the writer's connection and wait for it. */
+void
+writer_test_exec(struct writer *w, const char *sql)
+{
+	pthread_mutex_lock(&w->lock);
+	while (w->exec_sql != NULL)
+		pthread_cond_wait(&w->done, &w->lock);
+	w->exec_sql = xstrdup(sql);
+	pthread_cond_signal(&w->wake);
+	while (w->exec_sql != NULL)
+		pthread_cond_wait(&w->done, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+}
