@@ -1,0 +1,205 @@
+/* Shared plumbing of the read-only subcommands: one option parser built
+ * from a table, one usage printer, one way to open the database and print
+ * a query, so hosts/show/query differ only in their SQL. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xmalloc.h"
+#include "config/config.h"
+#include "daemon/clirender.h"
+#include "daemon/output.h"
+
+#define OPT_DB		256
+#define OPT_JSON	257
+#define OPT_CSV		258
+#define OPT_EXTRA	300
+
+/* --help text: every option, common and the command's own. */
+static void
+cli_read_usage(const struct cli_spec *spec)
+{
+	size_t	 i;
+	char	 opt[64];
+
+	printf("usage: rollcall %s [options]%s%s\n\n%s\n\noptions:\n",
+	    spec->cmd, spec->args[0] ? " " : "", spec->args, spec->summary);
+	printf("  -c, --config FILE     config file naming the database "
+	    "(default %s)\n", CONFIG_DEFAULT_PATH);
+	printf("      --db PATH         database to read; overrides the "
+	    "config\n");
+	printf("      --json            JSON output\n");
+	printf("      --csv             CSV output (RFC 4180, header line)\n");
+	for (i = 0; i < spec->nextra; i++) {
+		snprintf(opt, sizeof opt, "--%s %s", spec->extra[i].name,
+		    spec->extra[i].arg);
+		printf("      %-18s%s\n", opt, spec->extra[i].help);
+	}
+	printf("  -h, --help            this help\n");
+}
+
+/* The getopt_long table for a spec; caller frees. */
+static struct option *
+cli_read_options(const struct cli_spec *spec)
+{
+	static const struct option common[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "csv", no_argument, NULL, OPT_CSV },
+		{ "help", no_argument, NULL, 'h' },
+	};
+	struct option	*o;
+	size_t		 i, n = sizeof common / sizeof common[0];
+
+	o = xcalloc(n + spec->nextra + 1, sizeof *o);
+	memcpy(o, common, sizeof common);
+	for (i = 0; i < spec->nextra; i++) {
+		o[n + i].name = spec->extra[i].name;
+		o[n + i].has_arg = required_argument;
+		o[n + i].val = OPT_EXTRA + (int)i;
+	}
+	return o;
+}
+
+/* Set the output format once; both --json and --csv is a usage error. */
+static int
+cli_read_format(struct cli_read *c, enum out_format f)
+{
+	if (c->format != OUT_TABLE && c->format != f)
+		return cli_usage_error(c->spec->cmd,
+		    "--json and --csv exclude each other");
+	c->format = f;
+	return -1;
+}
+
+/* Handle one option; -1 to go on, else the exit code. */
+static int
+cli_read_option(struct cli_read *c, int ch, char **argv)
+{
+	const struct cli_spec	*spec = c->spec;
+
+	switch (ch) {
+	case 'c':
+		c->config = optarg;
+		return -1;
+	case OPT_DB:
+		c->db_path = optarg;
+		return -1;
+	case OPT_JSON:
+		return cli_read_format(c, OUT_JSON);
+	case OPT_CSV:
+		return cli_read_format(c, OUT_CSV);
+	case 'h':
+		cli_read_usage(spec);
+		return EXIT_OK;
+	}
+	if (ch >= OPT_EXTRA && (size_t)(ch - OPT_EXTRA) < spec->nextra) {
+		*spec->extra[ch - OPT_EXTRA].value = optarg;
+		return -1;
+	}
+	if (ch == ':')
+		return cli_usage_error(spec->cmd, "%s needs an argument",
+		    argv[optind - 1]);
+	return cli_usage_error(spec->cmd, "unknown option %s",
+	    argv[optind - 1]);
+}
+
+/* Parse the command line of a read-only subcommand. */
+int
+cli_read_parse(struct cli_read *c, const struct cli_spec *spec, int argc,
+    char **argv)
+{
+	struct option	*opts;
+	int		 ch, rc = -1;
+
+	memset(c, 0, sizeof *c);
+	c->spec = spec;
+	opts = cli_read_options(spec);
+	optind = 0;		/* glibc: reinitialise, argv may differ */
+	opterr = 0;
+	while (rc == -1 &&
+	    (ch = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1)
+		rc = cli_read_option(c, ch, argv);
+	free(opts);
+	if (rc != -1)
+		return rc;
+	if (argc - optind != spec->nargs)
+		return cli_usage_error(spec->cmd, argc - optind < spec->nargs ?
+		    "missing %s" : "too many arguments (expected %s)",
+		    spec->args[0] ? spec->args : "none");
+	c->args = argv + optind;
+	return -1;
+}
+
+/* Find and open the database read-only. */
+int
+cli_read_open(struct cli_read *c)
+{
+	char	 err[512];
+	char	*path;
+
+	if ((path = cli_db_path(c->config, c->db_path)) == NULL)
+		return EXIT_USAGE;
+	c->db = db_open_ro(path, err, sizeof err);
+	free(path);
+	if (c->db == NULL) {
+		fprintf(stderr, "rollcall %s: %s\n", c->spec->cmd, err);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+/* Run a query, reporting an error on stderr. */
+struct table *
+cli_read_query(struct cli_read *c, const char *sql,
+    const char *const *params, size_t nparams)
+{
+	struct table	*t;
+	char		 err[512];
+
+	t = db_query_params(c->db, sql, params, nparams, err, sizeof err);
+	if (t == NULL)
+		fprintf(stderr, "rollcall %s: %s\n", c->spec->cmd, err);
+	return t;
+}
+
+/* Run a query and print it. */
+int
+cli_read_print(struct cli_read *c, const char *sql,
+    const char *const *params, size_t nparams)
+{
+	struct table	*t;
+
+	if ((t = cli_read_query(c, sql, params, nparams)) == NULL)
+		return EXIT_FAIL;
+	output_table(stdout, t, c->format);
+	table_free(t);
+	return EXIT_OK;
+}
+
+/* One row as JSON object members, one per line. */
+void
+cli_json_members(FILE *fp, const struct table *t, size_t row)
+{
+	size_t	 c;
+
+	for (c = 0; c < t->ncols; c++) {
+		fputs(c ? ",\n  " : "  ", fp);
+		output_json_string(fp, t->cols[c]);
+		fputs(": ", fp);
+		if (t->rows[row][c] == NULL)
+			fputs("null", fp);
+		else
+			output_json_string(fp, t->rows[row][c]);
+	}
+}
+
+/* Close the database. */
+void
+cli_read_close(struct cli_read *c)
+{
+	db_close(c->db);
+	c->db = NULL;
+}

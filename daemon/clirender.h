@@ -1,0 +1,59 @@
+/* What the read-only subcommands (hosts, show, query, and later history,
+ * changes, packages) share: the common options (-c, --db, --json, --csv,
+ * --help) plus a table of their own, opening the database read-only, and
+ * running a parameterised query straight to the chosen output format. */
+#ifndef ROLLCALL_CLIRENDER_H
+#define ROLLCALL_CLIRENDER_H
+
+#include <stddef.h>
+
+#include "daemon/cmd.h"
+#include "storage/storage.h"
+
+/* One subcommand-specific option; every one takes an argument. */
+struct cli_extra {
+	const char	*name;		/* long option, without "--" */
+	const char	*arg;		/* argument name in the usage */
+	const char	*help;		/* one line for --help */
+	const char	**value;	/* where the argument goes */
+};
+
+/* How a read-only subcommand describes itself. */
+struct cli_spec {
+	const char		*cmd;		/* subcommand name */
+	const char		*args;		/* positional args, usage */
+	const char		*summary;	/* what it does, for --help */
+	const struct cli_extra	*extra;		/* its own options */
+	size_t			 nextra;
+	int			 nargs;		/* positional args required */
+};
+
+/* The parsed common options and the open database. */
+struct cli_read {
+	const struct cli_spec	*spec;		/* the subcommand */
+	const char		*config;	/* -c FILE, NULL = default */
+	const char		*db_path;	/* --db PATH */
+	enum out_format		 format;	/* --json, --csv, else table */
+	char			**args;		/* positional arguments */
+	struct db		*db;		/* from cli_read_open */
+};
+
+/* Parse argv. Returns -1 when the command should go on, else the exit code
+ * (0 after --help, EXIT_USAGE on a usage error, message printed). */
+int	 cli_read_parse(struct cli_read *, const struct cli_spec *, int,
+	    char **);
+/* Open the database read-only; 0, or the exit code with a message. */
+int	 cli_read_open(struct cli_read *);
+/* Run a query with text parameters; NULL with a message on stderr. */
+struct table *cli_read_query(struct cli_read *, const char *sql,
+	    const char *const *params, size_t nparams);
+/* Run a query and print it in the chosen format; returns the exit code. */
+int	 cli_read_print(struct cli_read *, const char *sql,
+	    const char *const *params, size_t nparams);
+/* Print one row (columns as keys) as the members of a JSON object, without
+ * braces, indented; NULL cells as null. */
+void	 cli_json_members(FILE *, const struct table *, size_t row);
+/* Close the database. */
+void	 cli_read_close(struct cli_read *);
+
+#endif
