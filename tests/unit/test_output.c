@@ -1,0 +1,138 @@
+/* Output: table, JSON and CSV of a small result set, including hostile
+ * text (terminal escapes, invalid UTF-8, bidi overrides) and NULLs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/output.h"
+#include "test.h"
+
+/* Capture what a printer writes. */
+static char *
+capture(const struct table *t, enum out_format f)
+{
+	char	*out = NULL;
+	size_t	 len = 0;
+	FILE	*fp;
+
+	fp = open_memstream(&out, &len);
+	output_table(fp, t, f);
+	fclose(fp);
+	return out;
+}
+
+/* JSON string escaping of one value. */
+static char *
+json_of(const char *s)
+{
+	char	*out = NULL;
+	size_t	 len = 0;
+	FILE	*fp;
+
+	fp = open_memstream(&out, &len);
+	output_json_string(fp, s);
+	fclose(fp);
+	return out;
+}
+
+/* CSV field quoting of one value. */
+static char *
+csv_of(const char *s)
+{
+	char	*out = NULL;
+	size_t	 len = 0;
+	FILE	*fp;
+
+	fp = open_memstream(&out, &len);
+	output_csv_field(fp, s);
+	fclose(fp);
+	return out;
+}
+
+#define CHECK_FREE(call, want) do {					\
+	char *got_ = (call);						\
+	CHECK_STR(got_, want);						\
+	free(got_);							\
+} while (0)
+
+/* Escaping rules one by one. */
+static void
+test_escapes(void)
+{
+	CHECK_FREE(output_escape_terminal("plain text"), "plain text");
+	CHECK_FREE(output_escape_terminal("\x1b[31mred\x1b[0m"),
+	    "\\x1b[31mred\\x1b[0m");
+	CHECK_FREE(output_escape_terminal("a\tb\nc\x7f"), "a\\x09b\\x0ac\\x7f");
+	CHECK_FREE(output_escape_terminal("caf\xc3\xa9"), "caf\xc3\xa9");
+	CHECK_FREE(output_escape_terminal("bad\xff\xc3"), "bad\\xff\\xc3");
+	CHECK_FREE(output_escape_terminal("\xc0\xaf"), "\\xc0\\xaf");
+	CHECK_FREE(output_escape_terminal("\xed\xa0\x80"), "\\xed\\xa0\\x80");
+	CHECK_FREE(output_escape_terminal("\xc2\x9b" "2J"), "\\u009b2J");
+	CHECK_FREE(output_escape_terminal("x\xe2\x80\xaey"), "x\\u202ey");
+	CHECK_FREE(output_escape_terminal(NULL), "");
+
+	CHECK_FREE(json_of("a\"b\\c"), "\"a\\\"b\\\\c\"");
+	CHECK_FREE(json_of("\n\t\x01\x1b"), "\"\\n\\t\\u0001\\u001b\"");
+	CHECK_FREE(json_of("caf\xc3\xa9 \xf0\x9f\x99\x82"),
+	    "\"caf\xc3\xa9 \xf0\x9f\x99\x82\"");
+	CHECK_FREE(json_of("x\xffy\xe2\x82"), "\"x\\ufffdy\\ufffd\\ufffd\"");
+	CHECK_FREE(json_of(""), "\"\"");
+
+	CHECK_FREE(csv_of("plain"), "plain");
+	CHECK_FREE(csv_of("a,b"), "\"a,b\"");
+	CHECK_FREE(csv_of("say \"hi\""), "\"say \"\"hi\"\"\"");
+	CHECK_FREE(csv_of("two\nlines"), "\"two\nlines\"");
+	CHECK_FREE(csv_of(" padded"), "\" padded\"");
+	CHECK_FREE(csv_of(NULL), "");
+}
+
+/* A 3-column, 3-row table printed three ways. */
+static void
+test_formats(void)
+{
+	char		*cols[] = { "name", "n", "note" };
+	int		 numeric[] = { 0, 1, 0 };
+	char		*r0[] = { "web01", "8", "ok" };
+	char		*r1[] = { "db-\x1b]0;pwned\x07", "16", NULL };
+	char		*r2[] = { "caf\xc3\xa9", "1024", "a,\"b\"\xff" };
+	char		**rows[] = { r0, r1, r2 };
+	struct table	 t = { 3, cols, numeric, 3, rows };
+	struct table	 empty = { 3, cols, numeric, 0, NULL };
+	char		*out;
+
+	CHECK_FREE(capture(&t, OUT_TABLE),
+	    "name                    n  note\n"
+	    "web01                   8  ok\n"
+	    "db-\\x1b]0;pwned\\x07    16  \n"
+	    "caf\xc3\xa9                 1024  a,\"b\"\\xff\n");
+	CHECK_FREE(capture(&t, OUT_JSON),
+	    "[\n"
+	    "  {\"name\": \"web01\", \"n\": 8, \"note\": \"ok\"},\n"
+	    "  {\"name\": \"db-\\u001b]0;pwned\\u0007\", \"n\": 16, "
+	    "\"note\": null},\n"
+	    "  {\"name\": \"caf\xc3\xa9\", \"n\": 1024, "
+	    "\"note\": \"a,\\\"b\\\"\\ufffd\"}\n"
+	    "]\n");
+	CHECK_FREE(capture(&t, OUT_CSV),
+	    "name,n,note\n"
+	    "web01,8,ok\n"
+	    "db-\x1b]0;pwned\x07,16,\n"
+	    "caf\xc3\xa9,1024,\"a,\"\"b\"\"\xff\"\n");
+	CHECK_FREE(capture(&empty, OUT_JSON), "[]\n");
+	CHECK_FREE(capture(&empty, OUT_TABLE), "name  n  note\n");
+	CHECK_FREE(capture(&empty, OUT_CSV), "name,n,note\n");
+
+	/* A "numeric" cell JSON cannot take is quoted instead. */
+	r0[1] = "Inf";
+	out = capture(&t, OUT_JSON);
+	CHECK(strstr(out, "\"n\": \"Inf\"") != NULL);
+	free(out);
+}
+
+int
+main(void)
+{
+	test_escapes();
+	test_formats();
+	TEST_MAIN_END();
+}

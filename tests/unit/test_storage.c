@@ -1,0 +1,444 @@
+/* Storage: migrations, file modes, the writer round trip, history only on
+ * change (facts and list tables), ownership of facts by collectors that ran
+ * ok, sweep counts, the read-only query guard and the degraded writer. */
+#include <sys/stat.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/result.h"
+#include "config/config.h"
+#include "storage/storage.h"
+#include "storage/storage_int.h"
+#include "test.h"
+
+#define T0	1700000000000000LL	/* a fixed wall clock, microseconds */
+
+static char	 tmpdir[] = "/tmp/rollcall-test-storage.XXXXXX";
+static char	 dbpath[512];
+static struct db *rdb;			/* read-only connection */
+
+/* First cell of the first row as text ("NULL", or "(none)" if no row). */
+static const char *
+q(const char *fmt, ...)
+{
+	static char	 out[1024];
+	struct table	*t;
+	char		 sql[2048], err[256];
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof sql, fmt, ap);
+	va_end(ap);
+	if ((t = db_query(rdb, sql, err, sizeof err)) == NULL) {
+		snprintf(out, sizeof out, "(error: %s)", err);
+		return out;
+	}
+	if (t->nrows == 0)
+		snprintf(out, sizeof out, "(none)");
+	else
+		snprintf(out, sizeof out, "%s", t->rows[0][0] != NULL ?
+		    t->rows[0][0] : "NULL");
+	table_free(t);
+	return out;
+}
+
+/* A result with the given collectors (name=status) and facts (k=v). */
+static struct host_result *
+mkres(const char *host, int64_t sweep, const char *colls, ...)
+{
+	struct host_result	*r;
+	struct coll_result	*c;
+	char			*list, *tok, *save, *eq;
+	const char		*kv;
+	va_list			 ap;
+
+	r = host_result_new(host, "192.0.2.1", 22, sweep);
+	r->started_us = T0 + sweep * 60000000LL;
+	r->ended_us = r->started_us + 250000;
+	list = strdup(colls);
+	for (tok = strtok_r(list, " ", &save); tok != NULL;
+	    tok = strtok_r(NULL, " ", &save)) {
+		eq = strchr(tok, '=');
+		*eq = '\0';
+		c = host_result_add_coll(r, tok);
+		c->status = strcmp(eq + 1, "ok") == 0 ? COLL_OK : COLL_FAILED;
+		c->exit_code = c->status == COLL_OK ? 0 : 1;
+	}
+	free(list);
+	va_start(ap, colls);
+	while ((kv = va_arg(ap, const char *)) != NULL) {
+		list = strdup(kv);
+		eq = strchr(list, '=');
+		*eq = '\0';
+		facts_add(&r->facts, list, eq + 1);
+		free(list);
+	}
+	va_end(ap);
+	return r;
+}
+
+/* Add a list row to a result. */
+static void
+item(struct host_result *r, enum item_kind k, const char *a, const char *b,
+    const char *c, const char *d, const char *e)
+{
+	const char	*f[ITEM_FIELDS] = { a, b, c, d, e, NULL };
+
+	facts_add_item(&r->facts, k, f);
+}
+
+/* File mode of path + suffix, or -1. */
+static int
+filemode(const char *suffix)
+{
+	struct stat	 sb;
+	char		 p[600];
+
+	snprintf(p, sizeof p, "%s%s", dbpath, suffix);
+	if (stat(p, &sb) == -1)
+		return -1;
+	return sb.st_mode & 0777;
+}
+
+/* Fresh database: schema at the latest version, reopening changes
+ * nothing, files 0600 even with a permissive umask. */
+static struct writer *
+test_open(void)
+{
+	struct writer	*w;
+	char		 err[256];
+
+	umask(022);
+	snprintf(dbpath, sizeof dbpath, "%s/rollcall.db", tmpdir);
+	w = writer_open(dbpath, err, sizeof err);
+	CHECK(w != NULL);
+	writer_close(w);
+	w = writer_open(dbpath, err, sizeof err);	/* migrated: no-op */
+	CHECK(w != NULL);
+	rdb = db_open_ro(dbpath, err, sizeof err);
+	CHECK(rdb != NULL);
+	CHECK_STR(q("PRAGMA user_version"), "2");
+	CHECK_STR(q("SELECT count(*) FROM sqlite_master WHERE name IN "
+	    "('hosts','sweeps','attempts','collector_runs','facts',"
+	    "'fact_history','packages','services','interfaces','addresses',"
+	    "'filesystems','item_history','host_status','host_facts',"
+	    "'changes','host_packages','host_services')"), "17");
+	CHECK(filemode("") == 0600);
+	CHECK(filemode("-wal") == 0600);
+	CHECK(filemode("-shm") == 0600);
+	return w;
+}
+
+/* Missing files are named with a hint; bad SQL never runs. */
+static void
+test_readonly(void)
+{
+	char	 err[256];
+	char	 p[600];
+
+	snprintf(p, sizeof p, "%s/nope.db", tmpdir);
+	CHECK(db_open_ro(p, err, sizeof err) == NULL);
+	CHECK(strstr(err, "does not exist: run 'rollcall collect' first") !=
+	    NULL);
+	CHECK(strncmp(q("DELETE FROM hosts"), "(error: only read-only", 22)
+	    == 0);
+	CHECK(strncmp(q("INSERT INTO hosts(name) VALUES ('x')"),
+	    "(error: only read-only", 22) == 0);
+	CHECK(strncmp(q("SELECT 1; DELETE FROM hosts"),
+	    "(error: only one SQL statement", 30) == 0);
+	CHECK_STR(q("SELECT 1; -- trailing comment"), "1");
+	CHECK(strncmp(q("ATTACH '%s/x.db' AS x", tmpdir), "(error:", 7) == 0);
+	CHECK(access(p, F_OK) == -1);
+}
+
+/* Facts round trip; history rows only for what changed. */
+static void
+test_history(struct writer *w)
+{
+	int64_t	 s1, s2, s3;
+
+	s1 = writer_sweep_begin(w, "test", 1);
+	writer_submit(w, mkres("web01", s1, "os=ok kernel=ok", "os.id=debian",
+	    "os.version_id=12", "kernel.release=6.1.0", "os.pretty_name=D",
+	    NULL));
+	writer_sweep_end(w, s1);
+	writer_flush(w);
+	CHECK(s1 == 1);
+	CHECK_STR(q("SELECT value FROM host_facts WHERE host='web01' AND "
+	    "key='os.id'"), "debian");
+	CHECK_STR(q("SELECT count(*) FROM facts"), "4");
+	CHECK_STR(q("SELECT count(*) FROM fact_history WHERE old_value IS "
+	    "NULL AND sweep_id=%lld", (long long)s1), "4");
+
+	/* One changed, one removed, one added. */
+	s2 = writer_sweep_begin(w, "test", 1);
+	writer_submit(w, mkres("web01", s2, "os=ok kernel=ok", "os.id=debian",
+	    "os.version_id=13", "kernel.release=6.1.0", "os.codename=trixie",
+	    NULL));
+	writer_sweep_end(w, s2);
+	writer_flush(w);
+	CHECK_STR(q("SELECT count(*) FROM fact_history WHERE sweep_id=%lld",
+	    (long long)s2), "3");
+	CHECK_STR(q("SELECT old_value || '>' || new_value FROM fact_history "
+	    "WHERE key='os.version_id' AND sweep_id=%lld", (long long)s2),
+	    "12>13");
+	CHECK_STR(q("SELECT coalesce(new_value, 'NULL') FROM fact_history "
+	    "WHERE key='os.pretty_name' AND sweep_id=%lld", (long long)s2),
+	    "NULL");
+	CHECK_STR(q("SELECT coalesce(old_value, 'NULL') || '>' || new_value "
+	    "FROM fact_history WHERE key='os.codename'"), "NULL>trixie");
+	CHECK_STR(q("SELECT count(*) FROM facts WHERE key='os.pretty_name'"),
+	    "0");
+	CHECK_STR(q("SELECT change FROM changes WHERE key='os.codename'"),
+	    "added");
+
+	/* Identical re-sweep: no history at all. */
+	s3 = writer_sweep_begin(w, "test", 1);
+	writer_submit(w, mkres("web01", s3, "os=ok kernel=ok", "os.id=debian",
+	    "os.version_id=13", "kernel.release=6.1.0", "os.codename=trixie",
+	    NULL));
+	writer_sweep_end(w, s3);
+	writer_flush(w);
+	CHECK_STR(q("SELECT count(*) FROM fact_history"), "7");
+	CHECK_STR(q("SELECT count(*) FROM attempts"), "3");
+	CHECK_STR(q("SELECT ok || '/' || failed || '/' || nhosts FROM sweeps "
+	    "WHERE id=%lld", (long long)s3), "1/0/1");
+}
+
+/* A failed collector and a failed host keep the old facts. */
+static void
+test_failures(struct writer *w)
+{
+	struct host_result	*r;
+	int64_t			 s;
+
+	s = writer_sweep_begin(w, "test", 2);
+	/* kernel failed: its old fact stays although the result lacks it;
+	 * os ran ok: its facts are replaced. */
+	writer_submit(w, mkres("web01", s, "os=ok kernel=failed",
+	    "os.id=debian", "os.version_id=13", "os.codename=trixie", NULL));
+	r = mkres("web02", s, "", NULL);
+	host_result_set_error(r, HOST_REFUSED, "connection refused");
+	writer_submit(w, r);
+	writer_sweep_end(w, s);
+	writer_flush(w);
+	CHECK_STR(q("SELECT value FROM facts WHERE key='kernel.release'"),
+	    "6.1.0");
+	CHECK_STR(q("SELECT count(*) FROM fact_history WHERE sweep_id=%lld",
+	    (long long)s), "0");
+	CHECK_STR(q("SELECT c.status FROM collector_runs c JOIN attempts a ON "
+	    "a.id=c.attempt_id WHERE a.sweep_id=%lld AND c.collector="
+	    "'kernel'", (long long)s), "failed");
+	CHECK_STR(q("SELECT ok || '/' || failed FROM sweeps WHERE id=%lld",
+	    (long long)s), "1/1");
+	CHECK_STR(q("SELECT status || ':' || error FROM host_status WHERE "
+	    "name='web02'"), "refused:connection refused");
+	CHECK_STR(q("SELECT coalesce(last_success, 'NULL') FROM host_status "
+	    "WHERE name='web02'"), "NULL");
+	CHECK_STR(q("SELECT last_success FROM host_status WHERE "
+	    "name='web01'"), "2023-11-14T22:17:20Z");
+
+	/* web01 fails to connect: attempt recorded, facts untouched. */
+	s = writer_sweep_begin(w, "test", 1);
+	r = mkres("web01", s, "", NULL);
+	host_result_set_error(r, HOST_CONNECT_TIMEOUT, "timed out");
+	writer_submit(w, r);
+	writer_sweep_end(w, s);
+	writer_flush(w);
+	CHECK_STR(q("SELECT count(*) FROM facts f JOIN hosts h ON "
+	    "h.id=f.host_id WHERE h.name='web01'"), "4");
+	CHECK_STR(q("SELECT status FROM host_status WHERE name='web01'"),
+	    "connect_timeout");
+	CHECK_STR(q("SELECT count(*) FROM attempts a JOIN hosts h ON "
+	    "h.id=a.host_id WHERE h.name='web01'"), "5");
+}
+
+/* The packages/services of one sweep. */
+static struct host_result *
+mklist(int64_t s, const char *openssl, int with_curl, int with_vim,
+    const char *ssh_active)
+{
+	struct host_result	*r;
+
+	r = mkres("db01", s, "packages=ok services=ok filesystems=ok", NULL);
+	item(r, ITEM_PACKAGE, "openssl", openssl, "amd64", "dpkg", NULL);
+	if (with_curl)
+		item(r, ITEM_PACKAGE, "curl", "7.88.1", "amd64", "dpkg", NULL);
+	if (with_vim)
+		item(r, ITEM_PACKAGE, "vim", "9.0", "amd64", "dpkg", NULL);
+	item(r, ITEM_SERVICE, "ssh.service", "loaded", ssh_active,
+	    strcmp(ssh_active, "active") == 0 ? "running" : "dead",
+	    "enabled");
+	/* used_bytes changes every sweep: not history. */
+	item(r, ITEM_FILESYSTEM, "/", "/dev/sda1", "ext4", "1000000",
+	    s % 2 ? "500" : "501");
+	return r;
+}
+
+/* List tables: installed, upgraded, removed, service changed; nothing on
+ * an identical sweep; a failed collector keeps its rows. */
+static void
+test_lists(struct writer *w)
+{
+	struct host_result	*r;
+	int64_t			 s1, s2, s3, s4;
+
+	s1 = writer_sweep_begin(w, "test", 1);
+	writer_submit(w, mklist(s1, "3.0.11-1", 1, 0, "active"));
+	writer_flush(w);
+	CHECK_STR(q("SELECT count(*) FROM item_history WHERE change="
+	    "'installed'"), "2");
+	CHECK_STR(q("SELECT count(*) FROM host_packages WHERE host='db01'"),
+	    "2");
+	s2 = writer_sweep_begin(w, "test", 1);
+	writer_submit(w, mklist(s2, "3.0.13-1", 0, 1, "inactive"));
+	writer_flush(w);
+	CHECK_STR(q("SELECT old_value || '>' || new_value FROM item_history "
+	    "WHERE change='upgraded' AND name='openssl' AND detail='amd64'"),
+	    "3.0.11-1>3.0.13-1");
+	CHECK_STR(q("SELECT change FROM item_history WHERE name='curl' AND "
+	    "sweep_id=%lld", (long long)s2), "removed");
+	CHECK_STR(q("SELECT change FROM item_history WHERE name='vim'"),
+	    "installed");
+	CHECK_STR(q("SELECT new_value FROM item_history WHERE kind='service' "
+	    "AND change='changed'"), "load=loaded active=inactive sub=dead "
+	    "enabled=enabled");
+	CHECK_STR(q("SELECT count(*) FROM item_history WHERE sweep_id=%lld",
+	    (long long)s2), "4");
+	CHECK_STR(q("SELECT used_bytes FROM host_filesystems WHERE "
+	    "host='db01'"), s2 % 2 ? "500" : "501");
+	CHECK_STR(q("SELECT key FROM changes WHERE kind='service'"),
+	    "service:ssh.service");
+	s3 = writer_sweep_begin(w, "test", 1);
+	writer_submit(w, mklist(s3, "3.0.13-1", 0, 1, "inactive"));
+	writer_flush(w);
+	CHECK_STR(q("SELECT count(*) FROM item_history WHERE sweep_id=%lld",
+	    (long long)s3), "0");
+	CHECK_STR(q("SELECT used_bytes FROM filesystems"),
+	    s3 % 2 ? "500" : "501");
+	/* packages collector failed: rows stay as they were. */
+	s4 = writer_sweep_begin(w, "test", 1);
+	r = mkres("db01", s4, "packages=failed", NULL);
+	writer_submit(w, r);
+	writer_flush(w);
+	CHECK_STR(q("SELECT version FROM packages WHERE name='openssl'"),
+	    "3.0.13-1");
+	CHECK_STR(q("SELECT count(*) FROM packages"), "2");
+}
+
+/* The inventory sync: hosts in, others out, groups as a list. */
+static void
+test_inventory(struct writer *w)
+{
+	struct config	 conf;
+	struct host	 h[2];
+	char		*g1[] = { "all", "web" }, *g2[] = { "all" };
+
+	memset(&conf, 0, sizeof conf);
+	memset(h, 0, sizeof h);
+	h[0].name = "web01";
+	h[0].address = "10.0.0.1";
+	h[0].port = 2222;
+	h[0].user = "rc";
+	h[0].groups = g1;
+	h[0].ngroups = 2;
+	h[1].name = "new01";
+	h[1].address = "10.0.0.9";
+	h[1].port = 22;
+	h[1].groups = g2;
+	h[1].ngroups = 1;
+	conf.hosts = h;
+	conf.nhosts = 2;
+	writer_sync_inventory(w, &conf);
+	writer_flush(w);
+	CHECK_STR(q("SELECT groups || ' ' || port || ' ' || address FROM "
+	    "hosts WHERE name='web01'"), "all,web 2222 10.0.0.1");
+	CHECK_STR(q("SELECT in_inventory FROM hosts WHERE name='web02'"),
+	    "0");
+	CHECK_STR(q("SELECT group_concat(name) FROM (SELECT name FROM "
+	    "host_status WHERE in_inventory=1 ORDER BY name)"), "new01,web01");
+	CHECK_STR(q("SELECT coalesce(status, 'NULL') FROM host_status WHERE "
+	    "name='new01'"), "NULL");
+}
+
+/* A full disk (max_page_count) makes the writer degraded; the results stay
+ * queued and are stored once space returns; stored data is untouched. */
+static void
+test_degraded(struct writer *w)
+{
+	struct writer_stats	 st;
+	struct host_result	*r;
+	int64_t			 s;
+	int			 i, j;
+	char			 k[64], v[1100];
+
+	writer_test_exec(w, "PRAGMA max_page_count = 1");
+	s = writer_sweep_begin(w, "full", 1);
+	for (i = 0; i < 20; i++) {
+		snprintf(k, sizeof k, "bulk%02d", i);
+		r = mkres(k, s, "os=ok", NULL);
+		for (j = 0; j < 30; j++) {
+			snprintf(k, sizeof k, "os.k%d", j);
+			memset(v, 'a' + j % 26, sizeof v - 1);
+			v[sizeof v - 1] = '\0';
+			facts_add(&r->facts, k, v);
+		}
+		writer_submit(w, r);
+	}
+	writer_sweep_end(w, s);
+	for (i = 0; i < 50; i++) {
+		writer_get_stats(w, &st);
+		if (st.degraded)
+			break;
+		usleep(20000);
+	}
+	CHECK(st.degraded == 1);
+	CHECK(st.queue_depth == 20);
+	CHECK(strstr(st.last_error, "full") != NULL);
+	CHECK_STR(q("SELECT count(*) FROM hosts WHERE name LIKE 'bulk%%'"),
+	    "0");
+	CHECK_STR(q("SELECT value FROM facts WHERE key='os.id'"), "debian");
+	writer_test_exec(w, "PRAGMA max_page_count = 1073741823");
+	writer_flush(w);
+	writer_get_stats(w, &st);
+	CHECK(st.degraded == 0);
+	CHECK(st.queue_depth == 0);
+	CHECK_STR(q("SELECT count(*) FROM hosts WHERE name LIKE 'bulk%%'"),
+	    "20");
+	CHECK_STR(q("SELECT ok FROM sweeps WHERE id=%lld", (long long)s),
+	    "20");
+	CHECK_STR(q("PRAGMA integrity_check"), "ok");
+}
+
+int
+main(void)
+{
+	struct writer	*w;
+	char		 cmd[600];
+
+	log_init(0, "test_storage");
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	w = test_open();
+	if (w != NULL && rdb != NULL) {
+		test_readonly();
+		test_history(w);
+		test_failures(w);
+		test_lists(w);
+		test_inventory(w);
+		test_degraded(w);
+	}
+	writer_close(w);
+	db_close(rdb);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+	TEST_MAIN_END();
+}
