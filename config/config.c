@@ -95,7 +95,7 @@ cfg_dup_keys(struct cfg_errors *errs, const char *file,
 			continue;
 		}
 		first = ymap_key(map, j);
-		p = cfg_printable(k->str);
+		p = cfg_printable(k->str, 64);
 		cfg_errn(errs, file, k, "duplicate %s '%s' (first at line "
 		    "%d, column %d)", what, p, first->line, first->col);
 		free(p);

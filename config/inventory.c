@@ -183,7 +183,7 @@ inv_conn_value(struct inventory *inv, const char *key, enum ivar_conn c,
 		    "scalar, not %s", key, ynode_kind_str(v));
 		return NULL;
 	}
-	p = cfg_printable(v->str);
+	p = cfg_printable(v->str, 64);
 	switch (c) {
 	case CONN_ADDRESS:
 		if (cfg_check_name(v->str, why, sizeof why) == -1) {
@@ -303,14 +303,14 @@ inv_host_entry(struct inventory *inv, size_t g, const struct ynode *key,
 
 	if ((n = config_expand_range(key->str, &names, err, sizeof err)) ==
 	    -1) {
-		p = cfg_printable(err);
+		p = cfg_printable(err, 512);
 		cfg_errn(inv->errs, inv->file, key, "%s", p);
 		free(p);
 		return;
 	}
 	inv_vars(inv, &vs, val, "host variables");
 	for (i = 0; i < n; i++) {
-		p = cfg_printable(names[i]);
+		p = cfg_printable(names[i], 64);
 		if (cfg_check_name(names[i], why, sizeof why) == -1)
 			cfg_errn(inv->errs, inv->file, key, "host name '%s' %s",
 			    p, why);
@@ -404,7 +404,7 @@ inv_group_body(struct inventory *inv, size_t g, const struct ynode *body)
 			inv_vars(inv, &inv->groups[g].vars, v, what);
 			free(what);
 		} else if (k->kind == YN_SCALAR) {
-			what = cfg_printable(k->str);
+			what = cfg_printable(k->str, 64);
 			cfg_errn(inv->errs, inv->file, k, "unknown key '%s' in "
 			    "group '%s' (expected hosts, vars or children)",
 			    what, inv->groups[g].name);
@@ -431,7 +431,7 @@ inv_group(struct inventory *inv, const struct ynode *name,
 		return;
 	}
 	if (cfg_check_name(name->str, why, sizeof why) == -1) {
-		p = cfg_printable(name->str);
+		p = cfg_printable(name->str, 64);
 		cfg_errn(inv->errs, inv->file, name, "group name '%s' %s", p,
 		    why);
 		free(p);

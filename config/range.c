@@ -235,16 +235,16 @@ cfg_check_name(const char *s, char *why, size_t whylen)
 }
 
 /* A copy safe to print in a message: control and non-ASCII bytes as \xNN,
- * cut after 64 characters. Caller frees. */
+ * cut after max characters. Caller frees. */
 char *
-cfg_printable(const char *s)
+cfg_printable(const char *s, size_t max)
 {
 	struct buf		 b = { 0 };
 	const unsigned char	*p;
 	size_t			 n = 0;
 
 	for (p = (const unsigned char *)s; *p != '\0'; p++, n++) {
-		if (n == 64) {
+		if (n == max) {
 			buf_printf(&b, "...");
 			break;
 		}

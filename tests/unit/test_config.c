@@ -1,0 +1,670 @@
+/* config/: a full good config with a nested inventory (addresses, ports,
+ * users, identities, groups and var precedence), every bad-input case with
+ * its exact file:line:column message, hostile input in bounded time
+ * (alias bomb, 10,000-deep nesting, a 100 MB file), durations, sizes,
+ * range expansion and --limit matching. */
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/timeutil.h"
+#include "common/xmalloc.h"
+#include "config/config.h"
+#include "test.h"
+
+static const char *fixtures;	/* $FIXTURES/config */
+static char tmpdir[] = "/tmp/rollcall-test-config.XXXXXX";
+
+/* A fixture path. Caller frees. */
+static char *
+fx(const char *rel)
+{
+	char	*p;
+
+	xasprintf(&p, "%s/%s", fixtures, rel);
+	return p;
+}
+
+/* A host by name, or NULL. */
+static const struct host *
+find_host(const struct config *c, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->nhosts; i++)
+		if (strcmp(c->hosts[i].name, name) == 0)
+			return &c->hosts[i];
+	return NULL;
+}
+
+/* A kept var of a host, or NULL. */
+static const char *
+host_var(const struct host *h, const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; h != NULL && i < h->nvars; i++)
+		if (strcmp(h->vars[i].key, key) == 0)
+			return h->vars[i].value;
+	return NULL;
+}
+
+/* The host's groups joined with commas, for one comparison. */
+static char *
+host_groups(const struct host *h)
+{
+	char	*s = xstrdup(""), *t;
+	size_t	 i;
+
+	for (i = 0; h != NULL && i < h->ngroups; i++) {
+		xasprintf(&t, "%s%s%s", s, i ? "," : "", h->groups[i]);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+/* Check one host's connection fields and groups. */
+static void
+check_host(const struct config *c, const char *name, const char *address,
+    int port, const char *user, const char *groups)
+{
+	const struct host	*h = find_host(c, name);
+	char			*g = host_groups(h);
+
+	CHECK(h != NULL);
+	if (h == NULL) {
+		fprintf(stderr, "  no host %s\n", name);
+		free(g);
+		return;
+	}
+	CHECK_STR(h->address, address);
+	CHECK(h->port == port);
+	CHECK_STR(h->user, user);
+	CHECK_STR(g, groups);
+	free(g);
+}
+
+/* The settings of the full rollcall.yml. */
+static void
+test_good_settings(const struct config *c)
+{
+	char	*p;
+
+	p = fx("good/data/rollcall.db");
+	CHECK_STR(c->database, p);
+	free(p);
+	p = fx("good/data/control.sock");
+	CHECK_STR(c->control_socket, p);
+	free(p);
+	p = fx("good/keys/id_ed25519");
+	CHECK_STR(c->ssh.identity, p);
+	free(p);
+	CHECK(c->ninventory == 2);
+	CHECK_STR(c->ssh.user, "ops");
+	CHECK(c->ssh.port == 2222);
+	CHECK_STR(c->ssh.known_hosts, "/etc/rollcall/known_hosts");
+	CHECK(c->ssh.host_key_checking == HOSTKEY_ACCEPT_NEW);
+	CHECK(c->ssh.connect_timeout_ms == 5000);
+	CHECK(c->ssh.command_timeout_ms == 60000);
+	CHECK(c->ssh.host_timeout_ms == 90 * 60000);
+	CHECK_STR(c->resolv_conf, "/etc/resolv.conf");
+	CHECK(c->concurrency == 64);
+	CHECK(c->workers == 2);
+	CHECK(c->max_handshakes == 16);
+	CHECK(c->max_output == 65536);
+	CHECK_STR(c->channel_mode, "per-collector");
+	CHECK(c->ncollectors == 2);
+	if (c->ncollectors == 2) {
+		CHECK_STR(c->collectors[0], "os");
+		CHECK_STR(c->collectors[1], "kernel");
+	}
+	CHECK(c->ncustom == 2);
+	if (c->ncustom == 2) {
+		CHECK_STR(c->custom[0].name, "nginx");
+		CHECK_STR(c->custom[0].command, "nginx -v 2>&1");
+		CHECK(c->custom[0].parse == PARSE_RAW);
+		CHECK(c->custom[0].timeout_ms == 10000);
+		CHECK(c->custom[0].ngroups == 1);
+		CHECK(c->custom[1].parse == PARSE_LINES);
+		CHECK(c->custom[1].timeout_ms == 0);
+	}
+	CHECK(c->interval_ms == 30 * 60000);
+	CHECK(c->jitter > 0.249 && c->jitter < 0.251);
+	CHECK(c->retry_attempts == 3);
+	CHECK(c->retry_backoff_ms == 10000);
+	CHECK(c->retention_ms == 90LL * 24 * 3600 * 1000);
+	CHECK_STR(c->metrics_listen, "127.0.0.1:9465");
+}
+
+/* Groups: "all" first then by name, counts through children. */
+static void
+test_good_groups(const struct config *c)
+{
+	static const char *const names[] = { "all", "db", "db_primary",
+	    "db_replica", "monitoring", "web" };
+	static const size_t counts[] = { 12, 7, 3, 4, 5, 4 };
+	const struct group	*g;
+	size_t			 i;
+
+	CHECK(c->ngroups == 6);
+	for (i = 0; i < 6 && i < c->ngroups; i++) {
+		CHECK_STR(c->groups[i].name, names[i]);
+		CHECK(c->groups[i].nhosts == counts[i]);
+	}
+	g = config_find_group(c, "db");
+	CHECK(g != NULL && g->concurrency == 4 && g->interval_ms == 900000);
+	CHECK(g != NULL && g->nchildren == 2);
+	g = config_find_group(c, "web");
+	CHECK(g != NULL && g->concurrency == 0 && g->interval_ms == 0);
+	CHECK(config_find_group(c, "all") == &c->groups[0]);
+	CHECK(config_find_group(c, "nope") == NULL);
+	g = config_find_group(c, "monitoring");
+	CHECK(g != NULL && g->nchildren == 1 &&
+	    strcmp(g->children[0], "web") == 0);
+}
+
+/* Hosts: resolution and precedence host > child > parent > all. */
+static void
+test_good_hosts(const struct config *c)
+{
+	const struct host	*h;
+	char			*p;
+	size_t			 i;
+
+	CHECK(c->nhosts == 12);
+	for (i = 1; i < c->nhosts; i++)
+		CHECK(strcmp(c->hosts[i - 1].name, c->hosts[i].name) < 0);
+	check_host(c, "bastion.example.com", "192.0.2.10", 2200, "allu", "all");
+	check_host(c, "web01.example.com", "web01.example.com", 8022, "allu",
+	    "all,monitoring,web");
+	check_host(c, "web03.example.com", "web03.example.com", 8022, "allu",
+	    "all,monitoring,web");
+	check_host(c, "shared.example.com", "shared.example.com", 8022,
+	    "hostuser", "all,db,db_replica,monitoring,web");
+	check_host(c, "db-b", "db-b", 2222, "dbprim", "all,db,db_primary");
+	check_host(c, "10.0.1.3", "10.0.1.3", 2222, "dbadmin",
+	    "all,db,db_replica");
+	check_host(c, "mon1", "mon1", 2201, "allu", "all,monitoring");
+	CHECK(find_host(c, "web04.example.com") == NULL);
+	CHECK(find_host(c, "db-d") == NULL);
+
+	h = find_host(c, "db-a");
+	CHECK_STR(h ? h->identity : NULL, "/home/tester/.ssh/db_key");
+	p = fx("good/keys/id_ed25519");
+	h = find_host(c, "mon1");
+	CHECK_STR(h ? h->identity : NULL, p);
+	free(p);
+	CHECK(h != NULL && h->line == 9 && strstr(h->file, "extra.yml"));
+	CHECK_STR(host_var(h, "ansible_become"), "true");
+	CHECK_STR(host_var(h, "team"), "ops");
+	CHECK_STR(host_var(h, "tier"), "2");
+	CHECK(host_var(h, "port") == NULL);
+	CHECK(host_var(h, "ansible_user") == NULL);
+
+	h = find_host(c, "shared.example.com");
+	CHECK_STR(host_var(h, "env"), "web-env");
+	CHECK_STR(host_var(h, "tags"), "[\"a\",\"b\"]");
+	CHECK_STR(host_var(h, "role"), "{\"tier\":1,\"name\":\"x y\"}");
+	CHECK_STR(host_var(h, "ansible_python_interpreter"), "/usr/bin/python3");
+	CHECK_STR(host_var(h, "team"), "sre");
+	CHECK(h != NULL && host_in_group(h, "db") && host_in_group(h, "web"));
+	CHECK(h != NULL && !host_in_group(h, "db_primary"));
+	h = find_host(c, "bastion.example.com");
+	CHECK_STR(host_var(h, "env"), "prod");
+	CHECK(h != NULL && h->nvars == 2);
+}
+
+/* The full good config and its two inventory files. */
+static void
+test_good(void)
+{
+	struct cfg_errors	 errs = { 0 };
+	struct config		*c;
+	char			*path = fx("good/rollcall.yml");
+	size_t			 i;
+
+	c = config_load(path, &errs);
+	CHECK(c != NULL);
+	CHECK(errs.n == 0);
+	for (i = 0; i < errs.n; i++)
+		fprintf(stderr, "  unexpected: %s\n", errs.msgs[i]);
+	if (c != NULL) {
+		CHECK_STR(c->path, path);
+		test_good_settings(c);
+		test_good_groups(c);
+		test_good_hosts(c);
+	}
+	config_free(c);
+	cfg_errors_free(&errs);
+	free(path);
+}
+
+/* Load a config that must fail; return its errors. */
+static struct cfg_errors
+load_bad(const char *path)
+{
+	struct cfg_errors	 errs = { 0 };
+	struct config		*c;
+
+	c = config_load(path, &errs);
+	CHECK(c == NULL);
+	CHECK(errs.n > 0);
+	config_free(c);
+	return errs;
+}
+
+/* Is msg (a full "file:line:col: text" line) among the errors? */
+static int
+has_error(const struct cfg_errors *errs, const char *msg)
+{
+	size_t	 i;
+
+	for (i = 0; i < errs->n; i++)
+		if (strcmp(errs->msgs[i], msg) == 0)
+			return 1;
+	return 0;
+}
+
+/* Check one expected error of a loaded bad config, at file:line:col. */
+static void
+want_error(const struct cfg_errors *errs, const char *file, int line, int col,
+    const char *text)
+{
+	char	*full, *path = fx(file);
+	size_t	 i;
+
+	xasprintf(&full, "%s:%d:%d: %s", path, line, col, text);
+	CHECK(has_error(errs, full));
+	if (!has_error(errs, full)) {
+		fprintf(stderr, "  wanted: %s\n", full);
+		for (i = 0; i < errs->n; i++)
+			fprintf(stderr, "  got:    %s\n", errs->msgs[i]);
+	}
+	free(full);
+	free(path);
+}
+
+/* A config that must fail with exactly one error, at file:line:col. */
+static void
+expect_one(const char *config, const char *file, int line, int col,
+    const char *text)
+{
+	struct cfg_errors	 errs;
+	char			*path = fx(config);
+
+	errs = load_bad(path);
+	CHECK(errs.n == 1);
+	want_error(&errs, file, line, col, text);
+	cfg_errors_free(&errs);
+	free(path);
+}
+
+/* Every bad-input case, each with its expected message. */
+static void
+test_bad_files(void)
+{
+	char	*long_name, *msg;
+
+	expect_one("bad/syntax.yml", "bad/inv-syntax.yml", 4, 4,
+	    "YAML syntax error: did not find expected key while parsing a "
+	    "block mapping (line 2)");
+	expect_one("bad/unknown-key.yml", "bad/unknown-key.yml", 2, 1,
+	    "unknown key 'concurrancy'");
+	expect_one("bad/wrong-type.yml", "bad/wrong-type.yml", 3, 9,
+	    "'ssh.port' must be a scalar, not a list");
+	expect_one("bad/bad-duration.yml", "bad/bad-duration.yml", 3, 20,
+	    "'ssh.connect_timeout': bad duration '10x' (want e.g. 500ms, 10s, "
+	    "2m, 1h, 7d)");
+	expect_one("bad/dup-key.yml", "bad/dup-key.yml", 3, 1,
+	    "duplicate key 'concurrency' (first at line 2, column 1)");
+	expect_one("bad/dup-host.yml", "bad/inv-dup-host.yml", 6, 9,
+	    "host 'web1' defined twice in this mapping (first at line 5)");
+	expect_one("bad/option-host.yml", "bad/inv-option-host.yml", 3, 5,
+	    "host name '-oProxyCommand=x' starts with '-' (it could be read "
+	    "as an option)");
+	expect_one("bad/unknown-collector.yml", "bad/unknown-collector.yml",
+	    2, 18, "unknown collector 'kernal'");
+	expect_one("bad/cycle.yml", "bad/inv-cycle.yml", 11, 9,
+	    "group 'a' is its own ancestor (cycle: a -> b -> c -> a)");
+	expect_one("bad/no-inventory.yml", "bad/no-inventory.yml", 1, 1,
+	    "missing required key 'inventory'");
+	expect_one("bad/missing-inventory.yml", "bad/missing-inventory.yml",
+	    1, 25, "inventory pattern 'nothere/*.yml' matches no file");
+
+	long_name = xmalloc(65);
+	memset(long_name, 'a', 64);
+	long_name[64] = '\0';
+	xasprintf(&msg, "host name '%s...' is longer than 253 characters",
+	    long_name);
+	expect_one("bad/long-host.yml", "bad/inv-long-host.yml", 3, 5, msg);
+	free(msg);
+	free(long_name);
+}
+
+/* Files with several errors: each one reported, parsing goes on. */
+static void
+test_bad_multi(void)
+{
+	struct cfg_errors	 errs;
+	char			*path;
+
+	path = fx("bad/shell-host.yml");
+	errs = load_bad(path);
+	CHECK(errs.n == 2);
+	want_error(&errs, "bad/inv-shell-host.yml", 3, 5, "host name "
+	    "'$(reboot)' contains the shell metacharacter '$'");
+	want_error(&errs, "bad/inv-shell-host.yml", 5, 21, "ansible_host "
+	    "'a;b' contains the shell metacharacter ';'");
+	cfg_errors_free(&errs);
+	free(path);
+
+	path = fx("bad/range.yml");
+	errs = load_bad(path);
+	CHECK(errs.n == 3);
+	want_error(&errs, "bad/inv-range.yml", 3, 5, "bad range in "
+	    "'web[5:1].example.com': range start is after its end");
+	want_error(&errs, "bad/inv-range.yml", 4, 5, "bad range in 'db[a:3]': "
+	    "range bounds must be both numbers or both single letters of the "
+	    "same case");
+	want_error(&errs, "bad/inv-range.yml", 5, 5, "bad range in 'app[1:3': "
+	    "unterminated '['");
+	cfg_errors_free(&errs);
+	free(path);
+
+	path = fx("bad/multi.yml");
+	errs = load_bad(path);
+	CHECK(errs.n == 9);
+	want_error(&errs, "bad/multi.yml", 3, 14, "'concurrency' must be an "
+	    "integer from 1 to 1000000, not '0'");
+	want_error(&errs, "bad/multi.yml", 4, 13, "'max_output': bad size "
+	    "'12Q' (want e.g. 512, 64K, 1M, 2G)");
+	want_error(&errs, "bad/multi.yml", 5, 15, "'channel_mode' must be "
+	    "'combined' or 'per-collector', not 'sideways'");
+	want_error(&errs, "bad/multi.yml", 6, 9, "'jitter' must be a number "
+	    "from 0 to 1, not '2'");
+	want_error(&errs, "bad/multi.yml", 8, 22, "'ssh.host_key_checking' "
+	    "must be 'strict' or 'accept-new', not 'maybe'");
+	want_error(&errs, "bad/multi.yml", 9, 3, "unknown key 'ssh.colour'");
+	want_error(&errs, "bad/inv-multi.yml", 3, 5, "host name "
+	    "'-oProxyCommand=x' starts with '-' (it could be read as an "
+	    "option)");
+	want_error(&errs, "bad/inv-multi.yml", 5, 21, "ansible_port must be a "
+	    "port number from 1 to 65535, not '99999'");
+	want_error(&errs, "bad/inv-multi.yml", 8, 7, "unknown key 'hostz' in "
+	    "group 'web' (expected hosts, vars or children)");
+	cfg_errors_free(&errs);
+	free(path);
+}
+
+/* Write text to a file in the temp dir. Caller frees the path. */
+static char *
+write_tmp(const char *name, const char *text)
+{
+	char	*path;
+	FILE	*fp;
+
+	xasprintf(&path, "%s/%s", tmpdir, name);
+	fp = fopen(path, "w");
+	CHECK(fp != NULL);
+	if (fp != NULL) {
+		fputs(text, fp);
+		fclose(fp);
+	}
+	return path;
+}
+
+/* Load a config pointing at inventory inv, expecting one error that
+ * starts with prefix; and in less than max_ms. */
+static void
+expect_bounded(const char *inv, const char *prefix, int64_t max_ms)
+{
+	struct cfg_errors	 errs = { 0 };
+	struct config		*c;
+	char			*text, *cfg;
+	int64_t			 t0, took;
+
+	xasprintf(&text, "inventory: %s\n", inv);
+	cfg = write_tmp("rollcall.yml", text);
+	t0 = mono_ms();
+	c = config_load(cfg, &errs);
+	took = mono_ms() - t0;
+	CHECK(c == NULL);
+	CHECK(errs.n == 1);
+	CHECK(errs.n >= 1 && strncmp(errs.msgs[0], prefix,
+	    strlen(prefix)) == 0);
+	if (errs.n >= 1 && strncmp(errs.msgs[0], prefix, strlen(prefix)) != 0)
+		fprintf(stderr, "  wanted %s..., got %s\n", prefix,
+		    errs.msgs[0]);
+	CHECK(took < max_ms);
+	if (took >= max_ms)
+		fprintf(stderr, "  %s took %lld ms\n", inv, (long long)took);
+	config_free(c);
+	cfg_errors_free(&errs);
+	free(cfg);
+	free(text);
+}
+
+/* Hostile files: alias bomb, 10,000-deep nesting, a 100 MB file. */
+static void
+test_hostile(void)
+{
+	char	*bomb = fx("bad/inv-alias-bomb.yml"), *deep, *path, *prefix;
+	size_t	 depth = 10000, len;
+	int	 fd;
+
+	xasprintf(&prefix, "%s:9:12: document too large: more than 1000000 "
+	    "nodes with aliases expanded", bomb);
+	expect_bounded(bomb, prefix, 2000);
+	free(prefix);
+	free(bomb);
+
+	len = strlen("all:\n  vars:\n    x: ");
+	deep = xmalloc(len + 2 * depth + 2);
+	memcpy(deep, "all:\n  vars:\n    x: ", len);
+	memset(deep + len, '[', depth);
+	memset(deep + len + depth, ']', depth);
+	memcpy(deep + len + 2 * depth, "\n", 2);
+	path = write_tmp("deep.yml", deep);
+	xasprintf(&prefix, "%s:3:69: nesting deeper than 64 levels", path);
+	expect_bounded(path, prefix, 2000);
+	free(prefix);
+	free(path);
+	free(deep);
+
+	xasprintf(&path, "%s/huge.yml", tmpdir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd != -1 && ftruncate(fd, 100 * 1024 * 1024) == 0);
+	if (fd != -1)
+		close(fd);
+	xasprintf(&prefix, "%s: file too large (104857600 bytes, limit 16 "
+	    "MiB)", path);
+	expect_bounded(path, prefix, 500);
+	free(prefix);
+	unlink(path);
+	free(path);
+}
+
+/* Durations and sizes. */
+static void
+test_units(void)
+{
+	static const struct { const char *s; int64_t ms; } good[] = {
+		{ "500ms", 500 }, { "10s", 10000 }, { "2m", 120000 },
+		{ "1h", 3600000 }, { "7d", 604800000 }, { "1h30m", 5400000 },
+		{ "90", 90000 }, { "0", 0 }, { "1w", 604800000 },
+		{ "2m5s", 125000 },
+	};
+	static const char *const bad[] = { "", "10x", "-1s", "1.5s", "s",
+	    "10 s", "99999999999999999999s", "5min", "1h-", "ms" };
+	static const struct { const char *s; uint64_t b; } sizes[] = {
+		{ "512", 512 }, { "64K", 65536 }, { "1M", 1048576 },
+		{ "2G", 2147483648ULL }, { "1k", 1024 }, { "1KB", 1024 },
+		{ "1MiB", 1048576 }, { "0", 0 },
+	};
+	static const char *const badsizes[] = { "", "1Q", "K", "-1", "1.5M",
+	    "99999999999999999999", "17179869184G", "1 M" };
+	int64_t		 ms;
+	uint64_t	 b;
+	size_t		 i;
+
+	for (i = 0; i < sizeof good / sizeof good[0]; i++)
+		CHECK(config_parse_duration(good[i].s, &ms) == 0 &&
+		    ms == good[i].ms);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(config_parse_duration(bad[i], &ms) == -1);
+	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+		CHECK(config_parse_size(sizes[i].s, &b) == 0 &&
+		    b == sizes[i].b);
+	for (i = 0; i < sizeof badsizes / sizeof badsizes[0]; i++)
+		CHECK(config_parse_size(badsizes[i], &b) == -1);
+}
+
+/* Expand a pattern and compare with the expected names, comma-joined. */
+static void
+check_range(const char *pattern, const char *want)
+{
+	char	**out, err[256], *got = xstrdup(""), *t;
+	int	 n, i;
+
+	n = config_expand_range(pattern, &out, err, sizeof err);
+	CHECK(n > 0);
+	for (i = 0; i < n; i++) {
+		xasprintf(&t, "%s%s%s", got, i ? "," : "", out[i]);
+		free(got);
+		got = t;
+		free(out[i]);
+	}
+	free(out);
+	CHECK_STR(got, want);
+	free(got);
+}
+
+/* Range expansion: padding, letters, strides, several ranges, errors. */
+static void
+test_ranges(void)
+{
+	static const char *const bad[] = { "web[5:1]", "db[a:3]", "x[1:3",
+	    "x]", "x[1:3:0]", "x[a:C]", "x[1]", "x[0:999999][0:9]",
+	    "x[1:2][[", "x[ab:c]" };
+	char	**out, err[256];
+	size_t	 i;
+
+	check_range("web[01:03].example.com", "web01.example.com,"
+	    "web02.example.com,web03.example.com");
+	check_range("10.0.1.[1:3]", "10.0.1.1,10.0.1.2,10.0.1.3");
+	check_range("db-[a:c]", "db-a,db-b,db-c");
+	check_range("n[1:10:3]", "n1,n4,n7,n10");
+	check_range("n[8:10]", "n8,n9,n10");
+	check_range("n[08:10]", "n08,n09,n10");
+	check_range("n[:2]", "n0,n1,n2");
+	check_range("r[1:2]-[A:B]", "r1-A,r1-B,r2-A,r2-B");
+	check_range("plain.example.com", "plain.example.com");
+	check_range("x[a:e:2]", "xa,xc,xe");
+	CHECK(config_expand_range("h[1:65536]", &out, err, sizeof err) ==
+	    65536);
+	for (i = 0; i < 65536; i++)
+		free(out[i]);
+	free(out);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		CHECK(config_expand_range(bad[i], &out, err, sizeof err) == -1);
+		CHECK(strncmp(err, "bad range in '", 14) == 0);
+	}
+}
+
+/* --limit: globs over name, address and groups; "!" excludes. */
+static void
+test_limit(void)
+{
+	char		*groups[] = { "all", "web" };
+	struct host	 h = { 0 };
+
+	h.name = "web01.example.com";
+	h.address = "10.0.0.1";
+	h.groups = groups;
+	h.ngroups = 2;
+	CHECK(host_matches_limit(&h, NULL) == 1);
+	CHECK(host_matches_limit(&h, "") == 1);
+	CHECK(host_matches_limit(&h, "web*") == 1);
+	CHECK(host_matches_limit(&h, "db*") == 0);
+	CHECK(host_matches_limit(&h, "10.0.0.*") == 1);
+	CHECK(host_matches_limit(&h, "web") == 1);
+	CHECK(host_matches_limit(&h, "!web") == 0);
+	CHECK(host_matches_limit(&h, "!db") == 1);
+	CHECK(host_matches_limit(&h, "db*,web*") == 1);
+	CHECK(host_matches_limit(&h, "web*,!web01*") == 0);
+	CHECK(host_matches_limit(&h, "all,!10.0.0.1") == 0);
+	CHECK(host_matches_limit(&h, " db , web01.example.com ") == 1);
+	CHECK(host_matches_limit(&h, "db,!web") == 0);
+	CHECK(host_in_group(&h, "web") == 1);
+	CHECK(host_in_group(&h, "db") == 0);
+}
+
+/* The shipped example config loads cleanly. */
+static void
+test_example(void)
+{
+	struct cfg_errors	 errs = { 0 };
+	struct config		*c;
+	char			*path;
+	size_t			 i;
+
+	path = fx("../../../examples/rollcall.yml");
+	c = config_load(path, &errs);
+	CHECK(c != NULL);
+	for (i = 0; i < errs.n; i++)
+		fprintf(stderr, "  example: %s\n", errs.msgs[i]);
+	CHECK(c != NULL && c->nhosts > 0);
+	config_free(c);
+	cfg_errors_free(&errs);
+	free(path);
+}
+
+/* Remove what the tests wrote. */
+static void
+cleanup_tmp(void)
+{
+	static const char *const names[] = { "rollcall.yml", "deep.yml",
+	    "huge.yml" };
+	char	*p;
+	size_t	 i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		xasprintf(&p, "%s/%s", tmpdir, names[i]);
+		unlink(p);
+		free(p);
+	}
+	rmdir(tmpdir);
+}
+
+int
+main(void)
+{
+	char	*p;
+
+	if ((fixtures = getenv("FIXTURES")) == NULL)
+		fixtures = "fixtures";
+	xasprintf(&p, "%s/config", fixtures);
+	fixtures = p;
+	setenv("HOME", "/home/tester", 1);
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_units();
+	test_ranges();
+	test_limit();
+	test_good();
+	test_bad_files();
+	test_bad_multi();
+	test_hostile();
+	test_example();
+	cleanup_tmp();
+	TEST_MAIN_END();
+}
