@@ -137,6 +137,24 @@ facts_get(const struct facts *f, const char *key)
 	return NULL;
 }
 
+/* Drop what was added after the first n facts and nitems items. */
+void
+facts_truncate(struct facts *f, size_t n, size_t nitems)
+{
+	int	 j;
+
+	while (f->n > n) {
+		f->n--;
+		free(f->v[f->n].key);
+		free(f->v[f->n].value);
+	}
+	while (f->nitems > nitems) {
+		f->nitems--;
+		for (j = 0; j < ITEM_FIELDS; j++)
+			free(f->items[f->nitems].f[j]);
+	}
+}
+
 /* Free everything a facts set holds; it is empty afterwards. */
 void
 facts_free(struct facts *f)

@@ -79,6 +79,9 @@ void	 facts_addf(struct facts *, const char *key, const char *fmt, ...)
 void	 facts_add_item(struct facts *, enum item_kind,
 	    const char *const fields[ITEM_FIELDS]);
 const char *facts_get(const struct facts *, const char *key);	/* or NULL */
+/* Drop facts and items added after the first n / nitems (a parser that
+ * failed half-way must leave nothing behind). */
+void	 facts_truncate(struct facts *, size_t n, size_t nitems);
 void	 facts_free(struct facts *);
 const char *item_kind_str(enum item_kind);
 

@@ -1,0 +1,173 @@
+/* Running collectors over SSH channels: the combined script that runs every
+ * collector in one exec (one fork of the login shell per host instead of one
+ * per collector), the splitter that takes its output apart again, and the
+ * wrapper for a collector that gets a channel of its own.
+ *
+ * Framing: before each part the script prints "@@rc:<nonce>:begin:<name>"
+ * and after it "\n@@rc:<nonce>:end:<name>:<exit status>", on stdout and on
+ * stderr. The nonce is random per sweep, so a host's output cannot end a
+ * section early by accident; a hostile host can only confuse its own facts. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collectors/collector.h"
+#include "common/buf.h"
+#include "common/xmalloc.h"
+
+#define SCRIPT_TAG	"@@rc:"
+
+/* Append text as one single-quoted sh word ('\'' for each quote). */
+static void
+script_quote(struct buf *b, const char *s)
+{
+	buf_append(b, "'", 1);
+	for (; *s != '\0'; s++) {
+		if (*s == '\'')
+			buf_append(b, "'\\''", 4);
+		else
+			buf_append(b, s, 1);
+	}
+	buf_append(b, "'", 1);
+}
+
+/* Seconds for timeout(1), rounded up; at least 1. */
+static long long
+script_timeout_secs(int64_t ms)
+{
+	long long	 s = (ms + 999) / 1000;
+
+	return s < 1 ? 1 : s;
+}
+
+/* Append the invocation of one command: under timeout(1) when the host has
+ * it (rc_t set by the preamble), in a plain sh otherwise. */
+static void
+script_invoke(struct buf *b, const char *command, int64_t timeout_ms,
+    int use_exec)
+{
+	const char	*ex = use_exec ? "exec " : "";
+
+	if (timeout_ms > 0) {
+		buf_printf(b, "if [ -n \"$rc_t\" ]; then %s\"$rc_t\" %lld sh -c ",
+		    ex, script_timeout_secs(timeout_ms));
+		script_quote(b, command);
+		buf_printf(b, "; else %ssh -c ", ex);
+		script_quote(b, command);
+		buf_append(b, "; fi", 4);
+	} else {
+		buf_printf(b, "%ssh -c ", ex);
+		script_quote(b, command);
+	}
+}
+
+/* Shared preamble: C locale, and where timeout(1) is, if anywhere. */
+static void
+script_preamble(struct buf *b)
+{
+	buf_printf(b, "LC_ALL=C; export LC_ALL; "
+	    "rc_t=$(command -v timeout 2>/dev/null); ");
+}
+
+/* Build the script that runs every part in turn over one channel. */
+char *
+script_build(const struct script_part *parts, size_t n, const char *nonce)
+{
+	struct buf	 b = { 0 };
+	size_t		 i;
+
+	script_preamble(&b);
+	buf_append(&b, "\n", 1);
+	for (i = 0; i < n; i++) {
+		buf_printf(&b, "printf '%s%s:begin:%s\\n'; "
+		    "printf '%s%s:begin:%s\\n' >&2\n",
+		    SCRIPT_TAG, nonce, parts[i].name,
+		    SCRIPT_TAG, nonce, parts[i].name);
+		script_invoke(&b, parts[i].command, parts[i].timeout_ms, 0);
+		buf_printf(&b, " </dev/null\nrc_s=$?; "
+		    "printf '\\n%s%s:end:%s:%%d\\n' \"$rc_s\"; "
+		    "printf '\\n%s%s:end:%s:%%d\\n' \"$rc_s\" >&2\n",
+		    SCRIPT_TAG, nonce, parts[i].name,
+		    SCRIPT_TAG, nonce, parts[i].name);
+	}
+	return buf_steal(&b);
+}
+
+/* Wrap one command for a channel of its own. */
+char *
+script_wrap_one(const char *command, int64_t timeout_ms)
+{
+	struct buf	 b = { 0 };
+
+	script_preamble(&b);
+	script_invoke(&b, command, timeout_ms, 1);
+	return buf_steal(&b);
+}
+
+/* Find needle in haystack[0..len) (binary safe). */
+static const char *
+script_find(const char *hay, size_t len, const char *needle, size_t nlen)
+{
+	return memmem(hay, len, needle, nlen);
+}
+
+/* Parse "<digits>\n" at p (len bytes available); -1 if malformed. */
+static int
+script_exit_code(const char *p, size_t len, size_t *used)
+{
+	int	 code = 0;
+	size_t	 i;
+
+	for (i = 0; i < len && i < 4 && p[i] >= '0' && p[i] <= '9'; i++)
+		code = code * 10 + (p[i] - '0');
+	if (i == 0 || i >= len || p[i] != '\n')
+		return -1;
+	*used = i + 1;
+	return code;
+}
+
+/* Split the combined output back into one section per part. */
+size_t
+script_split(const char *out, size_t len, const char *nonce,
+    const struct script_part *parts, size_t n,
+    struct script_section *sections)
+{
+	char		 mark[256];
+	const char	*pos = out, *end = out + len, *p, *q;
+	size_t		 i, mlen, used, complete = 0;
+	int		 code;
+
+	memset(sections, 0, n * sizeof *sections);
+	for (i = 0; i < n; i++) {
+		sections[i].exit_code = -1;
+		mlen = (size_t)snprintf(mark, sizeof mark, "%s%s:begin:%s\n",
+		    SCRIPT_TAG, nonce, parts[i].name);
+		if (mlen >= sizeof mark)
+			continue;
+		if ((p = script_find(pos, (size_t)(end - pos), mark, mlen)) ==
+		    NULL)
+			continue;
+		p += mlen;
+		sections[i].out = p;
+		sections[i].len = (size_t)(end - p);
+		mlen = (size_t)snprintf(mark, sizeof mark, "\n%s%s:end:%s:",
+		    SCRIPT_TAG, nonce, parts[i].name);
+		if ((q = script_find(p, (size_t)(end - p), mark, mlen)) ==
+		    NULL) {
+			pos = end;	/* cut off: nothing after it is whole */
+			continue;
+		}
+		sections[i].len = (size_t)(q - p);
+		code = script_exit_code(q + mlen, (size_t)(end - q - mlen),
+		    &used);
+		if (code < 0) {
+			pos = q + mlen;
+			continue;
+		}
+		sections[i].exit_code = code;
+		sections[i].complete = 1;
+		complete++;
+		pos = q + mlen + used;
+	}
+	return complete;
+}

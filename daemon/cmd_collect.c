@@ -1,0 +1,201 @@
+/* rollcall collect: one sweep now, results stored, a summary, exit. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "common/xmalloc.h"
+#include "config/config.h"
+#include "daemon/cmd.h"
+#include "daemon/engine.h"
+#include "daemon/ssh.h"
+#include "storage/storage.h"
+
+#define PROGRESS_MS	250
+
+/* State of one collect run. */
+struct collect {
+	struct event_base	*base;
+	struct engine		*engine;
+	struct event		*progress;	/* TTY progress line timer */
+	struct sweep_summary	 sum;		/* filled when the sweep ends */
+	int			 finished;
+};
+
+static void
+collect_usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: rollcall collect [-c FILE] [--limit PATTERN] [--db PATH] "
+	    "[-v]\n\n"
+	    "Sweep the inventory once: connect to every host (concurrently),\n"
+	    "run the collectors, store facts and history, print a summary.\n\n"
+	    "  -c, --config FILE    config file (default %s)\n"
+	    "  -l, --limit PATTERN  only hosts whose name, address or group\n"
+	    "                       matches: comma-separated globs, !glob "
+	    "excludes\n"
+	    "      --db PATH        database to write (default: from config)\n"
+	    "  -v, --verbose        debug logging\n"
+	    "  -h, --help           this help\n\n"
+	    "exit status: 0 every host ok, 1 some host failed, 2 usage,\n"
+	    "configuration or database error\n", CONFIG_DEFAULT_PATH);
+}
+
+/* Redraw the progress line (stderr is a terminal). */
+static void
+collect_progress_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct collect	*c = arg;
+	size_t		 done, total, inflight, failed;
+
+	engine_progress(c->engine, &done, &total, &inflight, &failed);
+	fprintf(stderr, "\r\033[K%zu/%zu hosts done, %zu in flight, "
+	    "%zu failed", done, total, inflight, failed);
+	fflush(stderr);
+}
+
+/* The sweep ended: keep the summary, leave the loop. */
+static void
+collect_done(const struct sweep_summary *sum, void *arg)
+{
+	struct collect	*c = arg;
+
+	c->sum = *sum;
+	c->finished = 1;
+	if (c->progress != NULL) {
+		event_del(c->progress);
+		fprintf(stderr, "\r\033[K");
+	}
+	event_base_loopexit(c->base, NULL);
+}
+
+/* One-line summary: hosts ok, failed by status, wall time. */
+static void
+collect_summary(const struct sweep_summary *s)
+{
+	char	 t[32];
+	size_t	 failed = s->nhosts - s->counts[HOST_OK];
+	int	 i, first = 1;
+
+	fprintf(stderr, "sweep %lld: %zu hosts in %s: %zu ok, %zu failed",
+	    (long long)s->id, s->nhosts, fmt_ms(s->wall_ms, t, sizeof t),
+	    s->counts[HOST_OK], failed);
+	for (i = 1; i < HOST_STATUS_MAX; i++) {
+		if (s->counts[i] == 0)
+			continue;
+		fprintf(stderr, "%s%s %zu", first ? " (" : ", ",
+		    host_status_str(i), s->counts[i]);
+		first = 0;
+	}
+	fprintf(stderr, "%s; at most %zu in flight\n", first ? "" : ")",
+	    s->max_inflight);
+}
+
+/* Run the sweep on a fresh engine and loop. */
+static int
+collect_run(struct config *conf, const char *limit)
+{
+	struct collect	 c;
+	struct writer	*w;
+	struct timeval	 tv = { 0, PROGRESS_MS * 1000 };
+	char		 err[512];
+	int		 rc = EXIT_USAGE;
+
+	memset(&c, 0, sizeof c);
+	if ((w = writer_open(conf->database, err, sizeof err)) == NULL) {
+		fprintf(stderr, "rollcall collect: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if ((c.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	c.engine = engine_new(c.base, conf, w);
+	if (engine_sweep(c.engine, "collect", limit, collect_done, &c, err,
+	    sizeof err) == -1) {
+		fprintf(stderr, "rollcall collect: %s\n", err);
+		goto out;
+	}
+	if (isatty(STDERR_FILENO) && !c.finished) {
+		c.progress = event_new(c.base, -1, EV_PERSIST,
+		    collect_progress_cb, &c);
+		event_add(c.progress, &tv);
+	}
+	if (!c.finished)
+		event_base_dispatch(c.base);
+	collect_summary(&c.sum);
+	rc = c.sum.counts[HOST_OK] == c.sum.nhosts ? EXIT_OK : EXIT_FAIL;
+out:
+	if (c.progress != NULL)
+		event_free(c.progress);
+	engine_free(c.engine);
+	writer_close(w);
+	event_base_free(c.base);
+	return rc;
+}
+
+int
+cmd_collect(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cfg_errors	 errs = { 0 };
+	struct config		*conf;
+	const char		*path = CONFIG_DEFAULT_PATH, *limit = NULL;
+	const char		*db = NULL;
+	size_t			 i;
+	int			 ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "c:l:vh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'l':
+			limit = optarg;
+			break;
+		case 'd':
+			db = optarg;
+			break;
+		case 'v':
+			log_setverbose(1);
+			break;
+		case 'h':
+			collect_usage(stdout);
+			return EXIT_OK;
+		default:
+			return cli_usage_error("collect", "bad option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("collect", "unexpected argument '%s'",
+		    argv[optind]);
+	if ((conf = config_load(path, &errs)) == NULL) {
+		for (i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.msgs[i]);
+		fprintf(stderr, "rollcall collect: %zu error%s in %s\n", errs.n,
+		    errs.n == 1 ? "" : "s", path);
+		cfg_errors_free(&errs);
+		return EXIT_USAGE;
+	}
+	if (db != NULL) {
+		free(conf->database);
+		conf->database = xstrdup(db);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	ssh_global_init();
+	rc = collect_run(conf, limit);
+	ssh_global_exit();
+	config_free(conf);
+	return rc;
+}

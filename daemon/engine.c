@@ -1,0 +1,552 @@
+/* The dispatcher: runs on the main event loop, deals the hosts of a sweep
+ * to the workers within the global, per-group and handshake limits, and
+ * collects their completion events. It never touches SQLite or sockets. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "common/xmalloc.h"
+#include "daemon/engine.h"
+#include "daemon/job.h"
+#include "daemon/knownhosts.h"
+#include "daemon/worker.h"
+#include "storage/storage.h"
+
+#define ENGINE_WINDOW	(256 * 1024)	/* channel window: bytes in flight */
+#define ENGINE_KEY_MAX	(64 * 1024)	/* larger "keys" are not keys */
+#define ENGINE_FD_SPARE	64		/* fds kept for everything else */
+
+/* Where a host of the sweep is. */
+enum hstate {
+	H_PENDING = 0,
+	H_HANDSHAKING,		/* dispatched, not yet authenticated */
+	H_RUNNING,		/* authenticated */
+	H_DONE,
+};
+
+/* A job event from a worker. */
+struct emsg {
+	struct emsg		*next;
+	size_t			 idx;		/* host index in the sweep */
+	enum job_event		 ev;
+	enum host_status	 status;
+};
+
+/* Dispatch state of the running sweep (main thread only). */
+struct run {
+	struct sweep		 sw;		/* shared with the jobs */
+	const struct host	**hosts;	/* hosts in this sweep */
+	size_t			 n;
+	unsigned char		*state;		/* enum hstate per host */
+	int			*worker;	/* worker index per host */
+	size_t			**groups;	/* limited groups per host */
+	size_t			*ngroups;
+	size_t			 cursor;	/* hosts before it are started */
+	size_t			 running;	/* in flight */
+	size_t			 handshaking;	/* not yet authenticated */
+	size_t			 done;
+	size_t			 failed;
+	int64_t			 started_ms;
+	struct sweep_summary	 sum;
+	sweep_done_cb		 cb;
+	void			*arg;
+};
+
+struct engine {
+	struct event_base	*base;		/* main loop */
+	const struct config	*conf;
+	struct writer		*writer;
+	struct worker		**workers;
+	size_t			*wload;		/* jobs in flight per worker */
+	int			 nworkers;
+	size_t			 concurrency;	/* effective global limit */
+	int			*ginflight;	/* per config group */
+	int			 pipe[2];	/* wake-up from workers */
+	struct event		*wake;
+	pthread_mutex_t		 mtx;		/* guards head/tail */
+	struct emsg		*head, *tail;
+	struct run		*run;		/* the sweep, or NULL */
+};
+
+/* Raise the soft fd limit to the hard one; return what we may use. */
+long
+engine_raise_nofile(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit(RLIMIT_NOFILE)");
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return rl.rlim_cur == RLIM_INFINITY ? 1L << 20 : (long)rl.rlim_cur;
+}
+
+/* Worker count: configured, else one per core. */
+static int
+engine_nworkers(const struct config *conf)
+{
+	long	 n = conf->workers;
+
+	if (n <= 0)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	return n > 256 ? 256 : (int)n;
+}
+
+static void	engine_wake_cb(evutil_socket_t, short, void *);
+
+/* Start the workers and the wake-up channel. */
+struct engine *
+engine_new(struct event_base *base, const struct config *conf,
+    struct writer *writer)
+{
+	struct engine	*e;
+	long		 fds;
+	int		 i;
+
+	e = xcalloc(1, sizeof *e);
+	e->base = base;
+	e->conf = conf;
+	e->writer = writer;
+	e->nworkers = engine_nworkers(conf);
+	e->concurrency = conf->concurrency > 0 ? (size_t)conf->concurrency : 1;
+	fds = engine_raise_nofile() - ENGINE_FD_SPARE - 4L * e->nworkers;
+	if (fds < 1)
+		fds = 1;
+	if ((long)e->concurrency > fds) {
+		log_warnx("concurrency %zu exceeds the %ld file descriptors "
+		    "available; using %ld", e->concurrency, fds, fds);
+		e->concurrency = (size_t)fds;
+	}
+	e->ginflight = xcalloc(conf->ngroups + 1, sizeof *e->ginflight);
+	pthread_mutex_init(&e->mtx, NULL);
+	if (pipe2(e->pipe, O_NONBLOCK | O_CLOEXEC) == -1)
+		fatal("pipe2");
+	e->wake = event_new(base, e->pipe[0], EV_READ | EV_PERSIST,
+	    engine_wake_cb, e);
+	event_add(e->wake, NULL);
+	e->workers = xcalloc((size_t)e->nworkers, sizeof *e->workers);
+	e->wload = xcalloc((size_t)e->nworkers, sizeof *e->wload);
+	for (i = 0; i < e->nworkers; i++)
+		e->workers[i] = worker_new(e, i, conf);
+	log_debug("engine: %d workers, concurrency %zu", e->nworkers,
+	    e->concurrency);
+	return e;
+}
+
+/* A job event, from any thread: queue it and wake the main loop. */
+void
+engine_post(struct engine *e, size_t idx, enum job_event ev,
+    enum host_status status)
+{
+	struct emsg	*m;
+
+	m = xcalloc(1, sizeof *m);
+	m->idx = idx;
+	m->ev = ev;
+	m->status = status;
+	pthread_mutex_lock(&e->mtx);
+	if (e->tail != NULL)
+		e->tail->next = m;
+	else
+		e->head = m;
+	e->tail = m;
+	pthread_mutex_unlock(&e->mtx);
+	if (write(e->pipe[1], "", 1) == -1 && errno != EAGAIN)
+		log_warn("engine wake-up");
+}
+
+/* Is host i within every limit right now? */
+static int
+engine_fits(struct engine *e, struct run *r, size_t i)
+{
+	size_t	 g;
+
+	for (g = 0; g < r->ngroups[i]; g++)
+		if (e->ginflight[r->groups[i][g]] >=
+		    e->conf->groups[r->groups[i][g]].concurrency)
+			return 0;
+	return 1;
+}
+
+/* The least loaded worker. */
+static int
+engine_pick_worker(struct engine *e)
+{
+	int	 i, best = 0;
+
+	for (i = 1; i < e->nworkers; i++)
+		if (e->wload[i] < e->wload[best])
+			best = i;
+	return best;
+}
+
+/* Hand host i to a worker. */
+static void
+engine_start_host(struct engine *e, struct run *r, size_t i)
+{
+	struct job	*job;
+	size_t		 g;
+	int		 w = engine_pick_worker(e);
+
+	r->state[i] = H_HANDSHAKING;
+	r->running++;
+	r->handshaking++;
+	if (r->running > r->sum.max_inflight)
+		r->sum.max_inflight = r->running;
+	for (g = 0; g < r->ngroups[i]; g++)
+		e->ginflight[r->groups[i][g]]++;
+	r->worker[i] = w;
+	e->wload[w]++;
+	job = xcalloc(1, sizeof *job);
+	job->sweep = &r->sw;
+	job->host = r->hosts[i];
+	job->idx = i;
+	worker_submit(e->workers[w], job);
+}
+
+/* Start as many waiting hosts as the limits allow. */
+static void
+engine_dispatch(struct engine *e)
+{
+	struct run	*r = e->run;
+	int		 maxhs = e->conf->max_handshakes;
+	size_t		 i;
+
+	while (r->running < e->concurrency &&
+	    (maxhs <= 0 || r->handshaking < (size_t)maxhs)) {
+		while (r->cursor < r->n && r->state[r->cursor] != H_PENDING)
+			r->cursor++;
+		for (i = r->cursor; i < r->n; i++)
+			if (r->state[i] == H_PENDING && engine_fits(e, r, i))
+				break;
+		if (i >= r->n)
+			break;
+		engine_start_host(e, r, i);
+	}
+}
+
+/* Free a finished sweep's dispatch state. */
+static void
+engine_run_free(struct run *r)
+{
+	size_t	 i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->sw.nids; i++) {
+		free(r->sw.ids[i].path);
+		free(r->sw.ids[i].data);
+		free(r->sw.ids[i].error);
+	}
+	for (i = 0; i < r->n; i++)
+		free(r->groups[i]);
+	free(r->sw.ids);
+	known_hosts_free(r->sw.kh);
+	free(r->groups);
+	free(r->ngroups);
+	free(r->hosts);
+	free(r->state);
+	free(r->worker);
+	free(r);
+}
+
+/* Every host has reported: close the sweep and tell the caller. */
+static void
+engine_sweep_done(struct engine *e)
+{
+	struct run		*r = e->run;
+	struct sweep_summary	 sum;
+
+	writer_sweep_end(e->writer, r->sw.id);
+	r->sum.wall_ms = mono_ms() - r->started_ms;
+	sum = r->sum;
+	e->run = NULL;
+	if (r->cb != NULL)
+		r->cb(&sum, r->arg);
+	engine_run_free(r);
+}
+
+/* One job event. */
+static void
+engine_event(struct engine *e, const struct emsg *m)
+{
+	struct run	*r = e->run;
+	size_t		 g, i = m->idx;
+
+	if (r == NULL || i >= r->n)
+		fatalx("engine: event for unknown host %zu", i);
+	if (m->ev == JOB_EV_AUTHED) {
+		r->state[i] = H_RUNNING;
+		r->handshaking--;
+		engine_dispatch(e);
+		return;
+	}
+	if (r->state[i] == H_HANDSHAKING)
+		r->handshaking--;
+	r->state[i] = H_DONE;
+	r->running--;
+	r->done++;
+	e->wload[r->worker[i]]--;
+	for (g = 0; g < r->ngroups[i]; g++)
+		e->ginflight[r->groups[i][g]]--;
+	r->sum.counts[m->status]++;
+	if (m->status != HOST_OK)
+		r->failed++;
+	if (r->done == r->n)
+		engine_sweep_done(e);
+	else
+		engine_dispatch(e);
+}
+
+/* Main-loop side of the wake-up pipe: handle every queued event. */
+static void
+engine_wake_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct engine	*e = arg;
+	struct emsg	*m, *next;
+	char		 drain[256];
+
+	while (read(fd, drain, sizeof drain) > 0)
+		;
+	pthread_mutex_lock(&e->mtx);
+	m = e->head;
+	e->head = e->tail = NULL;
+	pthread_mutex_unlock(&e->mtx);
+	for (; m != NULL; m = next) {
+		next = m->next;
+		engine_event(e, m);
+		free(m);
+	}
+}
+
+/* Is this private key RSA? (PEM header, or the key type inside an
+ * OpenSSH-format key, which is base64 of a binary blob.) */
+static int
+engine_key_is_rsa(const char *data, size_t len)
+{
+	/* "ssh-rsa" as it appears base64-encoded inside openssh-key-v1 at
+	 * the three possible alignments */
+	static const char	*b64[] = { "c3NoLXJzY", "NzaC1yc2", "zc2gtcnNh" };
+	size_t			 i;
+
+	if (memmem(data, len, "BEGIN RSA PRIVATE KEY", 21) != NULL)
+		return 1;
+	for (i = 0; i < 3; i++)
+		if (memmem(data, len, b64[i], strlen(b64[i])) != NULL)
+			return 1;
+	return 0;
+}
+
+/* Read one private key file into an identity. */
+static void
+engine_read_key(struct identity *id)
+{
+	struct stat	 st;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(id->path, O_RDONLY | O_CLOEXEC)) == -1) {
+		xasprintf(&id->error, "%s", strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) == -1 || st.st_size <= 0 ||
+	    st.st_size > ENGINE_KEY_MAX) {
+		xasprintf(&id->error, "not a private key file (size %lld)",
+		    (long long)st.st_size);
+		close(fd);
+		return;
+	}
+	id->data = xmalloc((size_t)st.st_size + 1);
+	n = read(fd, id->data, (size_t)st.st_size);
+	close(fd);
+	if (n != st.st_size) {
+		xasprintf(&id->error, "short read");
+		free(id->data);
+		id->data = NULL;
+		return;
+	}
+	id->data[n] = '\0';
+	id->len = (size_t)n;
+	id->rsa = engine_key_is_rsa(id->data, id->len);
+}
+
+/* The identity for a key path (loaded by engine_load_keys). */
+const struct identity *
+sweep_identity(const struct sweep *sw, const char *path)
+{
+	size_t	 i;
+
+	for (i = 0; i < sw->nids; i++)
+		if (strcmp(sw->ids[i].path, path) == 0)
+			return &sw->ids[i];
+	return NULL;
+}
+
+/* Read every distinct key the sweep's hosts use, once. */
+static void
+engine_load_keys(struct run *r)
+{
+	struct identity	*id;
+	size_t		 i;
+
+	for (i = 0; i < r->n; i++) {
+		if (sweep_identity(&r->sw, r->hosts[i]->identity) != NULL)
+			continue;
+		r->sw.ids = xreallocarray(r->sw.ids, r->sw.nids + 1,
+		    sizeof *r->sw.ids);
+		id = &r->sw.ids[r->sw.nids++];
+		memset(id, 0, sizeof *id);
+		id->path = xstrdup(r->hosts[i]->identity);
+		engine_read_key(id);
+		if (id->error != NULL)
+			log_warnx("identity %s: %s", id->path, id->error);
+	}
+}
+
+/* Per host, the config groups with a concurrency limit it belongs to. */
+static void
+engine_plan_groups(struct engine *e, struct run *r)
+{
+	const struct config	*conf = e->conf;
+	size_t			 i, g;
+
+	r->groups = xcalloc(r->n + 1, sizeof *r->groups);
+	r->ngroups = xcalloc(r->n + 1, sizeof *r->ngroups);
+	for (i = 0; i < r->n; i++)
+		for (g = 0; g < conf->ngroups; g++) {
+			if (conf->groups[g].concurrency <= 0 ||
+			    !host_in_group(r->hosts[i], conf->groups[g].name))
+				continue;
+			r->groups[i] = xreallocarray(r->groups[i],
+			    r->ngroups[i] + 1, sizeof **r->groups);
+			r->groups[i][r->ngroups[i]++] = g;
+		}
+}
+
+/* Random per-sweep nonce for the combined script's markers. */
+static void
+engine_nonce(char out[17])
+{
+	unsigned char	 b[8];
+	size_t		 i;
+
+	if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b)
+		fatal("getrandom");
+	for (i = 0; i < sizeof b; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+/* Plan and start a sweep. */
+int
+engine_sweep(struct engine *e, const char *trigger, const char *limit,
+    sweep_done_cb cb, void *arg, char *err, size_t errlen)
+{
+	const struct config	*conf = e->conf;
+	struct known_hosts	*kh;
+	struct run		*r;
+	size_t			 i;
+
+	if (e->run != NULL) {
+		snprintf(err, errlen, "a sweep is already running");
+		return -1;
+	}
+	if ((kh = known_hosts_load(conf->ssh.known_hosts, err, errlen)) ==
+	    NULL)
+		return -1;
+	r = xcalloc(1, sizeof *r);
+	r->sw.kh = kh;
+	r->hosts = xcalloc(conf->nhosts + 1, sizeof *r->hosts);
+	for (i = 0; i < conf->nhosts; i++)
+		if (limit == NULL || host_matches_limit(&conf->hosts[i], limit))
+			r->hosts[r->n++] = &conf->hosts[i];
+	if (r->n == 0) {
+		snprintf(err, errlen, "no host matches '%s'",
+		    limit != NULL ? limit : "");
+		engine_run_free(r);
+		return -1;
+	}
+	r->state = xcalloc(r->n, 1);
+	r->worker = xcalloc(r->n, sizeof *r->worker);
+	engine_plan_groups(e, r);
+	engine_load_keys(r);
+	r->sw.conf = conf;
+	r->sw.writer = e->writer;
+	r->sw.combined = conf->channel_mode == NULL ||
+	    strcmp(conf->channel_mode, "per-collector") != 0;
+	r->sw.window = ENGINE_WINDOW;
+	engine_nonce(r->sw.nonce);
+	writer_sync_inventory(e->writer, conf);
+	r->sw.id = writer_sweep_begin(e->writer, trigger, r->n);
+	r->sum.id = r->sw.id;
+	r->sum.nhosts = r->n;
+	r->cb = cb;
+	r->arg = arg;
+	r->started_ms = mono_ms();
+	e->run = r;
+	log_debug("sweep %lld: %zu hosts", (long long)r->sw.id, r->n);
+	engine_dispatch(e);
+	return 0;
+}
+
+/* Is a sweep running? */
+int
+engine_busy(struct engine *e)
+{
+	return e->run != NULL;
+}
+
+/* Counters of the running sweep (zeros when idle). */
+void
+engine_progress(struct engine *e, size_t *done, size_t *total,
+    size_t *inflight, size_t *failed)
+{
+	struct run	*r = e->run;
+
+	*done = r != NULL ? r->done : 0;
+	*total = r != NULL ? r->n : 0;
+	*inflight = r != NULL ? r->running : 0;
+	*failed = r != NULL ? r->failed : 0;
+}
+
+/* Stop the workers and free the engine (no sweep may be running). */
+void
+engine_free(struct engine *e)
+{
+	struct emsg	*m, *next;
+	int		 i;
+
+	if (e == NULL)
+		return;
+	for (i = 0; i < e->nworkers; i++)
+		worker_free(e->workers[i]);
+	for (m = e->head; m != NULL; m = next) {
+		next = m->next;
+		free(m);
+	}
+	engine_run_free(e->run);
+	event_free(e->wake);
+	close(e->pipe[0]);
+	close(e->pipe[1]);
+	pthread_mutex_destroy(&e->mtx);
+	free(e->workers);
+	free(e->wload);
+	free(e->ginflight);
+	free(e);
+}

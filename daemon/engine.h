@@ -1,0 +1,47 @@
+/* The engine: worker threads (one event_base each) that run per-host jobs,
+ * and the dispatcher on the main event loop that deals hosts out within
+ * the concurrency limits. One sweep at a time. */
+#ifndef ROLLCALL_ENGINE_H
+#define ROLLCALL_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/result.h"
+#include "config/config.h"
+
+struct event_base;
+struct writer;
+struct engine;
+
+/* Outcome of a finished sweep. */
+struct sweep_summary {
+	int64_t		 id;		/* sweep id in the database */
+	size_t		 nhosts;	/* hosts attempted */
+	size_t		 counts[HOST_STATUS_MAX];	/* hosts per status */
+	int64_t		 wall_ms;	/* first dispatch to last result */
+	size_t		 max_inflight;	/* most hosts in flight at once */
+};
+
+typedef void (*sweep_done_cb)(const struct sweep_summary *, void *arg);
+
+/* Start the worker threads. conf must outlive the engine (or be replaced
+ * with engine_set_config between sweeps). */
+struct engine	*engine_new(struct event_base *, const struct config *,
+		    struct writer *);
+/* Start a sweep of every host matching limit (NULL = all). Returns -1 with
+ * err filled if it cannot start (a sweep runs, nothing matches, keys
+ * unreadable...). done is called on the main loop when it ends. */
+int		 engine_sweep(struct engine *, const char *trigger,
+		    const char *limit, sweep_done_cb done, void *arg,
+		    char *err, size_t errlen);
+int		 engine_busy(struct engine *);
+/* Live counters for progress lines and status. */
+void		 engine_progress(struct engine *, size_t *done, size_t *total,
+		    size_t *inflight, size_t *failed);
+/* Stop the workers (after the sweep ended) and free. */
+void		 engine_free(struct engine *);
+/* Raise RLIMIT_NOFILE to the hard limit; return how many fds we may use. */
+long		 engine_raise_nofile(void);
+
+#endif

@@ -1,0 +1,280 @@
+/* What a host runs (its collector parts, grouped into channel units) and
+ * what came back (collector statuses and facts). Runs on the worker
+ * thread, so parsing is spread over every core. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collectors/collector.h"
+#include "common/timeutil.h"
+#include "common/xmalloc.h"
+#include "daemon/job.h"
+#include "daemon/worker.h"
+
+#define HARVEST_ERRLINE	200	/* stderr bytes quoted in an error */
+
+/* Does the custom collector apply to this host? */
+static int
+harvest_applies(const struct custom_collector *cc, const struct host *h)
+{
+	size_t	 i;
+
+	if (cc->ngroups == 0)
+		return 1;
+	for (i = 0; i < cc->ngroups; i++)
+		if (host_in_group(h, cc->groups[i]))
+			return 1;
+	return 0;
+}
+
+/* Collect the parts: built-ins in config order, then custom ones. */
+static void
+harvest_parts(struct job *job)
+{
+	const struct config	*conf = job->sweep->conf;
+	const struct collector	*c;
+	const struct custom_collector *cc;
+	struct job_part		*p;
+	size_t			 i;
+
+	job->parts = xcalloc(conf->ncollectors + conf->ncustom + 1,
+	    sizeof *job->parts);
+	for (i = 0; i < conf->ncollectors; i++) {
+		if ((c = collector_find(conf->collectors[i])) == NULL)
+			continue;	/* config validated the names */
+		p = &job->parts[job->nparts++];
+		p->name = c->name;
+		p->command = c->command;
+		p->timeout_ms = conf->ssh.command_timeout_ms;
+		p->builtin = c;
+	}
+	for (i = 0; i < conf->ncustom; i++) {
+		cc = &conf->custom[i];
+		if (!harvest_applies(cc, job->host))
+			continue;
+		p = &job->parts[job->nparts++];
+		xasprintf(&p->alloc_name, "custom.%s", cc->name);
+		p->name = p->alloc_name;
+		p->custom = cc->name;
+		p->command = cc->command;
+		p->timeout_ms = cc->timeout_ms > 0 ? cc->timeout_ms :
+		    conf->ssh.command_timeout_ms;
+		p->mode = cc->parse;
+	}
+}
+
+/* The parts as the script builder sees them. */
+static struct script_part *
+harvest_script_parts(const struct job *job, size_t first, size_t n)
+{
+	struct script_part	*sp;
+	size_t			 i;
+
+	sp = xcalloc(n + 1, sizeof *sp);
+	for (i = 0; i < n; i++) {
+		sp[i].name = job->parts[first + i].name;
+		sp[i].command = job->parts[first + i].command;
+		sp[i].timeout_ms = job->parts[first + i].timeout_ms;
+	}
+	return sp;
+}
+
+/* Decide what runs: one combined channel, or one channel per part. */
+void
+job_plan(struct job *job)
+{
+	struct script_part	*sp;
+	size_t			 i;
+
+	harvest_parts(job);
+	for (i = 0; i < job->nparts; i++)
+		host_result_add_coll(job->res, job->parts[i].name);
+	for (i = 0; i < job->nparts; i++)	/* colls is stable now */
+		job->parts[i].res = &job->res->colls[i];
+	if (job->nparts == 0)
+		return;
+	if (job->sweep->combined) {
+		job->units = xcalloc(1, sizeof *job->units);
+		job->nunits = 1;
+		job->units[0].nparts = job->nparts;
+		sp = harvest_script_parts(job, 0, job->nparts);
+		job->units[0].command = script_build(sp, job->nparts,
+		    job->sweep->nonce);
+		free(sp);
+		return;
+	}
+	job->units = xcalloc(job->nparts, sizeof *job->units);
+	job->nunits = job->nparts;
+	for (i = 0; i < job->nparts; i++) {
+		job->units[i].first = i;
+		job->units[i].nparts = 1;
+		job->units[i].command = script_wrap_one(job->parts[i].command,
+		    job->parts[i].timeout_ms);
+	}
+}
+
+/* Set a collector's outcome with a formatted reason. */
+static void
+harvest_set(struct coll_result *r, enum coll_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void
+harvest_set(struct coll_result *r, enum coll_status st, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	r->status = st;
+	free(r->error);
+	r->error = NULL;
+	if (fmt == NULL)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&r->error, fmt, ap) < 0)
+		r->error = NULL;
+	va_end(ap);
+}
+
+/* First non-empty stderr line, made printable, for an error message. */
+static void
+harvest_errline(const char *p, size_t len, char *out, size_t outlen)
+{
+	size_t	 i = 0, o = 0;
+
+	while (i < len && (p[i] == '\n' || p[i] == '\r' || p[i] == ' '))
+		i++;
+	for (; i < len && p[i] != '\n' && o + 1 < outlen &&
+	    o < HARVEST_ERRLINE; i++)
+		out[o++] = ((unsigned char)p[i] < 0x20 || p[i] == 0x7f) ?
+		    '?' : p[i];
+	out[o] = '\0';
+}
+
+/* Parse a part's complete output into the host's facts. */
+static void
+harvest_parse(struct job *job, struct job_part *p, const char *out,
+    size_t len)
+{
+	struct facts	*f = &job->res->facts;
+	size_t		 n0 = f->n, i0 = f->nitems;
+	char		*copy, err[256] = "";
+	enum coll_status st;
+
+	copy = xmalloc(len + 1);
+	memcpy(copy, out, len);
+	copy[len] = '\0';
+	if (p->builtin != NULL)
+		st = p->builtin->parse(copy, len, f, err, sizeof err);
+	else
+		st = collector_parse_custom(p->custom, p->mode, copy, len, f,
+		    err, sizeof err);
+	free(copy);
+	if (st != COLL_OK)
+		facts_truncate(f, n0, i0);
+	harvest_set(p->res, st, err[0] != '\0' ? "%s" : NULL, err);
+}
+
+/* Outcome of a part that ran to its end, from its exit status. */
+static void
+harvest_finished(struct job *job, struct job_part *p, const char *out,
+    size_t len, int code, const char *sig, const char *err, size_t errlen)
+{
+	char	 line[HARVEST_ERRLINE + 1];
+
+	harvest_errline(err, errlen, line, sizeof line);
+	p->res->exit_code = code;
+	p->res->out_bytes = len;
+	if (len > job->sweep->conf->max_output)
+		harvest_set(p->res, COLL_TRUNCATED, "output over max_output "
+		    "(%zu bytes)", job->sweep->conf->max_output);
+	else if (sig != NULL && sig[0] != '\0')
+		harvest_set(p->res, COLL_FAILED, "killed by signal %s", sig);
+	else if (code == 124)
+		harvest_set(p->res, COLL_TIMEOUT, "timed out after %llds "
+		    "(remote timeout)", (long long)(p->timeout_ms + 999) / 1000);
+	else if (code != 0)
+		harvest_set(p->res, COLL_FAILED, "exit status %d%s%s", code,
+		    line[0] != '\0' ? ": " : "", line);
+	else
+		harvest_parse(job, p, out, len);
+}
+
+/* A part that started but did not finish. */
+static void
+harvest_unfinished(struct job *job, struct job_part *p, size_t len,
+    enum coll_status cut, const char *why)
+{
+	p->res->out_bytes = len;
+	if (cut != COLL_OK)
+		harvest_set(p->res, cut, "%s", why);
+	else if (job->truncated)
+		harvest_set(p->res, COLL_TRUNCATED, "output over max_output "
+		    "(%zu bytes); channel closed", job->sweep->conf->max_output);
+	else
+		harvest_set(p->res, COLL_FAILED, "output ended before the "
+		    "collector finished");
+}
+
+/* A combined channel: split on the markers, one outcome per part. */
+static void
+harvest_combined(struct job *job, enum coll_status cut, const char *why)
+{
+	const struct job_unit	*u = &job->units[job->unit];
+	struct script_part	*sp;
+	struct script_section	*so, *se;
+	struct job_part		*p;
+	size_t			 i;
+
+	sp = harvest_script_parts(job, u->first, u->nparts);
+	so = xcalloc(u->nparts, sizeof *so);
+	se = xcalloc(u->nparts, sizeof *se);
+	script_split(buf_str(&job->out), job->out.len, job->sweep->nonce, sp,
+	    u->nparts, so);
+	script_split(buf_str(&job->err), job->err.len, job->sweep->nonce, sp,
+	    u->nparts, se);
+	for (i = 0; i < u->nparts; i++) {
+		p = &job->parts[u->first + i];
+		if (so[i].complete)
+			harvest_finished(job, p, so[i].out, so[i].len,
+			    so[i].exit_code, NULL, se[i].out, se[i].len);
+		else if (so[i].out != NULL)
+			harvest_unfinished(job, p, so[i].len, cut, why);
+	}
+	free(sp);
+	free(so);
+	free(se);
+}
+
+/* Shared body: the current unit's outcome, normal (cut COLL_OK) or not. */
+static void
+harvest(struct job *job, enum coll_status cut, const char *why)
+{
+	const struct job_unit	*u = &job->units[job->unit];
+	struct job_part		*p = &job->parts[u->first];
+
+	if (job->sweep->combined) {
+		harvest_combined(job, cut, why);
+		return;
+	}
+	p->res->duration_ms = mono_ms() - job->unit_started_ms;
+	if (cut != COLL_OK || job->truncated)
+		harvest_unfinished(job, p, job->out.len, cut, why);
+	else
+		harvest_finished(job, p, buf_str(&job->out), job->out.len,
+		    job->exit_code, job->exit_signal, buf_str(&job->err),
+		    job->err.len);
+}
+
+/* The current unit ended normally. */
+void
+job_harvest_unit(struct job *job)
+{
+	harvest(job, COLL_OK, NULL);
+}
+
+/* The current unit was cut short (timeout, lost connection). */
+void
+job_harvest_unit_abnormal(struct job *job, enum coll_status cut,
+    const char *why)
+{
+	harvest(job, cut, why);
+}

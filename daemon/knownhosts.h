@@ -1,0 +1,31 @@
+/* known_hosts as text: read once per sweep on the main thread, handed to the
+ * workers, which build their libssh2 collections from it (daemon/ssh.c).
+ * We pre-parse it ourselves because libssh2 1.10 does not understand the
+ * @revoked and @cert-authority markers. */
+#ifndef ROLLCALL_KNOWNHOSTS_H
+#define ROLLCALL_KNOWNHOSTS_H
+
+#include <stddef.h>
+
+struct known_hosts {
+	char	**lines;	/* plain entries, for libssh2_knownhost_readline */
+	size_t	 nlines;
+	char	**revoked;	/* base64 key blobs of @revoked lines */
+	size_t	 nrevoked;
+	size_t	 nskipped;	/* @cert-authority and malformed lines */
+};
+
+/* Read and parse a known_hosts file; a missing file is an empty set.
+ * Returns NULL with err filled on a read error. Caller frees. */
+struct known_hosts *known_hosts_load(const char *path, char *err,
+	    size_t errlen);
+/* Parse known_hosts text (binary safe, any input). Caller frees. */
+struct known_hosts *known_hosts_parse(const char *text, size_t len);
+/* Is this base64 key blob revoked? */
+int	 known_hosts_is_revoked(const struct known_hosts *, const char *b64);
+void	 known_hosts_free(struct known_hosts *);
+/* Append one entry line (accept-new); 0 or -1 with err filled. */
+int	 known_hosts_append(const char *path, const char *line, char *err,
+	    size_t errlen);
+
+#endif

@@ -1,0 +1,431 @@
+/* libssh2 in non-blocking mode: the one file that calls it. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libssh2.h>
+
+#include "common/buf.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "daemon/knownhosts.h"
+#include "daemon/ssh.h"
+
+struct ssh_kh {
+	LIBSSH2_SESSION		*owner;	/* libssh2 wants a session to own it */
+	LIBSSH2_KNOWNHOSTS	*kh;	/* the collection */
+};
+
+struct ssh {
+	LIBSSH2_SESSION		*s;	/* the session */
+	LIBSSH2_CHANNEL		*ch;	/* the one open channel, or NULL */
+	int			 fd;	/* its socket (not owned) */
+	struct ssh_kh		*kh;	/* the worker's known hosts */
+	char			*host;	/* as looked up in known_hosts */
+	int			 port;	/* likewise */
+	int			 closing; /* channel: 0 close, 1 wait_closed */
+};
+
+/* Host key types: libssh2 session type, known_hosts type bit, name. */
+static const struct {
+	int		 type;
+	int		 khbit;
+	const char	*name;
+} ssh_keytypes[] = {
+	{ LIBSSH2_HOSTKEY_TYPE_ED25519, LIBSSH2_KNOWNHOST_KEY_ED25519,
+	    "ssh-ed25519" },
+	{ LIBSSH2_HOSTKEY_TYPE_ECDSA_256, LIBSSH2_KNOWNHOST_KEY_ECDSA_256,
+	    "ecdsa-sha2-nistp256" },
+	{ LIBSSH2_HOSTKEY_TYPE_ECDSA_384, LIBSSH2_KNOWNHOST_KEY_ECDSA_384,
+	    "ecdsa-sha2-nistp384" },
+	{ LIBSSH2_HOSTKEY_TYPE_ECDSA_521, LIBSSH2_KNOWNHOST_KEY_ECDSA_521,
+	    "ecdsa-sha2-nistp521" },
+	{ LIBSSH2_HOSTKEY_TYPE_RSA, LIBSSH2_KNOWNHOST_KEY_SSHRSA, "ssh-rsa" },
+};
+#define SSH_NKEYTYPES	(sizeof ssh_keytypes / sizeof ssh_keytypes[0])
+
+/* Initialise libssh2 (and its crypto) once, before threads exist. */
+void
+ssh_global_init(void)
+{
+	if (libssh2_init(0) != 0)
+		fatalx("libssh2_init failed");
+}
+
+/* Release libssh2's global state. */
+void
+ssh_global_exit(void)
+{
+	libssh2_exit();
+}
+
+/* Version string of the libssh2 we run with. */
+const char *
+ssh_library_version(void)
+{
+	return libssh2_version(0);
+}
+
+/* Build a thread's known-hosts collection from parsed text. */
+struct ssh_kh *
+ssh_kh_new(const struct known_hosts *text)
+{
+	struct ssh_kh	*k;
+	size_t		 i;
+
+	k = xcalloc(1, sizeof *k);
+	if ((k->owner = libssh2_session_init()) == NULL)
+		fatalx("libssh2_session_init failed");
+	if ((k->kh = libssh2_knownhost_init(k->owner)) == NULL)
+		fatalx("libssh2_knownhost_init failed");
+	for (i = 0; i < text->nlines; i++)
+		if (libssh2_knownhost_readline(k->kh, text->lines[i],
+		    strlen(text->lines[i]), LIBSSH2_KNOWNHOST_FILE_OPENSSH) != 0)
+			log_debug("known_hosts: entry %zu not understood by "
+			    "libssh2, skipped", i + 1);
+	return k;
+}
+
+/* Free a collection. */
+void
+ssh_kh_free(struct ssh_kh *k)
+{
+	if (k == NULL)
+		return;
+	libssh2_knownhost_free(k->kh);
+	libssh2_session_free(k->owner);
+	free(k);
+}
+
+/* Which key types does known_hosts hold for host:port? Checking a dummy key
+ * of each type gives MISMATCH exactly when an entry of that type exists. */
+static void
+ssh_known_types(struct ssh_kh *k, const char *host, int port, struct buf *b)
+{
+	struct libssh2_knownhost	*entry;
+	size_t				 i;
+	int				 rc;
+
+	for (i = 0; i < SSH_NKEYTYPES; i++) {
+		rc = libssh2_knownhost_checkp(k->kh, host, port, "x", 1,
+		    LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW |
+		    ssh_keytypes[i].khbit, &entry);
+		if (rc == LIBSSH2_KNOWNHOST_CHECK_MISMATCH)
+			buf_printf(b, "%s%s", b->len ? "," : "",
+			    ssh_keytypes[i].name);
+	}
+}
+
+/* New non-blocking session on a connected socket. */
+struct ssh *
+ssh_new(int fd, struct ssh_kh *k, const char *host, int port)
+{
+	struct ssh	*c;
+	struct buf	 prefs = { 0 };
+
+	c = xcalloc(1, sizeof *c);
+	c->fd = fd;
+	c->kh = k;
+	c->host = xstrdup(host);
+	c->port = port;
+	if ((c->s = libssh2_session_init_ex(NULL, NULL, NULL, c)) == NULL)
+		fatalx("libssh2_session_init failed");
+	libssh2_session_set_blocking(c->s, 0);
+	ssh_known_types(k, host, port, &prefs);
+	if (prefs.len > 0 && libssh2_session_method_pref(c->s,
+	    LIBSSH2_METHOD_HOSTKEY, prefs.data) != 0)
+		log_debug("%s: host key preference %s not accepted", host,
+		    prefs.data);
+	buf_free(&prefs);
+	return c;
+}
+
+/* Map libssh2's block directions to what we wait for. */
+int
+ssh_wants(struct ssh *c)
+{
+	int	 dir = libssh2_session_block_directions(c->s), w = 0;
+
+	if (dir & LIBSSH2_SESSION_BLOCK_INBOUND)
+		w |= SSH_WANT_READ;
+	if (dir & LIBSSH2_SESSION_BLOCK_OUTBOUND)
+		w |= SSH_WANT_WRITE;
+	return w;
+}
+
+/* Fold a libssh2 return code into DONE/AGAIN/FAIL. */
+static int
+ssh_rc(int rc)
+{
+	if (rc == LIBSSH2_ERROR_EAGAIN)
+		return SSH_AGAIN;
+	return rc < 0 ? SSH_FAIL : SSH_DONE;
+}
+
+/* Key exchange. */
+int
+ssh_handshake(struct ssh *c)
+{
+	return ssh_rc(libssh2_session_handshake(c->s, c->fd));
+}
+
+/* Base64 for known_hosts lines and fingerprints. */
+static void
+ssh_base64(struct buf *b, const unsigned char *p, size_t len, int pad)
+{
+	static const char	 tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	uint32_t		 v;
+	size_t			 i;
+	char			 out[4];
+
+	for (i = 0; i + 2 < len; i += 3) {
+		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		out[0] = tab[v >> 18 & 63];
+		out[1] = tab[v >> 12 & 63];
+		out[2] = tab[v >> 6 & 63];
+		out[3] = tab[v & 63];
+		buf_append(b, out, 4);
+	}
+	if (i < len) {
+		v = (uint32_t)p[i] << 16;
+		if (i + 1 < len)
+			v |= (uint32_t)p[i + 1] << 8;
+		out[0] = tab[v >> 18 & 63];
+		out[1] = tab[v >> 12 & 63];
+		out[2] = i + 1 < len ? tab[v >> 6 & 63] : '=';
+		out[3] = '=';
+		buf_append(b, out, pad ? 4 : (i + 1 < len ? 3 : 2));
+	}
+}
+
+/* Check the server's host key against known_hosts and @revoked. */
+enum ssh_hostkey
+ssh_check_hostkey(struct ssh *c, const struct known_hosts *text,
+    char *fp, size_t fplen, char **learn)
+{
+	struct libssh2_knownhost	*entry;
+	const char			*key, *hash, *host;
+	struct buf			 b = { 0 };
+	size_t				 len, i;
+	int				 type, rc, port;
+
+	*learn = NULL;
+	snprintf(fp, fplen, "(unknown)");
+	key = libssh2_session_hostkey(c->s, &len, &type);
+	if (key == NULL)
+		return SSH_HOSTKEY_ERROR;
+	hash = libssh2_hostkey_hash(c->s, LIBSSH2_HOSTKEY_HASH_SHA256);
+	if (hash != NULL) {
+		buf_append(&b, "SHA256:", 7);
+		ssh_base64(&b, (const unsigned char *)hash, 32, 0);
+		snprintf(fp, fplen, "%s", b.data);
+		buf_reset(&b);
+	}
+	for (i = 0; i < SSH_NKEYTYPES; i++)
+		if (ssh_keytypes[i].type == type)
+			break;
+	if (i == SSH_NKEYTYPES)
+		return SSH_HOSTKEY_ERROR;
+	ssh_base64(&b, (const unsigned char *)key, len, 1);
+	if (known_hosts_is_revoked(text, b.data)) {
+		buf_free(&b);
+		return SSH_HOSTKEY_REVOKED;
+	}
+	host = c->host;
+	port = c->port;
+	rc = libssh2_knownhost_checkp(c->kh->kh, host, port, key, len,
+	    LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW |
+	    ssh_keytypes[i].khbit, &entry);
+	if (rc == LIBSSH2_KNOWNHOST_CHECK_NOTFOUND) {
+		if (port == 22)
+			xasprintf(learn, "%s %s %s\n", host,
+			    ssh_keytypes[i].name, b.data);
+		else
+			xasprintf(learn, "[%s]:%d %s %s\n", host, port,
+			    ssh_keytypes[i].name, b.data);
+	}
+	buf_free(&b);
+	switch (rc) {
+	case LIBSSH2_KNOWNHOST_CHECK_MATCH:
+		return SSH_HOSTKEY_MATCH;
+	case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND:
+		return SSH_HOSTKEY_UNKNOWN;
+	case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
+		return SSH_HOSTKEY_MISMATCH;
+	default:
+		return SSH_HOSTKEY_ERROR;
+	}
+}
+
+/* Public-key authentication from a key held in memory. */
+int
+ssh_auth_pubkey(struct ssh *c, const char *user, const char *key,
+    size_t keylen)
+{
+	return ssh_rc(libssh2_userauth_publickey_frommemory(c->s, user,
+	    strlen(user), NULL, 0, key, keylen, ""));
+}
+
+/* Open a session channel with a bounded window, so an unread channel can
+ * hold at most that much in flight. */
+int
+ssh_channel_open(struct ssh *c, uint32_t window)
+{
+	if (c->ch != NULL)
+		return SSH_DONE;
+	c->ch = libssh2_channel_open_ex(c->s, "session",
+	    sizeof "session" - 1, window, LIBSSH2_CHANNEL_PACKET_DEFAULT,
+	    NULL, 0);
+	if (c->ch != NULL) {
+		c->closing = 0;
+		return SSH_DONE;
+	}
+	return ssh_rc(libssh2_session_last_errno(c->s));
+}
+
+/* Start the command. */
+int
+ssh_channel_exec(struct ssh *c, const char *command)
+{
+	return ssh_rc(libssh2_channel_exec(c->ch, command));
+}
+
+/* Read what is there from one stream. */
+ssize_t
+ssh_channel_read(struct ssh *c, int stream, char *buf, size_t len)
+{
+	ssize_t	 n;
+
+	n = libssh2_channel_read_ex(c->ch, stream, buf, len);
+	if (n == LIBSSH2_ERROR_EAGAIN)
+		return 0;
+	return n < 0 ? SSH_FAIL : n;
+}
+
+/* Has the remote side sent EOF? */
+int
+ssh_channel_eof(struct ssh *c)
+{
+	return libssh2_channel_eof(c->ch) == 1;
+}
+
+/* Close our side, then wait for the peer's close (exit status comes
+ * before it). */
+int
+ssh_channel_close(struct ssh *c)
+{
+	int	 rc;
+
+	if (c->closing == 0) {
+		if ((rc = ssh_rc(libssh2_channel_close(c->ch))) != SSH_DONE)
+			return rc;
+		c->closing = 1;
+	}
+	return ssh_rc(libssh2_channel_wait_closed(c->ch));
+}
+
+/* Exit status after close; when a signal ended the command its name goes
+ * into sig (empty otherwise) and -1 is returned. */
+int
+ssh_channel_exit_status(struct ssh *c, char *sig, size_t siglen)
+{
+	char	*name = NULL;
+	size_t	 namelen = 0;
+
+	sig[0] = '\0';
+	if (libssh2_channel_get_exit_signal(c->ch, &name, &namelen, NULL,
+	    NULL, NULL, NULL) == 0 && name != NULL) {
+		snprintf(sig, siglen, "%.*s", (int)namelen, name);
+		libssh2_free(c->s, name);
+		return -1;
+	}
+	return libssh2_channel_get_exit_status(c->ch);
+}
+
+/* Free the channel. */
+int
+ssh_channel_free(struct ssh *c)
+{
+	int	 rc;
+
+	if (c->ch == NULL)
+		return SSH_DONE;
+	rc = ssh_rc(libssh2_channel_free(c->ch));
+	if (rc != SSH_AGAIN)
+		c->ch = NULL;
+	return rc;
+}
+
+/* Polite goodbye. */
+int
+ssh_disconnect(struct ssh *c)
+{
+	return ssh_rc(libssh2_session_disconnect(c->s, "rollcall done"));
+}
+
+/* Free the session (channels included). */
+int
+ssh_free(struct ssh *c)
+{
+	int	 rc;
+
+	if (c == NULL)
+		return SSH_DONE;
+	if (c->s != NULL) {
+		rc = libssh2_session_free(c->s);
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			return SSH_AGAIN;
+		c->s = NULL;
+	}
+	free(c->host);
+	free(c);
+	return SSH_DONE;
+}
+
+/* libssh2's last error code. */
+int
+ssh_last_errno(struct ssh *c)
+{
+	return libssh2_session_last_errno(c->s);
+}
+
+/* Did authentication fail (as opposed to the connection)? */
+int
+ssh_is_auth_error(struct ssh *c)
+{
+	switch (libssh2_session_last_errno(c->s)) {
+	case LIBSSH2_ERROR_AUTHENTICATION_FAILED:
+	case LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED:
+	case LIBSSH2_ERROR_FILE:
+	case LIBSSH2_ERROR_METHOD_NOT_SUPPORTED:
+	case LIBSSH2_ERROR_PUBLICKEY_PROTOCOL:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Describe the last error and classify it. A peer that went away is
+ * "disconnected"; anything else it did wrong is a protocol error. */
+enum host_status
+ssh_error(struct ssh *c, char *buf, size_t len)
+{
+	char	*msg = NULL;
+	int	 code, mlen = 0;
+
+	code = libssh2_session_last_error(c->s, &msg, &mlen, 0);
+	snprintf(buf, len, "%.*s (libssh2 error %d)", mlen,
+	    msg != NULL ? msg : "unknown error", code);
+	switch (code) {
+	case LIBSSH2_ERROR_SOCKET_DISCONNECT:
+	case LIBSSH2_ERROR_SOCKET_RECV:
+	case LIBSSH2_ERROR_SOCKET_SEND:
+	case LIBSSH2_ERROR_CHANNEL_CLOSED:
+	case LIBSSH2_ERROR_CHANNEL_EOF_SENT:
+		return HOST_DISCONNECTED;
+	default:
+		return HOST_PROTOCOL_ERROR;
+	}
+}

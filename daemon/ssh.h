@@ -1,0 +1,74 @@
+/* The only user of libssh2. A thin non-blocking layer: every call returns
+ * SSH_DONE, SSH_AGAIN (retry the same call with the same arguments once the
+ * socket is ready for what ssh_wants() says) or SSH_FAIL (ssh_error() says
+ * why). One session has at most one channel open at a time. */
+#ifndef ROLLCALL_SSH_H
+#define ROLLCALL_SSH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/result.h"
+
+struct known_hosts;
+
+#define SSH_DONE	0
+#define SSH_AGAIN	1
+#define SSH_FAIL	(-1)
+
+#define SSH_WANT_READ	0x1
+#define SSH_WANT_WRITE	0x2
+
+enum ssh_hostkey {
+	SSH_HOSTKEY_MATCH,
+	SSH_HOSTKEY_UNKNOWN,
+	SSH_HOSTKEY_MISMATCH,
+	SSH_HOSTKEY_REVOKED,
+	SSH_HOSTKEY_ERROR,
+};
+
+struct ssh_kh;		/* a thread's libssh2 known-hosts collection */
+struct ssh;		/* one session */
+
+/* Once in main, before any thread. */
+void	 ssh_global_init(void);
+void	 ssh_global_exit(void);
+const char *ssh_library_version(void);
+
+/* Build a collection from parsed known_hosts (per worker, per sweep). */
+struct ssh_kh *ssh_kh_new(const struct known_hosts *);
+void	 ssh_kh_free(struct ssh_kh *);
+
+/* New session over a connected non-blocking socket (not owned). Prefers the
+ * host key types known_hosts already has for host:port, as OpenSSH does. */
+struct ssh *ssh_new(int fd, struct ssh_kh *, const char *host, int port);
+int	 ssh_wants(struct ssh *);		/* SSH_WANT_* bits, may be 0 */
+int	 ssh_handshake(struct ssh *);
+/* Check the server's key. fp gets "SHA256:..." for messages. When the key
+ * is unknown, *learn (caller frees) gets the known_hosts line to add. */
+enum ssh_hostkey ssh_check_hostkey(struct ssh *, const struct known_hosts *,
+	    char *fp, size_t fplen, char **learn);
+int	 ssh_auth_pubkey(struct ssh *, const char *user, const char *key,
+	    size_t keylen);
+int	 ssh_channel_open(struct ssh *, uint32_t window);
+int	 ssh_channel_exec(struct ssh *, const char *command);
+/* Read from stream 0 (stdout) or 1 (stderr): >0 bytes, 0 nothing now,
+ * SSH_FAIL on error (never SSH_AGAIN: no data is "nothing now"). */
+ssize_t	 ssh_channel_read(struct ssh *, int stream, char *buf, size_t len);
+int	 ssh_channel_eof(struct ssh *);
+int	 ssh_channel_close(struct ssh *);	/* close + wait closed */
+int	 ssh_channel_exit_status(struct ssh *, char *sig, size_t siglen);
+int	 ssh_channel_free(struct ssh *);
+int	 ssh_disconnect(struct ssh *);
+/* Free the session; may need several calls (SSH_AGAIN). Once the caller
+ * has shut the socket down it never waits: libssh2's sends fail at once. */
+int	 ssh_free(struct ssh *);
+
+/* Last libssh2 error: message into buf, and the host status it means:
+ * "disconnected" when the peer went away, else a protocol error. */
+enum host_status ssh_error(struct ssh *, char *buf, size_t len);
+int	 ssh_last_errno(struct ssh *);
+int	 ssh_is_auth_error(struct ssh *);
+
+#endif
