@@ -28,6 +28,7 @@ RUN_BASE=/run/rollcall-fleet
 SPECIAL_NET=127.0.200		# broken hosts: 127.0.200.1, .2, ...
 FAKE_PORT=2222			# where fakesrv listens on its own address
 REFUSE_PORT=2			# nothing listens there
+BLACKHOLE_NET=10.254.0		# routed to lo but not local: SYNs vanish
 
 usage() {
 	cat <<'EOF'
@@ -47,7 +48,7 @@ options (environment variable in brackets):
   --broken LIST        extra broken hosts, comma-separated      [FLEET_BROKEN]
                        refuse tarpit drip nonssh hostkey-changed
                        hostkey-unknown auth-reject hang chatty drop fail
-                       garbage dns (a kind may repeat: refuse,refuse)
+                       garbage dns blackhole (a kind may repeat: refuse,refuse)
   --concurrency N      rollcall.yml concurrency, default all hosts
   --connect-timeout D  rollcall.yml ssh.connect_timeout  (default sized to N)
   --command-timeout D  rollcall.yml ssh.command_timeout  (default sized to N)
@@ -356,6 +357,10 @@ build_hosts() {
 			add_host "$name" "$a" 22 broken ok
 			printf '%s\tchatty\t%s\t%s\n' "$a" "$delay_min" \
 			    "${FLEET_CHATTY_BYTES:-52428800}" >>"$tsv" ;;
+		blackhole)
+			# Routed into lo without being a local address: the SYN
+			# is dropped and connect() times out.
+			add_host "$name" "$BLACKHOLE_NET.$k" 22 broken ok ;;
 		dns)
 			# No address: the name is looked up through DIR/resolv.conf,
 			# whose nameserver (127.0.0.1:53 in the namespace) does not
@@ -565,6 +570,8 @@ do_start() {
 	trap 'log "start failed: cleaning up"; do_stop >/dev/null 2>&1 || true' EXIT
 	write_rundir
 	in_netns ip link set lo up || die "cannot bring up lo in $netns"
+	in_netns ip route add "$BLACKHOLE_NET.0/24" dev lo ||
+	    die "cannot add the blackhole route in $netns"
 	write_sshd_config
 	start_sshd
 	start_fakesrv

@@ -6,7 +6,7 @@ T_NO_ROLLCALL=1
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 fleet_start --hosts 6 --delay 300:400 \
-    --broken refuse,tarpit,hostkey-changed,hostkey-unknown,auth-reject,hang,drip,nonssh,chatty,drop,fail,garbage
+    --broken refuse,tarpit,hostkey-changed,hostkey-unknown,auth-reject,hang,drip,nonssh,chatty,drop,fail,garbage,blackhole
 
 # addr_of NAME: the address of a host from the generated inventory.
 addr_of() {
@@ -71,6 +71,9 @@ assert_match "tarpit: times out at the banner" 'timed out during banner exchange
 
 ssh_to "$(addr_of drip01)" 2222 -- true
 assert_match "drip: times out at the banner" 'timed out' "$ERR"
+
+ssh_to "$(addr_of blackhole01)" -- true
+assert_match "blackhole: connect times out" 'Connection timed out' "$ERR"
 
 ssh_to "$(addr_of nonssh01)" 2222 -- true
 assert_eq "nonssh: ssh fails" 255 "$RC"

@@ -114,9 +114,11 @@ rc_run() {
 }
 
 # Read-only SQL on the test's database; one row per line, '|' between
-# columns.
+# columns. An SQL error prints to stderr and yields no rows (the assertion
+# on the result then fails) instead of aborting the test.
 sql() {
-	sqlite3 -readonly -batch -noheader "$DB" "$@"
+	sqlite3 -readonly -batch -noheader "$DB" "$@" ||
+	    echo "$T_NAME: sql failed: $*" >&2
 }
 
 t_pass() {
