@@ -93,5 +93,7 @@ void	store_bind_text(sqlite3_stmt *, int, const char *);
  * transaction (e.g. PRAGMA max_page_count to simulate a full disk). */
 struct writer;
 void	writer_test_exec(struct writer *, const char *sql);
+/* Test hook: bound the queue at n results instead of 10,000. */
+void	writer_test_queue_max(struct writer *, size_t n);
 
 #endif

@@ -60,6 +60,9 @@ struct writer {
 	struct wmsg	*head;		/* queue, oldest first */
 	struct wmsg	*tail;
 	size_t		 queued;	/* results in queue and in flight */
+	size_t		 queue_max;	/* bound on queued while degraded */
+	size_t		 inflight;	/* results the thread is writing */
+	size_t		 pending_drops;	/* drops owed to the in-flight batch */
 	uint64_t	 barrier_seq;	/* last barrier handed out */
 	uint64_t	 barrier_done;	/* last barrier committed */
 	int64_t		 next_sweep;	/* last sweep id handed out */
@@ -104,12 +107,18 @@ wmsg_free_list(struct wmsg *m)
 	return n;
 }
 
-/* Drop the oldest queued result to make room; called with the lock held. */
+/* Drop the oldest queued result to make room; called with the lock held.
+ * While a batch is in flight its results are the oldest: the drop is owed
+ * and done if that batch comes back failed. */
 static void
 writer_drop_oldest(struct writer *w)
 {
 	struct wmsg	**pp, *m;
 
+	if (w->inflight > 0) {
+		w->pending_drops++;
+		return;
+	}
 	for (pp = &w->head; (m = *pp) != NULL; pp = &m->next)
 		if (m->type == WM_RESULT)
 			break;
@@ -123,9 +132,9 @@ writer_drop_oldest(struct writer *w)
 	}
 	w->queued--;
 	if (w->dropped++ % 1000 == 0)
-		log_warnx("writer: queue full (%d results) while the database "
+		log_warnx("writer: queue full (%zu results) while the database "
 		    "is not writable: dropped the oldest result (%s), %llu "
-		    "dropped so far", WRITER_QUEUE_MAX, m->result->name,
+		    "dropped so far", w->queue_max, m->result->name,
 		    (unsigned long long)w->dropped);
 	wmsg_free(m);
 }
@@ -136,7 +145,7 @@ writer_enqueue(struct writer *w, struct wmsg *m)
 {
 	pthread_mutex_lock(&w->lock);
 	if (m->type == WM_RESULT) {
-		if (w->queued >= WRITER_QUEUE_MAX)
+		if (w->queued >= w->queue_max)
 			writer_drop_oldest(w);
 		w->queued++;
 	}
@@ -174,6 +183,7 @@ writer_take(struct writer *w)
 		last = m;
 		m = m->next;
 	}
+	w->inflight = n;
 	last->next = NULL;
 	w->head = m;
 	if (m == NULL)
@@ -296,6 +306,8 @@ writer_committed(struct writer *w, struct wmsg *batch, int64_t took_us)
 			w->barrier_done = (uint64_t)m->id;
 	}
 	w->queued -= nres;
+	w->inflight = 0;
+	w->pending_drops = 0;		/* stored: the room is there now */
 	w->stats.commits++;
 	w->stats.results += nres;
 	w->stats.last_commit_us = took_us;
@@ -318,6 +330,9 @@ writer_failed(struct writer *w, struct wmsg *batch, const char *err)
 	size_t	 lost;
 
 	writer_requeue(w, batch);
+	w->inflight = 0;
+	for (; w->pending_drops > 0; w->pending_drops--)
+		writer_drop_oldest(w);
 	if (!w->stats.degraded || strcmp(w->stats.last_error, err) != 0)
 		log_warnx("writer: database write failed: %s; keeping %zu "
 		    "results queued and retrying", err, w->queued);
@@ -515,6 +530,7 @@ writer_open(const char *path, char *err, size_t errlen)
 	w->path = xstrdup(path);
 	w->store.db = db;
 	w->next_sweep = writer_max_sweep(db);
+	w->queue_max = WRITER_QUEUE_MAX;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	pthread_cond_init(&w->done, NULL);
@@ -568,16 +584,17 @@ int64_t
 writer_sweep_begin(struct writer *w, const char *trigger, size_t nhosts)
 {
 	struct wmsg	*m;
+	int64_t		 id;
 
 	m = wmsg_new(WM_SWEEP_BEGIN);
 	m->trigger = xstrdup(trigger != NULL ? trigger : "manual");
 	m->n = nhosts;
 	m->at = wall_us() / 1000000;
 	pthread_mutex_lock(&w->lock);
-	m->id = ++w->next_sweep;
+	id = m->id = ++w->next_sweep;
 	pthread_mutex_unlock(&w->lock);
-	writer_enqueue(w, m);
-	return m->id;
+	writer_enqueue(w, m);		/* m may be freed from here on */
+	return id;
 }
 
 /* Queue one host's result; the writer owns it from now on. */
@@ -678,5 +695,14 @@ writer_test_exec(struct writer *w, const char *sql)
 	pthread_cond_signal(&w->wake);
 	while (w->exec_sql != NULL)
 		pthread_cond_wait(&w->done, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Test hook: a smaller queue bound. */
+void
+writer_test_queue_max(struct writer *w, size_t n)
+{
+	pthread_mutex_lock(&w->lock);
+	w->queue_max = n;
 	pthread_mutex_unlock(&w->lock);
 }

@@ -403,15 +403,31 @@ test_degraded(struct writer *w)
 	CHECK_STR(q("SELECT count(*) FROM hosts WHERE name LIKE 'bulk%%'"),
 	    "0");
 	CHECK_STR(q("SELECT value FROM facts WHERE key='os.id'"), "debian");
+	/* Bounded queue: 10 more with room for 25 drops 5 of the oldest. */
+	writer_test_queue_max(w, 25);
+	for (i = 20; i < 30; i++) {
+		snprintf(k, sizeof k, "bulk%02d", i);
+		writer_submit(w, mkres(k, s, "os=ok", "os.id=x", NULL));
+	}
+	/* 25 (or 30 for a moment if a retry has the first 20 in flight: the
+	 * drops are then done when that batch fails again). */
+	writer_get_stats(w, &st);
+	CHECK(st.queue_depth == 25 || st.queue_depth == 30);
+	usleep(300000);
+	writer_get_stats(w, &st);
+	CHECK(st.queue_depth == 25);
 	writer_test_exec(w, "PRAGMA max_page_count = 1073741823");
 	writer_flush(w);
 	writer_get_stats(w, &st);
 	CHECK(st.degraded == 0);
 	CHECK(st.queue_depth == 0);
 	CHECK_STR(q("SELECT count(*) FROM hosts WHERE name LIKE 'bulk%%'"),
-	    "20");
+	    "25");
+	CHECK_STR(q("SELECT count(*) FROM hosts WHERE name BETWEEN 'bulk00' "
+	    "AND 'bulk04'"), "0");		/* the oldest were dropped */
+	/* sweep_end came before the last 10: it counts the 15 kept. */
 	CHECK_STR(q("SELECT ok FROM sweeps WHERE id=%lld", (long long)s),
-	    "20");
+	    "15");
 	CHECK_STR(q("PRAGMA integrity_check"), "ok");
 }
 
