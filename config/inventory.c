@@ -353,9 +353,14 @@ inv_hosts(struct inventory *inv, size_t g, const struct ynode *map)
 	}
 	for (i = 0; i < ymap_len(map); i++) {
 		k = ymap_key(map, i);
-		if (k->kind != YN_SCALAR || strlen(k->str) != k->len) {
+		if (k->kind != YN_SCALAR) {
 			cfg_errn(inv->errs, inv->file, k, "a host name must be "
 			    "a scalar, not %s", ynode_kind_str(k));
+			continue;
+		}
+		if (strlen(k->str) != k->len) {
+			cfg_errn(inv->errs, inv->file, k, "a host name holds "
+			    "a NUL byte");
 			continue;
 		}
 		inv_host_entry(inv, g, k, ymap_val(map, i), &seen);
@@ -425,9 +430,14 @@ inv_group(struct inventory *inv, const struct ynode *name,
 	size_t		 g;
 	char		 why[128], *p;
 
-	if (name->kind != YN_SCALAR || strlen(name->str) != name->len) {
+	if (name->kind != YN_SCALAR) {
 		cfg_errn(inv->errs, inv->file, name, "a group name must be a "
 		    "scalar, not %s", ynode_kind_str(name));
+		return;
+	}
+	if (strlen(name->str) != name->len) {
+		cfg_errn(inv->errs, inv->file, name, "a group name holds a "
+		    "NUL byte");
 		return;
 	}
 	if (cfg_check_name(name->str, why, sizeof why) == -1) {

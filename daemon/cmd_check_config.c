@@ -71,6 +71,7 @@ cmd_check_config(int argc, char **argv)
 	int			 ch, json = 0;
 
 	optind = 1;
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -83,7 +84,8 @@ cmd_check_config(int argc, char **argv)
 			check_config_usage(stdout);
 			return EXIT_OK;
 		default:
-			return cli_usage_error("check-config", "bad option");
+			return cli_usage_error("check-config", "unknown option "
+			    "'%s'", argv[optind - 1]);
 		}
 	}
 	if (optind != argc)

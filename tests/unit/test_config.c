@@ -16,6 +16,7 @@
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
+#include "daemon/cmd.h"
 #include "test.h"
 
 static const char *fixtures;	/* $FIXTURES/config */
@@ -626,6 +627,49 @@ test_example(void)
 	free(path);
 }
 
+/* Run check-config with its output thrown away; returns its exit code. */
+static int
+run_check_config(const char *a1, const char *a2, const char *a3)
+{
+	char	*argv[5] = { "check-config", (char *)a1, (char *)a2,
+		    (char *)a3, NULL };
+	int	 argc = 1 + (a1 != NULL) + (a2 != NULL) + (a3 != NULL);
+	int	 out, err, null, rc;
+
+	fflush(stdout);
+	fflush(stderr);
+	out = dup(1);
+	err = dup(2);
+	null = open("/dev/null", O_WRONLY);
+	dup2(null, 1);
+	dup2(null, 2);
+	rc = cmd_check_config(argc, argv);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(out, 1);
+	dup2(err, 2);
+	close(out);
+	close(err);
+	close(null);
+	return rc;
+}
+
+/* rollcall check-config: exit codes for good, bad and usage errors. */
+static void
+test_check_config(void)
+{
+	char	*good = fx("good/rollcall.yml"), *bad = fx("bad/multi.yml");
+
+	CHECK(run_check_config("-c", good, NULL) == EXIT_OK);
+	CHECK(run_check_config("-c", good, "--json") == EXIT_OK);
+	CHECK(run_check_config("--config", bad, NULL) == EXIT_USAGE);
+	CHECK(run_check_config("--help", NULL, NULL) == EXIT_OK);
+	CHECK(run_check_config("--bogus", NULL, NULL) == EXIT_USAGE);
+	CHECK(run_check_config("-c", good, "extra") == EXIT_USAGE);
+	free(good);
+	free(bad);
+}
+
 /* Remove what the tests wrote. */
 static void
 cleanup_tmp(void)
@@ -665,6 +709,7 @@ main(void)
 	test_bad_multi();
 	test_hostile();
 	test_example();
+	test_check_config();
 	cleanup_tmp();
 	TEST_MAIN_END();
 }
