@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "common/result.h"
+#include "storage/storage_test.h"
 
 /* Highest schema version this build knows (PRAGMA user_version). */
 #define SCHEMA_VERSION	2
@@ -88,12 +89,5 @@ const char	*item_owner(enum item_kind);
 int	store_step_done(sqlite3_stmt *);
 /* Bind text, NULL stays NULL. */
 void	store_bind_text(sqlite3_stmt *, int, const char *);
-
-/* Test hook: run SQL on the writer's connection, on its thread, outside any
- * transaction (e.g. PRAGMA max_page_count to simulate a full disk). */
-struct writer;
-void	writer_test_exec(struct writer *, const char *sql);
-/* Test hook: bound the queue at n results instead of 10,000. */
-void	writer_test_queue_max(struct writer *, size_t n);
 
 #endif

@@ -13,7 +13,7 @@
 #include "common/result.h"
 #include "config/config.h"
 #include "storage/storage.h"
-#include "storage/storage_int.h"
+#include "storage/storage_test.h"
 #include "test.h"
 
 #define T0	1700000000000000LL	/* a fixed wall clock, microseconds */

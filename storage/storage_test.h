@@ -1,0 +1,18 @@
+/* Hooks for tests/unit/test_storage.c: ways to reach into the writer that
+ * production code never uses. No SQLite types, so tests need not include
+ * sqlite3.h. */
+#ifndef ROLLCALL_STORAGE_TEST_H
+#define ROLLCALL_STORAGE_TEST_H
+
+#include <stddef.h>
+
+struct writer;
+
+/* Run SQL on the writer's connection, on its thread, outside any
+ * transaction (e.g. PRAGMA max_page_count to simulate a full disk);
+ * returns once it ran. */
+void	writer_test_exec(struct writer *, const char *sql);
+/* Bound the queue at n results instead of 10,000. */
+void	writer_test_queue_max(struct writer *, size_t n);
+
+#endif
