@@ -11,9 +11,20 @@
 static const struct collector *const builtins[] = {
 	&collector_os,
 	&collector_kernel,
+	&collector_hostname,
 	&collector_cpu,
 	&collector_memory,
 	&collector_uptime,
+	&collector_virtualization,
+	&collector_dmi,
+	&collector_time,
+	&collector_disks,
+	&collector_filesystems,
+	&collector_network,
+	&collector_users,
+	&collector_ssh_host_keys,
+	&collector_services,
+	&collector_packages,
 };
 #define NBUILTINS	(sizeof builtins / sizeof builtins[0])
 

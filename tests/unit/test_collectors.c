@@ -112,10 +112,182 @@ static const struct want wants[] = {
 	{ "rocky9", "uptime", "uptime.load5", "0.87" },
 	{ "alpine319", "uptime", "uptime.seconds", "3600" },
 	{ "alpine319", "uptime", "uptime.load1", "0.00" },
+	/* hostname */
+	{ "debian12", "hostname", "hostname.hostname", "vm" },
+	{ "ubuntu2204", "hostname", "hostname.fqdn", "web-01.example.com" },
+	{ "ubuntu2204", "hostname", "hostname.domain", "example.com" },
+	{ "rocky9", "hostname", "hostname.hostname", "db-07" },
+	{ "rocky9", "hostname", "hostname.domain", "prod.example.net" },
+	{ "alpine319", "hostname", "hostname.fqdn", "alpine-3.ec2.internal" },
+	/* virtualization */
+	{ "debian12", "virtualization", "virtualization.container", "docker" },
+	{ "debian12", "virtualization", "virtualization.role", "guest" },
+	{ "ubuntu2204", "virtualization", "virtualization.type", "none" },
+	{ "ubuntu2204", "virtualization", "virtualization.role", "host" },
+	{ "rocky9", "virtualization", "virtualization.type", "kvm" },
+	{ "rocky9", "virtualization", "virtualization.container", "none" },
+	{ "alpine319", "virtualization", "virtualization.type", "amazon" },
+	{ "alpine319", "virtualization", "virtualization.role", "guest" },
+	/* dmi */
+	{ "debian12", "dmi", "dmi.vendor", "Supermicro" },
+	{ "debian12", "dmi", "dmi.serial", NULL },
+	{ "ubuntu2204", "dmi", "dmi.product", "PowerEdge R640" },
+	{ "ubuntu2204", "dmi", "dmi.bios_version", "2.19.1" },
+	{ "rocky9", "dmi", "dmi.product", "Standard PC (Q35 + ICH9, 2009)" },
+	{ "rocky9", "dmi", "dmi.bios_vendor", "SeaBIOS" },
+	{ "alpine319", "dmi", "dmi.bios_date", "11/1/2018" },
+	/* time */
+	{ "debian12", "time", "time.timezone", "Etc/UTC" },
+	{ "debian12", "time", "time.ntp_synchronized", "unknown" },
+	{ "ubuntu2204", "time", "time.timezone", "Europe/Berlin" },
+	{ "ubuntu2204", "time", "time.ntp_synchronized", "yes" },
+	{ "ubuntu2204", "time", "time.epoch", "1708000000" },
+	{ "rocky9", "time", "time.timezone", "UTC" },
+	{ "rocky9", "time", "time.ntp_synchronized", "no" },
+	{ "alpine319", "time", "time.timezone", "Europe/Paris" },
+	{ "alpine319", "time", "time.ntp_synchronized", "yes" },
+	{ "alpine319", "time", "time.ntp_source", "chrony" },
+	/* disks */
+	{ "debian12", "disks", "disks.count", "1" },
+	{ "debian12", "disks", "disks.vda.size_bytes", "274877906944" },
+	{ "debian12", "disks", "disks.zram0.size_bytes", NULL },
+	{ "ubuntu2204", "disks", "disks.count", "3" },
+	{ "ubuntu2204", "disks", "disks.sda.rotational", "no" },
+	{ "ubuntu2204", "disks", "disks.sdb.rotational", "yes" },
+	{ "ubuntu2204", "disks", "disks.nvme0n1.model",
+	    "Dell Ent NVMe AGN MU U.2 1.6TB" },
+	{ "ubuntu2204", "disks", "disks.loop0.type", NULL },
+	{ "rocky9", "disks", "disks.names", "vda,vdb" },
+	{ "alpine319", "disks", "disks.nvme0n1.size_bytes", "8589934592" },
+	{ "alpine319", "disks", "disks.count", "2" },
+	/* filesystems */
+	{ "debian12", "filesystems", "filesystems.count", "2" },
+	{ "ubuntu2204", "filesystems", "filesystems.count", "5" },
+	{ "rocky9", "filesystems", "filesystems.count", "3" },
+	{ "alpine319", "filesystems", "filesystems.count", "2" },
+	/* network */
+	{ "debian12", "network", "network.default_ipv4_gateway", "192.0.2.1" },
+	{ "debian12", "network", "network.default_interface", "eth0" },
+	{ "ubuntu2204", "network", "network.dns_servers",
+	    "10.20.0.2,10.20.0.3" },
+	{ "ubuntu2204", "network", "network.default_ipv6_gateway", "fe80::1" },
+	{ "ubuntu2204", "network", "network.interface_count", "5" },
+	{ "rocky9", "network", "network.default_ipv4_gateway",
+	    "192.168.122.1" },
+	{ "rocky9", "network", "network.default_ipv6_gateway", "" },
+	{ "alpine319", "network", "network.default_interface", "eth0" },
+	{ "alpine319", "network", "network.dns_servers", "172.31.0.2" },
+	/* packages */
+	{ "debian12", "packages", "packages.manager", "dpkg" },
+	{ "debian12", "packages", "packages.count", "860" },
+	{ "ubuntu2204", "packages", "packages.count", "13" },
+	{ "rocky9", "packages", "packages.manager", "rpm" },
+	{ "rocky9", "packages", "packages.count", "11" },
+	{ "alpine319", "packages", "packages.manager", "apk" },
+	/* services */
+	{ "debian12", "services", "services.count", "13" },
+	{ "debian12", "services", "services.running", "6" },
+	{ "ubuntu2204", "services", "services.running", "7" },
+	{ "rocky9", "services", "services.count", "10" },
+	{ "alpine319", "services", "services.running", "6" },
+	/* users */
+	{ "debian12", "users", "users.count", "4" },
+	{ "debian12", "users", "users.root.shell", "/bin/bash" },
+	{ "ubuntu2204", "users", "users.names", "root,ubuntu,deploy" },
+	{ "ubuntu2204", "users", "users.deploy.home", "/home/deploy" },
+	{ "ubuntu2204", "users", "users.lxd.uid", NULL },
+	{ "rocky9", "users", "users.postgres.uid", "26" },
+	{ "rocky9", "users", "users.halt.uid", NULL },
+	{ "alpine319", "users", "users.alpine.shell", "/bin/ash" },
+	/* ssh_host_keys */
+	{ "debian12", "ssh_host_keys", "ssh_host_keys.ed25519.fingerprint",
+	    "SHA256:MhalBhXJuOASLa6Th5yprYog+8BKp24YIigLfNfUJVo" },
+	{ "debian12", "ssh_host_keys", "ssh_host_keys.rsa.bits", "3072" },
+	{ "ubuntu2204", "ssh_host_keys", "ssh_host_keys.count", "4" },
+	{ "ubuntu2204", "ssh_host_keys", "ssh_host_keys.dsa.bits", "1024" },
+	{ "rocky9", "ssh_host_keys", "ssh_host_keys.types", "ecdsa,ed25519,rsa" },
+	{ "alpine319", "ssh_host_keys", "ssh_host_keys.ecdsa.fingerprint",
+	    "SHA256:B3k2pR8aFq0X5tL9nV7cW1eY4uZ6iO0pA2sD3fG4hJk" },
 };
 
 static const struct want_items want_items[] = {
-	{ NULL, NULL, ITEM_PACKAGE, 0 },
+	{ "debian12", "packages", ITEM_PACKAGE, 860 },
+	{ "ubuntu2204", "packages", ITEM_PACKAGE, 13 },
+	{ "rocky9", "packages", ITEM_PACKAGE, 11 },
+	{ "alpine319", "packages", ITEM_PACKAGE, 9 },
+	{ "debian12", "services", ITEM_SERVICE, 13 },
+	{ "ubuntu2204", "services", ITEM_SERVICE, 10 },
+	{ "rocky9", "services", ITEM_SERVICE, 10 },
+	{ "alpine319", "services", ITEM_SERVICE, 8 },
+	{ "debian12", "network", ITEM_INTERFACE, 4 },
+	{ "debian12", "network", ITEM_ADDRESS, 5 },
+	{ "ubuntu2204", "network", ITEM_INTERFACE, 5 },
+	{ "ubuntu2204", "network", ITEM_ADDRESS, 6 },
+	{ "rocky9", "network", ITEM_ADDRESS, 5 },
+	{ "alpine319", "network", ITEM_ADDRESS, 3 },
+	{ "debian12", "filesystems", ITEM_FILESYSTEM, 2 },
+	{ "ubuntu2204", "filesystems", ITEM_FILESYSTEM, 5 },
+	{ "rocky9", "filesystems", ITEM_FILESYSTEM, 3 },
+	{ "alpine319", "filesystems", ITEM_FILESYSTEM, 2 },
+};
+
+/* One list row a fixture must contain, matched field by field (NULL in
+ * want = any value). */
+struct want_row {
+	const char	*distro;		/* fixture folder */
+	const char	*coll;			/* collector name */
+	enum item_kind	 kind;			/* which rows */
+	const char	*f[ITEM_FIELDS];	/* expected fields */
+};
+
+static const struct want_row want_rows[] = {
+	{ "ubuntu2204", "packages", ITEM_PACKAGE,
+	    { "docker-ce", "5:25.0.3-1~ubuntu.22.04~jammy", "amd64", "dpkg" } },
+	{ "ubuntu2204", "packages", ITEM_PACKAGE,
+	    { "libc6", "2.35-0ubuntu3.6", "i386", "dpkg" } },
+	{ "rocky9", "packages", ITEM_PACKAGE,
+	    { "openssl", "1:3.0.7-25.el9_3", "x86_64", "rpm" } },
+	{ "rocky9", "packages", ITEM_PACKAGE,
+	    { "bash", "5.1.8-6.el9_1", "x86_64", "rpm" } },
+	{ "alpine319", "packages", ITEM_PACKAGE,
+	    { "musl", "1.2.4_git20230717-r4", "aarch64", "apk" } },
+	{ "debian12", "packages", ITEM_PACKAGE,
+	    { "openssl", "3.0.19-1~deb12u2", "amd64", "dpkg" } },
+	{ "debian12", "services", ITEM_SERVICE,
+	    { "getty@tty1.service", "loaded", "active", "running",
+	    "enabled" } },
+	{ "debian12", "services", ITEM_SERVICE,
+	    { "exim4.service", "not-found", "inactive", "dead", "unknown" } },
+	{ "debian12", "services", ITEM_SERVICE,
+	    { "nftables.service", "not-loaded", "inactive", "dead",
+	    "disabled" } },
+	{ "ubuntu2204", "services", ITEM_SERVICE,
+	    { "apport-autoreport.service", "loaded", "inactive", "dead",
+	    "static" } },
+	{ "rocky9", "services", ITEM_SERVICE,
+	    { "kdump.service", "loaded", "failed", "failed", "enabled" } },
+	{ "alpine319", "services", ITEM_SERVICE,
+	    { "nginx", "loaded", "failed", "crashed", "enabled" } },
+	{ "alpine319", "services", ITEM_SERVICE,
+	    { "local", "loaded", "inactive", "stopped", "disabled" } },
+	{ "ubuntu2204", "network", ITEM_INTERFACE,
+	    { "eno1", "b0:26:28:4c:1a:10", "1500", "up" } },
+	{ "ubuntu2204", "network", ITEM_INTERFACE,
+	    { "veth1a2b3c4", "3e:11:22:33:44:55", "1500", "up" } },
+	{ "ubuntu2204", "network", ITEM_ADDRESS,
+	    { "eno1", "inet6", "2001:db8:20:30::41", "64" } },
+	{ "rocky9", "network", ITEM_ADDRESS,
+	    { "eth0", "inet", "192.168.122.200", "32" } },
+	{ "alpine319", "network", ITEM_INTERFACE,
+	    { "eth0", "0a:1b:2c:3d:4e:5f", "9001", "up" } },
+	{ "ubuntu2204", "filesystems", ITEM_FILESYSTEM,
+	    { "/mnt/backup disk", "/dev/sdb1", "ext4", "3936820731904",
+	    "1236393984" } },
+	{ "rocky9", "filesystems", ITEM_FILESYSTEM,
+	    { "/var/lib/pgsql", "/dev/vdb1", "xfs", "214642462720",
+	    "86234341376" } },
+	{ "alpine319", "filesystems", ITEM_FILESYSTEM,
+	    { "/boot", "/dev/nvme0n1p1", "vfat", "313942016", "25206784" } },
 };
 
 /* Path of the fixture tree. */
@@ -273,6 +445,50 @@ test_wanted_items(void)
 	}
 }
 
+/* Does some row of f match want (NULL fields match anything)? */
+static int
+has_row(const struct facts *f, enum item_kind kind,
+    const char *const want[ITEM_FIELDS])
+{
+	size_t	 i;
+	int	 j, ok;
+
+	for (i = 0; i < f->nitems; i++) {
+		if (f->items[i].kind != kind)
+			continue;
+		for (ok = 1, j = 0; j < ITEM_FIELDS && ok; j++)
+			if (want[j] != NULL && (f->items[i].f[j] == NULL ||
+			    strcmp(f->items[i].f[j], want[j]) != 0))
+				ok = 0;
+		if (ok)
+			return 1;
+	}
+	return 0;
+}
+
+/* The rows in want_rows[]. */
+static void
+test_wanted_rows(void)
+{
+	struct facts	 f;
+	size_t		 i;
+	char		 err[256];
+	int		 ok;
+
+	for (i = 0; i < sizeof want_rows / sizeof want_rows[0]; i++) {
+		memset(&f, 0, sizeof f);
+		parse_fixture(want_rows[i].distro, want_rows[i].coll, &f,
+		    err, sizeof err);
+		ok = has_row(&f, want_rows[i].kind, want_rows[i].f);
+		if (!ok)
+			fprintf(stderr, "%s/%s: no row %s|%s|...\n",
+			    want_rows[i].distro, want_rows[i].coll,
+			    want_rows[i].f[0], want_rows[i].f[1]);
+		CHECK(ok);
+		facts_free(&f);
+	}
+}
+
 /* Status is one a parser may return, and errors come with a message. */
 static int
 sane(enum coll_status st, const char *err)
@@ -380,7 +596,9 @@ check_edge(const char *coll, const char *file, enum coll_status want,
 		fprintf(stderr, "%s on %s: %s (%s)\n", coll, file,
 		    coll_status_str(st), err);
 	CHECK(st == want);
-	if (key != NULL)
+	if (key != NULL && value == NULL)
+		CHECK(facts_get(&f, key) == NULL);
+	else if (key != NULL)
 		CHECK_STR(facts_get(&f, key), value);
 	facts_free(&f);
 	free(out);
@@ -408,6 +626,31 @@ test_edge_fixtures(void)
 	    "ARMv7 Processor rev 4 (v7l)");
 	check_edge("cpu", "cpu_arm32.txt", COLL_OK, "cpu.flags_summary",
 	    "crc32");
+	check_edge("network", "network_sysfs.txt", COLL_OK,
+	    "network.default_ipv4_gateway", "192.168.2.1");
+	check_edge("network", "network_sysfs.txt", COLL_OK,
+	    "network.default_ipv6_gateway", "fe80::1");
+	check_edge("network", "network_sysfs.txt", COLL_OK,
+	    "network.dns_servers", "192.168.2.1,2001:db8::53");
+	check_edge("network", "network_sysfs.txt", COLL_OK,
+	    "network.interface_count", "3");
+	check_edge("ssh_host_keys", "ssh_pub_only.txt", COLL_OK,
+	    "ssh_host_keys.types", "ed25519,ecdsa");
+	check_edge("ssh_host_keys", "ssh_pub_only.txt", COLL_OK,
+	    "ssh_host_keys.ed25519.fingerprint", NULL);
+	check_edge("packages", "packages_apk_info.txt", COLL_OK,
+	    "packages.count", "4");
+	check_edge("hostname", "hostname_etc_only.txt", COLL_OK,
+	    "hostname.domain", "example.org");
+	check_edge("virtualization", "virt_container_fallback.txt", COLL_OK,
+	    "virtualization.container", "docker");
+	check_edge("virtualization", "virt_container_fallback.txt", COLL_OK,
+	    "virtualization.vm", "vm-other");
+	check_edge("time", "time_nothing.txt", COLL_OK, "time.timezone",
+	    "UTC");
+	check_edge("users", "users_bad.txt", COLL_PARSE_ERROR, NULL, NULL);
+	check_edge("filesystems", "filesystems_none.txt", COLL_OK,
+	    "filesystems.count", "0");
 }
 
 /* Every fixture cut at many points and with bytes flipped: no parser may
@@ -565,6 +808,7 @@ main(void)
 	test_all_fixtures_ok();
 	test_wanted_values();
 	test_wanted_items();
+	test_wanted_rows();
 	test_edge_inputs();
 	test_edge_fixtures();
 	test_mutations();
