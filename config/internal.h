@@ -81,6 +81,7 @@ void		 strmap_free(struct strmap *);
 
 /* range.c */
 int		 cfg_check_name(const char *, char *why, size_t whylen);
+int		 cfg_check_user(const char *);
 char		*cfg_printable(const char *, size_t max);
 
 /* settings.c: the keys of rollcall.yml */

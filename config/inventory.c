@@ -156,18 +156,6 @@ ivars_free(struct ivars *vs)
 	vs->n = 0;
 }
 
-/* Is a login name harmless: no option look-alike, no odd characters? */
-static int
-inv_user_ok(const char *s)
-{
-	if (*s == '\0' || *s == '-' || strlen(s) > 255)
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!isalnum((unsigned char)*s) && strchr("._-@", *s) == NULL)
-			return 0;
-	return 1;
-}
-
 /* Check a connection var's value; returns its stored text or NULL after
  * an error. */
 static char *
@@ -204,7 +192,7 @@ inv_conn_value(struct inventory *inv, const char *key, enum ivar_conn c,
 		free(p);
 		return xstrdup(v->str);
 	case CONN_USER:
-		if (!inv_user_ok(v->str)) {
+		if (!cfg_check_user(v->str)) {
 			cfg_errn(inv->errs, inv->file, v, "%s '%s' is not a "
 			    "valid login name", key, p);
 			break;

@@ -234,6 +234,18 @@ cfg_check_name(const char *s, char *why, size_t whylen)
 	return 0;
 }
 
+/* Is a login name harmless: no option look-alike, no odd characters? */
+int
+cfg_check_user(const char *s)
+{
+	if (*s == '\0' || *s == '-' || strlen(s) > 255)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr("._-@", *s) == NULL)
+			return 0;
+	return 1;
+}
+
 /* A copy safe to print in a message: control and non-ASCII bytes as \xNN,
  * cut after max characters. Caller frees. */
 char *

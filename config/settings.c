@@ -44,6 +44,8 @@ struct cfgkey {
 
 static void	key_inventory(struct cfgload *, const struct ynode *,
 		    const struct cfgkey *);
+static void	key_user(struct cfgload *, const struct ynode *,
+		    const struct cfgkey *);
 static void	key_hostkey(struct cfgload *, const struct ynode *,
 		    const struct cfgkey *);
 static void	key_channel_mode(struct cfgload *, const struct ynode *,
@@ -65,7 +67,7 @@ static const struct cfgkey cfgkeys[] = {
 	{ "database", CK_PATH, OFF(database), 0, 0, NULL },
 	{ "inventory", CK_FN, 0, 0, 0, key_inventory },
 	{ "ssh", CK_MAP, 0, 0, 0, NULL },
-	{ "ssh.user", CK_STRING, OFF(ssh.user), 0, 0, NULL },
+	{ "ssh.user", CK_FN, OFF(ssh.user), 0, 0, key_user },
 	{ "ssh.port", CK_INT, OFF(ssh.port), 1, 65535, NULL },
 	{ "ssh.identity", CK_PATH, OFF(ssh.identity), 0, 0, NULL },
 	{ "ssh.known_hosts", CK_PATH, OFF(ssh.known_hosts), 0, 0, NULL },
@@ -397,6 +399,23 @@ key_inventory(struct cfgload *ld, const struct ynode *v,
 		cfg_errn(ld->errs, ld->file, v, "'inventory' is an empty list");
 	for (i = 0; i < v->nkids; i++)
 		inventory_pattern(ld, v->kids[i]);
+}
+
+/* ssh.user: a login name that cannot be read as an option. */
+static void
+key_user(struct cfgload *ld, const struct ynode *v, const struct cfgkey *k)
+{
+	const char	*s;
+
+	if ((s = key_scalar(ld, v, k->name)) == NULL)
+		return;
+	if (!cfg_check_user(s)) {
+		cfg_errn(ld->errs, ld->file, v, "'%s': '%s' is not a valid "
+		    "login name", k->name, s);
+		return;
+	}
+	free(ld->conf->ssh.user);
+	ld->conf->ssh.user = xstrdup(s);
 }
 
 /* ssh.host_key_checking: strict or accept-new. */

@@ -334,6 +334,8 @@ test_bad_files(void)
 	    2, 18, "unknown collector 'kernal'");
 	expect_one("bad/cycle.yml", "bad/inv-cycle.yml", 11, 9,
 	    "group 'a' is its own ancestor (cycle: a -> b -> c -> a)");
+	expect_one("bad/bad-user.yml", "bad/bad-user.yml", 2, 13,
+	    "'ssh.user': '-oProxyCommand=x' is not a valid login name");
 	expect_one("bad/no-inventory.yml", "bad/no-inventory.yml", 1, 1,
 	    "missing required key 'inventory'");
 	expect_one("bad/missing-inventory.yml", "bad/missing-inventory.yml",
