@@ -117,7 +117,10 @@ is_uint "$lifetime" && [ "$lifetime" -gt 0 ] || die "--lifetime: not a positive 
 # healthy hosts fill 127.0.1.1 .. 127.0.199.250
 [ "$nhosts" -le $((199 * 250)) ] || die "--hosts: at most $((199 * 250))"
 
-mkdir -p "$dir"
+if [ "$(id -u)" -ne 0 ]; then
+	die "must run as root (network namespace, sshd, a system user); try: sudo $0 $cmd"
+fi
+mkdir -p "$dir" || die "cannot create state directory $dir"
 dir=$(cd "$dir" && pwd)
 # A namespace given explicitly wins; otherwise the one this DIR last used.
 if [ -z "$netns" ] && [ -r "$dir/fleet.env" ]; then
@@ -127,9 +130,6 @@ netns=${netns:-rc-fleet}
 [[ $netns =~ ^[A-Za-z0-9_.-]+$ ]] || die "--netns: bad name: $netns"
 rundir=$RUN_BASE/$netns
 
-if [ "$(id -u)" -ne 0 ]; then
-	die "must run as root (network namespace, sshd, a system user); try: sudo $0 $cmd"
-fi
 
 # ------------------------------------------------------------- helpers
 # Is our namespace there?
