@@ -2,7 +2,8 @@
  * version, arch, manager). rpm versions are [epoch:]version-release with
  * a zero epoch dropped, as `rpm -q` prints them; gpg-pubkey entries are
  * keys, not software, and are skipped. dpkg rows count when the package is
- * installed (status i), whatever the selection (held ones too). */
+ * installed (status i), whatever the selection (held ones too). apk is
+ * asked before rpm: busybox may carry a toy rpm applet. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -199,13 +200,13 @@ const struct collector collector_packages = {
 	"if command -v dpkg-query >/dev/null 2>&1; then\n"
 	"echo @@dpkg; dpkg-query -W -f='${Package}\\t${Version}\\t"
 	"${Architecture}\\t${db:Status-Abbrev}\\n'\n"
-	"elif command -v rpm >/dev/null 2>&1; then\n"
-	"echo @@rpm; rpm -qa --qf "
-	"'%{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\t%{ARCH}\\n'\n"
 	"elif [ -r /lib/apk/db/installed ]; then\n"
 	"echo @@apk_db; grep '^[PVA]:' /lib/apk/db/installed\n"
 	"elif command -v apk >/dev/null 2>&1; then\n"
 	"echo @@apk; apk info -v 2>/dev/null\n"
+	"elif command -v rpm >/dev/null 2>&1; then\n"
+	"echo @@rpm; rpm -qa --qf "
+	"'%{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\t%{ARCH}\\n'\n"
 	"else echo '" COLLECTOR_UNSUPPORTED " no dpkg, rpm or apk'; fi\n",
 	packages_parse,
 	"installed packages (dpkg, rpm, apk): name, version, arch",

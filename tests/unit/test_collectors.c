@@ -801,6 +801,7 @@ test_table(void)
 	CHECK_STR(names[0], "os");
 }
 
+/* Run every test; the exit status says whether all passed. */
 int
 main(void)
 {

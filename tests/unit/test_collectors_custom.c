@@ -312,6 +312,7 @@ test_misc(void)
 	facts_free(&f);
 }
 
+/* Run every test; the exit status says whether all passed. */
 int
 main(void)
 {
