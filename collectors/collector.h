@@ -43,9 +43,10 @@ int			 collector_is_unsupported(const char *out, size_t len,
 			    char *err, size_t errlen);
 
 /* --- Running several collectors over one channel (collectors/script.c) ---
- * The script runs each command in turn, each under `timeout` where the host
- * has it, and frames each one's stdout (and stderr) between marker lines
- * that carry a per-run random nonce and the exit status. */
+ * The script runs each command in turn in a subshell, the whole under one
+ * `timeout` where the host has it, and frames each one's stdout (and
+ * stderr) between marker lines that carry a per-run random nonce and the
+ * exit status. Each part's own deadline is the caller's to enforce. */
 struct script_part {
 	const char	*name;		/* collector name */
 	const char	*command;	/* its command text */

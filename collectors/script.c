@@ -40,68 +40,58 @@ script_timeout_secs(int64_t ms)
 	return s < 1 ? 1 : s;
 }
 
-/* Append the invocation of one command: under timeout(1) when the host has
- * it (rc_t set by the preamble), in a plain sh otherwise. */
-static void
-script_invoke(struct buf *b, const char *command, int64_t timeout_ms,
-    int use_exec)
+/* The script proper: body kept in a variable, run under timeout(1)
+ * where the host has it (one exec), as is otherwise. */
+static char *
+script_guard(const char *body, int64_t timeout_ms)
 {
-	const char	*ex = use_exec ? "exec " : "";
+	struct buf	 b = { 0 };
 
-	if (timeout_ms > 0) {
-		buf_printf(b, "if [ -n \"$rc_t\" ]; then %s\"$rc_t\" %lld sh -c ",
-		    ex, script_timeout_secs(timeout_ms));
-		script_quote(b, command);
-		buf_printf(b, "; else %ssh -c ", ex);
-		script_quote(b, command);
-		buf_append(b, "; fi", 4);
-	} else {
-		buf_printf(b, "%ssh -c ", ex);
-		script_quote(b, command);
-	}
+	buf_printf(&b, "LC_ALL=C; export LC_ALL; rc_body=");
+	script_quote(&b, body);
+	if (timeout_ms > 0)
+		buf_printf(&b, "\nif command -v timeout >/dev/null 2>&1; then "
+		    "exec timeout %lld sh -c \"$rc_body\"; fi",
+		    script_timeout_secs(timeout_ms));
+	buf_printf(&b, "\neval \"$rc_body\"\n");
+	return buf_steal(&b);
 }
 
-/* Shared preamble: C locale, and where timeout(1) is, if anywhere. */
-static void
-script_preamble(struct buf *b)
-{
-	buf_printf(b, "LC_ALL=C; export LC_ALL; "
-	    "rc_t=$(command -v timeout 2>/dev/null); ");
-}
-
-/* Build the script that runs every part in turn over one channel. */
+/* Build the script that runs every part in turn over one channel. Each
+ * part runs in a subshell (a fork, no exec: on the server, execs are what
+ * a session costs). The whole script runs under one timeout(1), with the
+ * sum of the parts' budgets, so a hung part cannot outlive the sweep for
+ * long; each part's own deadline is enforced on our side, from the end
+ * markers as they arrive. */
 char *
 script_build(const struct script_part *parts, size_t n, const char *nonce)
 {
-	struct buf	 b = { 0 };
+	struct buf	 body = { 0 };
+	int64_t		 total = 0;
+	char		*s;
 	size_t		 i;
 
-	script_preamble(&b);
-	buf_append(&b, "\n", 1);
 	for (i = 0; i < n; i++) {
-		buf_printf(&b, "printf '%s%s:begin:%s\\n'; "
-		    "printf '%s%s:begin:%s\\n' >&2\n",
-		    SCRIPT_TAG, nonce, parts[i].name,
-		    SCRIPT_TAG, nonce, parts[i].name);
-		script_invoke(&b, parts[i].command, parts[i].timeout_ms, 0);
-		buf_printf(&b, " </dev/null\nrc_s=$?; "
-		    "printf '\\n%s%s:end:%s:%%d\\n' \"$rc_s\"; "
+		buf_printf(&body, "printf '%s%s:begin:%s\\n'; "
+		    "printf '%s%s:begin:%s\\n' >&2\n(\n%s\n) </dev/null\n"
+		    "rc_s=$?; printf '\\n%s%s:end:%s:%%d\\n' \"$rc_s\"; "
 		    "printf '\\n%s%s:end:%s:%%d\\n' \"$rc_s\" >&2\n",
 		    SCRIPT_TAG, nonce, parts[i].name,
+		    SCRIPT_TAG, nonce, parts[i].name, parts[i].command,
+		    SCRIPT_TAG, nonce, parts[i].name,
 		    SCRIPT_TAG, nonce, parts[i].name);
+		total += parts[i].timeout_ms;
 	}
-	return buf_steal(&b);
+	s = script_guard(buf_str(&body), total);
+	buf_free(&body);
+	return s;
 }
 
 /* Wrap one command for a channel of its own. */
 char *
 script_wrap_one(const char *command, int64_t timeout_ms)
 {
-	struct buf	 b = { 0 };
-
-	script_preamble(&b);
-	script_invoke(&b, command, timeout_ms, 1);
-	return buf_steal(&b);
+	return script_guard(command, timeout_ms);
 }
 
 /* Find needle in haystack[0..len) (binary safe). */

@@ -20,6 +20,7 @@
 #include "daemon/engine.h"
 #include "daemon/job.h"
 #include "daemon/knownhosts.h"
+#include "daemon/ssh.h"
 #include "daemon/worker.h"
 #include "storage/storage.h"
 
@@ -252,7 +253,7 @@ engine_run_free(struct run *r)
 		return;
 	for (i = 0; i < r->sw.nids; i++) {
 		free(r->sw.ids[i].path);
-		free(r->sw.ids[i].data);
+		ssh_key_free(r->sw.ids[i].key);
 		free(r->sw.ids[i].error);
 	}
 	for (i = 0; i < r->n; i++)
@@ -336,29 +337,12 @@ engine_wake_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* Is this private key RSA? (PEM header, or the key type inside an
- * OpenSSH-format key, which is base64 of a binary blob.) */
-static int
-engine_key_is_rsa(const char *data, size_t len)
-{
-	/* "ssh-rsa" as it appears base64-encoded inside openssh-key-v1 at
-	 * the three possible alignments */
-	static const char	*b64[] = { "c3NoLXJzY", "NzaC1yc2", "zc2gtcnNh" };
-	size_t			 i;
-
-	if (memmem(data, len, "BEGIN RSA PRIVATE KEY", 21) != NULL)
-		return 1;
-	for (i = 0; i < 3; i++)
-		if (memmem(data, len, b64[i], strlen(b64[i])) != NULL)
-			return 1;
-	return 0;
-}
-
-/* Read one private key file into an identity. */
+/* Read and parse one private key file into an identity. */
 static void
 engine_read_key(struct identity *id)
 {
 	struct stat	 st;
+	char		*data, err[256];
 	ssize_t		 n;
 	int		 fd;
 
@@ -373,18 +357,16 @@ engine_read_key(struct identity *id)
 		close(fd);
 		return;
 	}
-	id->data = xmalloc((size_t)st.st_size + 1);
-	n = read(fd, id->data, (size_t)st.st_size);
+	data = xmalloc((size_t)st.st_size);
+	n = read(fd, data, (size_t)st.st_size);
 	close(fd);
-	if (n != st.st_size) {
+	if (n != st.st_size)
 		xasprintf(&id->error, "short read");
-		free(id->data);
-		id->data = NULL;
-		return;
-	}
-	id->data[n] = '\0';
-	id->len = (size_t)n;
-	id->rsa = engine_key_is_rsa(id->data, id->len);
+	else if ((id->key = ssh_key_load(data, (size_t)n, err,
+	    sizeof err)) == NULL)
+		xasprintf(&id->error, "%s", err);
+	explicit_bzero(data, (size_t)st.st_size);
+	free(data);
 }
 
 /* The identity for a key path (loaded by engine_load_keys). */

@@ -81,14 +81,19 @@ job_arm_phase(struct job *job, int64_t ms)
 	evtimer_add(job->phase_timer, &tv);
 }
 
-/* Wait on the socket for the given libevent flags. */
+/* Wait on the socket for the given libevent flags. The event persists, so
+ * waiting again for the same direction costs no epoll_ctl. */
 static void
 job_wait_fd(struct job *job, short flags)
 {
+	if (job->io_flags == flags && event_pending(job->io, EV_READ |
+	    EV_WRITE, NULL))
+		return;
 	event_del(job->io);
-	event_assign(job->io, worker_base(job->worker), job->fd, flags,
-	    job_io_cb, job);
+	event_assign(job->io, worker_base(job->worker), job->fd,
+	    flags | EV_PERSIST, job_io_cb, job);
 	event_add(job->io, NULL);
+	job->io_flags = flags;
 }
 
 /* Wait as libssh2 wants; if it wants nothing in particular, run again
@@ -463,19 +468,19 @@ job_state_auth(struct job *job)
 	const struct identity	*id;
 
 	id = sweep_identity(job->sweep, job->host->identity);
-	if (id == NULL || id->data == NULL)
+	if (id == NULL || id->key == NULL)
 		return job_fail(job, HOST_AUTH_FAILED, "cannot use identity "
 		    "%s: %s", job->host->identity,
 		    id != NULL && id->error != NULL ? id->error : "not loaded");
-	switch (ssh_auth_pubkey(job->ssh, job->host->user, id->data,
-	    id->len)) {
+	switch (ssh_auth_pubkey(job->ssh, job->host->user, id->key)) {
 	case SSH_AGAIN:
 		return STEP_SSH;
 	case SSH_FAIL:
 		if (!ssh_is_auth_error(job->ssh))
 			return job_ssh_error(job, "authentication");
 		return job_fail(job, HOST_AUTH_FAILED, "public key %s rejected "
-		    "for user %s%s", id->path, job->host->user, id->rsa ?
+		    "for user %s%s", id->path, job->host->user,
+		    ssh_key_is_rsa(id->key) ?
 		    " (RSA keys need rsa-sha2 signatures, which this libssh2 "
 		    "lacks: use an ed25519 or ECDSA key)" : "");
 	}

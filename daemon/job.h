@@ -64,7 +64,8 @@ struct job {
 	enum job_state		 state;
 	int			 fd;		/* socket, -1 when none */
 	struct ssh		*ssh;		/* session, NULL when none */
-	struct event		*io;		/* socket readiness, re-armed */
+	struct event		*io;		/* socket readiness, persistent */
+	short			 io_flags;	/* what io waits for now */
 	struct event		*phase_timer;	/* current phase deadline */
 	struct event		*host_timer;	/* whole-host deadline */
 	struct evdns_getaddrinfo_request *dns;	/* lookup to cancel */

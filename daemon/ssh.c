@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <libssh2.h>
+#include <openssl/evp.h>
 
 #include "common/buf.h"
 #include "common/log.h"
@@ -25,6 +26,7 @@ struct ssh {
 	char			*host;	/* as looked up in known_hosts */
 	int			 port;	/* likewise */
 	int			 closing; /* channel: 0 close, 1 wait_closed */
+	void			*sign_key; /* sign callback's abstract */
 };
 
 /* Host key types: libssh2 session type, known_hosts type bit, name. */
@@ -259,13 +261,219 @@ ssh_check_hostkey(struct ssh *c, const struct known_hosts *text,
 	}
 }
 
-/* Public-key authentication from a key held in memory. */
-int
-ssh_auth_pubkey(struct ssh *c, const char *user, const char *key,
-    size_t keylen)
+struct ssh_key {
+	EVP_PKEY	*pkey;		/* ed25519 key we sign with, or NULL */
+	unsigned char	*pub;		/* its public key blob (SSH wire form) */
+	size_t		 publen;
+	char		*text;		/* the file, for libssh2 (other keys) */
+	size_t		 textlen;
+	int		 rsa;		/* RSA: needs rsa-sha2 (libssh2 >= 1.11) */
+};
+
+/* Decode base64, skipping whitespace; -1 on a bad character. */
+static ssize_t
+ssh_unbase64(const char *in, size_t len, unsigned char *out)
 {
+	uint32_t	 v = 0;
+	size_t		 i, o = 0;
+	int		 bits = 0, d;
+
+	for (i = 0; i < len; i++) {
+		const char	 c = in[i];
+
+		if (c == '\n' || c == '\r' || c == ' ' || c == '\t')
+			continue;
+		if (c == '=')
+			break;
+		if (c >= 'A' && c <= 'Z') d = c - 'A';
+		else if (c >= 'a' && c <= 'z') d = c - 'a' + 26;
+		else if (c >= '0' && c <= '9') d = c - '0' + 52;
+		else if (c == '+') d = 62;
+		else if (c == '/') d = 63;
+		else return -1;
+		v = v << 6 | (uint32_t)d;
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			out[o++] = (unsigned char)(v >> bits);
+		}
+	}
+	return (ssize_t)o;
+}
+
+/* Read an SSH wire string at *p (bounds-checked). */
+static int
+ssh_wire_string(const unsigned char **p, const unsigned char *end,
+    const unsigned char **s, size_t *len)
+{
+	uint32_t	 n;
+
+	if (end - *p < 4)
+		return -1;
+	n = (uint32_t)(*p)[0] << 24 | (uint32_t)(*p)[1] << 16 |
+	    (uint32_t)(*p)[2] << 8 | (*p)[3];
+	*p += 4;
+	if ((size_t)(end - *p) < n)
+		return -1;
+	*s = *p;
+	*len = n;
+	*p += n;
+	return 0;
+}
+
+/* Does wire string (s, len) equal the C string want? */
+static int
+ssh_wire_is(const unsigned char *s, size_t len, const char *want)
+{
+	return len == strlen(want) && memcmp(s, want, len) == 0;
+}
+
+/* The body of an unencrypted openssh-key-v1 ed25519 key: the public blob
+ * and the 32-byte seed. -1 if it is anything else. */
+static int
+ssh_key_parse_ed25519(struct ssh_key *k, const unsigned char *b, size_t len)
+{
+	static const char	 magic[] = "openssh-key-v1";
+	const unsigned char	*p = b + sizeof magic, *end = b + len, *s, *pub;
+	const unsigned char	*priv, *sec, *secend;
+	size_t			 n, publen, privlen;
+
+	if (len < sizeof magic || memcmp(b, magic, sizeof magic) != 0)
+		return -1;
+	if (ssh_wire_string(&p, end, &s, &n) || !ssh_wire_is(s, n, "none") ||
+	    ssh_wire_string(&p, end, &s, &n) || !ssh_wire_is(s, n, "none") ||
+	    ssh_wire_string(&p, end, &s, &n) || end - p < 4 ||
+	    memcmp(p, "\0\0\0\1", 4) != 0)
+		return -1;		/* encrypted, or several keys */
+	p += 4;
+	if (ssh_wire_string(&p, end, &pub, &publen) ||
+	    ssh_wire_string(&p, end, &sec, &n))
+		return -1;
+	secend = sec + n;
+	sec += 8;			/* two check integers */
+	if (sec > secend || ssh_wire_string(&sec, secend, &s, &n) ||
+	    !ssh_wire_is(s, n, "ssh-ed25519") ||
+	    ssh_wire_string(&sec, secend, &s, &n) || n != 32 ||
+	    ssh_wire_string(&sec, secend, &priv, &privlen) || privlen != 64)
+		return -1;
+	k->pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, priv,
+	    32);
+	if (k->pkey == NULL)
+		return -1;
+	k->pub = xmalloc(publen);
+	memcpy(k->pub, pub, publen);
+	k->publen = publen;
+	return 0;
+}
+
+/* Is this key text an RSA key (PEM, or openssh-key-v1 holding ssh-rsa)? */
+static int
+ssh_key_text_is_rsa(const char *data, size_t len, const unsigned char *bin,
+    size_t binlen)
+{
+	if (memmem(data, len, "BEGIN RSA PRIVATE KEY", 21) != NULL)
+		return 1;
+	return bin != NULL && memmem(bin, binlen, "\0\0\0\7ssh-rsa", 11) !=
+	    NULL;
+}
+
+/* Parse a private key once; see ssh.h. */
+struct ssh_key *
+ssh_key_load(const char *data, size_t len, char *err, size_t errlen)
+{
+	static const char	 begin[] = "-----BEGIN OPENSSH PRIVATE KEY-----";
+	static const char	 end[] = "-----END OPENSSH PRIVATE KEY-----";
+	struct ssh_key		*k;
+	const char		*b, *e;
+	unsigned char		*bin = NULL;
+	ssize_t			 binlen = -1;
+
+	if (memmem(data, len, "PRIVATE KEY", 11) == NULL) {
+		snprintf(err, errlen, "not a private key file");
+		return NULL;
+	}
+	k = xcalloc(1, sizeof *k);
+	if ((b = memmem(data, len, begin, sizeof begin - 1)) != NULL &&
+	    (e = memmem(b, len - (size_t)(b - data), end, sizeof end - 1)) !=
+	    NULL) {
+		b += sizeof begin - 1;
+		bin = xmalloc((size_t)(e - b) + 1);
+		binlen = ssh_unbase64(b, (size_t)(e - b), bin);
+	}
+	if (binlen > 0)
+		ssh_key_parse_ed25519(k, bin, (size_t)binlen);
+	k->rsa = ssh_key_text_is_rsa(data, len, bin, binlen > 0 ?
+	    (size_t)binlen : 0);
+	free(bin);
+	if (k->pkey == NULL) {
+		k->text = xmalloc(len + 1);
+		memcpy(k->text, data, len);
+		k->text[len] = '\0';
+		k->textlen = len;
+	}
+	return k;
+}
+
+/* Is it an RSA key? */
+int
+ssh_key_is_rsa(const struct ssh_key *k)
+{
+	return k->rsa;
+}
+
+/* Free a parsed key, wiping the secret copies we hold. */
+void
+ssh_key_free(struct ssh_key *k)
+{
+	if (k == NULL)
+		return;
+	EVP_PKEY_free(k->pkey);
+	if (k->text != NULL) {
+		explicit_bzero(k->text, k->textlen);
+		free(k->text);
+	}
+	free(k->pub);
+	free(k);
+}
+
+/* libssh2 sign callback: an ed25519 signature over data, with the key
+ * parsed at sweep start. EVP_PKEY is safe to share between threads for
+ * signing; each call has its own context. */
+static int
+ssh_sign_cb(LIBSSH2_SESSION *session, unsigned char **sig, size_t *siglen,
+    const unsigned char *data, size_t datalen, void **abstract)
+{
+	struct ssh_key	*k = *abstract;
+	EVP_MD_CTX	*ctx;
+	int		 ok;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	*siglen = 64;
+	*sig = malloc(*siglen);	/* libssh2 frees it with free() */
+	ok = *sig != NULL &&
+	    EVP_DigestSignInit(ctx, NULL, NULL, NULL, k->pkey) == 1 &&
+	    EVP_DigestSign(ctx, *sig, siglen, data, datalen) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!ok) {
+		free(*sig);
+		*sig = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Public-key authentication: our own signature for ed25519 keys, else
+ * libssh2 parses the key text. */
+int
+ssh_auth_pubkey(struct ssh *c, const char *user, struct ssh_key *k)
+{
+	if (k->pkey != NULL) {
+		c->sign_key = k;
+		return ssh_rc(libssh2_userauth_publickey(c->s, user, k->pub,
+		    k->publen, ssh_sign_cb, &c->sign_key));
+	}
 	return ssh_rc(libssh2_userauth_publickey_frommemory(c->s, user,
-	    strlen(user), NULL, 0, key, keylen, ""));
+	    strlen(user), NULL, 0, k->text, k->textlen, ""));
 }
 
 /* Open a session channel with a bounded window, so an unread channel can

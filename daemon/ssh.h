@@ -29,6 +29,7 @@ enum ssh_hostkey {
 };
 
 struct ssh_kh;		/* a thread's libssh2 known-hosts collection */
+struct ssh_key;		/* a private key, parsed once per sweep */
 struct ssh;		/* one session */
 
 /* Once in main, before any thread. */
@@ -49,8 +50,15 @@ int	 ssh_handshake(struct ssh *);
  * is unknown, *learn (caller frees) gets the known_hosts line to add. */
 enum ssh_hostkey ssh_check_hostkey(struct ssh *, const struct known_hosts *,
 	    char *fp, size_t fplen, char **learn);
-int	 ssh_auth_pubkey(struct ssh *, const char *user, const char *key,
-	    size_t keylen);
+/* Parse a private key file's contents once (main thread, sweep start).
+ * Unencrypted OpenSSH-format ed25519 keys are signed with directly; any
+ * other key is handed to libssh2 as text at each login (slower: it parses
+ * the key every time). Returns NULL with err filled if unusable. */
+struct ssh_key *ssh_key_load(const char *data, size_t len, char *err,
+	    size_t errlen);
+int	 ssh_key_is_rsa(const struct ssh_key *);
+void	 ssh_key_free(struct ssh_key *);
+int	 ssh_auth_pubkey(struct ssh *, const char *user, struct ssh_key *);
 int	 ssh_channel_open(struct ssh *, uint32_t window);
 int	 ssh_channel_exec(struct ssh *, const char *command);
 /* Read from stream 0 (stdout) or 1 (stderr): >0 bytes, 0 nothing now,

@@ -15,16 +15,15 @@ struct event_base;
 struct evdns_base;
 struct job;
 struct ssh_kh;
+struct ssh_key;
 struct known_hosts;
 struct writer;
 
-/* A private key read once per sweep. */
+/* A private key read and parsed once per sweep. */
 struct identity {
-	char	*path;		/* as configured */
-	char	*data;		/* file contents, NULL if unreadable */
-	size_t	 len;
-	int	 rsa;		/* an RSA key (needs rsa-sha2 signatures) */
-	char	*error;		/* why it could not be read */
+	char		*path;	/* as configured */
+	struct ssh_key	*key;	/* parsed key, NULL if unusable */
+	char		*error;	/* why it is unusable */
 };
 
 /* What every job of one sweep shares; read-only while jobs run. */

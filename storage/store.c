@@ -489,7 +489,7 @@ items_owner_ok(const struct host_result *r, enum item_kind k)
 int
 store_result(struct store *s, const struct host_result *r)
 {
-	int64_t	 host_id, when;
+	int64_t	 host_id = 0, when;
 	int	 rc, k;
 
 	when = (r->ended_us > 0 ? r->ended_us : wall_us()) / 1000000;

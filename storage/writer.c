@@ -27,6 +27,7 @@
 #define WRITER_QUEUE_MAX	10000	/* results kept while degraded */
 #define WRITER_BACKOFF_MIN	100	/* ms, first retry */
 #define WRITER_BACKOFF_MAX	5000	/* ms, retry ceiling */
+#define WRITER_LINGER_MS	50	/* group commit: wait for more results */
 #define WRITER_GIVE_UP_MS	10000	/* close/flush while degraded */
 #define WRITER_BUSY_MS		5000	/* busy_timeout */
 
@@ -57,6 +58,7 @@ struct writer {
 	pthread_mutex_t	 lock;		/* guards everything below */
 	pthread_cond_t	 wake;		/* work, stop or test exec */
 	pthread_cond_t	 done;		/* barrier passed, exec done */
+	pthread_cond_t	 linger;	/* ends a group-commit wait early */
 	struct wmsg	*head;		/* queue, oldest first */
 	struct wmsg	*tail;
 	size_t		 queued;	/* results in queue and in flight */
@@ -156,6 +158,8 @@ writer_enqueue(struct writer *w, struct wmsg *m)
 		w->head = m;
 	w->tail = m;
 	pthread_cond_signal(&w->wake);
+	if (m->type != WM_RESULT || w->queued >= WRITER_BATCH)
+		pthread_cond_signal(&w->linger);
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -400,6 +404,12 @@ writer_main(void *arg)
 		}
 		if (w->head == NULL)
 			break;
+		/* Group commit: while results trickle in (one host at a time
+		 * during a sweep), wait a little so one transaction carries
+		 * many; anything but a result ends the wait. */
+		if (!w->stopping && w->exec_sql == NULL && backoff == 0 &&
+		    w->tail->type == WM_RESULT && w->queued < WRITER_BATCH)
+			writer_sleep(w, &w->linger, WRITER_LINGER_MS);
 		batch = writer_take(w);
 		pthread_mutex_unlock(&w->lock);
 		t0 = wall_us();
@@ -534,6 +544,7 @@ writer_open(const char *path, char *err, size_t errlen)
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	pthread_cond_init(&w->done, NULL);
+	pthread_cond_init(&w->linger, NULL);
 	if ((errno = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
 		snprintf(err, errlen, "writer thread: %s", strerror(errno));
 		sqlite3_close(db);
@@ -661,6 +672,7 @@ writer_close(struct writer *w)
 	w->stopping = 1;
 	w->stop_deadline = mono_ms() + WRITER_GIVE_UP_MS;
 	pthread_cond_signal(&w->wake);
+	pthread_cond_signal(&w->linger);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
 	store_finalize(&w->store);
@@ -670,6 +682,7 @@ writer_close(struct writer *w)
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->wake);
 	pthread_cond_destroy(&w->done);
+	pthread_cond_destroy(&w->linger);
 	free(w->path);
 	free(w);
 }
@@ -693,6 +706,7 @@ writer_test_exec(struct writer *w, const char *sql)
 		pthread_cond_wait(&w->done, &w->lock);
 	w->exec_sql = xstrdup(sql);
 	pthread_cond_signal(&w->wake);
+	pthread_cond_signal(&w->linger);
 	while (w->exec_sql != NULL)
 		pthread_cond_wait(&w->done, &w->lock);
 	pthread_mutex_unlock(&w->lock);
