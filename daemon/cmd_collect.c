@@ -8,6 +8,7 @@
 
 #include <event2/event.h>
 
+#include "collectors/collector.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
@@ -24,6 +25,9 @@ struct collect {
 	struct event_base	*base;
 	struct engine		*engine;
 	struct event		*progress;	/* TTY progress line timer */
+	struct event		*sigint;	/* SIGINT: stop the sweep */
+	struct event		*sigterm;	/* SIGTERM: likewise */
+	int			 interrupted;
 	struct sweep_summary	 sum;		/* filled when the sweep ends */
 	int			 finished;
 };
@@ -60,6 +64,19 @@ collect_progress_cb(evutil_socket_t fd, short what, void *arg)
 	fflush(stderr);
 }
 
+/* A signal: start no more hosts, abort the running ones (their results
+ * are dropped; finished hosts are already stored), then exit. */
+static void
+collect_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct collect	*c = arg;
+
+	if (c->interrupted++ == 0) {
+		log_warnx("signal %d: stopping the sweep", (int)sig);
+		engine_stop(c->engine, 1);
+	}
+}
+
 /* The sweep ended: keep the summary, leave the loop. */
 static void
 collect_done(const struct sweep_summary *sum, void *arg)
@@ -80,7 +97,8 @@ static void
 collect_summary(const struct sweep_summary *s)
 {
 	char	 t[32];
-	size_t	 failed = s->nhosts - s->counts[HOST_OK];
+	size_t	 failed = s->nhosts - s->counts[HOST_OK] - s->skipped -
+		    s->cancelled;
 	int	 i, first = 1;
 
 	fprintf(stderr, "sweep %lld: %zu hosts in %s: %zu ok, %zu failed",
@@ -93,8 +111,64 @@ collect_summary(const struct sweep_summary *s)
 		    host_status_str(i), s->counts[i]);
 		first = 0;
 	}
-	fprintf(stderr, "%s; at most %zu in flight\n", first ? "" : ")",
+	fprintf(stderr, "%s; at most %zu in flight", first ? "" : ")",
 	    s->max_inflight);
+	if (s->skipped + s->cancelled > 0)
+		fprintf(stderr, "; interrupted: %zu not started, %zu aborted",
+		    s->skipped, s->cancelled);
+	fprintf(stderr, "\n");
+}
+
+/* --print-script: the combined collector script the first host (by name)
+ * would run, as the engine builds it (collectors/script.c), with a fixed
+ * nonce. For the benchmark (bench/run.sh), which runs the very same remote
+ * command through pdsh, parallel-ssh, clush, ansible and ssh. Custom
+ * collectors are included when they apply to that host. */
+static int
+collect_print_script(const struct config *conf)
+{
+	const struct host	*h = conf->nhosts > 0 ? &conf->hosts[0] : NULL;
+	const struct collector	*c;
+	const struct custom_collector *cc;
+	struct script_part	*sp;
+	char			**names;
+	char			*s;
+	size_t			 i, j, n = 0;
+	int			 applies;
+
+	sp = xcalloc(conf->ncollectors + conf->ncustom + 1, sizeof *sp);
+	names = xcalloc(conf->ncustom + 1, sizeof *names);
+	for (i = 0; i < conf->ncollectors; i++) {
+		if ((c = collector_find(conf->collectors[i])) == NULL)
+			continue;
+		sp[n].name = c->name;
+		sp[n].command = c->command;
+		sp[n].timeout_ms = conf->ssh.command_timeout_ms;
+		n++;
+	}
+	for (i = 0; i < conf->ncustom; i++) {
+		cc = &conf->custom[i];
+		applies = cc->ngroups == 0;
+		for (j = 0; h != NULL && j < cc->ngroups; j++)
+			if (host_in_group(h, cc->groups[j]))
+				applies = 1;
+		if (!applies)
+			continue;
+		xasprintf(&names[i], "custom.%s", cc->name);
+		sp[n].name = names[i];
+		sp[n].command = cc->command;
+		sp[n].timeout_ms = cc->timeout_ms > 0 ? cc->timeout_ms :
+		    conf->ssh.command_timeout_ms;
+		n++;
+	}
+	s = script_build(sp, n, "0123456789abcdef");
+	fputs(s, stdout);
+	free(s);
+	for (i = 0; i < conf->ncustom; i++)
+		free(names[i]);
+	free(names);
+	free(sp);
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
 /* Run the sweep on a fresh engine and loop. */
@@ -120,6 +194,10 @@ collect_run(struct config *conf, const char *limit)
 		fprintf(stderr, "rollcall collect: %s\n", err);
 		goto out;
 	}
+	c.sigint = evsignal_new(c.base, SIGINT, collect_signal_cb, &c);
+	c.sigterm = evsignal_new(c.base, SIGTERM, collect_signal_cb, &c);
+	event_add(c.sigint, NULL);
+	event_add(c.sigterm, NULL);
 	if (isatty(STDERR_FILENO) && !c.finished) {
 		c.progress = event_new(c.base, -1, EV_PERSIST,
 		    collect_progress_cb, &c);
@@ -128,10 +206,15 @@ collect_run(struct config *conf, const char *limit)
 	if (!c.finished)
 		event_base_dispatch(c.base);
 	collect_summary(&c.sum);
-	rc = c.sum.counts[HOST_OK] == c.sum.nhosts ? EXIT_OK : EXIT_FAIL;
+	rc = c.sum.counts[HOST_OK] == c.sum.nhosts && !c.interrupted ?
+	    EXIT_OK : EXIT_FAIL;
 out:
 	if (c.progress != NULL)
 		event_free(c.progress);
+	if (c.sigint != NULL)
+		event_free(c.sigint);
+	if (c.sigterm != NULL)
+		event_free(c.sigterm);
 	engine_free(c.engine);
 	writer_close(w);
 	event_base_free(c.base);
@@ -147,6 +230,7 @@ cmd_collect(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "print-script", no_argument, NULL, 'P' },	/* bench */
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cfg_errors	 errs = { 0 };
@@ -154,7 +238,7 @@ cmd_collect(int argc, char **argv)
 	const char		*path = CONFIG_DEFAULT_PATH, *limit = NULL;
 	const char		*db = NULL;
 	size_t			 i;
-	int			 ch, rc;
+	int			 ch, rc, print_script = 0;
 
 	while ((ch = getopt_long(argc, argv, "c:l:vh", opts, NULL)) != -1) {
 		switch (ch) {
@@ -173,6 +257,9 @@ cmd_collect(int argc, char **argv)
 		case 'h':
 			collect_usage(stdout);
 			return EXIT_OK;
+		case 'P':
+			print_script = 1;
+			break;
 		default:
 			return cli_usage_error("collect", "bad option");
 		}
@@ -191,6 +278,11 @@ cmd_collect(int argc, char **argv)
 	if (db != NULL) {
 		free(conf->database);
 		conf->database = xstrdup(db);
+	}
+	if (print_script) {
+		rc = collect_print_script(conf);
+		config_free(conf);
+		return rc;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	ssh_global_init();

@@ -58,6 +58,7 @@ struct run {
 	size_t			 handshaking;	/* not yet authenticated */
 	size_t			 done;
 	size_t			 failed;
+	int			 stopping;	/* engine_stop: start no more */
 	int64_t			 started_ms;
 	struct sweep_summary	 sum;
 	sweep_done_cb		 cb;
@@ -230,7 +231,7 @@ engine_dispatch(struct engine *e)
 	int		 maxhs = e->conf->max_handshakes;
 	size_t		 i;
 
-	while (r->running < e->concurrency &&
+	while (!r->stopping && r->running < e->concurrency &&
 	    (maxhs <= 0 || r->handshaking < (size_t)maxhs)) {
 		while (r->cursor < r->n && r->state[r->cursor] != H_PENDING)
 			r->cursor++;
@@ -307,7 +308,10 @@ engine_event(struct engine *e, const struct emsg *m)
 	e->wload[r->worker[i]]--;
 	for (g = 0; g < r->ngroups[i]; g++)
 		e->ginflight[r->groups[i][g]]--;
-	r->sum.counts[m->status]++;
+	if (m->status >= HOST_STATUS_MAX)
+		r->sum.cancelled++;
+	else
+		r->sum.counts[m->status]++;
 	if (m->status != HOST_OK)
 		r->failed++;
 	if (r->done == r->n)
@@ -435,18 +439,22 @@ engine_nonce(char out[17])
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
-/* Plan and start a sweep. */
+/* Plan and start a sweep of the given hosts. */
 int
-engine_sweep(struct engine *e, const char *trigger, const char *limit,
-    sweep_done_cb cb, void *arg, char *err, size_t errlen)
+engine_sweep_hosts(struct engine *e, const char *trigger,
+    const struct host *const *hosts, size_t n, sweep_done_cb cb, void *arg,
+    char *err, size_t errlen)
 {
 	const struct config	*conf = e->conf;
 	struct known_hosts	*kh;
 	struct run		*r;
-	size_t			 i;
 
 	if (e->run != NULL) {
 		snprintf(err, errlen, "a sweep is already running");
+		return -1;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "no hosts to sweep");
 		return -1;
 	}
 	if ((kh = known_hosts_load(conf->ssh.known_hosts, err, errlen)) ==
@@ -454,16 +462,9 @@ engine_sweep(struct engine *e, const char *trigger, const char *limit,
 		return -1;
 	r = xcalloc(1, sizeof *r);
 	r->sw.kh = kh;
-	r->hosts = xcalloc(conf->nhosts + 1, sizeof *r->hosts);
-	for (i = 0; i < conf->nhosts; i++)
-		if (limit == NULL || host_matches_limit(&conf->hosts[i], limit))
-			r->hosts[r->n++] = &conf->hosts[i];
-	if (r->n == 0) {
-		snprintf(err, errlen, "no host matches '%s'",
-		    limit != NULL ? limit : "");
-		engine_run_free(r);
-		return -1;
-	}
+	r->n = n;
+	r->hosts = xcalloc(n, sizeof *r->hosts);
+	memcpy(r->hosts, hosts, n * sizeof *r->hosts);
 	r->state = xcalloc(r->n, 1);
 	r->worker = xcalloc(r->n, sizeof *r->worker);
 	engine_plan_groups(e, r);
@@ -485,6 +486,67 @@ engine_sweep(struct engine *e, const char *trigger, const char *limit,
 	log_debug("sweep %lld: %zu hosts", (long long)r->sw.id, r->n);
 	engine_dispatch(e);
 	return 0;
+}
+
+/* Plan and start a sweep of every host matching limit (NULL: all). */
+int
+engine_sweep(struct engine *e, const char *trigger, const char *limit,
+    sweep_done_cb cb, void *arg, char *err, size_t errlen)
+{
+	const struct config	*conf = e->conf;
+	const struct host	**hosts;
+	size_t			 i, n = 0;
+	int			 rc;
+
+	hosts = xcalloc(conf->nhosts + 1, sizeof *hosts);
+	for (i = 0; i < conf->nhosts; i++)
+		if (limit == NULL || host_matches_limit(&conf->hosts[i], limit))
+			hosts[n++] = &conf->hosts[i];
+	if (n == 0) {
+		snprintf(err, errlen, "no host matches '%s'",
+		    limit != NULL ? limit : "");
+		free(hosts);
+		return -1;
+	}
+	rc = engine_sweep_hosts(e, trigger, hosts, n, cb, arg, err, errlen);
+	free(hosts);
+	return rc;
+}
+
+/* Switch config between sweeps. */
+int
+engine_set_config(struct engine *e, const struct config *conf)
+{
+	if (e->run != NULL)
+		return -1;
+	e->conf = conf;
+	free(e->ginflight);
+	e->ginflight = xcalloc(conf->ngroups + 1, sizeof *e->ginflight);
+	return 0;
+}
+
+/* Shutdown: drop the hosts not started; maybe abort the running ones. */
+void
+engine_stop(struct engine *e, int abort_inflight)
+{
+	struct run	*r = e->run;
+	size_t		 i;
+	int		 w;
+
+	if (r == NULL)
+		return;
+	r->stopping = 1;
+	for (i = 0; i < r->n; i++)
+		if (r->state[i] == H_PENDING) {
+			r->state[i] = H_DONE;
+			r->done++;
+			r->sum.skipped++;
+		}
+	if (abort_inflight)
+		for (w = 0; w < e->nworkers; w++)
+			worker_cancel(e->workers[w]);
+	if (r->done == r->n)
+		engine_sweep_done(e);
 }
 
 /* Is a sweep running? */

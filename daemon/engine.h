@@ -21,6 +21,8 @@ struct sweep_summary {
 	size_t		 counts[HOST_STATUS_MAX];	/* hosts per status */
 	int64_t		 wall_ms;	/* first dispatch to last result */
 	size_t		 max_inflight;	/* most hosts in flight at once */
+	size_t		 skipped;	/* never started (engine_stop) */
+	size_t		 cancelled;	/* aborted in flight, not stored */
 };
 
 typedef void (*sweep_done_cb)(const struct sweep_summary *, void *arg);
@@ -35,7 +37,19 @@ struct engine	*engine_new(struct event_base *, const struct config *,
 int		 engine_sweep(struct engine *, const char *trigger,
 		    const char *limit, sweep_done_cb done, void *arg,
 		    char *err, size_t errlen);
+/* The same for an explicit list of hosts (pointers into the engine's
+ * config; the array is copied). */
+int		 engine_sweep_hosts(struct engine *, const char *trigger,
+		    const struct host *const *hosts, size_t n,
+		    sweep_done_cb done, void *arg, char *err, size_t errlen);
 int		 engine_busy(struct engine *);
+/* Use another config from the next sweep on; -1 while a sweep runs.
+ * (Worker count and DNS settings stay as they were at engine_new.) */
+int		 engine_set_config(struct engine *, const struct config *);
+/* Shutdown: start no more hosts; with abort_inflight, also abort the
+ * running ones (their results are dropped). The sweep's done callback
+ * still comes, once every started host has reported. */
+void		 engine_stop(struct engine *, int abort_inflight);
 /* Live counters for progress lines and status. */
 void		 engine_progress(struct engine *, size_t *done, size_t *total,
 		    size_t *inflight, size_t *failed);

@@ -690,19 +690,25 @@ job_finish(struct job *job)
 	if (job->fd >= 0)
 		close(job->fd);
 	job->fd = -1;
+	worker_job_done(job->worker, job);
 	for (i = 0; i < job->nparts && res->status == HOST_OK; i++)
 		if (job->parts[i].res->status == COLL_TIMEOUT)
 			host_result_set_error(res, HOST_COMMAND_TIMEOUT,
 			    "collector %s timed out", job->parts[i].name);
 	res->ended_us = wall_us();
 	status = res->status;
-	if (status != HOST_OK)
+	if (job->cancelled)
+		log_debug("%s: cancelled, result dropped", job->host->name);
+	else if (status != HOST_OK)
 		log_warnx("%s (%s): %s: %s", job->host->name,
 		    job->host->address, host_status_str(status),
 		    res->error != NULL ? res->error : "");
-	job->res = NULL;
-	writer_submit(job->sweep->writer, res);
-	worker_report(job->worker, job->idx, JOB_EV_DONE, status);
+	if (!job->cancelled) {
+		job->res = NULL;
+		writer_submit(job->sweep->writer, res);
+	}
+	worker_report(job->worker, job->idx, JOB_EV_DONE, job->cancelled ?
+	    HOST_STATUS_MAX : status);
 	event_base_once(worker_base(job->worker), -1, EV_TIMEOUT, job_free_cb,
 	    job, &zero);
 }
@@ -785,6 +791,20 @@ job_start(struct job *job)
 	job->res = host_result_new(job->host->name, job->host->address,
 	    job->host->port, job->sweep->id);
 	job->res->started_us = wall_us();
+	job_run(job);
+}
+
+/* Abort a running job at shutdown: it ends at once and reports nothing
+ * to storage (a half-done host is not a result). */
+void
+job_cancel(struct job *job)
+{
+	if (job->state == JOB_DONE)
+		return;
+	job->cancelled = 1;
+	if (job->aborting)
+		return;		/* already tearing down */
+	job_fail(job, HOST_OK, "cancelled at shutdown");
 	job_run(job);
 }
 

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include "collectors/collector.h"
@@ -76,6 +77,8 @@ struct job {
 	socklen_t		 addrlen;
 	int			 authed;	/* told the dispatcher */
 	int			 aborting;	/* socket shut down, freeing */
+	int			 cancelled;	/* shutdown: store nothing */
+	TAILQ_ENTRY(job)	 entry;		/* in its worker's live list */
 	int			 spins;		/* reruns with no wait direction */
 	int64_t			 started_ms;	/* monotonic, job start */
 	struct host_result	*res;		/* what we report */
@@ -104,6 +107,8 @@ void	job_harvest_unit(struct job *);
 /* Same for a unit cut short: its unfinished parts get status and why. */
 void	job_harvest_unit_abnormal(struct job *, enum coll_status,
 	    const char *why);
+/* Shutdown: abort the job now; its result is not stored. */
+void	job_cancel(struct job *);
 /* Free a job that has finished (or never started). */
 void	job_free(struct job *);
 const char *job_state_str(enum job_state);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/queue.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,10 +17,17 @@
 #include "daemon/ssh.h"
 #include "daemon/worker.h"
 
-/* A job handed over, or (job NULL) the order to stop. */
+/* What the dispatcher asks of a worker. */
+enum wmsg_kind {
+	WMSG_JOB,		/* start this job */
+	WMSG_CANCEL,		/* abort every live job (shutdown) */
+	WMSG_STOP,		/* exit once no job is live */
+};
+
 struct wmsg {
 	struct wmsg	*next;
-	struct job	*job;
+	enum wmsg_kind	 kind;
+	struct job	*job;		/* WMSG_JOB */
 };
 
 struct worker {
@@ -33,10 +41,23 @@ struct worker {
 	pthread_mutex_t		 mtx;		/* guards head/tail */
 	struct wmsg		*head, *tail;	/* handed-over jobs */
 	size_t			 live;		/* jobs started, not yet freed */
+	TAILQ_HEAD(, job)	 jobs;		/* live jobs not yet finished */
 	int			 stopping;	/* exit once live is 0 */
 	struct ssh_kh		*kh;		/* known hosts for kh_sweep */
 	int64_t			 kh_sweep;	/* sweep id kh was built for */
 };
+
+/* Abort every job still running (each leaves the list as it ends). */
+static void
+worker_cancel_all(struct worker *w)
+{
+	struct job	*job, *next;
+
+	for (job = TAILQ_FIRST(&w->jobs); job != NULL; job = next) {
+		next = TAILQ_NEXT(job, entry);
+		job_cancel(job);	/* ends it: worker_job_done unlinks */
+	}
+}
 
 /* Start the jobs handed over; stop when told and idle. */
 static void
@@ -54,12 +75,19 @@ worker_wake_cb(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_unlock(&w->mtx);
 	for (; m != NULL; m = next) {
 		next = m->next;
-		if (m->job == NULL)
-			w->stopping = 1;
-		else {
+		switch (m->kind) {
+		case WMSG_JOB:
 			m->job->worker = w;
 			w->live++;
+			TAILQ_INSERT_TAIL(&w->jobs, m->job, entry);
 			job_start(m->job);
+			break;
+		case WMSG_CANCEL:
+			worker_cancel_all(w);
+			break;
+		case WMSG_STOP:
+			w->stopping = 1;
+			break;
 		}
 		free(m);
 	}
@@ -108,6 +136,7 @@ worker_new(struct engine *eng, int id, const struct config *conf)
 	w->eng = eng;
 	w->id = id;
 	w->kh_sweep = -1;
+	TAILQ_INIT(&w->jobs);
 	pthread_mutex_init(&w->mtx, NULL);
 	if ((cfg = event_config_new()) == NULL)
 		fatalx("event_config_new failed");
@@ -128,11 +157,12 @@ worker_new(struct engine *eng, int id, const struct config *conf)
 
 /* Queue a message and wake the thread. */
 static void
-worker_push(struct worker *w, struct job *job)
+worker_push(struct worker *w, enum wmsg_kind kind, struct job *job)
 {
 	struct wmsg	*m;
 
 	m = xcalloc(1, sizeof *m);
+	m->kind = kind;
 	m->job = job;
 	pthread_mutex_lock(&w->mtx);
 	if (w->tail != NULL)
@@ -149,7 +179,22 @@ worker_push(struct worker *w, struct job *job)
 void
 worker_submit(struct worker *w, struct job *job)
 {
-	worker_push(w, job);
+	worker_push(w, WMSG_JOB, job);
+}
+
+/* Ask the worker to abort its running jobs (shutdown). */
+void
+worker_cancel(struct worker *w)
+{
+	worker_push(w, WMSG_CANCEL, NULL);
+}
+
+/* Called by job_finish on the worker thread: the job left the running
+ * set (it is freed a little later). */
+void
+worker_job_done(struct worker *w, struct job *job)
+{
+	TAILQ_REMOVE(&w->jobs, job, entry);
 }
 
 /* Called by job_free on the worker thread: one job fewer. */
@@ -166,7 +211,7 @@ worker_free(struct worker *w)
 {
 	if (w == NULL)
 		return;
-	worker_push(w, NULL);
+	worker_push(w, WMSG_STOP, NULL);
 	pthread_join(w->thread, NULL);
 	event_free(w->wake);
 	evdns_base_free(w->dns, 1);

@@ -44,13 +44,16 @@ const struct identity *sweep_identity(const struct sweep *, const char *);
 /* Events a job reports to the dispatcher. */
 enum job_event {
 	JOB_EV_AUTHED,		/* past the handshake: free a handshake slot */
-	JOB_EV_DONE,		/* finished; result already submitted */
+	JOB_EV_DONE,		/* finished; result already submitted (status
+				   HOST_STATUS_MAX: cancelled, not stored) */
 };
 
 struct worker	*worker_new(struct engine *, int id, const struct config *);
 void		 worker_submit(struct worker *, struct job *);
 void		 worker_free(struct worker *);	/* stops and joins */
 void		 worker_job_freed(struct worker *);	/* from job_free */
+void		 worker_job_done(struct worker *, struct job *); /* finished */
+void		 worker_cancel(struct worker *);	/* abort live jobs */
 struct event_base *worker_base(struct worker *);
 struct evdns_base *worker_dns(struct worker *);
 /* The worker's known-hosts collection for this sweep, built on first use. */
