@@ -33,6 +33,19 @@ static const char *const default_names[] = {
 	"os", "kernel", "cpu", "memory", "uptime",
 };
 
+/* Facts whose value moves on nearly every sweep: current value only, no
+ * history (docs/SCHEMA.md). Exact keys; filesystems' used_bytes is a list
+ * column and is handled by storage's list tables the same way. */
+static const char *const volatile_keys[] = {
+	"memory.available_bytes",
+	"memory.swap_free_bytes",
+	"time.epoch",
+	"uptime.load1",
+	"uptime.load15",
+	"uptime.load5",
+	"uptime.seconds",
+};
+
 /* The built-ins as one array (C cannot initialise it from the extern
  * objects statically, so it is copied once). */
 static struct collector	 table[NBUILTINS];
@@ -104,5 +117,19 @@ collector_is_unsupported(const char *out, size_t len, char *err,
 		free(s);
 		return 1;
 	}
+	return 0;
+}
+
+/* Is key one of the facts that change on nearly every sweep? */
+int
+collector_fact_is_volatile(const char *key)
+{
+	size_t	 i;
+
+	if (key == NULL)
+		return 0;
+	for (i = 0; i < sizeof volatile_keys / sizeof volatile_keys[0]; i++)
+		if (strcmp(volatile_keys[i], key) == 0)
+			return 1;
 	return 0;
 }

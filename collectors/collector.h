@@ -38,6 +38,11 @@ enum coll_status	 collector_parse_custom(const char *name,
 			    enum parse_mode, const char *out, size_t len,
 			    struct facts *, char *err, size_t errlen);
 
+/* Is this fact expected to change on nearly every sweep (uptime, load,
+ * free memory, the host's clock)? Storage keeps its current value but
+ * writes no history for it, so an idle host adds no history rows. */
+int			 collector_fact_is_volatile(const char *key);
+
 /* Shared by parsers: did the command say it is unsupported here? */
 int			 collector_is_unsupported(const char *out, size_t len,
 			    char *err, size_t errlen);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collectors/collector.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
@@ -342,30 +343,30 @@ struct factdiff {
 	size_t			 nnv;
 };
 
-/* Apply one step of the merge: old only, new only, or both. */
+/* Apply one step of the merge: old only, new only, or both. Volatile
+ * facts (uptime, load, free memory, clock) get their current value
+ * written but never a history row, added and removed included. */
 static int
 factdiff_step(struct factdiff *d, const struct kvrow *o, const struct fact *f)
 {
-	int	 rc;
+	const char	*key = f != NULL ? f->key : o->key;
+	int		 rc;
 
-	if (f == NULL) {
+	if (f == NULL)
 		rc = fact_write(d->s, ST_FACT_DELETE, d->host_id, o->key, NULL,
 		    NULL, d->when);
-		return rc != SQLITE_OK ? rc : fact_history(d->s, d->host_id,
-		    o->key, o->value, NULL, d->when, d->sweep_id);
-	}
-	if (o == NULL) {
+	else if (o == NULL)
 		rc = fact_write(d->s, ST_FACT_INSERT, d->host_id, f->key,
 		    f->value, d->coll, d->when);
-		return rc != SQLITE_OK ? rc : fact_history(d->s, d->host_id,
-		    f->key, NULL, f->value, d->when, d->sweep_id);
-	}
-	if (strcmp(o->value, f->value) == 0)
+	else if (strcmp(o->value, f->value) == 0)
 		return SQLITE_OK;
-	rc = fact_write(d->s, ST_FACT_UPDATE, d->host_id, f->key, f->value,
-	    d->coll, d->when);
-	return rc != SQLITE_OK ? rc : fact_history(d->s, d->host_id, f->key,
-	    o->value, f->value, d->when, d->sweep_id);
+	else
+		rc = fact_write(d->s, ST_FACT_UPDATE, d->host_id, f->key,
+		    f->value, d->coll, d->when);
+	if (rc != SQLITE_OK || collector_fact_is_volatile(key))
+		return rc;
+	return fact_history(d->s, d->host_id, key, o != NULL ? o->value :
+	    NULL, f != NULL ? f->value : NULL, d->when, d->sweep_id);
 }
 
 /* Replace the stored facts under prefix with the new ones under it. */
