@@ -236,8 +236,14 @@ harvest_combined(struct job *job, enum coll_status cut, const char *why)
 		if (so[i].complete)
 			harvest_finished(job, p, so[i].out, so[i].len,
 			    so[i].exit_code, NULL, se[i].out, se[i].len);
-		else if (so[i].out != NULL)
+		else {
+			/* The first part that did not finish is the one the
+			 * channel ended in, even if its begin marker never
+			 * came (a host printing noise instead); the rest
+			 * did not run. */
 			harvest_unfinished(job, p, so[i].len, cut, why);
+			break;
+		}
 	}
 	free(sp);
 	free(so);
