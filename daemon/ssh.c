@@ -624,16 +624,19 @@ ssh_error(struct ssh *c, char *buf, size_t len)
 	int	 code, mlen = 0;
 
 	code = libssh2_session_last_error(c->s, &msg, &mlen, 0);
-	snprintf(buf, len, "%.*s (libssh2 error %d)", mlen,
-	    msg != NULL ? msg : "unknown error", code);
 	switch (code) {
 	case LIBSSH2_ERROR_SOCKET_DISCONNECT:
 	case LIBSSH2_ERROR_SOCKET_RECV:
 	case LIBSSH2_ERROR_SOCKET_SEND:
 	case LIBSSH2_ERROR_CHANNEL_CLOSED:
 	case LIBSSH2_ERROR_CHANNEL_EOF_SENT:
+		/* libssh2 says "transport read": say what it means */
+		snprintf(buf, len, "connection lost: %.*s (libssh2 error %d)",
+		    mlen, msg != NULL ? msg : "unknown error", code);
 		return HOST_DISCONNECTED;
 	default:
+		snprintf(buf, len, "%.*s (libssh2 error %d)", mlen,
+		    msg != NULL ? msg : "unknown error", code);
 		return HOST_PROTOCOL_ERROR;
 	}
 }
