@@ -128,6 +128,8 @@ if [ -z "$netns" ] && [ -r "$dir/fleet.env" ]; then
 fi
 netns=${netns:-rc-fleet}
 [[ $netns =~ ^[A-Za-z0-9_.-]+$ ]] || die "--netns: bad name: $netns"
+[[ ${FLEET_SSHD_LOGLEVEL:-ERROR} =~ ^(QUIET|FATAL|ERROR|INFO|VERBOSE|DEBUG[1-3]?)$ ]] ||
+    die "FLEET_SSHD_LOGLEVEL: not an sshd LogLevel: $FLEET_SSHD_LOGLEVEL"
 rundir=$RUN_BASE/$netns
 
 
@@ -489,7 +491,9 @@ write_sshd_config() {
 		echo "MaxSessions 100"
 		echo "MaxAuthTries 6"
 		echo "LoginGraceTime 60"
-		echo "LogLevel ERROR"
+		# VERBOSE logs every connection and auth attempt (tests
+		# that check "no authentication was attempted" need it).
+		echo "LogLevel ${FLEET_SSHD_LOGLEVEL:-ERROR}"
 		echo "PrintMotd no"
 		echo "PrintLastLog no"
 		echo "PermitTTY no"
