@@ -54,6 +54,12 @@ db_open_ro(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	sqlite3_busy_timeout(db, DB_BUSY_MS);
+	if (sqlfunc_register(db) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: registering SQL functions: %s",
+		    path, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return NULL;
+	}
 	sqlite3_set_authorizer(db, db_authorize, NULL);
 	d = xcalloc(1, sizeof *d);
 	d->db = db;

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "storage/storage_int.h"
+#include "storage/version.h"
 
 #define F(i)	(1u << (i))
 
@@ -25,25 +26,30 @@ struct item_desc {
 	int		 detailf;		/* field for .detail, -1 none */
 	const char	*added;			/* change word for a new row */
 	const char	*changed;		/* change word for new values */
+	int		 verf;			/* version field, -1 none */
+	int		 mgrf;			/* its package manager field */
 };
 
 static const struct item_desc item_descs[ITEM_KIND_MAX] = {
 	[ITEM_PACKAGE] = { "packages", "packages",
 	    { "name", "version", "arch", "manager" },
-	    F(0) | F(2), F(1), 0, 0, 2, "installed", "upgraded" },
+	    F(0) | F(2), F(1), 0, 0, 2, "installed", "upgraded", 1, 3 },
 	[ITEM_SERVICE] = { "services", "services",
 	    { "name", "load", "active", "sub", "enabled" },
-	    F(0), F(1) | F(2) | F(3) | F(4), 0, 0, -1, "added", "changed" },
+	    F(0), F(1) | F(2) | F(3) | F(4), 0, 0, -1, "added", "changed",
+	    -1, -1 },
 	[ITEM_INTERFACE] = { "interfaces", "network",
 	    { "name", "mac", "mtu", "state" },
-	    F(0), F(1) | F(2) | F(3), F(2), 0, -1, "added", "changed" },
+	    F(0), F(1) | F(2) | F(3), F(2), 0, -1, "added", "changed",
+	    -1, -1 },
 	[ITEM_ADDRESS] = { "addresses", "network",
 	    { "interface", "family", "address", "prefix" },
-	    F(0) | F(2), F(1) | F(3), F(3), 2, 0, "added", "changed" },
+	    F(0) | F(2), F(1) | F(3), F(3), 2, 0, "added", "changed",
+	    -1, -1 },
 	[ITEM_FILESYSTEM] = { "filesystems", "filesystems",
 	    { "mount", "device", "fstype", "size_bytes", "used_bytes" },
 	    F(0), F(1) | F(2) | F(3), F(3) | F(4), 0, -1, "added",
-	    "changed" },
+	    "changed", -1, -1 },
 };
 
 /* One list row, stored or new, with its sort key. */
@@ -367,6 +373,21 @@ item_write(struct itemdiff *x, enum item_stmt which, const struct irow *r)
 	return store_step_done(st);
 }
 
+/* The change word for a row whose tracked fields changed: for packages
+ * the manager's own version order tells upgraded from downgraded (equal
+ * in that order but spelled differently: "changed"). */
+static const char *
+item_change(const struct item_desc *d, const struct irow *o,
+    const struct irow *n)
+{
+	int	 c;
+
+	if (d->verf < 0)
+		return d->changed;
+	c = version_cmp(n->f[d->mgrf], o->f[d->verf], n->f[d->verf]);
+	return c < 0 ? d->changed : c > 0 ? "downgraded" : "changed";
+}
+
 /* One merge step: o only (removed), n only (added), or both. */
 static int
 itemdiff_step(struct itemdiff *x, const struct irow *o, const struct irow *n)
@@ -388,7 +409,7 @@ itemdiff_step(struct itemdiff *x, const struct irow *o, const struct irow *n)
 	rc = item_write(x, IST_UPDATE, n);
 	if (rc != SQLITE_OK || !irow_differs(o, n, x->d->histmask))
 		return rc;
-	return item_history(x, n, x->d->changed, o, n);
+	return item_history(x, n, item_change(x->d, o, n), o, n);
 }
 
 /* Replace one host's rows of one kind with the result's, with history. */

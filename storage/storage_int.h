@@ -85,6 +85,9 @@ int	store_items(struct store *, int64_t host_id, enum item_kind,
 /* Collector that owns a list kind ("packages", "network", ...). */
 const char	*item_owner(enum item_kind);
 
+/* version_cmp() and fact_match() for SQL (storage/sqlfunc.c). */
+int	sqlfunc_register(sqlite3 *);
+
 /* Run a statement that returns no rows (exec helper): SQLITE_OK or code. */
 int	store_step_done(sqlite3_stmt *);
 /* Bind text, NULL stays NULL. */
