@@ -34,6 +34,11 @@ void		 writer_submit(struct writer *, struct host_result *);
  * submitted before this call is stored. */
 void		 writer_sweep_end(struct writer *, int64_t sweep_id);
 
+/* Prune history older than older_than (epoch seconds) in small
+ * transactions on the writer thread, between batches (storage/retention.c
+ * says what goes). Returns at once; a newer call replaces a pending one. */
+void		 writer_prune(struct writer *, int64_t older_than);
+
 /* Block until everything submitted so far is committed. */
 void		 writer_flush(struct writer *);
 

@@ -20,6 +20,7 @@
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
+#include "storage/retention.h"
 #include "storage/storage.h"
 #include "storage/storage_int.h"
 
@@ -72,6 +73,8 @@ struct writer {
 	int		 stopping;	/* writer_close called */
 	int64_t		 stop_deadline;	/* mono ms: give up retrying */
 	char		*exec_sql;	/* test hook: SQL to run */
+	int64_t		 prune_before;	/* retention: prune older (epoch s) */
+	int64_t		 pruned;	/* rows pruned by this prune run */
 	struct writer_stats stats;	/* for writer_get_stats */
 };
 
@@ -385,6 +388,45 @@ writer_run_exec(struct writer *w)
 	pthread_cond_broadcast(&w->done);
 }
 
+/* ---- Retention (issue 5): one small prune transaction at a time, run
+ * only while the queue is empty, so results always go first. ---- */
+
+/* One prune batch; called with the lock held, drops it meanwhile. */
+static void
+writer_run_prune(struct writer *w)
+{
+	int64_t	 before = w->prune_before, n;
+	char	 err[256];
+
+	pthread_mutex_unlock(&w->lock);
+	n = retention_prune_batch(w->store.db, before, RETENTION_BATCH, err,
+	    sizeof err);
+	pthread_mutex_lock(&w->lock);
+	if (n == -1)
+		log_warnx("writer: retention: %s (next try after the next "
+		    "sweep)", err);
+	else
+		w->pruned += n;
+	if (n > 0 && w->prune_before == before)
+		return;
+	if (w->pruned > 0)
+		log_info("retention: pruned %lld history rows older than %lld",
+		    (long long)w->pruned, (long long)before);
+	if (w->prune_before == before)
+		w->prune_before = 0;
+	w->pruned = 0;
+}
+
+/* Ask the thread to prune history older than the given time. */
+void
+writer_prune(struct writer *w, int64_t older_than)
+{
+	pthread_mutex_lock(&w->lock);
+	w->prune_before = older_than;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+}
+
 /* The thread: take what is queued, commit it, back off while failing. */
 static void *
 writer_main(void *arg)
@@ -396,10 +438,15 @@ writer_main(void *arg)
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		while (w->head == NULL && w->exec_sql == NULL && !w->stopping)
+		while (w->head == NULL && w->exec_sql == NULL &&
+		    w->prune_before == 0 && !w->stopping)
 			pthread_cond_wait(&w->wake, &w->lock);
 		if (w->exec_sql != NULL) {
 			writer_run_exec(w);
+			continue;
+		}
+		if (w->head == NULL && w->prune_before != 0 && !w->stopping) {
+			writer_run_prune(w);
 			continue;
 		}
 		if (w->head == NULL)
