@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/queue.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <event2/event.h>
 
 #include "common/log.h"
+#include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "daemon/job.h"
 #include "daemon/ssh.h"
@@ -45,7 +47,41 @@ struct worker {
 	int			 stopping;	/* exit once live is 0 */
 	struct ssh_kh		*kh;		/* known hosts for kh_sweep */
 	int64_t			 kh_sweep;	/* sweep id kh was built for */
+	struct event		*beat;		/* heartbeat timer (watchdog) */
+	_Atomic int64_t		 beat_ms;	/* its last run, mono ms */
+	LIST_ENTRY(worker)	 all;		/* in workers_all */
 };
+
+#define WORKER_BEAT_MS	1000	/* heartbeat period */
+
+/* Every live worker, for the daemon's watchdog (worker_stalled). */
+static LIST_HEAD(, worker) workers_all = LIST_HEAD_INITIALIZER(workers_all);
+static pthread_mutex_t	 workers_mtx = PTHREAD_MUTEX_INITIALIZER;
+
+/* Heartbeat: the loop ran this timer, so it is not stuck. */
+static void
+worker_beat_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker	*w = arg;
+
+	atomic_store(&w->beat_ms, mono_ms());
+}
+
+/* How many workers have not beaten for max_age_ms (any thread). */
+int
+worker_stalled(int64_t max_age_ms)
+{
+	struct worker	*w;
+	int64_t		 now = mono_ms();
+	int		 n = 0;
+
+	pthread_mutex_lock(&workers_mtx);
+	LIST_FOREACH(w, &workers_all, all)
+		if (now - atomic_load(&w->beat_ms) > max_age_ms)
+			n++;
+	pthread_mutex_unlock(&workers_mtx);
+	return n;
+}
 
 /* Abort every job still running (each leaves the list as it ends). */
 static void
@@ -131,6 +167,7 @@ worker_new(struct engine *eng, int id, const struct config *conf)
 {
 	struct event_config	*cfg;
 	struct worker		*w;
+	struct timeval		 beat = { WORKER_BEAT_MS / 1000, 0 };
 
 	w = xcalloc(1, sizeof *w);
 	w->eng = eng;
@@ -150,6 +187,12 @@ worker_new(struct engine *eng, int id, const struct config *conf)
 	w->wake = event_new(w->base, w->pipe[0], EV_READ | EV_PERSIST,
 	    worker_wake_cb, w);
 	event_add(w->wake, NULL);
+	w->beat = event_new(w->base, -1, EV_PERSIST, worker_beat_cb, w);
+	event_add(w->beat, &beat);
+	atomic_store(&w->beat_ms, mono_ms());
+	pthread_mutex_lock(&workers_mtx);
+	LIST_INSERT_HEAD(&workers_all, w, all);
+	pthread_mutex_unlock(&workers_mtx);
 	if ((errno = pthread_create(&w->thread, NULL, worker_main, w)) != 0)
 		fatal("pthread_create");
 	return w;
@@ -211,8 +254,12 @@ worker_free(struct worker *w)
 {
 	if (w == NULL)
 		return;
+	pthread_mutex_lock(&workers_mtx);
+	LIST_REMOVE(w, all);
+	pthread_mutex_unlock(&workers_mtx);
 	worker_push(w, WMSG_STOP, NULL);
 	pthread_join(w->thread, NULL);
+	event_free(w->beat);
 	event_free(w->wake);
 	evdns_base_free(w->dns, 1);
 	event_base_free(w->base);

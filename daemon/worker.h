@@ -54,6 +54,9 @@ void		 worker_free(struct worker *);	/* stops and joins */
 void		 worker_job_freed(struct worker *);	/* from job_free */
 void		 worker_job_done(struct worker *, struct job *); /* finished */
 void		 worker_cancel(struct worker *);	/* abort live jobs */
+/* Workers whose loop has not run its heartbeat timer (every second) for
+ * max_age_ms: stuck threads. Any thread; for the daemon's watchdog. */
+int		 worker_stalled(int64_t max_age_ms);
 struct event_base *worker_base(struct worker *);
 struct evdns_base *worker_dns(struct worker *);
 /* The worker's known-hosts collection for this sweep, built on first use. */
