@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
 #include "daemon/clirender.h"
@@ -74,6 +75,29 @@ cli_read_format(struct cli_read *c, enum out_format f)
 	return -1;
 }
 
+/* Store an extra option's argument: the one value, or one more. */
+static void
+cli_extra_set(const struct cli_extra *e, const char *arg)
+{
+	struct cli_multi	*m = e->multi;
+
+	if (m == NULL) {
+		*e->value = arg;
+		return;
+	}
+	m->v = xreallocarray(m->v, m->n + 1, sizeof *m->v);
+	m->v[m->n++] = arg;
+}
+
+/* Free the array of a repeatable option. */
+void
+cli_multi_free(struct cli_multi *m)
+{
+	free(m->v);
+	m->v = NULL;
+	m->n = 0;
+}
+
 /* Handle one option; -1 to go on, else the exit code. */
 static int
 cli_read_option(struct cli_read *c, int ch, char **argv)
@@ -96,7 +120,7 @@ cli_read_option(struct cli_read *c, int ch, char **argv)
 		return EXIT_OK;
 	}
 	if (ch >= OPT_EXTRA && (size_t)(ch - OPT_EXTRA) < spec->nextra) {
-		*spec->extra[ch - OPT_EXTRA].value = optarg;
+		cli_extra_set(&spec->extra[ch - OPT_EXTRA], optarg);
 		return -1;
 	}
 	if (ch == ':')
@@ -165,18 +189,53 @@ cli_read_query(struct cli_read *c, const char *sql,
 	return t;
 }
 
+/* Run a query and print it; EXIT_FAIL on error, or on no row if asked. */
+static int
+cli_read_print_rows(struct cli_read *c, const char *sql,
+    const char *const *params, size_t nparams, int need_rows)
+{
+	struct table	*t;
+	int		 rc;
+
+	if ((t = cli_read_query(c, sql, params, nparams)) == NULL)
+		return EXIT_FAIL;
+	output_table(stdout, t, c->format);
+	rc = need_rows && t->nrows == 0 ? EXIT_FAIL : EXIT_OK;
+	table_free(t);
+	return rc;
+}
+
 /* Run a query and print it. */
 int
 cli_read_print(struct cli_read *c, const char *sql,
     const char *const *params, size_t nparams)
 {
-	struct table	*t;
+	return cli_read_print_rows(c, sql, params, nparams, 0);
+}
 
-	if ((t = cli_read_query(c, sql, params, nparams)) == NULL)
-		return EXIT_FAIL;
-	output_table(stdout, t, c->format);
-	table_free(t);
-	return EXIT_OK;
+/* Run a query and print it; nothing found is EXIT_FAIL. */
+int
+cli_read_print_found(struct cli_read *c, const char *sql,
+    const char *const *params, size_t nparams)
+{
+	return cli_read_print_rows(c, sql, params, nparams, 1);
+}
+
+/* --since DURATION to a lower bound in epoch seconds. */
+int64_t
+cli_since(const char *cmd, const char *since)
+{
+	int64_t	 ms;
+
+	if (since == NULL)
+		return 0;
+	if (config_parse_duration(since, &ms) == -1 || ms < 0) {
+		cli_usage_error(cmd, "--since: '%s' is not a duration (e.g. "
+		    "30m, 24h, 7d)", since);
+		return -1;
+	}
+	ms = wall_us() / 1000000 - ms / 1000;
+	return ms < 0 ? 0 : ms;
 }
 
 /* One row as JSON object members, one per line. */

@@ -6,16 +6,25 @@
 #define ROLLCALL_CLIRENDER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "daemon/cmd.h"
 #include "storage/storage.h"
+
+/* Every argument of a repeatable option, in command-line order. */
+struct cli_multi {
+	const char	**v;		/* into argv; the array is the caller's
+					 * to free (cli_multi_free) */
+	size_t		  n;
+};
 
 /* One subcommand-specific option; every one takes an argument. */
 struct cli_extra {
 	const char	*name;		/* long option, without "--" */
 	const char	*arg;		/* argument name in the usage */
 	const char	*help;		/* one line for --help */
-	const char	**value;	/* where the argument goes */
+	const char	**value;	/* where the argument goes (last wins) */
+	struct cli_multi *multi;	/* or, if set: repeatable, all kept */
 };
 
 /* How a read-only subcommand describes itself. */
@@ -50,6 +59,15 @@ struct table *cli_read_query(struct cli_read *, const char *sql,
 /* Run a query and print it in the chosen format; returns the exit code. */
 int	 cli_read_print(struct cli_read *, const char *sql,
 	    const char *const *params, size_t nparams);
+/* The same, but exit EXIT_FAIL when the query found no row (the table or
+ * CSV header, or [], is still printed). */
+int	 cli_read_print_found(struct cli_read *, const char *sql,
+	    const char *const *params, size_t nparams);
+/* --since DURATION as epoch seconds (now minus it), 0 when since is
+ * NULL; -1 with a usage message when it does not parse. */
+int64_t	 cli_since(const char *cmd, const char *since);
+/* Free the array of a repeatable option. */
+void	 cli_multi_free(struct cli_multi *);
 /* Print one row (columns as keys) as the members of a JSON object, without
  * braces, indented; NULL cells as null. */
 void	 cli_json_members(FILE *, const struct table *, size_t row);

@@ -28,6 +28,9 @@ int	cmd_check_config(int, char **);
 int	cmd_hosts(int, char **);
 int	cmd_show(int, char **);
 int	cmd_query(int, char **);
+int	cmd_packages(int, char **);
+int	cmd_history(int, char **);
+int	cmd_changes(int, char **);
 
 /* Shared CLI helpers (daemon/cli.c). */
 

@@ -1,11 +1,19 @@
 /* `rollcall hosts`: every inventory host with the outcome of its last
- * attempt, from the host_status view. */
+ * attempt, from the host_status view, optionally filtered by status,
+ * group and any number of --where KEY OP VALUE fact filters (ANDed). The
+ * SQL grows by one fixed EXISTS clause per filter; the key, operator and
+ * value are always bound parameters, evaluated by fact_match() (see
+ * storage/where.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/result.h"
+#include "common/xmalloc.h"
 #include "daemon/clirender.h"
 #include "daemon/cmd.h"
+#include "storage/where.h"
 
 static const char hosts_sql[] =
     "SELECT name, address, status, error, last_attempt, last_success"
@@ -13,8 +21,13 @@ static const char hosts_sql[] =
     " AND (?1 IS NULL OR status = ?1"
     "  OR (?1 = 'failed' AND status <> 'ok')"
     "  OR (?1 = 'never' AND status IS NULL))"
-    " AND (?2 IS NULL OR instr(',' || groups || ',', ',' || ?2 || ',') > 0)"
-    " ORDER BY name";
+    " AND (?2 IS NULL OR instr(',' || groups || ',', ',' || ?2 || ',') > 0)";
+
+/* One --where: the host has the fact and it matches. */
+static const char hosts_where_sql[] =
+    " AND EXISTS (SELECT 1 FROM facts f JOIN hosts w ON w.id = f.host_id"
+    " WHERE w.name = host_status.name AND f.key = ?%zu"
+    " AND fact_match(f.value, ?%zu, ?%zu))";
 
 /* Is S something --status accepts? */
 static int
@@ -24,34 +37,92 @@ hosts_status_ok(const char *s)
 	    host_status_parse(s) >= 0;
 }
 
+/* Parse every --where; 0, or EXIT_USAGE with a message. */
+static int
+hosts_parse_where(const struct cli_multi *m, struct where *w)
+{
+	char	 err[512];
+	size_t	 i;
+
+	for (i = 0; i < m->n; i++)
+		if (where_parse(m->v[i], &w[i], err, sizeof err) == -1) {
+			while (i-- > 0)
+				where_free(&w[i]);
+			return cli_usage_error("hosts", "--where %s", err);
+		}
+	return 0;
+}
+
+/* Build the query and its parameters, then print the hosts found. */
+static int
+hosts_run(struct cli_read *c, const char *status, const char *group,
+    const struct where *w, size_t nw)
+{
+	struct buf	 sql = { 0 };
+	const char	**params;
+	size_t		 i, n = 2;
+	int		 rc;
+
+	params = xcalloc(2 + 3 * nw, sizeof *params);
+	params[0] = status;
+	params[1] = group;
+	buf_printf(&sql, "%s", hosts_sql);
+	for (i = 0; i < nw; i++) {
+		buf_printf(&sql, hosts_where_sql, n + 1, n + 2, n + 3);
+		params[n++] = w[i].key;
+		params[n++] = where_op_str(w[i].op);
+		params[n++] = w[i].value;
+	}
+	buf_printf(&sql, " ORDER BY name");
+	rc = cli_read_print_found(c, buf_str(&sql), params, n);
+	buf_free(&sql);
+	free(params);
+	return rc;
+}
+
 /* List hosts and their last status. */
 int
 cmd_hosts(int argc, char **argv)
 {
 	const char		*status = NULL, *group = NULL;
+	struct cli_multi	 wheres = { NULL, 0 };
 	const struct cli_extra	 extra[] = {
 		{ "status", "S", "only hosts whose last attempt was S: ok, "
 		    "failed (any failure), never, or a status such as "
-		    "refused", &status },
-		{ "group", "G", "only hosts in inventory group G", &group },
+		    "refused", &status, NULL },
+		{ "group", "G", "only hosts in inventory group G", &group,
+		    NULL },
+		{ "where", "'KEY OP VALUE'", "only hosts whose fact KEY "
+		    "matches; OP: = != < <= > >= ~(glob); numbers may end "
+		    "in K/M/G/T (1024); repeat to AND", NULL, &wheres },
 	};
 	const struct cli_spec	 spec = { "hosts", "",
 		"List the hosts of the inventory with the status of their "
-		"last attempt\n(times in UTC).", extra,
+		"last attempt\n(times in UTC). Exit 1 when no host matches. "
+		"A host without the fact\nnever matches a --where. Example:\n"
+		"  rollcall hosts --where 'os.id=debian' --where "
+		"'memory.total_bytes>8G' --group web", extra,
 		sizeof extra / sizeof extra[0], 0 };
 	struct cli_read		 c;
-	const char		*params[2];
+	struct where		*w;
+	size_t			 i;
 	int			 rc;
 
-	if ((rc = cli_read_parse(&c, &spec, argc, argv)) != -1)
+	if ((rc = cli_read_parse(&c, &spec, argc, argv)) != -1) {
+		cli_multi_free(&wheres);
 		return rc;
+	}
+	w = xcalloc(wheres.n + 1, sizeof *w);
 	if (status != NULL && !hosts_status_ok(status))
-		return cli_usage_error("hosts", "unknown status '%s'", status);
-	if ((rc = cli_read_open(&c)) != 0)
-		return rc;
-	params[0] = status;
-	params[1] = group;
-	rc = cli_read_print(&c, hosts_sql, params, 2);
-	cli_read_close(&c);
+		rc = cli_usage_error("hosts", "unknown status '%s'", status);
+	else if ((rc = hosts_parse_where(&wheres, w)) == 0 &&
+	    (rc = cli_read_open(&c)) == 0) {
+		rc = hosts_run(&c, status, group, w, wheres.n);
+		cli_read_close(&c);
+	}
+	for (i = 0; i < wheres.n; i++)	/* zeroed ones are fine */
+		where_free(&w[i]);
+	free(w);
+	cli_multi_free(&wheres);
 	return rc;
 }

@@ -85,8 +85,8 @@ cmd_show(int argc, char **argv)
 {
 	const char		*collector = NULL;
 	const struct cli_extra	 extra[] = {
-		{ "collector", "NAME", "only the facts of collector NAME",
-		    &collector },
+		{ "collector", "NAME", "only the facts of collector NAME "
+		    "(custom ones: NAME or custom.NAME)", &collector, NULL },
 	};
 	const struct cli_spec	 spec = { "show", "HOST",
 		"Show one host's last status and its current facts (times "

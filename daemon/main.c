@@ -12,6 +12,9 @@ static const struct cmd cmds[] = {
 	{ "hosts", cmd_hosts, "list hosts with their last status" },
 	{ "show", cmd_show, "show one host's facts" },
 	{ "query", cmd_query, "run a read-only SQL query on the database" },
+	{ "packages", cmd_packages, "which hosts have a package, at which version" },
+	{ "history", cmd_history, "what changed on one host, newest first" },
+	{ "changes", cmd_changes, "what changed across the fleet, newest first" },
 	{ "check-config", cmd_check_config,
 	    "validate the config and inventory, summarise hosts per group" },
 };

@@ -1,0 +1,132 @@
+/* `rollcall history HOST` and `rollcall changes`: what changed, when, from
+ * what to what, newest first, from fact_history and item_history (the
+ * base tables, so their changed_at indexes serve --since). Facts show
+ * their key; list items "<kind>:<name>" as in the changes view, with
+ * detail = arch (packages) or interface (addresses). */
+#include <stdio.h>
+
+#include "daemon/clirender.h"
+#include "daemon/cmd.h"
+
+/* Both histories for ?1 host (NULL = all), since ?2 (epoch seconds), key
+ * prefix ?3, group ?4. */
+#define HISTORY_ROWS \
+    "SELECT c.changed_at AS t, 0 AS src, c.id AS id, h.name AS host," \
+    " c.key AS key, NULL AS detail," \
+    " CASE WHEN c.old_value IS NULL THEN 'added'" \
+    "  WHEN c.new_value IS NULL THEN 'removed' ELSE 'changed' END AS change," \
+    " c.old_value AS old_value, c.new_value AS new_value" \
+    " FROM fact_history c JOIN hosts h ON h.id = c.host_id" \
+    " WHERE c.changed_at >= ?2 AND (?1 IS NULL OR h.name = ?1)" \
+    " AND (?3 IS NULL OR substr(c.key, 1, length(?3)) = ?3)" \
+    " AND (?4 IS NULL OR instr(',' || h.groups || ',', ',' || ?4 || ',') > 0)" \
+    " UNION ALL" \
+    " SELECT i.changed_at, 1, i.id, h.name, i.kind || ':' || i.name," \
+    " i.detail, i.change, i.old_value, i.new_value" \
+    " FROM item_history i JOIN hosts h ON h.id = i.host_id" \
+    " WHERE i.changed_at >= ?2 AND (?1 IS NULL OR h.name = ?1)" \
+    " AND (?3 IS NULL OR substr(i.kind || ':' || i.name, 1, length(?3)) = ?3)" \
+    " AND (?4 IS NULL OR instr(',' || h.groups || ',', ',' || ?4 || ',') > 0)"
+
+#define HISTORY_WHEN \
+    "strftime('%Y-%m-%dT%H:%M:%SZ', t, 'unixepoch') AS changed_at"
+#define HISTORY_ORDER	" ORDER BY t DESC, src DESC, id DESC"
+
+static const char history_sql[] =
+    "SELECT " HISTORY_WHEN ", key, detail, change, old_value, new_value"
+    " FROM (" HISTORY_ROWS ")" HISTORY_ORDER;
+
+static const char changes_sql[] =
+    "SELECT " HISTORY_WHEN ", host, key, detail, change, old_value,"
+    " new_value FROM (" HISTORY_ROWS ")" HISTORY_ORDER;
+
+/* Without --since: a host's whole history, but the fleet's last day. */
+#define CHANGES_DEFAULT	"24h"
+
+/* What history and changes share: parse, open, run, print. */
+static int
+history_run(int argc, char **argv, const struct cli_spec *spec,
+    const char *sql, const char **since, const char **key,
+    const char **group, const char *since_def)
+{
+	struct cli_read	 c;
+	const char	*params[4];
+	char		 from[32];
+	struct table	*t;
+	int64_t		 s;
+	int		 rc;
+
+	if ((rc = cli_read_parse(&c, spec, argc, argv)) != -1)
+		return rc;
+	if ((s = cli_since(spec->cmd, *since != NULL ? *since : since_def))
+	    == -1)
+		return EXIT_USAGE;
+	if ((rc = cli_read_open(&c)) != 0)
+		return rc;
+	params[0] = spec->nargs > 0 ? c.args[0] : NULL;
+	if (params[0] != NULL) {
+		t = cli_read_query(&c, "SELECT 1 FROM hosts WHERE name = ?1",
+		    params, 1);
+		if (t != NULL && t->nrows == 0)
+			fprintf(stderr, "rollcall %s: no host named '%s' in "
+			    "the database\n", spec->cmd, params[0]);
+		rc = t == NULL || t->nrows == 0;
+		table_free(t);
+		if (rc) {
+			cli_read_close(&c);
+			return EXIT_FAIL;
+		}
+	}
+	snprintf(from, sizeof from, "%lld", (long long)s);
+	params[1] = from;
+	params[2] = *key;
+	params[3] = *group;
+	rc = cli_read_print_found(&c, sql, params, 4);
+	cli_read_close(&c);
+	return rc;
+}
+
+/* One host's history. */
+int
+cmd_history(int argc, char **argv)
+{
+	const char		*since = NULL, *key = NULL, *group = NULL;
+	const struct cli_extra	 extra[] = {
+		{ "since", "DURATION", "only changes in the last DURATION "
+		    "(30m, 24h, 7d); default all", &since, NULL },
+		{ "key", "PREFIX", "only keys starting with PREFIX: 'os.', "
+		    "'package:', 'service:ssh'", &key, NULL },
+	};
+	const struct cli_spec	 spec = { "history", "HOST",
+		"What changed on HOST, newest first: when (UTC), the fact key "
+		"or <kind>:<name>\nof a package, service, interface, address "
+		"or filesystem, detail (arch,\ninterface), the change and old "
+		"-> new value. Exit 1 when there is none.", extra,
+		sizeof extra / sizeof extra[0], 1 };
+
+	return history_run(argc, argv, &spec, history_sql, &since, &key,
+	    &group, NULL);
+}
+
+/* The fleet's changes. */
+int
+cmd_changes(int argc, char **argv)
+{
+	const char		*since = NULL, *key = NULL, *group = NULL;
+	const struct cli_extra	 extra[] = {
+		{ "since", "DURATION", "only changes in the last DURATION "
+		    "(30m, 24h, 7d); default 24h", &since, NULL },
+		{ "group", "G", "only hosts in inventory group G", &group,
+		    NULL },
+		{ "key", "PREFIX", "only keys starting with PREFIX: 'os.', "
+		    "'package:openssl'", &key, NULL },
+	};
+	const struct cli_spec	 spec = { "changes", "",
+		"What changed across the fleet, newest first: when (UTC), "
+		"host, key, detail,\nchange, old -> new value (see 'rollcall "
+		"history'). Exit 1 when nothing changed.", extra,
+		sizeof extra / sizeof extra[0], 0 };
+
+	return history_run(argc, argv, &spec, changes_sql, &since, &key,
+	    &group, CHANGES_DEFAULT);
+}
