@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "collectors/collector.h"
 #include "common/log.h"
 #include "common/result.h"
 #include "config/config.h"
@@ -331,6 +332,100 @@ test_lists(struct writer *w)
 	CHECK_STR(q("SELECT count(*) FROM packages"), "2");
 }
 
+/* Volatile facts (uptime, load, free memory, clock) keep a current value
+ * and never write history; a real change next to them still does. */
+static void
+test_volatile(struct writer *w)
+{
+	int64_t	 s1, s2, s3;
+
+	s1 = writer_sweep_begin(w, "test", 1);
+	writer_submit(w, mkres("vol01", s1, "uptime=ok memory=ok time=ok",
+	    "uptime.seconds=100", "uptime.load1=0.10", "uptime.load5=0.20",
+	    "uptime.load15=0.30", "memory.total_bytes=8589934592",
+	    "memory.available_bytes=4000", "memory.swap_free_bytes=10",
+	    "time.epoch=1700000000", "time.timezone=UTC", NULL));
+	writer_flush(w);
+	CHECK_STR(q("SELECT group_concat(key) FROM (SELECT key FROM "
+	    "fact_history WHERE sweep_id=%lld ORDER BY key)", (long long)s1),
+	    "memory.total_bytes,time.timezone");
+	CHECK_STR(q("SELECT count(*) FROM host_facts WHERE host='vol01'"),
+	    "9");
+	s2 = writer_sweep_begin(w, "test", 1);
+	writer_submit(w, mkres("vol01", s2, "uptime=ok memory=ok time=ok",
+	    "uptime.seconds=160", "uptime.load1=0.50", "uptime.load5=0.25",
+	    "uptime.load15=0.31", "memory.total_bytes=8589934592",
+	    "memory.available_bytes=3000", "memory.swap_free_bytes=9",
+	    "time.epoch=1700000060", "time.timezone=UTC", NULL));
+	writer_flush(w);
+	CHECK_STR(q("SELECT count(*) FROM fact_history WHERE sweep_id=%lld",
+	    (long long)s2), "0");
+	CHECK_STR(q("SELECT value FROM host_facts WHERE host='vol01' AND "
+	    "key='uptime.seconds'"), "160");
+	CHECK_STR(q("SELECT value FROM host_facts WHERE host='vol01' AND "
+	    "key='memory.available_bytes'"), "3000");
+	/* A volatile fact gone and a real change: only the real one. */
+	s3 = writer_sweep_begin(w, "test", 1);
+	writer_submit(w, mkres("vol01", s3, "uptime=ok memory=ok time=ok",
+	    "uptime.seconds=220", "memory.total_bytes=17179869184",
+	    "time.epoch=1700000120", "time.timezone=UTC", NULL));
+	writer_flush(w);
+	CHECK_STR(q("SELECT group_concat(key) FROM fact_history WHERE "
+	    "sweep_id=%lld", (long long)s3), "memory.total_bytes");
+	CHECK_STR(q("SELECT count(*) FROM host_facts WHERE host='vol01' AND "
+	    "key LIKE 'uptime.load%%'"), "0");
+	CHECK(collector_fact_is_volatile("uptime.seconds"));
+	CHECK(collector_fact_is_volatile("time.epoch"));
+	CHECK(!collector_fact_is_volatile("memory.total_bytes"));
+	CHECK(!collector_fact_is_volatile("custom.uptime.seconds"));
+	CHECK(!collector_fact_is_volatile(NULL));
+}
+
+/* Package history in each manager's order: upgraded, downgraded, and
+ * "changed" when the order calls two spellings equal. */
+static void
+test_versions(struct writer *w)
+{
+	struct host_result	*r;
+	int64_t			 s;
+	const char		*v1[] = { "1.0~rc1", "2.0-1.el9", "1.2.3_rc1" };
+	const char		*v2[] = { "1.0", "1:1.0-1.el9", "1.2.3" };
+	const char		*v3[] = { "0.9", "1:1.0", "1.2.3-r0" };
+	const char		**vs[] = { v1, v2, v3 };
+	int			 i;
+
+	for (i = 0; i < 3; i++) {
+		s = writer_sweep_begin(w, "test", 1);
+		r = mkres("pkg01", s, "packages=ok", NULL);
+		item(r, ITEM_PACKAGE, "a", vs[i][0], "amd64", "dpkg", NULL);
+		item(r, ITEM_PACKAGE, "b", vs[i][1], "x86_64", "rpm", NULL);
+		item(r, ITEM_PACKAGE, "c", vs[i][2], "x86_64", "apk", NULL);
+		writer_submit(w, r);
+		writer_flush(w);
+	}
+	CHECK_STR(q("SELECT group_concat(name || ':' || change, ' ') FROM "
+	    "(SELECT i.name, i.change FROM item_history i JOIN hosts h ON "
+	    "h.id=i.host_id WHERE h.name='pkg01' AND change <> 'installed' "
+	    "ORDER BY i.id)"), "a:upgraded b:upgraded c:upgraded "
+	    "a:downgraded b:changed c:upgraded");
+	CHECK_STR(q("SELECT change FROM changes WHERE host='pkg01' AND "
+	    "key='package:a' AND old_value='1.0'"), "downgraded");
+	/* The read-only connection's SQL functions. */
+	CHECK_STR(q("SELECT version_cmp('dpkg', '1.0~rc1', '1.0')"), "-1");
+	CHECK_STR(q("SELECT version_cmp('rpm', '1.0^git1', '1.0')"), "1");
+	CHECK_STR(q("SELECT version_cmp('apk', '1.2.3-r1', '1.2.3_p1')"),
+	    "-1");
+	CHECK_STR(q("SELECT coalesce(version_cmp('dpkg', NULL, '1'), 'N')"),
+	    "N");
+	CHECK_STR(q("SELECT group_concat(name) FROM (SELECT name FROM "
+	    "host_packages WHERE host='pkg01' AND version_cmp(manager, "
+	    "version, '1.0') < 0 ORDER BY name)"), "a");
+	CHECK_STR(q("SELECT fact_match('17179869184', '>', '8G')"), "1");
+	CHECK_STR(q("SELECT fact_match('debian', '~', 'deb*')"), "1");
+	CHECK(strncmp(q("SELECT fact_match('a', '<>', 'b')"),
+	    "(error: fact_match: unknown operator", 36) == 0);
+}
+
 /* The inventory sync: hosts in, others out, groups as a list. */
 static void
 test_inventory(struct writer *w)
@@ -448,6 +543,8 @@ main(void)
 		test_history(w);
 		test_failures(w);
 		test_lists(w);
+		test_volatile(w);
+		test_versions(w);
 		test_inventory(w);
 		test_degraded(w);
 	}
