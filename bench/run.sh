@@ -1,0 +1,366 @@
+#!/usr/bin/env bash
+# bench/run.sh: rollcall beside the tools people use today, on one simulated
+# fleet (scripts/fleet.sh), with the same remote command, one tool at a time.
+#
+#   bench/run.sh [--hosts N] [--tools LIST] [--keep-fleet] [--dir DIR]
+#                [--timeout SECONDS] [--loop-hosts K] [--cooldown SECONDS]
+#                [--rollcall BIN]
+#
+# Tools: rollcall pdsh pssh clush ansible loop, and rollcall-all (rollcall
+# with max_handshakes = N: every host in flight at once, for the memory
+# target). Default: rollcall,pdsh,pssh,clush,ansible,loop. rollcall is
+# built in ./build (RelWithDebInfo; BUILD_DIR overrides) unless --rollcall
+# names a binary to measure.
+#
+# Prints one table (also saved in DIR/results-N-TIME/table.txt). Method,
+# columns and caveats: docs/PERFORMANCE.md. Needs root (the fleet does).
+set -euo pipefail
+
+prog=bench/run.sh
+src_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+die() { echo "$prog: $*" >&2; exit 1; }
+log() { echo "$prog: $*" >&2; }
+
+usage() {
+	sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+# ---------------------------------------------------------------- options
+nhosts=300
+tools=rollcall,pdsh,pssh,clush,ansible,loop
+keep_fleet=0
+work=$src_dir/bench/.work
+tool_timeout=900	# per tool; a forking tool over it is reported, not hidden
+loop_hosts=20
+cooldown=5
+netns=rc-bench
+ansible_forks=100
+max_handshakes=100
+rollcall_bin=
+
+while [ "$#" -gt 0 ]; do
+	case $1 in
+	--hosts) nhosts=${2:?--hosts needs a value}; shift 2 ;;
+	--tools) tools=${2:?--tools needs a value}; shift 2 ;;
+	--keep-fleet) keep_fleet=1; shift ;;
+	--dir) work=${2:?--dir needs a value}; shift 2 ;;
+	--timeout) tool_timeout=${2:?--timeout needs a value}; shift 2 ;;
+	--loop-hosts) loop_hosts=${2:?}; shift 2 ;;
+	--cooldown) cooldown=${2:?}; shift 2 ;;
+	--rollcall) rollcall_bin=${2:?}; shift 2 ;;
+	-h|--help) usage; exit 0 ;;
+	*) usage >&2; die "unknown argument: $1" ;;
+	esac
+done
+[[ $nhosts =~ ^[1-9][0-9]*$ ]] || die "--hosts: not a positive number: $nhosts"
+[[ $tool_timeout =~ ^[1-9][0-9]*$ ]] || die "--timeout: not a positive number"
+[[ $loop_hosts =~ ^[1-9][0-9]*$ ]] || die "--loop-hosts: not a positive number"
+[[ $cooldown =~ ^[0-9]+$ ]] || die "--cooldown: not a number"
+[ "$loop_hosts" -le "$nhosts" ] || loop_hosts=$nhosts
+IFS=, read -r -a tool_list <<<"$tools"
+for t in "${tool_list[@]}"; do
+	case $t in
+	rollcall|rollcall-all|pdsh|pssh|clush|ansible|loop) ;;
+	*) die "--tools: unknown tool '$t' (rollcall rollcall-all pdsh pssh clush ansible loop)" ;;
+	esac
+done
+[ "$(id -u)" -eq 0 ] || die "must run as root (the fleet needs a network namespace and sshd); try: sudo $0"
+
+need() { command -v "$1" >/dev/null 2>&1 || die "$1 missing ($2)"; }
+need cmake "run scripts/deps.sh"
+need cc "run scripts/deps.sh"
+need ip "run scripts/deps.sh"
+need ssh "run scripts/deps.sh"
+for t in "${tool_list[@]}"; do
+	case $t in
+	pdsh) need pdsh "apt-get install pdsh" ;;
+	pssh) need parallel-ssh "apt-get install pssh" ;;
+	clush) need clush "apt-get install clustershell" ;;
+	ansible) need ansible "apt-get install ansible-core" ;;
+	esac
+done
+
+# Descriptors for N concurrent sessions (pssh, clush: several pipes each).
+ulimit -n "$(ulimit -Hn)"
+ncpu=$(nproc)
+
+# ------------------------------------------------------------------ build
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+if [ -n "$rollcall_bin" ]; then
+	[ -x "$rollcall_bin" ] || die "--rollcall: not an executable: $rollcall_bin"
+	log "measuring $rollcall_bin (not building)"
+	cp "$rollcall_bin" "$work/rollcall"
+else
+	build=${BUILD_DIR:-$src_dir/build}
+	log "building rollcall in $build (RelWithDebInfo)"
+	( cd "$src_dir" &&
+	  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
+	  cmake --build "$build" -j"$ncpu" --target rollcall >/dev/null ) ||
+	    die "build failed: run cmake --build $build to see why (or measure a binary: --rollcall BIN)"
+	# A private copy: the tree may be rebuilt while we measure.
+	cp "$build/rollcall" "$work/rollcall"
+fi
+rollcall=$work/rollcall
+if [ ! -x "$work/benchrun" ] || [ "$src_dir/bench/benchrun.c" -nt "$work/benchrun" ]; then
+	cc -std=c11 -O2 -Wall -Wextra -o "$work/benchrun" "$src_dir/bench/benchrun.c" ||
+	    die "cannot build bench/benchrun.c"
+fi
+benchrun=$work/benchrun
+
+# ------------------------------------------------------------------ fleet
+fdir=$work/fleet
+fleet() { "$src_dir/scripts/fleet.sh" --dir "$fdir" --netns "$netns" "$@"; }
+
+q=$(( (nhosts + 9) / 10 ))
+cto=$(( 10 + q > 120 ? 10 + q : 120 ))		# connect, command: s
+hto=$(( 60 + 3 * q > 600 ? 60 + 3 * q : 600 ))	# whole host: s
+
+stop_fleet() {
+	local rc=$?
+	trap - EXIT INT TERM
+	if [ "$keep_fleet" = 1 ]; then
+		log "fleet left running (--keep-fleet): scripts/fleet.sh --dir $fdir stop"
+	else
+		fleet stop >/dev/null 2>&1 || log "could not stop the fleet: scripts/fleet.sh --dir $fdir stop"
+	fi
+	exit "$rc"
+}
+trap stop_fleet EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+
+log "starting a fleet of $nhosts hosts (delays 50-500 ms) in namespace $netns"
+fleet --hosts "$nhosts" --delay 50:500 --broken '' \
+    --connect-timeout "${cto}s" --command-timeout "${cto}s" \
+    --host-timeout "${hto}s" start >/dev/null
+sshd_pid=$(cat "$fdir/sshd.pid")
+
+stamp=$(date +%Y%m%d-%H%M%S)
+res=$work/results-$nhosts-$stamp
+mkdir -p "$res"
+
+# Hosts: addresses of the healthy hosts, as hosts.tsv lists them.
+awk -F'\t' '$2 == "ok" { print $1 }' "$fdir/hosts.tsv" >"$res/hosts"
+[ "$(wc -l <"$res/hosts")" -eq "$nhosts" ] || die "fleet has $(wc -l <"$res/hosts") hosts, wanted $nhosts"
+head -n "$loop_hosts" "$res/hosts" >"$res/hosts-loop"
+max_delay_ms=$(awk -F'\t' '$2 == "ok" && $3 > m { m = $3 } END { print m + 0 }' "$fdir/hosts.tsv")
+loop_max_delay_ms=$(head -n "$loop_hosts" "$fdir/hosts.tsv" | awk -F'\t' '$3 > m { m = $3 } END { print m + 0 }')
+
+# rollcall's config: the fleet's, plus the handshake cap this fleet needs
+# (one sshd, listen backlog 128, stands for every host) and our database.
+rc_conf() { # FILE MAX_HANDSHAKES DB
+	grep -v '^database:' "$fdir/rollcall.yml" |
+	    sed "s|^  - inventory.yml\$|  - $fdir/inventory.yml|" >"$1"
+	printf 'database: %s\nmax_handshakes: %s\n' "$3" "$2" >>"$1"
+}
+rc_conf "$res/rollcall.yml" "$max_handshakes" "$res/rollcall.db"
+rc_conf "$res/rollcall-all.yml" "$nhosts" "$res/rollcall-all.db"
+
+# The remote command every tool runs: rollcall's own combined script for
+# the configured collectors (os kernel cpu memory uptime), as the engine
+# builds it, with a fixed nonce.
+"$rollcall" collect --print-script -c "$res/rollcall.yml" >"$res/script.sh" ||
+    die "rollcall collect --print-script failed"
+script=$(cat "$res/script.sh")
+nonce=0123456789abcdef
+last_coll=$(grep -o "@@rc:$nonce:begin:[a-z.]*" "$res/script.sh" | tail -n 1 | sed 's/.*:begin://')
+endmark="@@rc:$nonce:end:$last_coll:"
+
+# The stock OpenSSH client's settings for every other tool: the fleet's
+# key and known_hosts, strict, no prompts, a fresh connection per host.
+cat >"$res/ssh_config" <<EOF
+Host *
+	User rollcall-test
+	IdentityFile $fdir/id_ed25519
+	IdentitiesOnly yes
+	UserKnownHostsFile $fdir/known_hosts
+	GlobalKnownHostsFile /dev/null
+	StrictHostKeyChecking yes
+	BatchMode yes
+	ControlMaster no
+	ControlPath none
+	ConnectTimeout $cto
+	ForwardAgent no
+	ForwardX11 no
+	LogLevel ERROR
+EOF
+sshcfg=$res/ssh_config
+
+# ansible: the fleet's inventory is Ansible YAML already.
+mkdir -p "$res/ansible-tmp"
+
+# ------------------------------------------------------------- measuring
+# CPU of the fleet's sshd tree: the listener's own plus its reaped
+# sessions' (utime stime cutime cstime), in clock ticks.
+sshd_ticks() {
+	local f
+	f=$(cat "/proc/$sshd_pid/stat") || { echo 0; return; }
+	f=${f##*) }
+	# fields after "comm)": state=1 ... utime=12 stime=13 cutime=14 cstime=15
+	awk '{ print $12 + $13 + $14 + $15 }' <<<"$f"
+}
+
+# Wait until the fleet's sshd has no sessions left (bounded), then kill
+# whatever still runs in the namespace besides the listener.
+drain() {
+	local i pids
+	for i in $(seq 1 120); do
+		pids=$(ip netns pids "$netns" | grep -vx "$sshd_pid" || true)
+		[ -n "$pids" ] || return 0
+		sleep 0.5
+	done
+	log "leftover processes in $netns after 60 s: killing $(echo "$pids" | wc -l)"
+	# shellcheck disable=SC2086
+	kill -9 $pids 2>/dev/null || true
+	sleep 1
+}
+
+# run_tool NAME N MAXDELAY_MS COMMAND... : measure one tool, output files
+# in $res/NAME.{out,err,m}.
+run_tool() {
+	local name=$1 n=$2 maxd=$3 s0 s1
+	shift 3
+	drain
+	sleep "$cooldown"
+	log "$name: $n hosts: $(tr '\n' ' ' <<<"$*" | cut -c1-150)..."
+	s0=$(sshd_ticks)
+	"$benchrun" -i 200 -t "$tool_timeout" -o "$res/$name.m" -- "$@" \
+	    >"$res/$name.out" 2>"$res/$name.err" </dev/null || true
+	drain
+	s1=$(sshd_ticks)
+	{
+		echo "n=$n"
+		echo "max_delay_ms=$maxd"
+		echo "sshd_s=$(awk -v a="$s0" -v b="$s1" -v t="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / t }')"
+		echo "loadavg_before=$(cut -d' ' -f1 /proc/loadavg)"
+	} >>"$res/$name.m"
+	log "$name: $(tr '\n' ' ' <"$res/$name.m")"
+}
+
+ok_count() { # NAME -> hosts that ran the whole script
+	local name=$1
+	case $name in
+	rollcall|rollcall-all)
+		# the summary line: "sweep 1: N hosts in T: K ok, ..."
+		sed -n 's/^sweep [0-9]*: [0-9]* hosts in [^:]*: \([0-9]*\) ok.*/\1/p' "$res/$name.err" | tail -n 1 ;;
+	pdsh|clush)
+		# "host: @@rc:<nonce>:end:uptime:0" on stdout, once per host
+		grep -F ": $endmark" "$res/$name.out" | cut -d: -f1 | sort -u | wc -l ;;
+	pssh)
+		grep -lF "$endmark" "$res/pssh-out"/* 2>/dev/null | wc -l ;;
+	ansible)
+		grep -c '| CHANGED | rc=0 >>' "$res/$name.out" || true ;;
+	loop)
+		cat "$res/loop.ok" 2>/dev/null || echo 0 ;;
+	esac
+}
+
+for t in "${tool_list[@]}"; do
+	case $t in
+	rollcall)
+		run_tool rollcall "$nhosts" "$max_delay_ms" \
+		    ip netns exec "$netns" "$rollcall" collect -c "$res/rollcall.yml" ;;
+	rollcall-all)
+		run_tool rollcall-all "$nhosts" "$max_delay_ms" \
+		    ip netns exec "$netns" "$rollcall" collect -c "$res/rollcall-all.yml" ;;
+	pdsh)
+		PDSH_SSH_ARGS_APPEND="-F $sshcfg" \
+		run_tool pdsh "$nhosts" "$max_delay_ms" \
+		    ip netns exec "$netns" pdsh -R ssh -f "$nhosts" -t "$cto" \
+		    -l rollcall-test -w "^$res/hosts" "$script" ;;
+	pssh)
+		mkdir -p "$res/pssh-out"
+		run_tool pssh "$nhosts" "$max_delay_ms" \
+		    ip netns exec "$netns" parallel-ssh -p "$nhosts" -h "$res/hosts" \
+		    -l rollcall-test -x "-F $sshcfg" -t 0 -o "$res/pssh-out" "$script" ;;
+	clush)
+		run_tool clush "$nhosts" "$max_delay_ms" \
+		    ip netns exec "$netns" clush -f "$nhosts" --hostfile "$res/hosts" \
+		    -l rollcall-test -o "-F $sshcfg" -t "$cto" "$script" ;;
+	ansible)
+		# ssh-notty: raw forces a PTY, which the fleet's sshd refuses.
+		ANSIBLE_SSH_ARGS="-F $sshcfg" ANSIBLE_TIMEOUT=$cto \
+		ANSIBLE_SSH_EXECUTABLE=$src_dir/bench/ssh-notty \
+		ANSIBLE_REMOTE_USER=rollcall-test ANSIBLE_PRIVATE_KEY_FILE=$fdir/id_ed25519 \
+		ANSIBLE_HOST_KEY_CHECKING=True ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 \
+		ANSIBLE_LOCAL_TEMP=$res/ansible-tmp ANSIBLE_SSH_CONTROL_PATH_DIR=$res/ansible-tmp \
+		ANSIBLE_RETRY_FILES_ENABLED=False ANSIBLE_PYTHON_INTERPRETER=/bin/false \
+		ANSIBLE_DEPRECATION_WARNINGS=False ANSIBLE_INVENTORY_UNPARSED_WARNING=False \
+		run_tool ansible "$nhosts" "$max_delay_ms" \
+		    ip netns exec "$netns" ansible all -i "$fdir/inventory.yml" \
+		    -m raw -a "$script" -f "$ansible_forks" ;;
+	loop)
+		# A plain loop, one ssh after the other, on the first hosts.
+		run_tool loop "$loop_hosts" "$loop_max_delay_ms" \
+		    ip netns exec "$netns" bash -c '
+			ok=0
+			while read -r h; do
+				if ssh -n -F "$1" "$h" "$2" >"$3/loop-$h.out"; then
+					grep -qF "$4" "$3/loop-$h.out" && ok=$((ok + 1))
+				fi
+			done <"$3/hosts-loop"
+			echo "$ok" >"$3/loop.ok"' _ "$sshcfg" "$script" "$res" "$endmark" ;;
+	esac
+	echo "ok=$(ok_count "$t")" >>"$res/$t.m"
+done
+
+# ------------------------------------------------------------------ table
+{
+	echo "# rollcall bench: $nhosts hosts, delays 50-500 ms, $ncpu cores, $(date -u +%Y-%m-%dT%H:%MZ)"
+	echo "# rollcall: ${rollcall_bin:-tree at $(git -C "$src_dir" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$src_dir" diff --quiet HEAD -- daemon collectors common config storage 2>/dev/null || echo ' + uncommitted changes')}, max_handshakes $max_handshakes (rollcall-all: $nhosts), ansible -f $ansible_forks, loop on $loop_hosts hosts"
+	for t in "${tool_list[@]}"; do
+		cat "$res/$t.m"
+		echo "tool=$t"
+		echo "--"
+	done | awk -v ncpu="$ncpu" '
+	function f(x, d) { return sprintf("%." d "f", x) }
+	/^--$/ {
+		t = v["tool"]; order[++k] = t
+		for (key in v) m[t, key] = v[key]
+		delete v; next
+	}
+	{ i = index($0, "="); v[substr($0, 1, i - 1)] = substr($0, i + 1) }
+	END {
+		pw = 0
+		for (i = 1; i <= k; i++) if (order[i] == "pdsh") pw = m["pdsh", "wall_s"]
+		printf "%-12s %5s %8s %8s %7s %7s %7s %7s %9s %7s %7s %7s %6s %7s %7s %7s\n",
+		    "tool", "N", "wall_s", "cpu_s", "ms/host", "rss_MB", "sumRSS", "sumPriv",
+		    "ok", "srv_s", "sshd_s", "floor_s", "x_pdsh", "x_floor", "floor2", "x_flr2"
+		for (i = 1; i <= k; i++) {
+			t = order[i]
+			cpu = m[t, "user_s"] + m[t, "sys_s"]
+			srv = m[t, "busy_s"] - cpu - m[t, "self_s"]
+			floor = srv / ncpu + m[t, "max_delay_ms"] / 1000
+			wall = m[t, "wall_s"]
+			xp = (pw > 0 && t != "loop") ? f(wall / pw, 2) : "-"
+			xf = (floor > 0) ? f(wall / floor, 2) : "-"
+			floor2 = m[t, "sshd_s"] / ncpu + m[t, "max_delay_ms"] / 1000
+			xf2 = (floor2 > 0) ? f(wall / floor2, 2) : "-"
+			if (m[t, "timed_out"] == 1) wall_s = ">" f(wall, 1) " (killed)"
+			else wall_s = f(wall, 1)
+			printf "%-12s %5d %8s %8s %7s %7s %7s %7s %9s %7s %7s %7s %6s %7s %7s %7s\n",
+			    t, m[t, "n"], wall_s, f(cpu, 2), f(1000 * cpu / m[t, "n"], 1),
+			    f(m[t, "maxrss_kb"] / 1024, 1), f(m[t, "sumrss_kb"] / 1024, 0),
+			    f(m[t, "sumpriv_kb"] / 1024, 0), m[t, "ok"] "/" m[t, "n"],
+			    f(srv, 1), f(m[t, "sshd_s"], 1), f(floor, 1), xp, xf, f(floor2, 1), xf2
+		}
+		print ""
+		print "wall_s: wall time; cpu_s: user+sys of the tool and its children; ms/host: cpu_s per host"
+		print "rss_MB: peak RSS of its largest process; sumRSS, sumPriv: peak sum over its processes"
+		print "  of RSS and of RSS minus shared file pages, MB (sampled every 200 ms)"
+		print "srv_s: machine busy CPU during the run minus cpu_s and the sampler; sshd_s: CPU"
+		print "  accounted to the fleet sshd and its sessions; floor_s = srv_s / " ncpu " cores + largest delay"
+		print "x_pdsh: wall / pdsh wall; x_floor: wall / floor_s"
+		print "floor2 = sshd_s / " ncpu " cores + largest delay (the floor without other users of the"
+		print "  machine); x_flr2: wall / floor2"
+		for (i = 1; i <= k; i++) {
+			t = order[i]
+			cpu = m[t, "user_s"] + m[t, "sys_s"]
+			other = m[t, "busy_s"] - cpu - m[t, "self_s"] - m[t, "sshd_s"]
+			printf "%s: sampler %.2f s CPU, other CPU on the machine (neither tool nor sshd) %.1f s, idle %.1f s, load before %s, exit %s\n",
+			    t, m[t, "self_s"], other, m[t, "idle_s"], m[t, "loadavg_before"], m[t, "status"]
+		}
+	}'
+} | tee "$res/table.txt"
+log "results in $res"
