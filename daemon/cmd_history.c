@@ -15,14 +15,15 @@
     " c.key AS key, NULL AS detail," \
     " CASE WHEN c.old_value IS NULL THEN 'added'" \
     "  WHEN c.new_value IS NULL THEN 'removed' ELSE 'changed' END AS change," \
-    " c.old_value AS old_value, c.new_value AS new_value" \
+    " c.old_value AS old_value, c.new_value AS new_value," \
+    " c.sweep_id AS sweep_id" \
     " FROM fact_history c JOIN hosts h ON h.id = c.host_id" \
     " WHERE c.changed_at >= ?2 AND (?1 IS NULL OR h.name = ?1)" \
     " AND (?3 IS NULL OR substr(c.key, 1, length(?3)) = ?3)" \
     " AND (?4 IS NULL OR instr(',' || h.groups || ',', ',' || ?4 || ',') > 0)" \
     " UNION ALL" \
     " SELECT i.changed_at, 1, i.id, h.name, i.kind || ':' || i.name," \
-    " i.detail, i.change, i.old_value, i.new_value" \
+    " i.detail, i.change, i.old_value, i.new_value, i.sweep_id" \
     " FROM item_history i JOIN hosts h ON h.id = i.host_id" \
     " WHERE i.changed_at >= ?2 AND (?1 IS NULL OR h.name = ?1)" \
     " AND (?3 IS NULL OR substr(i.kind || ':' || i.name, 1, length(?3)) = ?3)" \
@@ -33,12 +34,12 @@
 #define HISTORY_ORDER	" ORDER BY t DESC, src DESC, id DESC"
 
 static const char history_sql[] =
-    "SELECT " HISTORY_WHEN ", key, detail, change, old_value, new_value"
-    " FROM (" HISTORY_ROWS ")" HISTORY_ORDER;
+    "SELECT " HISTORY_WHEN ", key, detail, change, old_value, new_value,"
+    " sweep_id FROM (" HISTORY_ROWS ")" HISTORY_ORDER;
 
 static const char changes_sql[] =
     "SELECT " HISTORY_WHEN ", host, key, detail, change, old_value,"
-    " new_value FROM (" HISTORY_ROWS ")" HISTORY_ORDER;
+    " new_value, sweep_id FROM (" HISTORY_ROWS ")" HISTORY_ORDER;
 
 /* Without --since: a host's whole history, but the fleet's last day. */
 #define CHANGES_DEFAULT	"24h"
@@ -100,8 +101,8 @@ cmd_history(int argc, char **argv)
 	const struct cli_spec	 spec = { "history", "HOST",
 		"What changed on HOST, newest first: when (UTC), the fact key "
 		"or <kind>:<name>\nof a package, service, interface, address "
-		"or filesystem, detail (arch,\ninterface), the change and old "
-		"-> new value. Exit 1 when there is none.", extra,
+		"or filesystem, detail (arch,\ninterface), the change, old "
+		"-> new value and the sweep. Exit 1 when there\nis none.", extra,
 		sizeof extra / sizeof extra[0], 1 };
 
 	return history_run(argc, argv, &spec, history_sql, &since, &key,
