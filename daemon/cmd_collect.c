@@ -16,6 +16,7 @@
 #include "daemon/cmd.h"
 #include "daemon/engine.h"
 #include "daemon/ssh.h"
+#include "daemon/summary.h"
 #include "storage/storage.h"
 
 #define PROGRESS_MS	250
@@ -96,27 +97,10 @@ collect_done(const struct sweep_summary *sum, void *arg)
 static void
 collect_summary(const struct sweep_summary *s)
 {
-	char	 t[32];
-	size_t	 failed = s->nhosts - s->counts[HOST_OK] - s->skipped -
-		    s->cancelled;
-	int	 i, first = 1;
+	char	*line = summary_line(s);
 
-	fprintf(stderr, "sweep %lld: %zu hosts in %s: %zu ok, %zu failed",
-	    (long long)s->id, s->nhosts, fmt_ms(s->wall_ms, t, sizeof t),
-	    s->counts[HOST_OK], failed);
-	for (i = 1; i < HOST_STATUS_MAX; i++) {
-		if (s->counts[i] == 0)
-			continue;
-		fprintf(stderr, "%s%s %zu", first ? " (" : ", ",
-		    host_status_str(i), s->counts[i]);
-		first = 0;
-	}
-	fprintf(stderr, "%s; at most %zu in flight", first ? "" : ")",
-	    s->max_inflight);
-	if (s->skipped + s->cancelled > 0)
-		fprintf(stderr, "; interrupted: %zu not started, %zu aborted",
-		    s->skipped, s->cancelled);
-	fprintf(stderr, "\n");
+	fprintf(stderr, "%s\n", line);
+	free(line);
 }
 
 /* --print-script: the combined collector script the first host (by name)

@@ -15,6 +15,9 @@ static const struct cmd cmds[] = {
 	{ "packages", cmd_packages, "which hosts have a package, at which version" },
 	{ "history", cmd_history, "what changed on one host, newest first" },
 	{ "changes", cmd_changes, "what changed across the fleet, newest first" },
+	{ "daemon", cmd_daemon, "run as a service: sweep on a schedule" },
+	{ "status", cmd_status, "ask the running daemon how it is doing" },
+	{ "sweep", cmd_sweep, "ask the running daemon to sweep now" },
 	{ "check-config", cmd_check_config,
 	    "validate the config and inventory, summarise hosts per group" },
 };

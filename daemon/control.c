@@ -1,0 +1,479 @@
+/* The control socket (relayd/ntpd control.c style): status and sweep
+ * requests from `rollcall status` and `rollcall sweep`, on the main loop.
+ * Connections are short: one request line, one JSON line, close. */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "common/xmalloc.h"
+#include "daemon/control.h"
+#include "daemon/output.h"
+#include "daemon/scheduler.h"
+
+#define CONTROL_MAX_CLIENTS	64	/* connections at once */
+#define CONTROL_LINE_MAX	4096	/* request line bytes */
+#define CONTROL_TIMEOUT_S	10	/* idle connection, both sides */
+#define CONTROL_RESP_MAX	(1024 * 1024)	/* response bytes (client) */
+
+/* One accepted connection. */
+struct cclient {
+	struct control		*ctl;		/* owner */
+	struct bufferevent	*bev;		/* the socket */
+	int			 closing;	/* response queued: close */
+	struct cclient		*next;		/* in ctl->clients */
+};
+
+struct control {
+	struct event_base	*base;		/* main loop */
+	struct sched		*sched;		/* what we report and drive */
+	char			*path;		/* socket file */
+	int			 fd;		/* listening socket */
+	struct event		*ev;		/* accept */
+	struct cclient		*clients;	/* open connections */
+	size_t			 nclients;
+};
+
+/* Close and free one connection. */
+static void
+cclient_free(struct cclient *c)
+{
+	struct cclient	**pp;
+
+	for (pp = &c->ctl->clients; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	c->ctl->nclients--;
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+/* ISO-8601 UTC of epoch seconds into buf. */
+static const char *
+control_iso(int64_t t, char *buf, size_t len)
+{
+	time_t		 tt = (time_t)t;
+	struct tm	 tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+/* One "name":count member per status, zeros left out unless all. */
+static void
+control_counts(FILE *fp, const char *name, const uint64_t *v, int from,
+    int all)
+{
+	int	 i, first = 1;
+
+	fprintf(fp, ",\"%s\":{", name);
+	for (i = from; i < HOST_STATUS_MAX; i++) {
+		if (v[i] == 0 && !all)
+			continue;
+		fprintf(fp, "%s\"%s\":%llu", first ? "" : ",",
+		    host_status_str(i), (unsigned long long)v[i]);
+		first = 0;
+	}
+	fprintf(fp, "}");
+}
+
+/* The status object. */
+static void
+control_status_json(FILE *fp, const struct sched_stats *st)
+{
+	const struct sched_sweep *l;
+	uint64_t		 hosts[HOST_STATUS_MAX];
+	int64_t			 now = wall_us() / 1000000;
+	char			 t[32];
+	size_t			 i;
+
+	fprintf(fp, "{\"daemon\":{\"pid\":%ld,\"version\":\"%s\","
+	    "\"up_since\":\"%s\",\"uptime_seconds\":%lld,\"config\":",
+	    (long)getpid(), ROLLCALL_VERSION,
+	    control_iso(st->up_since, t, sizeof t),
+	    (long long)(now - st->up_since));
+	output_json_string(fp, st->config_path);
+	fprintf(fp, "},\"hosts_total\":%zu,\"sweep\":{\"running\":%s",
+	    st->nhosts, st->sweeping ? "true" : "false");
+	if (st->sweeping)
+		fprintf(fp, ",\"trigger\":\"%s\",\"done\":%zu,\"total\":%zu,"
+		    "\"in_flight\":%zu,\"failed\":%zu", st->trigger, st->done,
+		    st->total, st->inflight, st->failed);
+	fprintf(fp, "},\"next_sweep\":");
+	if (st->next_sweep > 0)
+		fprintf(fp, "{\"at\":\"%s\",\"in_seconds\":%lld,"
+		    "\"trigger\":\"%s\"}", control_iso(st->next_sweep, t,
+		    sizeof t), (long long)(st->next_sweep > now ?
+		    st->next_sweep - now : 0), st->next_trigger);
+	else
+		fprintf(fp, "null");
+	fprintf(fp, ",\"last_sweeps\":[");
+	for (i = 0; i < st->nlast; i++) {
+		l = &st->last[i];
+		fprintf(fp, "%s{\"id\":%lld,\"trigger\":\"%s\",\"started\":"
+		    "\"%s\",\"duration_ms\":%lld,\"hosts\":%zu,\"ok\":%zu,"
+		    "\"failed\":%zu,\"interrupted\":%zu}", i ? "," : "",
+		    (long long)l->id, l->trigger, control_iso(l->started, t,
+		    sizeof t), (long long)l->duration_ms, l->nhosts, l->ok,
+		    l->failed, l->interrupted);
+	}
+	fprintf(fp, "],\"sweeps_total\":%llu",
+	    (unsigned long long)st->sweeps_total);
+	for (i = 0; i < HOST_STATUS_MAX; i++)
+		hosts[i] = st->hosts[i];
+	control_counts(fp, "hosts", hosts, 0, 1);
+	fprintf(fp, ",\"hosts_never_attempted\":%zu", st->hosts_never);
+	control_counts(fp, "failures", hosts, 1, 0);
+	control_counts(fp, "failures_total", st->failures_total, 1, 0);
+	fprintf(fp, ",\"retry_pending\":%zu,\"hostkey_parked\":%zu,"
+	    "\"writer\":{\"queue_depth\":%zu,\"degraded\":%s,\"last_error\":",
+	    st->retry_pending, st->hostkey_parked, st->writer.queue_depth,
+	    st->writer.degraded ? "true" : "false");
+	output_json_string(fp, st->writer.last_error);
+	fprintf(fp, ",\"commits\":%llu,\"results\":%llu,"
+	    "\"last_commit_ms\":%.3f}}",
+	    (unsigned long long)st->writer.commits,
+	    (unsigned long long)st->writer.results,
+	    (double)st->writer.last_commit_us / 1000.0);
+}
+
+/* {"error":"..."} */
+static void
+control_error_json(FILE *fp, const char *msg)
+{
+	fprintf(fp, "{\"error\":");
+	output_json_string(fp, msg);
+	fprintf(fp, "}");
+}
+
+/* Answer one request line into fp. */
+static void
+control_handle(struct control *ctl, const char *line, FILE *fp)
+{
+	struct sched_stats	 st;
+	const char		*limit;
+	size_t			 n;
+	char			 err[512];
+
+	if (strcmp(line, "status") == 0) {
+		sched_get_stats(ctl->sched, &st);
+		control_status_json(fp, &st);
+	} else if (strcmp(line, "sweep") == 0 ||
+	    strncmp(line, "sweep ", 6) == 0) {
+		limit = line[5] == ' ' && line[6] != '\0' ? line + 6 : NULL;
+		if (sched_sweep_now(ctl->sched, limit, &n, err,
+		    sizeof err) == -1)
+			control_error_json(fp, err);
+		else {
+			fprintf(fp, "{\"ok\":true,\"hosts\":%zu}", n);
+			log_info("control: sweep of %zu hosts requested%s%s", n,
+			    limit != NULL ? " with --limit " : "",
+			    limit != NULL ? limit : "");
+		}
+	} else
+		control_error_json(fp, "unknown request (expected: status, "
+		    "sweep [LIMIT])");
+	fputc('\n', fp);
+}
+
+/* Response sent: close. */
+static void
+control_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct cclient	*c = arg;
+
+	if (c->closing &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		cclient_free(c);
+}
+
+/* A request line: answer it. */
+static void
+control_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct cclient	*c = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	char		*line, *resp = NULL;
+	size_t		 len, rlen = 0;
+	FILE		*fp;
+
+	if (c->closing)
+		return;
+	if ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_CRLF)) == NULL) {
+		if (evbuffer_get_length(in) > CONTROL_LINE_MAX)
+			cclient_free(c);
+		return;
+	}
+	if ((fp = open_memstream(&resp, &rlen)) == NULL)
+		fatal("open_memstream");
+	control_handle(c->ctl, line, fp);
+	fclose(fp);
+	free(line);
+	c->closing = 1;
+	bufferevent_disable(bev, EV_READ);
+	bufferevent_write(bev, resp, rlen);
+	free(resp);
+}
+
+/* EOF, error or timeout: drop the connection. */
+static void
+control_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	cclient_free(arg);
+}
+
+/* Is this peer allowed: root or our own uid? Says why not. */
+static int
+control_peer_ok(int fd, char *why, size_t len)
+{
+	struct ucred	 cr;
+	socklen_t	 sl = sizeof cr;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &sl) == -1) {
+		snprintf(why, len, "cannot read peer credentials: %s",
+		    strerror(errno));
+		return 0;
+	}
+	if (cr.uid == 0 || cr.uid == geteuid())
+		return 1;
+	snprintf(why, len, "permission denied: uid %u may not use the "
+	    "control socket (only root and uid %u)", (unsigned)cr.uid,
+	    (unsigned)geteuid());
+	log_warnx("control: refused a connection from uid %u pid %ld",
+	    (unsigned)cr.uid, (long)cr.pid);
+	return 0;
+}
+
+/* A new connection. */
+static void
+control_accept_cb(evutil_socket_t lfd, short what, void *arg)
+{
+	struct control	*ctl = arg;
+	struct cclient	*c;
+	struct timeval	 tv = { CONTROL_TIMEOUT_S, 0 };
+	char		 why[256], *msg;
+	int		 fd;
+
+	if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
+	    -1) {
+		if (errno != EAGAIN && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_warn("control: accept");
+		return;
+	}
+	if (!control_peer_ok(fd, why, sizeof why) ||
+	    ctl->nclients >= CONTROL_MAX_CLIENTS) {
+		if (ctl->nclients >= CONTROL_MAX_CLIENTS)
+			snprintf(why, sizeof why, "too many connections");
+		xasprintf(&msg, "{\"error\":\"%s\"}\n", why);
+		if (write(fd, msg, strlen(msg)) == -1)
+			log_debug("control: refusal not sent: %s",
+			    strerror(errno));
+		free(msg);
+		close(fd);
+		return;
+	}
+	c = xcalloc(1, sizeof *c);
+	c->ctl = ctl;
+	if ((c->bev = bufferevent_socket_new(ctl->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		fatalx("bufferevent_socket_new failed");
+	bufferevent_setcb(c->bev, control_read_cb, control_write_cb,
+	    control_event_cb, c);
+	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	bufferevent_enable(c->bev, EV_READ);
+	c->next = ctl->clients;
+	ctl->clients = c;
+	ctl->nclients++;
+}
+
+/* Fill a sockaddr_un; -1 if the path does not fit. */
+static int
+control_addr(const char *path, struct sockaddr_un *sun, char *err,
+    size_t errlen)
+{
+	memset(sun, 0, sizeof *sun);
+	sun->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun->sun_path) {
+		snprintf(err, errlen, "%s: socket path too long (at most %zu "
+		    "bytes)", path, sizeof sun->sun_path - 1);
+		return -1;
+	}
+	memcpy(sun->sun_path, path, strlen(path) + 1);
+	return 0;
+}
+
+/* Remove a leftover socket file; -1 if a daemon still listens there. */
+static int
+control_clear_stale(const char *path, const struct sockaddr_un *sun,
+    char *err, size_t errlen)
+{
+	struct stat	 sb;
+	int		 fd, rc;
+
+	if (lstat(path, &sb) == -1)
+		return 0;
+	if (!S_ISSOCK(sb.st_mode)) {
+		snprintf(err, errlen, "%s: exists and is not a socket", path);
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		fatal("socket");
+	rc = connect(fd, (const struct sockaddr *)sun, sizeof *sun);
+	close(fd);
+	if (rc == 0) {
+		snprintf(err, errlen, "%s: another rollcall daemon is "
+		    "listening there", path);
+		return -1;
+	}
+	unlink(path);
+	return 0;
+}
+
+/* Bind and listen. */
+struct control *
+control_new(struct event_base *base, const char *path, struct sched *sched,
+    char *err, size_t errlen)
+{
+	struct control		*ctl;
+	struct sockaddr_un	 sun;
+	mode_t			 omask;
+	int			 fd;
+
+	if (control_addr(path, &sun, err, errlen) == -1 ||
+	    control_clear_stale(path, &sun, err, errlen) == -1)
+		return NULL;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		fatal("socket");
+	omask = umask(0117);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		umask(omask);
+		snprintf(err, errlen, "%s: bind: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	umask(omask);
+	if (chmod(path, 0660) == -1 || listen(fd, 16) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return NULL;
+	}
+	ctl = xcalloc(1, sizeof *ctl);
+	ctl->base = base;
+	ctl->sched = sched;
+	ctl->path = xstrdup(path);
+	ctl->fd = fd;
+	ctl->ev = event_new(base, fd, EV_READ | EV_PERSIST, control_accept_cb,
+	    ctl);
+	event_add(ctl->ev, NULL);
+	log_info("control socket %s", path);
+	return ctl;
+}
+
+/* Close everything and remove the socket file. */
+void
+control_free(struct control *ctl)
+{
+	if (ctl == NULL)
+		return;
+	while (ctl->clients != NULL)
+		cclient_free(ctl->clients);
+	event_free(ctl->ev);
+	close(ctl->fd);
+	unlink(ctl->path);
+	free(ctl->path);
+	free(ctl);
+}
+
+/* Wait for fd to be ready for events, up to the timeout; 0 or -1. */
+static int
+control_wait(int fd, short events)
+{
+	struct pollfd	 pfd = { fd, events, 0 };
+	int		 rc;
+
+	while ((rc = poll(&pfd, 1, CONTROL_TIMEOUT_S * 1000)) == -1 &&
+	    errno == EINTR)
+		;
+	if (rc == 0)
+		errno = ETIMEDOUT;
+	return rc > 0 ? 0 : -1;
+}
+
+/* Client: connect, send the line, read the answer up to EOF. */
+char *
+control_request(const char *path, const char *request, char *err,
+    size_t errlen)
+{
+	struct sockaddr_un	 sun;
+	char			*resp = NULL, buf[4096];
+	size_t			 len = 0;
+	ssize_t			 n;
+	int			 fd;
+
+	if (control_addr(path, &sun, err, errlen) == -1)
+		return NULL;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		fatal("socket");
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		snprintf(err, errlen, "cannot connect to %s: %s: is the "
+		    "daemon running?", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (dprintf(fd, "%s\n", request) < 0) {
+		snprintf(err, errlen, "%s: send: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	for (;;) {
+		if (control_wait(fd, POLLIN) == -1 ||
+		    (n = read(fd, buf, sizeof buf)) == -1) {
+			snprintf(err, errlen, "%s: no answer: %s", path,
+			    strerror(errno));
+			free(resp);
+			close(fd);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		if (len + (size_t)n > CONTROL_RESP_MAX) {
+			snprintf(err, errlen, "%s: answer too long", path);
+			free(resp);
+			close(fd);
+			return NULL;
+		}
+		resp = xrealloc(resp, len + (size_t)n + 1);
+		memcpy(resp + len, buf, (size_t)n);
+		len += (size_t)n;
+	}
+	close(fd);
+	if (resp == NULL) {
+		snprintf(err, errlen, "%s: the daemon closed the connection "
+		    "without an answer", path);
+		return NULL;
+	}
+	resp[len] = '\0';
+	if (len > 0 && resp[len - 1] == '\n')
+		resp[len - 1] = '\0';
+	return resp;
+}

@@ -1,0 +1,632 @@
+/* The scheduler: one timer on the main loop. Each host is due when the
+ * shortest interval that applies to it (global `interval`, or a shorter
+ * `group_interval` of one of its groups) has passed since its last regular
+ * attempt; a regular sweep starts at the earliest due time plus a random
+ * delay of up to `jitter` x that interval, and takes every host due by
+ * then. A host that failed is retried after `retry.backoff`, doubling, at
+ * most `retry.attempts` times, and only if that comes before its next
+ * regular attempt. A host with a changed host key (hostkey_mismatch) is not
+ * retried until the known_hosts file changes (its mtime, checked every
+ * SCHED_KH_CHECK_MS) or its next regular attempt: retrying cannot help
+ * until someone fixes the key.
+ *
+ * One sweep at a time (engine_sweep_hosts refuses a second), so a host is
+ * never attempted twice at once: hosts that fall due during a sweep wait
+ * for it to end. Retries do not move a host's regular schedule, so hosts
+ * that started together stay in the same sweeps. */
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "common/xmalloc.h"
+#include "daemon/engine.h"
+#include "daemon/outcome.h"
+#include "daemon/scheduler.h"
+#include "daemon/summary.h"
+
+#define SCHED_KH_CHECK_MS	30000	/* known_hosts mtime check */
+#define SCHED_START_RETRY_MS	10000	/* a sweep that could not start */
+
+/* What the scheduler knows of one inventory host. */
+struct hstate {
+	int64_t		 last_ms;	/* mono: last regular attempt; 0 never */
+	int64_t		 interval_ms;	/* shortest interval that applies */
+	int64_t		 retry_at_ms;	/* mono: retry due; 0 none */
+	int		 retries;	/* since the last regular attempt */
+	int		 status;	/* last status; -1 none seen */
+	int		 parked;	/* hostkey_mismatch: wait for a fix */
+};
+
+struct sched {
+	struct event_base	*base;		/* main loop */
+	struct engine		*engine;	/* runs the sweeps */
+	struct writer		*writer;	/* for prune and outcomes */
+	char			*dbpath;	/* the database the writer has open */
+	struct config		*conf;		/* in use by the engine */
+	struct config		*pending;	/* validated, waits for idle */
+	struct hstate		*hs;		/* per conf->hosts[i] */
+	struct event		*timer;		/* next planned tick */
+	struct event		*after;		/* deferred end-of-sweep work */
+	struct outcome		*outcome;	/* reading a sweep's results */
+	int64_t			 up_since;	/* epoch seconds */
+	int64_t			 regular_base;	/* mono: earliest regular due */
+	int64_t			 regular_at;	/* mono: it, plus jitter */
+	int64_t			 next_ms;	/* mono: timer; 0 none */
+	int			 next_regular;	/* next tick is regular */
+	int64_t			 start_retry_ms; /* mono: after a failed start */
+	struct timespec		 kh_mtime;	/* known_hosts at sweep start */
+	int			 kh_seen;	/* kh_mtime is valid */
+	int64_t			 kh_check_ms;	/* mono: next mtime check */
+	char			 trigger[16];	/* of the running sweep */
+	int64_t			 started;	/* its start, epoch seconds */
+	struct sweep_summary	 sum;		/* the sweep that just ended */
+	struct sched_sweep	 last[SCHED_KEEP];	/* newest first */
+	size_t			 nlast;
+	uint64_t		 sweeps_total;
+	uint64_t		 failures_total[HOST_STATUS_MAX];
+	int			 stopping;	/* sched_stop called */
+	sched_stopped_cb	 stopped_cb;	/* then tell this */
+	void			*stopped_arg;
+};
+
+static void	sched_plan(struct sched *);
+static void	sched_tick_cb(evutil_socket_t, short, void *);
+static void	sched_after_cb(evutil_socket_t, short, void *);
+
+/* The shortest interval that applies to a host. */
+static int64_t
+sched_interval(const struct config *conf, const struct host *h)
+{
+	const struct group	*g;
+	int64_t			 iv = conf->interval_ms;
+	size_t			 i;
+
+	for (i = 0; i < h->ngroups; i++)
+		if ((g = config_find_group(conf, h->groups[i])) != NULL &&
+		    g->interval_ms > 0 && g->interval_ms < iv)
+			iv = g->interval_ms;
+	return iv;
+}
+
+/* Index of a host by name in a config (hosts are sorted), or -1. */
+static ssize_t
+sched_find(const struct config *conf, const char *name)
+{
+	size_t	 lo = 0, hi = conf->nhosts, mid;
+	int	 c;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if ((c = strcmp(name, conf->hosts[mid].name)) == 0)
+			return (ssize_t)mid;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
+/* Per-host state for a new config, carried over by name from the old. */
+static struct hstate *
+sched_states(const struct config *conf, const struct config *old,
+    const struct hstate *ohs)
+{
+	struct hstate	*hs;
+	ssize_t		 j;
+	size_t		 i;
+
+	hs = xcalloc(conf->nhosts + 1, sizeof *hs);
+	for (i = 0; i < conf->nhosts; i++) {
+		hs[i].status = -1;
+		if (old != NULL &&
+		    (j = sched_find(old, conf->hosts[i].name)) != -1)
+			hs[i] = ohs[j];
+		hs[i].interval_ms = sched_interval(conf, &conf->hosts[i]);
+	}
+	return hs;
+}
+
+/* Start with conf; nothing runs until sched_start. */
+struct sched *
+sched_new(struct event_base *base, struct engine *e, struct writer *w,
+    struct config *conf)
+{
+	struct sched	*s;
+
+	s = xcalloc(1, sizeof *s);
+	s->base = base;
+	s->engine = e;
+	s->writer = w;
+	s->conf = conf;
+	s->dbpath = xstrdup(conf->database);
+	s->hs = sched_states(conf, NULL, NULL);
+	s->timer = evtimer_new(base, sched_tick_cb, s);
+	s->after = evtimer_new(base, sched_after_cb, s);
+	s->up_since = wall_us() / 1000000;
+	s->regular_base = -1;
+	return s;
+}
+
+/* The config the engine uses. */
+const struct config *
+sched_config(struct sched *s)
+{
+	return s->conf;
+}
+
+/* known_hosts' mtime; 0 with *ts zeroed if it cannot be read. */
+static void
+sched_kh_mtime(const struct sched *s, struct timespec *ts)
+{
+	struct stat	 sb;
+
+	memset(ts, 0, sizeof *ts);
+	if (stat(s->conf->ssh.known_hosts, &sb) == 0)
+		*ts = sb.st_mtim;
+}
+
+/* A random delay of up to jitter x interval. */
+static int64_t
+sched_jitter(const struct sched *s, int64_t interval)
+{
+	uint32_t	 span = (uint32_t)(s->conf->jitter * (double)interval);
+
+	return span > 0 ? (int64_t)arc4random_uniform(span) : 0;
+}
+
+/* Arm the timer for mono time t. */
+static void
+sched_arm(struct sched *s, int64_t t, int regular)
+{
+	struct timeval	 tv;
+	int64_t		 d = t - mono_ms();
+
+	if (d < 0)
+		d = 0;
+	tv.tv_sec = d / 1000;
+	tv.tv_usec = (d % 1000) * 1000;
+	s->next_ms = t;
+	s->next_regular = regular;
+	evtimer_add(s->timer, &tv);
+}
+
+/* Work out the next tick: the earliest regular due time (with jitter, rolled
+ * once per due time), a retry, or a known_hosts check, whichever comes
+ * first. Nothing while a sweep runs or its outcomes are being read. */
+static void
+sched_plan(struct sched *s)
+{
+	const struct hstate	*h;
+	int64_t			 base = 0, due, iv = 0, retry = 0, t;
+	int64_t			 now = mono_ms();
+	size_t			 i, parked = 0;
+
+	evtimer_del(s->timer);
+	s->next_ms = 0;
+	if (s->stopping || engine_busy(s->engine) || s->outcome != NULL ||
+	    s->conf->nhosts == 0)
+		return;
+	for (i = 0; i < s->conf->nhosts; i++) {
+		h = &s->hs[i];
+		due = h->last_ms == 0 ? 0 : h->last_ms + h->interval_ms;
+		if (i == 0 || due < base) {
+			base = due;
+			iv = h->interval_ms;
+		}
+		if (h->retry_at_ms > 0 && (retry == 0 || h->retry_at_ms < retry))
+			retry = h->retry_at_ms;
+		parked += h->parked;
+	}
+	if (base != s->regular_base) {
+		s->regular_base = base;
+		s->regular_at = base <= now ? now : base + sched_jitter(s, iv);
+	}
+	t = s->regular_at;
+	if (s->start_retry_ms > t)
+		t = s->start_retry_ms;
+	if (retry > 0 && retry < t)
+		sched_arm(s, retry, 0);
+	else if (parked > 0 && s->kh_check_ms > 0 && s->kh_check_ms < t)
+		sched_arm(s, s->kh_check_ms, 0);
+	else
+		sched_arm(s, t, 1);
+}
+
+/* Start the first sweep at once. */
+void
+sched_start(struct sched *s)
+{
+	sched_plan(s);
+}
+
+/* Record that these hosts start now; fills the host list. */
+static size_t
+sched_pick(struct sched *s, int64_t now, const struct host **hosts,
+    int *regular)
+{
+	struct hstate	*h;
+	size_t		 i, n = 0;
+
+	*regular = 0;
+	for (i = 0; i < s->conf->nhosts; i++) {
+		h = &s->hs[i];
+		if (h->last_ms == 0 || h->last_ms + h->interval_ms <= now) {
+			h->last_ms = now;
+			h->retries = 0;
+			h->retry_at_ms = 0;
+			h->parked = 0;
+			*regular = 1;
+		} else if (h->retry_at_ms > 0 && h->retry_at_ms <= now) {
+			h->retry_at_ms = 0;
+			h->retries++;
+		} else
+			continue;
+		hosts[n++] = &s->conf->hosts[i];
+	}
+	return n;
+}
+
+/* Parked hosts become due when known_hosts changed since their sweep. */
+static void
+sched_kh_check(struct sched *s, int64_t now)
+{
+	struct timespec	 ts;
+	size_t		 i, n = 0;
+
+	s->kh_check_ms = now + SCHED_KH_CHECK_MS;
+	sched_kh_mtime(s, &ts);
+	if (!s->kh_seen || (ts.tv_sec == s->kh_mtime.tv_sec &&
+	    ts.tv_nsec == s->kh_mtime.tv_nsec))
+		return;
+	for (i = 0; i < s->conf->nhosts; i++)
+		if (s->hs[i].parked) {
+			s->hs[i].parked = 0;
+			s->hs[i].retry_at_ms = now;
+			n++;
+		}
+	if (n > 0)
+		log_info("%s changed: retrying %zu host%s with a changed host "
+		    "key", s->conf->ssh.known_hosts, n, n == 1 ? "" : "s");
+}
+
+static void	sched_done(const struct sweep_summary *, void *);
+
+/* Start a sweep of hosts; on failure plan a later try. */
+static int
+sched_launch(struct sched *s, const char *trigger, const struct host **hosts,
+    size_t n, char *err, size_t errlen)
+{
+	if (engine_sweep_hosts(s->engine, trigger, hosts, n, sched_done, s,
+	    err, errlen) == -1)
+		return -1;
+	snprintf(s->trigger, sizeof s->trigger, "%s", trigger);
+	s->started = wall_us() / 1000000;
+	s->start_retry_ms = 0;
+	sched_kh_mtime(s, &s->kh_mtime);
+	s->kh_seen = 1;
+	log_info("sweep started (%s): %zu host%s", trigger, n,
+	    n == 1 ? "" : "s");
+	return 0;
+}
+
+/* The timer: sweep whatever is due now. */
+static void
+sched_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sched		*s = arg;
+	const struct host	**hosts;
+	int64_t			 now = mono_ms();
+	size_t			 n;
+	int			 regular;
+	char			 err[256];
+
+	s->next_ms = 0;
+	if (s->stopping || engine_busy(s->engine))
+		return;
+	if (s->kh_check_ms > 0 && s->kh_check_ms <= now)
+		sched_kh_check(s, now);
+	hosts = xcalloc(s->conf->nhosts + 1, sizeof *hosts);
+	n = sched_pick(s, now, hosts, &regular);
+	if (n > 0 && sched_launch(s, regular ? "schedule" : "retry", hosts,
+	    n, err, sizeof err) == -1) {
+		log_warnx("cannot start a sweep: %s; trying again in %ds", err,
+		    SCHED_START_RETRY_MS / 1000);
+		s->start_retry_ms = now + SCHED_START_RETRY_MS;
+	}
+	free(hosts);
+	sched_plan(s);
+}
+
+/* Sweep now on request (rollcall sweep). */
+int
+sched_sweep_now(struct sched *s, const char *limit, size_t *nhosts,
+    char *err, size_t errlen)
+{
+	const struct host	**hosts;
+	size_t			 i, n = 0, done, total, inflight, failed;
+	int64_t			 now = mono_ms();
+
+	if (s->stopping) {
+		snprintf(err, errlen, "the daemon is shutting down");
+		return -1;
+	}
+	if (engine_busy(s->engine) || s->outcome != NULL) {
+		engine_progress(s->engine, &done, &total, &inflight, &failed);
+		snprintf(err, errlen, "a sweep is already running (%s: %zu/%zu "
+		    "done, %zu in flight)", s->trigger, done, total, inflight);
+		return -1;
+	}
+	hosts = xcalloc(s->conf->nhosts + 1, sizeof *hosts);
+	for (i = 0; i < s->conf->nhosts; i++)
+		if (limit == NULL || host_matches_limit(&s->conf->hosts[i],
+		    limit))
+			hosts[n++] = &s->conf->hosts[i];
+	if (n == 0) {
+		snprintf(err, errlen, "no host matches '%s'",
+		    limit != NULL ? limit : "");
+		free(hosts);
+		return -1;
+	}
+	if (sched_launch(s, "manual", hosts, n, err, errlen) == -1) {
+		free(hosts);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		/* A manual attempt counts as the regular one. */
+		struct hstate *h = &s->hs[hosts[i] - s->conf->hosts];
+
+		h->last_ms = now;
+		h->retries = 0;
+		h->retry_at_ms = 0;
+		h->parked = 0;
+	}
+	free(hosts);
+	*nhosts = n;
+	evtimer_del(s->timer);
+	s->next_ms = 0;
+	return 0;
+}
+
+/* Remember a finished sweep for status and metrics. */
+static void
+sched_record(struct sched *s, const struct sweep_summary *sum)
+{
+	struct sched_sweep	*l;
+	int			 i;
+
+	memmove(&s->last[1], &s->last[0], (SCHED_KEEP - 1) * sizeof s->last[0]);
+	if (s->nlast < SCHED_KEEP)
+		s->nlast++;
+	l = &s->last[0];
+	memset(l, 0, sizeof *l);
+	l->id = sum->id;
+	snprintf(l->trigger, sizeof l->trigger, "%s", s->trigger);
+	l->started = s->started;
+	l->duration_ms = sum->wall_ms;
+	l->nhosts = sum->nhosts;
+	l->ok = sum->counts[HOST_OK];
+	l->failed = summary_failed(sum);
+	l->interrupted = sum->skipped + sum->cancelled;
+	s->sweeps_total++;
+	for (i = 1; i < HOST_STATUS_MAX; i++)
+		s->failures_total[i] += sum->counts[i];
+}
+
+/* Engine callback (inside the engine): note it, do the rest later. */
+static void
+sched_done(const struct sweep_summary *sum, void *arg)
+{
+	struct sched	*s = arg;
+	struct timeval	 zero = { 0, 0 };
+	char		*line;
+
+	s->sum = *sum;
+	sched_record(s, sum);
+	line = summary_line(sum);
+	log_info("%s", line);
+	free(line);
+	evtimer_add(s->after, &zero);
+}
+
+/* Use a new config now that the engine is idle. */
+static void
+sched_apply(struct sched *s, struct config *conf)
+{
+	struct hstate	*hs;
+
+	if (engine_set_config(s->engine, conf) == -1)
+		fatalx("scheduler: config swap while a sweep runs");
+	hs = sched_states(conf, s->conf, s->hs);
+	free(s->hs);
+	config_free(s->conf);
+	s->hs = hs;
+	s->conf = conf;
+	s->regular_base = -1;		/* re-plan with the new intervals */
+	log_info("configuration %s in use: %zu hosts", conf->path,
+	    conf->nhosts);
+}
+
+/* Plan retries from one host's stored outcome. */
+static void
+sched_outcome_host(struct sched *s, struct hstate *h, int status,
+    int64_t now)
+{
+	int64_t	 delay;
+
+	h->status = status;
+	if (status == HOST_OK || status < 0)
+		return;
+	if (status == HOST_HOSTKEY_MISMATCH) {
+		h->parked = 1;
+		if (s->kh_check_ms == 0 || s->kh_check_ms <= now)
+			s->kh_check_ms = now + SCHED_KH_CHECK_MS;
+		return;
+	}
+	if (h->retries >= s->conf->retry_attempts)
+		return;
+	delay = s->conf->retry_backoff_ms << (h->retries > 20 ? 20 :
+	    h->retries);
+	if (now + delay < h->last_ms + h->interval_ms)
+		h->retry_at_ms = now + delay;
+}
+
+/* The sweep's stored outcomes arrived: statuses, retries, next tick. */
+static void
+sched_outcome_cb(struct table *t, void *arg)
+{
+	struct sched	*s = arg;
+	int64_t		 now = mono_ms();
+	ssize_t		 j;
+	size_t		 r;
+
+	outcome_free(s->outcome);
+	s->outcome = NULL;
+	for (r = 0; t != NULL && r < t->nrows; r++) {
+		if (t->rows[r][0] == NULL || t->rows[r][1] == NULL ||
+		    (j = sched_find(s->conf, t->rows[r][0])) == -1)
+			continue;
+		sched_outcome_host(s, &s->hs[j], host_status_parse(
+		    t->rows[r][1]), now);
+	}
+	if (t != NULL)
+		table_free(t);
+	if (s->stopping) {
+		if (s->stopped_cb != NULL)
+			s->stopped_cb(s->stopped_arg);
+		return;
+	}
+	sched_plan(s);
+}
+
+/* After a sweep, outside the engine's callback: new config, retention,
+ * read the outcomes back (or finish a stop). */
+static void
+sched_after_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sched	*s = arg;
+
+	if (s->pending != NULL) {
+		sched_apply(s, s->pending);
+		s->pending = NULL;
+	}
+	if (s->stopping) {
+		if (s->stopped_cb != NULL)
+			s->stopped_cb(s->stopped_arg);
+		return;
+	}
+	if (s->conf->retention_ms > 0)
+		writer_prune(s->writer, wall_us() / 1000000 -
+		    s->conf->retention_ms / 1000);
+	s->outcome = outcome_start(s->base, s->writer, s->dbpath,
+	    s->sum.id, sched_outcome_cb, s);
+}
+
+/* A validated config: now if idle, else when the sweep ends. */
+void
+sched_reload(struct sched *s, struct config *conf)
+{
+	if (s->pending != NULL) {
+		config_free(s->pending);
+		s->pending = NULL;
+	}
+	if (engine_busy(s->engine) || evtimer_pending(s->after, NULL)) {
+		s->pending = conf;
+		log_info("configuration %s validated: in use from the next "
+		    "sweep (a sweep is running)", conf->path);
+		return;
+	}
+	sched_apply(s, conf);
+	sched_plan(s);
+}
+
+/* Shutdown: plan nothing more, let in-flight hosts finish. */
+void
+sched_stop(struct sched *s, sched_stopped_cb cb, void *arg)
+{
+	struct timeval	 zero = { 0, 0 };
+
+	s->stopping = 1;
+	s->stopped_cb = cb;
+	s->stopped_arg = arg;
+	evtimer_del(s->timer);
+	s->next_ms = 0;
+	if (engine_busy(s->engine)) {
+		engine_stop(s->engine, 0);	/* done comes: sched_after_cb */
+		return;
+	}
+	if (s->outcome == NULL && !evtimer_pending(s->after, NULL))
+		evtimer_add(s->after, &zero);
+}
+
+/* The grace period is over: abort in-flight hosts. */
+void
+sched_abort(struct sched *s)
+{
+	engine_stop(s->engine, 1);
+}
+
+/* Wall-clock seconds of a mono time. */
+static int64_t
+sched_wall(int64_t mono)
+{
+	return wall_us() / 1000000 + (mono - mono_ms()) / 1000;
+}
+
+/* Snapshot for status and metrics. */
+void
+sched_get_stats(struct sched *s, struct sched_stats *st)
+{
+	const struct hstate	*h;
+	size_t			 i;
+
+	memset(st, 0, sizeof *st);
+	st->up_since = s->up_since;
+	st->config_path = s->conf->path;
+	st->nhosts = s->conf->nhosts;
+	st->sweeping = engine_busy(s->engine);
+	st->trigger = st->sweeping ? s->trigger : NULL;
+	engine_progress(s->engine, &st->done, &st->total, &st->inflight,
+	    &st->failed);
+	if (s->next_ms > 0) {
+		st->next_sweep = sched_wall(s->next_ms);
+		st->next_trigger = s->next_regular ? "schedule" : "retry";
+	}
+	memcpy(st->last, s->last, sizeof st->last);
+	st->nlast = s->nlast;
+	st->sweeps_total = s->sweeps_total;
+	memcpy(st->failures_total, s->failures_total,
+	    sizeof st->failures_total);
+	for (i = 0; i < s->conf->nhosts; i++) {
+		h = &s->hs[i];
+		if (h->status >= 0 && h->status < HOST_STATUS_MAX)
+			st->hosts[h->status]++;
+		else
+			st->hosts_never++;
+		st->retry_pending += h->retry_at_ms > 0;
+		st->hostkey_parked += h->parked;
+	}
+	writer_get_stats(s->writer, &st->writer);
+}
+
+/* Free everything (the stop completed). */
+void
+sched_free(struct sched *s)
+{
+	if (s == NULL)
+		return;
+	outcome_free(s->outcome);
+	event_free(s->timer);
+	event_free(s->after);
+	config_free(s->pending);
+	config_free(s->conf);
+	free(s->dbpath);
+	free(s->hs);
+	free(s);
+}

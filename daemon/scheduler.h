@@ -1,0 +1,85 @@
+/* The daemon's scheduler, on the main event loop: decides which hosts are
+ * due (interval with jitter, per-group intervals, retries with backoff) and
+ * starts one sweep at a time through the engine, so no host is ever
+ * attempted twice at once. Also keeps what `rollcall status` and the
+ * metrics report. */
+#ifndef ROLLCALL_SCHEDULER_H
+#define ROLLCALL_SCHEDULER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/result.h"
+#include "config/config.h"
+#include "storage/storage.h"
+
+struct event_base;
+struct engine;
+struct sched;
+
+#define SCHED_KEEP	10	/* finished sweeps kept for status */
+
+/* One finished sweep, as status shows it. */
+struct sched_sweep {
+	int64_t		 id;		/* database sweep id */
+	char		 trigger[16];	/* schedule, retry, manual */
+	int64_t		 started;	/* epoch seconds */
+	int64_t		 duration_ms;	/* first dispatch to last result */
+	size_t		 nhosts;	/* hosts planned */
+	size_t		 ok;		/* hosts ok */
+	size_t		 failed;	/* hosts that failed */
+	size_t		 interrupted;	/* not started or aborted (shutdown) */
+};
+
+/* A snapshot for status and metrics. */
+struct sched_stats {
+	int64_t		 up_since;	/* epoch seconds the daemon started */
+	const char	*config_path;	/* config in use */
+	size_t		 nhosts;	/* hosts in the inventory */
+	int		 sweeping;	/* a sweep runs */
+	const char	*trigger;	/* the running sweep's, or NULL */
+	size_t		 done;		/* its hosts finished */
+	size_t		 total;		/* its hosts */
+	size_t		 inflight;	/* its hosts in flight */
+	size_t		 failed;	/* its hosts failed so far */
+	int64_t		 next_sweep;	/* epoch seconds; 0 = none planned */
+	const char	*next_trigger;	/* schedule or retry */
+	struct sched_sweep last[SCHED_KEEP];	/* newest first */
+	size_t		 nlast;
+	uint64_t	 sweeps_total;	/* sweeps finished since start */
+	size_t		 hosts[HOST_STATUS_MAX];	/* by last status */
+	size_t		 hosts_never;	/* no attempt seen yet */
+	uint64_t	 failures_total[HOST_STATUS_MAX];	/* since start */
+	size_t		 retry_pending;	/* failed hosts with a retry planned */
+	size_t		 hostkey_parked;	/* waiting for known_hosts */
+	struct writer_stats writer;	/* the writer's counters */
+};
+
+/* Called once a stop is complete: no sweep runs any more. */
+typedef void (*sched_stopped_cb)(void *arg);
+
+/* Take over conf (freed by the scheduler). The engine must run on base
+ * with conf. Nothing happens until sched_start. */
+struct sched	*sched_new(struct event_base *, struct engine *,
+		    struct writer *, struct config *conf);
+/* First sweep now, then on schedule. */
+void		 sched_start(struct sched *);
+/* Sweep the hosts matching limit (NULL: all) now. -1 with err filled when
+ * a sweep runs or nothing matches; else *nhosts says how many. */
+int		 sched_sweep_now(struct sched *, const char *limit,
+		    size_t *nhosts, char *err, size_t errlen);
+/* Take over a validated new config: used from the next sweep on (at once
+ * when idle; when the running sweep ends otherwise). */
+void		 sched_reload(struct sched *, struct config *);
+/* The config in use (the new one waits until the sweep ends). */
+const struct config *sched_config(struct sched *);
+/* Shutdown: plan nothing more, start no more hosts; in-flight hosts go on
+ * until sched_abort. cb runs (on the loop) once nothing runs. */
+void		 sched_stop(struct sched *, sched_stopped_cb, void *arg);
+/* Abort in-flight hosts (the grace period ran out). */
+void		 sched_abort(struct sched *);
+void		 sched_get_stats(struct sched *, struct sched_stats *);
+/* Free (after the stop completed); frees the configs. */
+void		 sched_free(struct sched *);
+
+#endif
