@@ -66,7 +66,6 @@ struct evr {
 	size_t		 vn;
 	const char	*r;	/* revision/release after the last '-' */
 	size_t		 rn;
-	int		 has_r;	/* there was a '-' */
 };
 
 /* Split "[epoch:]version[-release]": the epoch only when all digits. */
@@ -93,7 +92,6 @@ evr_split(const char *s, struct evr *x)
 		x->vn = (size_t)(dash - s);
 		x->r = dash + 1;
 		x->rn = (size_t)(end - x->r);
-		x->has_r = 1;
 	} else
 		x->vn = (size_t)(end - s);
 }
@@ -146,9 +144,15 @@ dpkg_verrev(const char *a, const char *ae, const char *b, const char *be)
 	return 0;
 }
 
-/* dpkg: epoch, then upstream, then revision (missing = ""). */
-int
-version_cmp_dpkg(const char *a, const char *b)
+/* A comparison of one part of a version, on two byte ranges. */
+typedef int (*part_cmp_fn)(const char *, const char *, const char *,
+    const char *);
+
+/* Epoch, then version, then release with cmp; with both_r the release
+ * counts only when both sides have one (rpm), else a missing one is ""
+ * (dpkg). */
+static int
+evr_cmp(const char *a, const char *b, part_cmp_fn cmp, int both_r)
 {
 	struct evr	 x, y;
 	int		 c;
@@ -157,9 +161,18 @@ version_cmp_dpkg(const char *a, const char *b)
 	evr_split(b, &y);
 	if ((c = num_cmp(x.e, x.en, y.e, y.en)) != 0)
 		return c;
-	if ((c = dpkg_verrev(x.v, x.v + x.vn, y.v, y.v + y.vn)) != 0)
+	if ((c = cmp(x.v, x.v + x.vn, y.v, y.v + y.vn)) != 0)
 		return c;
-	return dpkg_verrev(x.r, x.r + x.rn, y.r, y.r + y.rn);
+	if (both_r && (x.rn == 0 || y.rn == 0))
+		return 0;
+	return cmp(x.r, x.r + x.rn, y.r, y.r + y.rn);
+}
+
+/* dpkg: epoch, then upstream, then revision (missing = ""). */
+int
+version_cmp_dpkg(const char *a, const char *b)
+{
+	return evr_cmp(a, b, dpkg_verrev, 0);
 }
 
 /* rpmvercmp on [a, ae) and [b, be). */
@@ -227,18 +240,7 @@ rpm_vercmp(const char *a, const char *ae, const char *b, const char *be)
 int
 version_cmp_rpm(const char *a, const char *b)
 {
-	struct evr	 x, y;
-	int		 c;
-
-	evr_split(a, &x);
-	evr_split(b, &y);
-	if ((c = num_cmp(x.e, x.en, y.e, y.en)) != 0)
-		return c;
-	if ((c = rpm_vercmp(x.v, x.v + x.vn, y.v, y.v + y.vn)) != 0)
-		return c;
-	if (!x.has_r || !y.has_r || x.rn == 0 || y.rn == 0)
-		return 0;
-	return rpm_vercmp(x.r, x.r + x.rn, y.r, y.r + y.rn);
+	return evr_cmp(a, b, rpm_vercmp, 1);
 }
 
 /* apk token types, in apk-tools' order (the order matters: a version
