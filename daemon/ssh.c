@@ -392,10 +392,11 @@ ssh_key_load(const char *data, size_t len, char *err, size_t errlen)
 		return NULL;
 	}
 	k = xcalloc(1, sizeof *k);
+	/* The end marker is searched for after the whole begin marker: the
+	 * two may overlap ("-----BEGIN ...-----END ...-----"). */
 	if ((b = memmem(data, len, begin, sizeof begin - 1)) != NULL &&
-	    (e = memmem(b, len - (size_t)(b - data), end, sizeof end - 1)) !=
-	    NULL) {
-		b += sizeof begin - 1;
+	    (b += sizeof begin - 1, e = memmem(b, len - (size_t)(b - data),
+	    end, sizeof end - 1)) != NULL) {
 		bin = xmalloc((size_t)(e - b) + 1);
 		binlen = ssh_unbase64(b, (size_t)(e - b), bin);
 	}
