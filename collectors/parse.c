@@ -20,7 +20,9 @@ span_make(const char *s, size_t n)
 {
 	struct span	 sp;
 
-	sp.s = s;
+	/* Never NULL: parsers step through spans with pointer arithmetic,
+	 * and NULL + 0 is undefined (UBSan stops on it). */
+	sp.s = s != NULL ? s : "";
 	sp.n = s != NULL ? n : 0;
 	return sp;
 }
@@ -37,7 +39,8 @@ void
 lines_init(struct lineiter *it, struct span sp)
 {
 	it->p = sp.s;
-	it->end = sp.s + sp.n;
+	/* An empty span may be (NULL, 0): NULL + 0 is undefined in C. */
+	it->end = sp.n > 0 ? sp.s + sp.n : sp.s;
 }
 
 /* Next line without its end of line; 0 when there are no more. */
