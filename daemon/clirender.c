@@ -35,7 +35,9 @@ cli_read_usage(const struct cli_spec *spec)
 	for (i = 0; i < spec->nextra; i++) {
 		snprintf(opt, sizeof opt, "--%s %s", spec->extra[i].name,
 		    spec->extra[i].arg);
-		printf("      %-18s%s\n", opt, spec->extra[i].help);
+		/* A long option name gets its help on the next line. */
+		printf("      %-18s%s%s\n", opt, strlen(opt) < 18 ? "" :
+		    "\n                        ", spec->extra[i].help);
 	}
 	printf("  -h, --help            this help\n");
 }
