@@ -6,7 +6,8 @@
 # Exits non-zero if any build or test fails, after a summary of each stage.
 #
 # Options (environment):
-#   TEST_BUILDS="normal asan"   which builds to run
+#   TEST_BUILDS="normal asan fuzz"   which stages to run (fuzz: every
+#                               libFuzzer harness, FUZZ_SECONDS each, default 10)
 #   CTEST_ARGS="-R e2e"         extra ctest arguments (e.g. one test)
 set -euo pipefail
 
@@ -14,13 +15,13 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 if [ "$(id -u)" -ne 0 ]; then
 	if command -v sudo >/dev/null 2>&1; then
 		echo "test: integration tests need root (network namespace, sshd): re-running with sudo"
-		exec sudo --preserve-env=TEST_BUILDS,CTEST_ARGS -- "$0" "$@"
+		exec sudo --preserve-env=TEST_BUILDS,CTEST_ARGS,FUZZ_SECONDS -- "$0" "$@"
 	fi
 	echo "test: needs root (packages, network namespace, sshd) and sudo is missing: run it as root" >&2
 	exit 1
 fi
 
-builds=${TEST_BUILDS:-normal asan}
+builds=${TEST_BUILDS:-normal asan fuzz}
 read -r -a ctest_extra <<<"${CTEST_ARGS:-}"
 jobs=$(nproc 2>/dev/null || echo 2)
 summary=()
@@ -77,6 +78,14 @@ for b in $builds; do
 	case $b in
 	normal) run_build normal build -DCMAKE_BUILD_TYPE=RelWithDebInfo ;;
 	asan) run_build asan build-asan -DCMAKE_BUILD_TYPE=Debug -DROLLCALL_SANITIZE=ON ;;
+	fuzz)
+		printf '\n==> [fuzz] scripts/fuzz.sh (build-fuzz, clang)\n'
+		t0=$(date +%s)
+		if ./scripts/fuzz.sh "${FUZZ_SECONDS:-10}"; then
+			record "fuzz: harnesses" ok $(($(date +%s) - t0))
+		else
+			record "fuzz: harnesses" FAILED $(($(date +%s) - t0))
+		fi ;;
 	*) echo "test: unknown build '$b' in TEST_BUILDS" >&2; exit 2 ;;
 	esac
 done

@@ -1,0 +1,45 @@
+/* libFuzzer harness: splitting a host's combined output back into one
+ * section per collector (script_split in collectors/script.c). The host
+ * controls every byte, markers included; each section must lie inside the
+ * input. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collectors/collector.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* One input: split with a fixed nonce and three parts, check bounds. */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	static const struct script_part parts[] = {
+		{ "os", "cat /etc/os-release", 1000 },
+		{ "kernel", "uname -r", 0 },
+		{ "custom.x", "echo x", 5000 },
+	};
+	struct script_section	 s[3];
+	const char		*in;
+	char			*copy;
+	size_t			 i, n;
+
+	copy = malloc(len + 1);
+	memcpy(copy, data, len);
+	copy[len] = '\0';
+	in = copy;
+	n = script_split(in, len, "0123456789abcdef", parts, 3, s);
+	if (n > 3)
+		__builtin_trap();
+	for (i = 0; i < 3; i++) {
+		if (s[i].len == 0)
+			continue;
+		if (s[i].out < in || s[i].out + s[i].len > in + len)
+			__builtin_trap();	/* section outside the input */
+		if (s[i].complete && s[i].exit_code < 0)
+			__builtin_trap();
+	}
+	free(copy);
+	return 0;
+}
