@@ -12,8 +12,10 @@
  *
  * One sweep at a time (engine_sweep_hosts refuses a second), so a host is
  * never attempted twice at once: hosts that fall due during a sweep wait
- * for it to end. Retries do not move a host's regular schedule, so hosts
- * that started together stay in the same sweeps. */
+ * for it to end. Retries do not move a host's regular schedule, a host due
+ * within 5% of its interval joins the sweep that starts now, and hosts new
+ * in a reloaded config join the next regular sweep: so hosts stay together
+ * in few sweeps rather than drifting into many small ones. */
 #include <sys/stat.h>
 
 #include <stdio.h>
@@ -32,6 +34,8 @@
 
 #define SCHED_KH_CHECK_MS	30000	/* known_hosts mtime check */
 #define SCHED_START_RETRY_MS	10000	/* a sweep that could not start */
+#define SCHED_EARLY_DIV		20	/* due within 1/20 of the interval:
+					   join this sweep, not one of its own */
 
 /* What the scheduler knows of one inventory host. */
 struct hstate {
@@ -113,10 +117,13 @@ sched_find(const struct config *conf, const char *name)
 	return -1;
 }
 
-/* Per-host state for a new config, carried over by name from the old. */
+/* Per-host state for a new config, carried over by name from the old.
+ * A host new in a reloaded config joins the next regular sweep (due at
+ * next_due) rather than getting a sweep of its own now and keeping that
+ * offset for good; `rollcall sweep --limit` sweeps it at once. */
 static struct hstate *
 sched_states(const struct config *conf, const struct config *old,
-    const struct hstate *ohs)
+    const struct hstate *ohs, int64_t next_due)
 {
 	struct hstate	*hs;
 	ssize_t		 j;
@@ -125,10 +132,14 @@ sched_states(const struct config *conf, const struct config *old,
 	hs = xcalloc(conf->nhosts + 1, sizeof *hs);
 	for (i = 0; i < conf->nhosts; i++) {
 		hs[i].status = -1;
-		if (old != NULL &&
-		    (j = sched_find(old, conf->hosts[i].name)) != -1)
-			hs[i] = ohs[j];
 		hs[i].interval_ms = sched_interval(conf, &conf->hosts[i]);
+		if (old != NULL &&
+		    (j = sched_find(old, conf->hosts[i].name)) != -1) {
+			hs[i] = ohs[j];
+			hs[i].interval_ms = sched_interval(conf,
+			    &conf->hosts[i]);
+		} else if (old != NULL && next_due > hs[i].interval_ms)
+			hs[i].last_ms = next_due - hs[i].interval_ms;
 	}
 	return hs;
 }
@@ -146,7 +157,7 @@ sched_new(struct event_base *base, struct engine *e, struct writer *w,
 	s->writer = w;
 	s->conf = conf;
 	s->dbpath = xstrdup(conf->database);
-	s->hs = sched_states(conf, NULL, NULL);
+	s->hs = sched_states(conf, NULL, NULL, 0);
 	s->timer = evtimer_new(base, sched_tick_cb, s);
 	s->after = evtimer_new(base, sched_after_cb, s);
 	s->up_since = wall_us() / 1000000;
@@ -257,7 +268,8 @@ sched_pick(struct sched *s, int64_t now, const struct host **hosts,
 	*regular = 0;
 	for (i = 0; i < s->conf->nhosts; i++) {
 		h = &s->hs[i];
-		if (h->last_ms == 0 || h->last_ms + h->interval_ms <= now) {
+		if (h->last_ms == 0 || h->last_ms + h->interval_ms -
+		    h->interval_ms / SCHED_EARLY_DIV <= now) {
 			h->last_ms = now;
 			h->retries = 0;
 			h->retry_at_ms = 0;
@@ -443,7 +455,8 @@ sched_apply(struct sched *s, struct config *conf)
 
 	if (engine_set_config(s->engine, conf) == -1)
 		fatalx("scheduler: config swap while a sweep runs");
-	hs = sched_states(conf, s->conf, s->hs);
+	hs = sched_states(conf, s->conf, s->hs,
+	    s->regular_base > mono_ms() ? s->regular_base : 0);
 	free(s->hs);
 	config_free(s->conf);
 	s->hs = hs;

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# daemon_reload: SIGHUP with a broken config logs every error (file:line:col)
+# and keeps the running config (sweeps go on); SIGHUP with a good config
+# that adds a host applies it: the new host is swept and shows up in
+# `rollcall hosts`. A changed `workers` is reported as needing a restart.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/daemon-lib.bash"
+
+fleet_start --hosts 6 --delay 50:300
+conf_add <<'YML'
+interval: 4s
+jitter: 0
+YML
+inv=$FLEET_DIR/inventory.yml
+cp "$inv" "$T_DIR/inventory.full"
+cp "$CONF" "$T_DIR/rollcall.good"
+# Start without db001 (two lines: its name and its address).
+sed -i '/^ *db001:$/,+1d' "$inv"
+grep -q db001 "$inv" && t_die "could not drop db001 from the inventory"
+
+sweeps() { log_count 'sweep [0-9]+: [0-9]+ hosts in'; }
+
+daemon_start
+wait_for "first sweep done" 30 log_has 'sweep 1: 5 hosts in .*: 5 ok'
+
+# ---- broken config: errors logged, old config kept, sweeps go on
+cat >>"$CONF" <<'YML'
+concurrency: lots
+ssh:
+  connect_timeout: 10 parsecs
+YML
+kill -HUP "$DPID"
+wait_for "broken reload is refused" 10 log_has 'reload: [0-9]+ errors? in .*: keeping the running configuration'
+assert_ge "each error logged with file:line:column" 2 \
+    "$(log_count 'rollcall\.yml:[0-9]+:[0-9]+: ')"
+n=$(sweeps)
+wait_for "sweeps go on after the broken reload" 20 \
+    bash -c "[ \$(grep -Ec 'sweep [0-9]+: [0-9]+ hosts in' '$DLOG') -gt $n ]"
+assert_eq "daemon still running" 1 "$(kill -0 "$DPID" 2>/dev/null && echo 1 || echo 0)"
+
+# ---- good config with a new host (and workers changed)
+cp "$T_DIR/rollcall.good" "$CONF"
+echo "workers: 3" >>"$CONF"
+cp "$T_DIR/inventory.full" "$inv"
+kill -HUP "$DPID"
+wait_for "good reload applied (6 hosts)" 15 log_has 'configuration .* in use: 6 hosts'
+assert_match "workers change needs a restart" "'workers'.*restart" "$(cat "$DLOG")"
+wait_for "a sweep covers the new host" 20 log_has 'sweep [0-9]+: 6 hosts in .*: 6 ok'
+wait_for "db001 appears in rollcall hosts, ok" 10 bash -c \
+    "ip netns exec '$NETNS' '$ROLLCALL' hosts -c '$CONF' --json | jq -e '.[] | select(.name == \"db001\" and .status == \"ok\")'"
+
+daemon_term
+assert_eq "daemon exits 0 on SIGTERM" 0 "$DRC"
+finish
