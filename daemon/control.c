@@ -35,6 +35,7 @@ struct cclient {
 	struct control		*ctl;		/* owner */
 	struct bufferevent	*bev;		/* the socket */
 	int			 closing;	/* response queued: close */
+	char			*refused;	/* why the peer may not ask */
 	struct cclient		*next;		/* in ctl->clients */
 };
 
@@ -61,6 +62,7 @@ cclient_free(struct cclient *c)
 		}
 	c->ctl->nclients--;
 	bufferevent_free(c->bev);
+	free(c->refused);
 	free(c);
 }
 
@@ -223,7 +225,11 @@ control_read_cb(struct bufferevent *bev, void *arg)
 	}
 	if ((fp = open_memstream(&resp, &rlen)) == NULL)
 		fatal("open_memstream");
-	control_handle(c->ctl, line, fp);
+	if (c->refused != NULL) {
+		control_error_json(fp, c->refused);
+		fputc('\n', fp);
+	} else
+		control_handle(c->ctl, line, fp);
 	fclose(fp);
 	free(line);
 	c->closing = 1;
@@ -268,8 +274,8 @@ control_accept_cb(evutil_socket_t lfd, short what, void *arg)
 	struct control	*ctl = arg;
 	struct cclient	*c;
 	struct timeval	 tv = { CONTROL_TIMEOUT_S, 0 };
-	char		 why[256], *msg;
-	int		 fd;
+	char		 why[256];
+	int		 fd, ok;
 
 	if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
 	    -1) {
@@ -278,20 +284,19 @@ control_accept_cb(evutil_socket_t lfd, short what, void *arg)
 			log_warn("control: accept");
 		return;
 	}
-	if (!control_peer_ok(fd, why, sizeof why) ||
-	    ctl->nclients >= CONTROL_MAX_CLIENTS) {
-		if (ctl->nclients >= CONTROL_MAX_CLIENTS)
-			snprintf(why, sizeof why, "too many connections");
-		xasprintf(&msg, "{\"error\":\"%s\"}\n", why);
-		if (write(fd, msg, strlen(msg)) == -1)
-			log_debug("control: refusal not sent: %s",
-			    strerror(errno));
-		free(msg);
+	if (ctl->nclients >= CONTROL_MAX_CLIENTS) {
+		log_warnx("control: too many connections, dropping one");
 		close(fd);
 		return;
 	}
+	ok = control_peer_ok(fd, why, sizeof why);
 	c = xcalloc(1, sizeof *c);
 	c->ctl = ctl;
+	/* A refused peer still gets its request line read and the reason
+	 * as the answer (closing with its line unread would reset the
+	 * connection and lose the message). */
+	if (!ok)
+		c->refused = xstrdup(why);
 	if ((c->bev = bufferevent_socket_new(ctl->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		fatalx("bufferevent_socket_new failed");
