@@ -1,11 +1,17 @@
 /* libssh2 in non-blocking mode: the one file that calls it. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <libssh2.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 
 #include "common/buf.h"
 #include "common/log.h"
@@ -28,6 +34,96 @@ struct ssh {
 	int			 closing; /* channel: 0 close, 1 wait_closed */
 	void			*sign_key; /* sign callback's abstract */
 };
+
+/*
+ * Session memory. libssh2 1.10 allocates its session struct (about 110 KB)
+ * and memsets it, so every page of it is resident from the start although
+ * a session writes only a few of them: at 1000 hosts in flight that alone
+ * is 110 MB. We give libssh2 allocators that serve large blocks from their
+ * own private anonymous mapping, and after init hand the pages that are
+ * still all zero back to the kernel (MADV_DONTNEED: a later read sees
+ * zeros, a write faults in a fresh page), so only pages in use stay
+ * resident. Every block carries a small header saying how it was made.
+ */
+#define SSH_MAP_MIN	(32 * 1024)	/* blocks this big get a mapping */
+
+struct ssh_blk {
+	size_t	 size;		/* bytes the caller asked for */
+	size_t	 mapped;	/* mapping length, 0 for malloc */
+};
+#define SSH_HDR		((sizeof(struct ssh_blk) + 15) & ~(size_t)15)
+
+/* libssh2 allocator: malloc, or a mapping for large blocks. */
+static void *
+ssh_mem_alloc(size_t size, void **abstract)
+{
+	struct ssh_blk	*b;
+	size_t		 len = size + SSH_HDR;
+	void		*p;
+
+	if (size >= SSH_MAP_MIN) {
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		b = p;
+		b->mapped = len;
+	} else {
+		if ((b = malloc(len)) == NULL)
+			return NULL;
+		b->mapped = 0;
+	}
+	b->size = size;
+	return (char *)b + SSH_HDR;
+}
+
+/* libssh2 deallocator. */
+static void
+ssh_mem_free(void *ptr, void **abstract)
+{
+	struct ssh_blk	*b;
+
+	if (ptr == NULL)
+		return;
+	b = (struct ssh_blk *)((char *)ptr - SSH_HDR);
+	if (b->mapped != 0)
+		munmap(b, b->mapped);
+	else
+		free(b);
+}
+
+/* libssh2 reallocator (rare: growing packet buffers). */
+static void *
+ssh_mem_realloc(void *ptr, size_t size, void **abstract)
+{
+	struct ssh_blk	*b;
+	void		*n;
+
+	if (ptr == NULL)
+		return ssh_mem_alloc(size, abstract);
+	b = (struct ssh_blk *)((char *)ptr - SSH_HDR);
+	if ((n = ssh_mem_alloc(size, abstract)) == NULL)
+		return NULL;
+	memcpy(n, ptr, b->size < size ? b->size : size);
+	ssh_mem_free(ptr, abstract);
+	return n;
+}
+
+/* Give back the pages of a mapped block that hold nothing but zeros. */
+static void
+ssh_mem_trim(void *ptr)
+{
+	struct ssh_blk	*b = (struct ssh_blk *)((char *)ptr - SSH_HDR);
+	static const unsigned char zero[4096];
+	size_t		 page = (size_t)sysconf(_SC_PAGESIZE), off;
+	unsigned char	*base = (unsigned char *)b;
+
+	if (b->mapped == 0 || page != sizeof zero)
+		return;
+	for (off = page; off + page <= b->mapped; off += page)
+		if (memcmp(base + off, zero, page) == 0)
+			madvise(base + off, page, MADV_DONTNEED);
+}
 
 /* Host key types: libssh2 session type, known_hosts type bit, name. */
 static const struct {
@@ -131,8 +227,10 @@ ssh_new(int fd, struct ssh_kh *k, const char *host, int port)
 	c->kh = k;
 	c->host = xstrdup(host);
 	c->port = port;
-	if ((c->s = libssh2_session_init_ex(NULL, NULL, NULL, c)) == NULL)
+	if ((c->s = libssh2_session_init_ex(ssh_mem_alloc, ssh_mem_free,
+	    ssh_mem_realloc, c)) == NULL)
 		fatalx("libssh2_session_init failed");
+	ssh_mem_trim(c->s);
 	libssh2_session_set_blocking(c->s, 0);
 	ssh_known_types(k, host, port, &prefs);
 	if (prefs.len > 0 && libssh2_session_method_pref(c->s,
@@ -262,7 +360,8 @@ ssh_check_hostkey(struct ssh *c, const struct known_hosts *text,
 }
 
 struct ssh_key {
-	EVP_PKEY	*pkey;		/* ed25519 key we sign with, or NULL */
+	EVP_PKEY	*pkey;		/* key we sign with, or NULL */
+	const EVP_MD	*md;		/* ECDSA digest; NULL for ed25519 */
 	unsigned char	*pub;		/* its public key blob (SSH wire form) */
 	size_t		 publen;
 	char		*text;		/* the file, for libssh2 (other keys) */
@@ -327,15 +426,83 @@ ssh_wire_is(const unsigned char *s, size_t len, const char *want)
 	return len == strlen(want) && memcmp(s, want, len) == 0;
 }
 
-/* The body of an unencrypted openssh-key-v1 ed25519 key: the public blob
- * and the 32-byte seed. -1 if it is anything else. */
+/* ECDSA curves: key type, curve name in the key, OpenSSL group, digest. */
+static const struct {
+	const char	*type;
+	const char	*curve;
+	const char	*group;
+	const EVP_MD	*(*md)(void);
+} ssh_curves[] = {
+	{ "ecdsa-sha2-nistp256", "nistp256", "P-256", EVP_sha256 },
+	{ "ecdsa-sha2-nistp384", "nistp384", "P-384", EVP_sha384 },
+	{ "ecdsa-sha2-nistp521", "nistp521", "P-521", EVP_sha512 },
+};
+
+/* An ed25519 private key: string pub(32), string priv(64 = seed + pub). */
+static EVP_PKEY *
+ssh_key_ed25519(const unsigned char **p, const unsigned char *end)
+{
+	const unsigned char	*pub, *priv;
+	size_t			 publen, privlen;
+
+	if (ssh_wire_string(p, end, &pub, &publen) || publen != 32 ||
+	    ssh_wire_string(p, end, &priv, &privlen) || privlen != 64)
+		return NULL;
+	return EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, priv, 32);
+}
+
+/* An ECDSA private key: string curve, string Q, mpint d. */
+static EVP_PKEY *
+ssh_key_ecdsa(struct ssh_key *k, const unsigned char **p,
+    const unsigned char *end, const char *type)
+{
+	const unsigned char	*curve, *q, *d;
+	size_t			 clen, qlen, dlen, i;
+	OSSL_PARAM_BLD		*bld = NULL;
+	OSSL_PARAM		*params = NULL;
+	EVP_PKEY_CTX		*ctx = NULL;
+	EVP_PKEY		*pkey = NULL;
+	BIGNUM			*bn = NULL;
+
+	for (i = 0; i < sizeof ssh_curves / sizeof ssh_curves[0]; i++)
+		if (strcmp(ssh_curves[i].type, type) == 0)
+			break;
+	if (i == sizeof ssh_curves / sizeof ssh_curves[0] ||
+	    ssh_wire_string(p, end, &curve, &clen) ||
+	    !ssh_wire_is(curve, clen, ssh_curves[i].curve) ||
+	    ssh_wire_string(p, end, &q, &qlen) ||
+	    ssh_wire_string(p, end, &d, &dlen))
+		return NULL;
+	if ((bn = BN_bin2bn(d, (int)dlen, NULL)) != NULL &&
+	    (bld = OSSL_PARAM_BLD_new()) != NULL &&
+	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+	    ssh_curves[i].group, 0) &&
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, q,
+	    qlen) &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, bn) &&
+	    (params = OSSL_PARAM_BLD_to_param(bld)) != NULL &&
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) != NULL &&
+	    EVP_PKEY_fromdata_init(ctx) == 1)
+		EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_KEYPAIR, params);
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_clear_free(bn);
+	if (pkey != NULL)
+		k->md = ssh_curves[i].md();
+	return pkey;
+}
+
+/* The body of an unencrypted openssh-key-v1 ed25519 or ECDSA key: the
+ * public blob and the key to sign with. -1 if it is anything else. */
 static int
-ssh_key_parse_ed25519(struct ssh_key *k, const unsigned char *b, size_t len)
+ssh_key_parse(struct ssh_key *k, const unsigned char *b, size_t len)
 {
 	static const char	 magic[] = "openssh-key-v1";
 	const unsigned char	*p = b + sizeof magic, *end = b + len, *s, *pub;
-	const unsigned char	*priv, *sec, *secend;
-	size_t			 n, publen, privlen;
+	const unsigned char	*sec, *secend;
+	size_t			 n, publen;
+	char			 type[32];
 
 	if (len < sizeof magic || memcmp(b, magic, sizeof magic) != 0)
 		return -1;
@@ -351,12 +518,14 @@ ssh_key_parse_ed25519(struct ssh_key *k, const unsigned char *b, size_t len)
 	secend = sec + n;
 	sec += 8;			/* two check integers */
 	if (sec > secend || ssh_wire_string(&sec, secend, &s, &n) ||
-	    !ssh_wire_is(s, n, "ssh-ed25519") ||
-	    ssh_wire_string(&sec, secend, &s, &n) || n != 32 ||
-	    ssh_wire_string(&sec, secend, &priv, &privlen) || privlen != 64)
+	    n >= sizeof type)
 		return -1;
-	k->pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, priv,
-	    32);
+	memcpy(type, s, n);
+	type[n] = '\0';
+	if (strcmp(type, "ssh-ed25519") == 0)
+		k->pkey = ssh_key_ed25519(&sec, secend);
+	else if (strncmp(type, "ecdsa-sha2-", 11) == 0)
+		k->pkey = ssh_key_ecdsa(k, &sec, secend, type);
 	if (k->pkey == NULL)
 		return -1;
 	k->pub = xmalloc(publen);
@@ -401,7 +570,7 @@ ssh_key_load(const char *data, size_t len, char *err, size_t errlen)
 		binlen = ssh_unbase64(b, (size_t)(e - b), bin);
 	}
 	if (binlen > 0)
-		ssh_key_parse_ed25519(k, bin, (size_t)binlen);
+		ssh_key_parse(k, bin, (size_t)binlen);
 	k->rsa = ssh_key_text_is_rsa(data, len, bin, binlen > 0 ?
 	    (size_t)binlen : 0);
 	free(bin);
@@ -436,30 +605,77 @@ ssh_key_free(struct ssh_key *k)
 	free(k);
 }
 
-/* libssh2 sign callback: an ed25519 signature over data, with the key
- * parsed at sweep start. EVP_PKEY is safe to share between threads for
- * signing; each call has its own context. */
+/* Append an SSH mpint (RFC 4251) of a BIGNUM. */
+static void
+ssh_put_mpint(unsigned char **p, const BIGNUM *bn)
+{
+	int	 n = BN_num_bytes(bn), pad;
+
+	pad = n > 0 && BN_num_bits(bn) % 8 == 0;	/* top bit set */
+	(*p)[0] = (unsigned char)((n + pad) >> 24);
+	(*p)[1] = (unsigned char)((n + pad) >> 16);
+	(*p)[2] = (unsigned char)((n + pad) >> 8);
+	(*p)[3] = (unsigned char)(n + pad);
+	*p += 4;
+	if (pad)
+		*(*p)++ = 0;
+	BN_bn2bin(bn, *p);
+	*p += n;
+}
+
+/* ECDSA: OpenSSL gives DER; SSH wants mpint r, mpint s (RFC 5656). */
+static int
+ssh_sign_ecdsa(const unsigned char *der, size_t derlen, unsigned char **sig,
+    size_t *siglen)
+{
+	const unsigned char	*dp = der;
+	const BIGNUM		*r, *s;
+	ECDSA_SIG		*es;
+	unsigned char		*p;
+
+	if ((es = d2i_ECDSA_SIG(NULL, &dp, (long)derlen)) == NULL)
+		return -1;
+	ECDSA_SIG_get0(es, &r, &s);
+	*sig = ssh_mem_alloc(2 * (5 + (size_t)BN_num_bytes(r) +
+	    (size_t)BN_num_bytes(s)), NULL);
+	if ((p = *sig) == NULL) {
+		ECDSA_SIG_free(es);
+		return -1;
+	}
+	ssh_put_mpint(&p, r);
+	ssh_put_mpint(&p, s);
+	*siglen = (size_t)(p - *sig);
+	ECDSA_SIG_free(es);
+	return 0;
+}
+
+/* libssh2 sign callback: sign with the key parsed at sweep start. An
+ * EVP_PKEY is safe to share between threads for signing; each call has its
+ * own context. */
 static int
 ssh_sign_cb(LIBSSH2_SESSION *session, unsigned char **sig, size_t *siglen,
     const unsigned char *data, size_t datalen, void **abstract)
 {
 	struct ssh_key	*k = *abstract;
 	EVP_MD_CTX	*ctx;
+	unsigned char	 out[160];
+	size_t		 outlen = sizeof out;
 	int		 ok;
 
+	*sig = NULL;
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return -1;
-	*siglen = 64;
-	*sig = malloc(*siglen);	/* libssh2 frees it with free() */
-	ok = *sig != NULL &&
-	    EVP_DigestSignInit(ctx, NULL, NULL, NULL, k->pkey) == 1 &&
-	    EVP_DigestSign(ctx, *sig, siglen, data, datalen) == 1;
+	ok = EVP_DigestSignInit(ctx, NULL, k->md, NULL, k->pkey) == 1 &&
+	    EVP_DigestSign(ctx, out, &outlen, data, datalen) == 1;
 	EVP_MD_CTX_free(ctx);
-	if (!ok) {
-		free(*sig);
-		*sig = NULL;
+	if (!ok)
 		return -1;
-	}
+	if (k->md != NULL)
+		return ssh_sign_ecdsa(out, outlen, sig, siglen);
+	if ((*sig = ssh_mem_alloc(outlen, NULL)) == NULL)	/* ed25519 */
+		return -1;
+	memcpy(*sig, out, outlen);
+	*siglen = outlen;
 	return 0;
 }
 
