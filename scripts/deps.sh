@@ -13,6 +13,7 @@ packages=(
 	pkg-config	# finds the libraries below
 	clang		# sanitizer and libFuzzer builds
 	libssh2-1-dev	# SSH client library (non-blocking sessions)
+	libssl-dev	# libcrypto: sign with a key parsed once per sweep (also pulled in by libssh2-1-dev)
 	libevent-dev	# event loop, timers, async DNS
 	libyaml-dev	# config and inventory parsing
 	libsqlite3-dev	# the database
