@@ -1,0 +1,147 @@
+/* known_hosts pre-parser (daemon/knownhosts.c): plain entries kept for
+ * libssh2, @revoked keys kept for us, everything else skipped; binary and
+ * oversized input; loading and appending files. */
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/xmalloc.h"
+#include "daemon/knownhosts.h"
+#include "test.h"
+
+#define KEY	"AAAAC3NzaC1lZDI1NTE5AAAAIOmQ1bWvPN4YH1tBbhZJ7xg5O0b4bD3rQ0k2n0g2Q4mX"
+
+/* Plain lines, comments, blank lines, CRLF, leading blanks. */
+static void
+test_plain(void)
+{
+	static const char text[] =
+	    "# comment\n"
+	    "\n"
+	    "   \t\n"
+	    "127.0.1.1 ssh-ed25519 " KEY "\r\n"
+	    "  [127.0.200.1]:2222 ssh-ed25519 " KEY "\n"
+	    "last.example ssh-ed25519 " KEY;	/* no final newline */
+	struct known_hosts	*kh;
+
+	kh = known_hosts_parse(text, sizeof text - 1);
+	CHECK(kh->nlines == 3);
+	CHECK(kh->nrevoked == 0);
+	CHECK(kh->nskipped == 0);
+	if (kh->nlines == 3) {
+		CHECK_STR(kh->lines[0], "127.0.1.1 ssh-ed25519 " KEY);
+		CHECK_STR(kh->lines[1], "[127.0.200.1]:2222 ssh-ed25519 " KEY);
+		CHECK_STR(kh->lines[2], "last.example ssh-ed25519 " KEY);
+	}
+	known_hosts_free(kh);
+}
+
+/* @revoked keeps the key blob; @cert-authority and bad markers skip. */
+static void
+test_markers(void)
+{
+	static const char text[] =
+	    "@revoked * ssh-ed25519 " KEY "\n"
+	    "@revoked\thost.example\tssh-ed25519\tOTHERKEY comment here\n"
+	    "@cert-authority *.example ssh-ed25519 " KEY "\n"
+	    "@revoked only-two fields\n"
+	    "@revoked\n"
+	    "@unknown a b c\n";
+	struct known_hosts	*kh;
+
+	kh = known_hosts_parse(text, sizeof text - 1);
+	CHECK(kh->nlines == 0);
+	CHECK(kh->nrevoked == 2);
+	CHECK(kh->nskipped == 4);
+	CHECK(known_hosts_is_revoked(kh, KEY));
+	CHECK(known_hosts_is_revoked(kh, "OTHERKEY"));
+	CHECK(!known_hosts_is_revoked(kh, "OTHER"));	/* whole blob only */
+	CHECK(!known_hosts_is_revoked(kh, ""));
+	known_hosts_free(kh);
+}
+
+/* NUL bytes and over-long lines are skipped, not cut or kept. */
+static void
+test_hostile(void)
+{
+	struct known_hosts	*kh;
+	char			*big;
+	size_t			 n = 20000;
+	static const char	 nul[] = "a ssh-ed25519 AA\0AA\nb ssh-ed25519 " KEY "\n";
+
+	kh = known_hosts_parse(nul, sizeof nul - 1);
+	CHECK(kh->nlines == 1 && kh->nskipped == 1);
+	if (kh->nlines == 1)
+		CHECK(kh->lines[0][0] == 'b');
+	known_hosts_free(kh);
+
+	big = xmalloc(n + 64);
+	memset(big, 'x', n);
+	memcpy(big + n, "\nok ssh-ed25519 K\n", 18);
+	kh = known_hosts_parse(big, n + 18);
+	CHECK(kh->nlines == 1 && kh->nskipped == 1);
+	known_hosts_free(kh);
+	free(big);
+
+	kh = known_hosts_parse("", 0);
+	CHECK(kh->nlines == 0 && kh->nrevoked == 0);
+	known_hosts_free(kh);
+	known_hosts_free(NULL);
+}
+
+/* Load: a missing file is an empty set; append adds one line, 0600. */
+static void
+test_files(void)
+{
+	char			 dir[] = "/tmp/rc-test-kh-XXXXXX", path[128], err[256];
+	struct known_hosts	*kh;
+	struct stat		 st;
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof path, "%s/known_hosts", dir);
+	kh = known_hosts_load(path, err, sizeof err);
+	CHECK(kh != NULL && kh->nlines == 0);
+	known_hosts_free(kh);
+
+	CHECK(known_hosts_append(path, "h1 ssh-ed25519 " KEY "\n", err,
+	    sizeof err) == 0);
+	CHECK(known_hosts_append(path, "h2 ssh-ed25519 " KEY "\n", err,
+	    sizeof err) == 0);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+	kh = known_hosts_load(path, err, sizeof err);
+	CHECK(kh != NULL && kh->nlines == 2);
+	if (kh != NULL && kh->nlines == 2)
+		CHECK_STR(kh->lines[1], "h2 ssh-ed25519 " KEY);
+	known_hosts_free(kh);
+
+	/* a directory is a read error, with the path in the message */
+	kh = known_hosts_load(dir, err, sizeof err);
+	if (kh == NULL)
+		CHECK(strstr(err, dir) != NULL);
+	else {
+		CHECK(kh->nlines == 0);	/* read() of a directory fails */
+		known_hosts_free(kh);
+	}
+	CHECK(known_hosts_append("/nonexistent-dir/kh", "x\n", err,
+	    sizeof err) == -1);
+	CHECK(strstr(err, "/nonexistent-dir/kh") != NULL);
+	unlink(path);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	test_plain();
+	test_markers();
+	test_hostile();
+	test_files();
+	TEST_MAIN_END();
+}
