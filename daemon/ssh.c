@@ -215,6 +215,16 @@ ssh_known_types(struct ssh_kh *k, const char *host, int port, struct buf *b)
 	}
 }
 
+/* libssh2's own trace, into our debug log (only when -v; Debian's
+ * libssh2 may be built without tracing, then it says nothing). */
+static void
+ssh_trace_cb(LIBSSH2_SESSION *session, void *context, const char *data,
+    size_t len)
+{
+	log_debug("libssh2: %.*s", (int)(len > 0 && data[len - 1] == '\n' ?
+	    len - 1 : len), data);
+}
+
 /* New non-blocking session on a connected socket. */
 struct ssh *
 ssh_new(int fd, struct ssh_kh *k, const char *host, int port)
@@ -232,6 +242,11 @@ ssh_new(int fd, struct ssh_kh *k, const char *host, int port)
 		fatalx("libssh2_session_init failed");
 	ssh_mem_trim(c->s);
 	libssh2_session_set_blocking(c->s, 0);
+	if (log_getverbose()) {
+		libssh2_trace_sethandler(c->s, NULL, ssh_trace_cb);
+		libssh2_trace(c->s, LIBSSH2_TRACE_KEX | LIBSSH2_TRACE_AUTH |
+		    LIBSSH2_TRACE_CONN | LIBSSH2_TRACE_ERROR);
+	}
 	ssh_known_types(k, host, port, &prefs);
 	if (prefs.len > 0 && libssh2_session_method_pref(c->s,
 	    LIBSSH2_METHOD_HOSTKEY, prefs.data) != 0)
