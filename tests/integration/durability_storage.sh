@@ -13,7 +13,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 HOSTS=6
-fleet_start --hosts "$HOSTS" --delay 2500:3500 --command-timeout 20s
+fleet_start --hosts "$HOSTS" --delay 1500:2500 --command-timeout 20s
 
 MNT=$T_DIR/mnt
 mkdir -p "$MNT"

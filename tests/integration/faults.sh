@@ -132,7 +132,7 @@ done
 # connect_timeout, with the resolver's message, not a deadline.
 assert_ge "dns01 failed before connect_timeout (ms to spare of 5000)" 0 $((5000 - $(ms dns01)))
 assert_match "dns01: the resolver's answer, not a deadline" 'cannot resolve' "$(error dns01)"
-assert_ge "blackhole01 waited for connect_timeout (ms)" 5000 "$(ms blackhole01)"
+assert_ge "blackhole01 waited for connect_timeout (ms, wall clock vs the monotonic deadline)" 4900 "$(ms blackhole01)"
 assert_ge "blackhole01 gave up soon after it (ms to spare of 9000)" 0 $((9000 - $(ms blackhole01)))
 assert_ge "tarpit01 gave up soon after connect_timeout (ms to spare of 9000)" 0 $((9000 - $(ms tarpit01)))
 assert_ge "drip01 gave up soon after connect_timeout (ms to spare of 9000)" 0 $((9000 - $(ms drip01)))
