@@ -244,8 +244,9 @@ ssh_new(int fd, struct ssh_kh *k, const char *host, int port)
 	libssh2_session_set_blocking(c->s, 0);
 	if (log_getverbose()) {
 		libssh2_trace_sethandler(c->s, NULL, ssh_trace_cb);
-		libssh2_trace(c->s, LIBSSH2_TRACE_KEX | LIBSSH2_TRACE_AUTH |
-		    LIBSSH2_TRACE_CONN | LIBSSH2_TRACE_ERROR);
+		/* not AUTH or TRANS: they may carry credentials */
+		libssh2_trace(c->s, LIBSSH2_TRACE_KEX | LIBSSH2_TRACE_CONN |
+		    LIBSSH2_TRACE_ERROR);
 	}
 	ssh_known_types(k, host, port, &prefs);
 	if (prefs.len > 0 && libssh2_session_method_pref(c->s,
