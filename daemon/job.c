@@ -29,7 +29,7 @@
 #define JOB_GRACE_MS	2000	/* local deadline past the remote timeout */
 #define JOB_CLEANUP_MS	2000	/* polite close, then abort */
 #define JOB_STDERR_CAP	65536	/* stderr kept per channel */
-#define JOB_READ_CHUNK	16384
+#define JOB_READ_CHUNK	32768	/* one full SSH packet */
 #define JOB_MAX_SPINS	64	/* reruns with no direction before waiting */
 
 enum step {
@@ -567,12 +567,15 @@ job_keep_stdout(struct job *job, const char *p, size_t n)
 	job_scan_ends(job);
 }
 
-/* Drain stdout and stderr, every wake-up, until EOF. */
+/* Drain stdout and stderr, every wake-up, until EOF. Each read makes
+ * libssh2 pull everything the socket has into its queue; further reads are
+ * made only while the queue holds data, so a wake-up costs one recv() that
+ * says EAGAIN, not one per stream and round. */
 static enum step
 job_state_chan_read(struct job *job)
 {
 	char	 chunk[JOB_READ_CHUNK];
-	ssize_t	 n, m;
+	ssize_t	 n, m = 0;
 
 	for (;;) {
 		n = ssh_channel_read(job->ssh, 0, chunk, sizeof chunk);
@@ -580,12 +583,15 @@ job_state_chan_read(struct job *job)
 			job_keep_stdout(job, chunk, (size_t)n);
 		if (job->truncated)
 			break;
-		m = ssh_channel_read(job->ssh, 1, chunk, sizeof chunk);
-		if (m > 0 && job->err.len < JOB_STDERR_CAP)
-			buf_append(&job->err, chunk, (size_t)m);
+		if (ssh_channel_pending(job->ssh, 1) &&
+		    !ssh_channel_pending(job->ssh, 0)) {
+			m = ssh_channel_read(job->ssh, 1, chunk, sizeof chunk);
+			if (m > 0 && job->err.len < JOB_STDERR_CAP)
+				buf_append(&job->err, chunk, (size_t)m);
+		}
 		if (n == SSH_FAIL || m == SSH_FAIL)
 			return job_ssh_error(job, "reading command output");
-		if (n == 0 && m == 0)
+		if (!ssh_channel_pending(job->ssh, 1))
 			break;
 	}
 	if (!job->truncated && !ssh_channel_eof(job->ssh))

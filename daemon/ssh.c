@@ -745,6 +745,13 @@ ssh_channel_read(struct ssh *c, int stream, char *buf, size_t len)
 	return n < 0 ? SSH_FAIL : n;
 }
 
+/* Data queued for the channel, without touching the socket. */
+int
+ssh_channel_pending(struct ssh *c, int stream)
+{
+	return libssh2_poll_channel_read(c->ch, stream) == 1;
+}
+
 /* Has the remote side sent EOF? */
 int
 ssh_channel_eof(struct ssh *c)

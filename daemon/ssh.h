@@ -65,6 +65,8 @@ int	 ssh_channel_exec(struct ssh *, const char *command);
  * SSH_FAIL on error (never SSH_AGAIN: no data is "nothing now"). */
 ssize_t	 ssh_channel_read(struct ssh *, int stream, char *buf, size_t len);
 int	 ssh_channel_eof(struct ssh *);
+/* Is data already queued in libssh2 (no I/O)? stream 0: stdout; 1: any. */
+int	 ssh_channel_pending(struct ssh *, int stream);
 int	 ssh_channel_close(struct ssh *);	/* close + wait closed */
 int	 ssh_channel_exit_status(struct ssh *, char *sig, size_t siglen);
 int	 ssh_channel_free(struct ssh *);
