@@ -10,15 +10,12 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # What this checks is SQLite's and the writer's crash consistency, which a
-# sanitizer build does not change; it costs minutes, so it runs in the
-# normal build only (set DURABILITY_ASAN=1 to run it under ASan anyway).
-if ldd "$ROLLCALL" 2>/dev/null | grep -q libasan && [ "${DURABILITY_ASAN:-0}" != 1 ]; then
-	echo "durability_kill: $ROLLCALL is an ASan build: crash consistency does not depend on it, so the 20 kill rounds run in the normal build only (DURABILITY_ASAN=1 runs them here)."
-	t_pass "not run under ASan (said why above)"
-	finish
-fi
-
+# sanitizer build does not change; 20 rounds cost minutes, so the ASan build
+# runs 5 (DURABILITY_ROUNDS sets it).
 ROUNDS=${DURABILITY_ROUNDS:-20}
+if ldd "$ROLLCALL" 2>/dev/null | grep -q libasan; then
+	ROUNDS=${DURABILITY_ROUNDS:-5}
+fi
 HOSTS=20
 fleet_start --hosts "$HOSTS" --delay 50:800 --command-timeout 20s
 
@@ -53,6 +50,12 @@ for round in $(seq 1 "$ROUNDS"); do
 	wait "$pid" 2>/dev/null
 	wrc=$?
 	set -e
+	# A run that exited between the comm check and the kill (a zombie
+	# still has its comm) finished on its own: not a kill.
+	if [ "$what" != "had ended by ${ms} ms" ] && [ "$wrc" = 0 ]; then
+		killed_mid=$((killed_mid - 1))
+		what="had ended by ${ms} ms"
+	fi
 	[ "$what" = "had ended by ${ms} ms" ] || [ "$wrc" = 137 ] ||
 	    bad+=("round $round: rollcall was not killed by SIGKILL (wait status $wrc)")
 	if pgrep -f -- "$ROLLCALL collect -c $CONF" >/dev/null; then
