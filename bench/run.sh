@@ -201,6 +201,11 @@ sshd_ticks() {
 	awk '{ print $12 + $13 + $14 + $15 }' <<<"$f"
 }
 
+# The whole machine's busy CPU so far, in clock ticks.
+busy_ticks() {
+	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+
 # Wait until the fleet's sshd has no sessions left (bounded), then kill
 # whatever still runs in the namespace besides the listener.
 drain() {
@@ -219,10 +224,14 @@ drain() {
 # run_tool NAME N MAXDELAY_MS COMMAND... : measure one tool, output files
 # in $res/NAME.{out,err,m}.
 run_tool() {
-	local name=$1 n=$2 maxd=$3 s0 s1
+	local name=$1 n=$2 maxd=$3 s0 s1 b0 b1
 	shift 3
 	drain
+	# The cool-down doubles as a noise probe: nothing of ours runs, so
+	# the machine's busy CPU now is other people's.
+	b0=$(busy_ticks)
 	sleep "$cooldown"
+	b1=$(busy_ticks)
 	log "$name: $n hosts: $(tr '\n' ' ' <<<"$*" | cut -c1-150)..."
 	s0=$(sshd_ticks)
 	"$benchrun" -i 200 -t "$tool_timeout" -o "$res/$name.m" -- "$@" \
@@ -233,7 +242,7 @@ run_tool() {
 		echo "n=$n"
 		echo "max_delay_ms=$maxd"
 		echo "sshd_s=$(awk -v a="$s0" -v b="$s1" -v t="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / t }')"
-		echo "loadavg_before=$(cut -d' ' -f1 /proc/loadavg)"
+		echo "background_pct=$(awk -v a="$b0" -v b="$b1" -v t="$(getconf CLK_TCK)" -v c="$cooldown" -v n="$ncpu" 'BEGIN { printf "%.0f", (c > 0 ? 100 * (b - a) / t / c / n : 0) }')"
 	} >>"$res/$name.m"
 	log "$name: $(tr '\n' ' ' <"$res/$name.m")"
 }
@@ -324,9 +333,9 @@ done
 	END {
 		pw = 0
 		for (i = 1; i <= k; i++) if (order[i] == "pdsh") pw = m["pdsh", "wall_s"]
-		printf "%-12s %5s %8s %8s %7s %7s %7s %7s %9s %7s %7s %7s %6s %7s %7s %7s\n",
+		printf "%-12s %5s %8s %8s %7s %7s %7s %7s %9s %7s %7s %7s %6s %7s\n",
 		    "tool", "N", "wall_s", "cpu_s", "ms/host", "rss_MB", "sumRSS", "sumPriv",
-		    "ok", "srv_s", "sshd_s", "floor_s", "x_pdsh", "x_floor", "floor2", "x_flr2"
+		    "ok", "srv_s", "sshd_s", "floor_s", "x_pdsh", "x_floor"
 		for (i = 1; i <= k; i++) {
 			t = order[i]
 			cpu = m[t, "user_s"] + m[t, "sys_s"]
@@ -335,31 +344,27 @@ done
 			wall = m[t, "wall_s"]
 			xp = (pw > 0 && t != "loop") ? f(wall / pw, 2) : "-"
 			xf = (floor > 0) ? f(wall / floor, 2) : "-"
-			floor2 = m[t, "sshd_s"] / ncpu + m[t, "max_delay_ms"] / 1000
-			xf2 = (floor2 > 0) ? f(wall / floor2, 2) : "-"
 			if (m[t, "timed_out"] == 1) wall_s = ">" f(wall, 1) " (killed)"
 			else wall_s = f(wall, 1)
-			printf "%-12s %5d %8s %8s %7s %7s %7s %7s %9s %7s %7s %7s %6s %7s %7s %7s\n",
+			printf "%-12s %5d %8s %8s %7s %7s %7s %7s %9s %7s %7s %7s %6s %7s\n",
 			    t, m[t, "n"], wall_s, f(cpu, 2), f(1000 * cpu / m[t, "n"], 1),
 			    f(m[t, "maxrss_kb"] / 1024, 1), f(m[t, "sumrss_kb"] / 1024, 0),
 			    f(m[t, "sumpriv_kb"] / 1024, 0), m[t, "ok"] "/" m[t, "n"],
-			    f(srv, 1), f(m[t, "sshd_s"], 1), f(floor, 1), xp, xf, f(floor2, 1), xf2
+			    f(srv, 1), f(m[t, "sshd_s"], 1), f(floor, 1), xp, xf
 		}
 		print ""
 		print "wall_s: wall time; cpu_s: user+sys of the tool and its children; ms/host: cpu_s per host"
 		print "rss_MB: peak RSS of its largest process; sumRSS, sumPriv: peak sum over its processes"
 		print "  of RSS and of RSS minus shared file pages, MB (sampled every 200 ms)"
-		print "srv_s: machine busy CPU during the run minus cpu_s and the sampler; sshd_s: CPU"
-		print "  accounted to the fleet sshd and its sessions; floor_s = srv_s / " ncpu " cores + largest delay"
-		print "x_pdsh: wall / pdsh wall; x_floor: wall / floor_s"
-		print "floor2 = sshd_s / " ncpu " cores + largest delay (the floor without other users of the"
-		print "  machine); x_flr2: wall / floor2"
+		print "srv_s: machine busy CPU during the run minus cpu_s and the sampler; sshd_s: the part of it"
+		print "  accounted to the fleet sshd listener and its reaped sessions (a lower bound)"
+		print "floor_s = srv_s / " ncpu " cores + largest delay; x_pdsh: wall / pdsh wall; x_floor: wall / floor_s"
 		for (i = 1; i <= k; i++) {
 			t = order[i]
 			cpu = m[t, "user_s"] + m[t, "sys_s"]
 			other = m[t, "busy_s"] - cpu - m[t, "self_s"] - m[t, "sshd_s"]
-			printf "%s: sampler %.2f s CPU, other CPU on the machine (neither tool nor sshd) %.1f s, idle %.1f s, load before %s, exit %s\n",
-			    t, m[t, "self_s"], other, m[t, "idle_s"], m[t, "loadavg_before"], m[t, "status"]
+			printf "%s: sampler %.2f s CPU; busy CPU neither the tool nor in sshd_s %.1f s; idle %.1f s; machine busy before (cool-down) %s%%; exit %s\n",
+			    t, m[t, "self_s"], other, m[t, "idle_s"], m[t, "background_pct"], m[t, "status"]
 		}
 	}'
 } | tee "$res/table.txt"
