@@ -19,20 +19,6 @@ export FLEET_SSHD_LOGLEVEL=VERBOSE
 fleet_start --hosts "$HEALTHY" --delay 50:200 --broken "$BROKEN" \
     --connect-timeout 5s --command-timeout 4s --host-timeout 40s
 
-# addr_of NAME: the host's address from the generated inventory.
-addr_of() {
-	awk -v n="  $1:" '$0 == "      " n { getline; print $2; exit }' \
-	    "$FLEET_DIR/inventory.yml"
-}
-
-# standin NAME TOOL BODY: give host NAME a stand-in TOOL (sh script body).
-standin() {
-	local d
-	d=$FLEET_DIR/hostbin/$(addr_of "$1")
-	mkdir -p "$d"
-	printf '#!/bin/sh\n%s\n' "$3" >"$d/$2"
-	chmod 755 "$d/$2"
-}
 
 # web002: /proc/uptime reads as random bytes -> uptime parse_error only.
 standin web002 cat 'case "$*" in */proc/uptime*) printf "\001\002\377garbage\n"; head -c 300 /dev/urandom; exit 0 ;; esac

@@ -169,6 +169,21 @@ assert_match() {
 	fi
 }
 
+# addr_of NAME: the host's address from the generated inventory.
+addr_of() {
+	awk -v n="  $1:" '$0 == "      " n { getline; print $2; exit }' \
+	    "$FLEET_DIR/inventory.yml"
+}
+
+# standin NAME TOOL BODY: give host NAME a stand-in TOOL (sh script body).
+standin() {
+	local d
+	d=$FLEET_DIR/hostbin/$(addr_of "$1")
+	mkdir -p "$d"
+	printf '#!/bin/sh\n%s\n' "$3" >"$d/$2"
+	chmod 755 "$d/$2"
+}
+
 # Print the summary line and exit: non-zero if anything failed or nothing
 # was checked.
 finish() {

@@ -13,17 +13,6 @@
 fleet_start --hosts 4 --delay 1500:2500 --broken hostkey-unknown,hostkey-changed \
     --command-timeout 20s
 
-addr_of() {
-	awk -v n="  $1:" '$0 == "      " n { getline; print $2; exit }' \
-	    "$FLEET_DIR/inventory.yml"
-}
-standin() {
-	local d
-	d=$FLEET_DIR/hostbin/$(addr_of "$1")
-	mkdir -p "$d"
-	printf '#!/bin/sh\n%s\n' "$3" >"$d/$2"
-	chmod 755 "$d/$2"
-}
 
 SECRET=rc-i6-SECRET-$$-out
 SECRET2=rc-i6-SECRET-$$-err
