@@ -9,10 +9,6 @@ fleet_start --hosts 6 --delay 300:400 \
     --broken refuse,tarpit,hostkey-changed,hostkey-unknown,auth-reject,hang,drip,nonssh,chatty,drop,fail,garbage,blackhole
 
 # addr_of NAME: the address of a host from the generated inventory.
-addr_of() {
-	awk -v n="  $1:" '$0 == "      " n { getline; print $2; exit }' \
-	    "$FLEET_DIR/inventory.yml"
-}
 
 # ssh_to ADDR [PORT] -- COMMAND: stock ssh with the fleet's key and strict
 # host key checking; sets RC, OUT, ERR, SECS.
