@@ -8,7 +8,6 @@ T_NO_ROLLCALL=1
 fleet_start --hosts 6 --delay 300:400 \
     --broken refuse,tarpit,hostkey-changed,hostkey-unknown,auth-reject,hang,drip,nonssh,chatty,drop,fail,garbage,blackhole
 
-# addr_of NAME: the address of a host from the generated inventory.
 
 # ssh_to ADDR [PORT] -- COMMAND: stock ssh with the fleet's key and strict
 # host key checking; sets RC, OUT, ERR, SECS.
