@@ -241,62 +241,25 @@ span_nlines(struct span text)
 	return n;
 }
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if none. */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	size_t		 want, i;
-	unsigned char	 lo = 0x80, hi = 0xbf;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		want = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		want = 3;
-		if (p[0] == 0xe0)
-			lo = 0xa0;
-		else if (p[0] == 0xed)
-			hi = 0x9f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		want = 4;
-		if (p[0] == 0xf0)
-			lo = 0x90;
-		else if (p[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n < want || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < want; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return want;
-}
-
-/* Copy of sp as printable, valid UTF-8 text: control bytes other than
- * tab and newline, NULs and broken sequences become '?'. Caller frees. */
+/* Copy of sp as the host gave it: every byte kept (control bytes, terminal
+ * escapes, invalid UTF-8), since the CLI escapes on output and a stored
+ * value must be what the host said. The one exception is NUL, which a
+ * text value cannot hold: it becomes U+FFFD. Caller frees. */
 char *
 span_dup(struct span sp)
 {
-	char		*out, *o;
-	size_t		 i, l;
-	unsigned char	 c;
+	char	*out, *o;
+	size_t	 i, nul = 0;
 
-	out = o = xmalloc(sp.n + 1);
-	for (i = 0; i < sp.n; i += l) {
-		c = (unsigned char)sp.s[i];
-		l = utf8_len((const unsigned char *)sp.s + i, sp.n - i);
-		if (l == 0) {
-			*o++ = '?';
-			l = 1;
-		} else if (l == 1 && (c < 0x20 || c == 0x7f) && c != '\t' &&
-		    c != '\n')
-			*o++ = '?';
-		else {
-			memcpy(o, sp.s + i, l);
-			o += l;
-		}
+	for (i = 0; i < sp.n; i++)
+		nul += sp.s[i] == '\0';
+	out = o = xmalloc(sp.n + 2 * nul + 1);
+	for (i = 0; i < sp.n; i++) {
+		if (sp.s[i] == '\0') {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+		} else
+			*o++ = sp.s[i];
 	}
 	*o = '\0';
 	return out;

@@ -1,7 +1,7 @@
 /* Helpers shared by the collector parsers (private to collectors/). Parsers
  * see untrusted bytes: a span is a pointer plus a length, never assumed
  * NUL-terminated, and every copy that becomes a fact goes through
- * span_dup(), which yields printable, valid UTF-8 text. */
+ * span_dup(), which keeps the bytes as given (NUL aside). */
 #ifndef ROLLCALL_COLLECTORS_PARSE_H
 #define ROLLCALL_COLLECTORS_PARSE_H
 

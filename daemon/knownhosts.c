@@ -1,4 +1,8 @@
-/* known_hosts pre-parsing: plain lines for libssh2, @revoked keys for us. */
+/* known_hosts pre-parsing: plain lines for libssh2, @revoked keys for us.
+ * An @revoked line applies to the hosts its pattern field names, matched as
+ * OpenSSH does: comma-separated patterns with * and ?, negation with !,
+ * [host]:port for other ports, and hashed |1|salt|hmac entries. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -6,6 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "common/log.h"
 #include "common/xmalloc.h"
@@ -56,12 +63,26 @@ kh_line(struct known_hosts *kh, const char *s, size_t len)
 	}
 	if (kh_field(&p, end, &f, &flen) == 0 && flen == 8 &&
 	    memcmp(f, "@revoked", 8) == 0) {
-		/* @revoked hosts keytype key: keep the key blob */
-		for (i = 0; i < 3; i++)
+		/* @revoked hosts keytype key: keep the hosts and the key */
+		const char	*hosts = NULL;
+		size_t		 hlen = 0;
+
+		for (i = 0; i < 3; i++) {
 			if (kh_field(&p, end, &f, &flen) != 0)
 				break;
+			if (i == 0) {
+				hosts = f;
+				hlen = flen;
+			}
+		}
 		if (i == 3) {
-			kh_push(&kh->revoked, &kh->nrevoked, f, flen);
+			kh->revoked = xreallocarray(kh->revoked,
+			    kh->nrevoked + 1, sizeof *kh->revoked);
+			kh->revoked_hosts = xreallocarray(kh->revoked_hosts,
+			    kh->nrevoked + 1, sizeof *kh->revoked_hosts);
+			kh->revoked[kh->nrevoked] = xstrndup(f, flen);
+			kh->revoked_hosts[kh->nrevoked++] = xstrndup(hosts,
+			    hlen);
 			return;
 		}
 	}
@@ -124,14 +145,109 @@ known_hosts_load(const char *path, char *err, size_t errlen)
 	return kh;
 }
 
-/* Is this key blob listed as @revoked? */
+/* Glob match of a host name against one pattern (* and ?), ignoring case. */
+static int
+kh_glob(const char *s, const char *p, size_t plen)
+{
+	const char	*star = NULL, *ss = NULL, *pend = p + plen;
+
+	while (*s != '\0') {
+		if (p < pend && *p == '*') {
+			star = ++p;
+			ss = s;
+		} else if (p < pend && (*p == '?' ||
+		    tolower((unsigned char)*p) == tolower((unsigned char)*s))) {
+			p++;
+			s++;
+		} else if (star != NULL) {
+			p = star;
+			s = ++ss;
+		} else
+			return 0;
+	}
+	while (p < pend && *p == '*')
+		p++;
+	return p == pend;
+}
+
+/* A hashed entry |1|base64(salt)|base64(HMAC-SHA1(salt, name)). */
+static int
+kh_hashed(const char *name, const char *p, size_t plen)
+{
+	unsigned char	 salt[128], want[128], mac[EVP_MAX_MD_SIZE];
+	char		 b64[128];
+	const char	*bar;
+	unsigned int	 maclen = 0;
+	size_t		 l;
+
+	if (plen < 4 || memcmp(p, "|1|", 3) != 0)
+		return 0;
+	p += 3;
+	plen -= 3;
+	if ((bar = memchr(p, '|', plen)) == NULL)
+		return 0;
+	l = (size_t)(bar - p);
+	if (l == 0 || l >= sizeof b64 || plen - l - 1 >= sizeof b64)
+		return 0;
+	memcpy(b64, p, l);
+	b64[l] = '\0';
+	/* SHA-1 sized: 28 base64 characters, which decode to 21 bytes */
+	if (EVP_DecodeBlock(salt, (unsigned char *)b64, (int)l) != 21)
+		return 0;
+	l = plen - l - 1;
+	memcpy(b64, bar + 1, l);
+	b64[l] = '\0';
+	if (EVP_DecodeBlock(want, (unsigned char *)b64, (int)l) != 21)
+		return 0;
+	if (HMAC(EVP_sha1(), salt, 20, (const unsigned char *)name,
+	    strlen(name), mac, &maclen) == NULL || maclen != 20)
+		return 0;
+	return memcmp(mac, want, 20) == 0;
+}
+
+/* Does the pattern list (a known_hosts host field) name this host? */
 int
-known_hosts_is_revoked(const struct known_hosts *kh, const char *b64)
+known_hosts_match(const char *patterns, const char *host, int port)
+{
+	char		 name[600];
+	const char	*p = patterns, *c;
+	size_t		 l;
+	int		 neg, matched = 0;
+
+	if (port == 22)
+		snprintf(name, sizeof name, "%s", host);
+	else
+		snprintf(name, sizeof name, "[%s]:%d", host, port);
+	for (c = name; *c != '\0'; c++)	/* ssh(1) hashes the lowercased name */
+		name[c - name] = (char)tolower((unsigned char)*c);
+	if (*p == '|')
+		return kh_hashed(name, p, strlen(p));
+	for (; *p != '\0'; p = (*c == ',' ? c + 1 : c)) {
+		c = p + strcspn(p, ",");
+		l = (size_t)(c - p);
+		if ((neg = (l > 0 && *p == '!'))) {
+			p++;
+			l--;
+		}
+		if (l == 0 || !kh_glob(name, p, l))
+			continue;
+		if (neg)
+			return 0;	/* a negated match vetoes the line */
+		matched = 1;
+	}
+	return matched;
+}
+
+/* Is this key blob listed as @revoked for this host? */
+int
+known_hosts_is_revoked(const struct known_hosts *kh, const char *host,
+    int port, const char *b64)
 {
 	size_t	 i;
 
 	for (i = 0; i < kh->nrevoked; i++)
-		if (strcmp(kh->revoked[i], b64) == 0)
+		if (strcmp(kh->revoked[i], b64) == 0 &&
+		    known_hosts_match(kh->revoked_hosts[i], host, port))
 			return 1;
 	return 0;
 }
@@ -146,10 +262,13 @@ known_hosts_free(struct known_hosts *kh)
 		return;
 	for (i = 0; i < kh->nlines; i++)
 		free(kh->lines[i]);
-	for (i = 0; i < kh->nrevoked; i++)
+	for (i = 0; i < kh->nrevoked; i++) {
 		free(kh->revoked[i]);
+		free(kh->revoked_hosts[i]);
+	}
 	free(kh->lines);
 	free(kh->revoked);
+	free(kh->revoked_hosts);
 	free(kh);
 }
 

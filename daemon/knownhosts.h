@@ -11,6 +11,7 @@ struct known_hosts {
 	char	**lines;	/* plain entries, for libssh2_knownhost_readline */
 	size_t	 nlines;
 	char	**revoked;	/* base64 key blobs of @revoked lines */
+	char	**revoked_hosts; /* their host pattern fields */
 	size_t	 nrevoked;
 	size_t	 nskipped;	/* @cert-authority and malformed lines */
 };
@@ -21,8 +22,11 @@ struct known_hosts *known_hosts_load(const char *path, char *err,
 	    size_t errlen);
 /* Parse known_hosts text (binary safe, any input). Caller frees. */
 struct known_hosts *known_hosts_parse(const char *text, size_t len);
-/* Is this base64 key blob revoked? */
-int	 known_hosts_is_revoked(const struct known_hosts *, const char *b64);
+/* Is this base64 key blob revoked for host (port 22 or [host]:port)? */
+int	 known_hosts_is_revoked(const struct known_hosts *, const char *host,
+	    int port, const char *b64);
+/* Does a known_hosts host field (patterns or a |1| hash) name host:port? */
+int	 known_hosts_match(const char *patterns, const char *host, int port);
 void	 known_hosts_free(struct known_hosts *);
 /* Append one entry line (accept-new); 0 or -1 with err filled. */
 int	 known_hosts_append(const char *path, const char *line, char *err,

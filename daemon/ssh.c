@@ -345,7 +345,7 @@ ssh_check_hostkey(struct ssh *c, const struct known_hosts *text,
 	if (i == SSH_NKEYTYPES)
 		return SSH_HOSTKEY_ERROR;
 	ssh_base64(&b, (const unsigned char *)key, len, 1);
-	if (known_hosts_is_revoked(text, b.data)) {
+	if (known_hosts_is_revoked(text, c->host, c->port, b.data)) {
 		buf_free(&b);
 		return SSH_HOSTKEY_REVOKED;
 	}

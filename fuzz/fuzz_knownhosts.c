@@ -19,10 +19,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	kh = known_hosts_parse((const char *)data, len);
 	for (i = 0; i < kh->nlines; i++)
 		(void)strlen(kh->lines[i]);
-	for (i = 0; i < kh->nrevoked; i++)
-		if (!known_hosts_is_revoked(kh, kh->revoked[i]))
-			__builtin_trap();	/* a listed key must match */
-	(void)known_hosts_is_revoked(kh, "AAAAC3NzaC1lZDI1NTE5AAAAI");
+	for (i = 0; i < kh->nrevoked; i++) {
+		(void)strlen(kh->revoked_hosts[i]);
+		/* a line whose pattern names the host revokes its key */
+		if (known_hosts_match(kh->revoked_hosts[i], "web1.example",
+		    22) && !known_hosts_is_revoked(kh, "web1.example", 22,
+		    kh->revoked[i]))
+			__builtin_trap();
+		(void)known_hosts_match(kh->revoked_hosts[i], "127.0.0.1",
+		    2222);
+	}
+	(void)known_hosts_is_revoked(kh, "h", 22, "AAAAC3NzaC1lZDI1NTE5AAAAI");
 	known_hosts_free(kh);
 	return 0;
 }

@@ -71,9 +71,14 @@ test_raw(void)
 
 		CHECK(run(PARSE_RAW, "a\0b\xff", 4, &f, err, sizeof err) ==
 		    COLL_OK);
-		CHECK_STR(facts_get(&f, "custom.t.value"), "a?b?");
+		CHECK_STR(facts_get(&f, "custom.t.value"), "a\xef\xbf\xbd" "b\xff");
 		facts_free(&f);
 	}
+	/* Stored as given: terminal escapes, BEL and bad UTF-8 survive; only
+	 * the CLI escapes them when printing. */
+	check(PARSE_RAW, "\033]0;t\007\033[31mRED\033[0m \xfe\xff \xc3\xa9",
+	    "custom.t.value",
+	    "\033]0;t\007\033[31mRED\033[0m \xfe\xff \xc3\xa9");
 }
 
 /* lines: .N and .count. */
@@ -146,7 +151,8 @@ test_json(void)
 	check(PARSE_JSON, "[[1,2],[3]]", "custom.t.1.0", "3");
 	check(PARSE_JSON, "{}", "custom.t.value", NULL);
 	check(PARSE_JSON, "{\"a\":1,\"a\":2}", "custom.t.a", "2");
-	check(PARSE_JSON, "{\"a\":\"\\u0000\"}", "custom.t.a", "?");
+	check(PARSE_JSON, "{\"a\":\"\\u0000\"}", "custom.t.a", "\xef\xbf\xbd");
+	check(PARSE_JSON, "{\"a\":\"\\u001b[1m\"}", "custom.t.a", "\033[1m");
 }
 
 /* json errors say what and where. */

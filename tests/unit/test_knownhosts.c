@@ -57,11 +57,53 @@ test_markers(void)
 	CHECK(kh->nlines == 0);
 	CHECK(kh->nrevoked == 2);
 	CHECK(kh->nskipped == 4);
-	CHECK(known_hosts_is_revoked(kh, KEY));
-	CHECK(known_hosts_is_revoked(kh, "OTHERKEY"));
-	CHECK(!known_hosts_is_revoked(kh, "OTHER"));	/* whole blob only */
-	CHECK(!known_hosts_is_revoked(kh, ""));
+	CHECK(known_hosts_is_revoked(kh, "any.host", 22, KEY));
+	CHECK(known_hosts_is_revoked(kh, "host.example", 22, "OTHERKEY"));
+	CHECK(!known_hosts_is_revoked(kh, "other.example", 22, "OTHERKEY"));
+	CHECK(!known_hosts_is_revoked(kh, "host.example", 2222, "OTHERKEY"));
+	/* whole blob only */
+	CHECK(!known_hosts_is_revoked(kh, "host.example", 22, "OTHER"));
+	CHECK(!known_hosts_is_revoked(kh, "host.example", 22, ""));
 	known_hosts_free(kh);
+}
+
+/* Host fields as ssh(1) reads them: lists, globs, negation, ports, hashes. */
+static void
+test_match(void)
+{
+	CHECK(known_hosts_match("*", "a", 22));
+	CHECK(known_hosts_match("*", "a", 2222));
+	CHECK(known_hosts_match("web*.example", "web001.example", 22));
+	CHECK(known_hosts_match("WEB*.Example", "web001.EXAMPLE", 22));
+	CHECK(!known_hosts_match("web*.example", "db001.example", 22));
+	CHECK(known_hosts_match("web00?", "web001", 22));
+	CHECK(!known_hosts_match("web00?", "web0011", 22));
+	CHECK(known_hosts_match("a,b,c", "b", 22));
+	CHECK(!known_hosts_match("a,,c", "b", 22));
+	CHECK(!known_hosts_match("*,!db*", "db1", 22));
+	CHECK(known_hosts_match("*,!db*", "web1", 22));
+	CHECK(!known_hosts_match("!db*", "web1", 22));	/* no positive match */
+	CHECK(known_hosts_match("[127.0.1.5]:2222", "127.0.1.5", 2222));
+	CHECK(!known_hosts_match("[127.0.1.5]:2222", "127.0.1.5", 22));
+	CHECK(!known_hosts_match("127.0.1.5", "127.0.1.5", 2222));
+	CHECK(known_hosts_match("127.0.1.*", "127.0.1.5", 22));
+	CHECK(known_hosts_match("*a*b*c", "xxaxxbxxc", 22));
+	CHECK(!known_hosts_match("*a*b*c", "xxaxxcxxb", 22));
+	/* |1|salt|HMAC-SHA1(salt, name), salt = bytes 0..19 */
+	CHECK(known_hosts_match("|1|AAECAwQFBgcICQoLDA0ODxAREhM=|"
+	    "SKN3JxemRFnGnh9COWoV82XeSBE=", "web001.example", 22));
+	CHECK(known_hosts_match("|1|AAECAwQFBgcICQoLDA0ODxAREhM=|"
+	    "SKN3JxemRFnGnh9COWoV82XeSBE=", "Web001.Example", 22));
+	CHECK(!known_hosts_match("|1|AAECAwQFBgcICQoLDA0ODxAREhM=|"
+	    "SKN3JxemRFnGnh9COWoV82XeSBE=", "web002.example", 22));
+	CHECK(known_hosts_match("|1|AAECAwQFBgcICQoLDA0ODxAREhM=|"
+	    "GIuuvPLFhddREj5qGQt9QoJyCCQ=", "127.0.1.5", 2222));
+	CHECK(!known_hosts_match("|1|AAECAwQFBgcICQoLDA0ODxAREhM=|"
+	    "GIuuvPLFhddREj5qGQt9QoJyCCQ=", "127.0.1.5", 22));
+	CHECK(!known_hosts_match("|1|garbage", "a", 22));
+	CHECK(!known_hosts_match("|1|!!!!|????", "a", 22));
+	CHECK(!known_hosts_match("|2|AAECAwQFBgcICQoLDA0ODxAREhM=|"
+	    "SKN3JxemRFnGnh9COWoV82XeSBE=", "web001.example", 22));
 }
 
 /* NUL bytes and over-long lines are skipped, not cut or kept. */
@@ -141,6 +183,7 @@ main(void)
 {
 	test_plain();
 	test_markers();
+	test_match();
 	test_hostile();
 	test_files();
 	TEST_MAIN_END();
