@@ -1,7 +1,9 @@
 /* Read side for the CLI: a read-only connection and one-statement queries
  * returned as a table of text cells. The writer is never blocked beyond its
- * busy timeout: WAL readers do not block writers. */
+ * busy timeout: WAL readers do not block writers. On a read-only file
+ * system the database is still readable (db_connect_rofs). */
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -9,11 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
+#include "common/log.h"
 #include "common/xmalloc.h"
 #include "storage/storage.h"
 #include "storage/storage_int.h"
 
 #define DB_BUSY_MS	5000
+#define DB_WAL_HEADER	32	/* bytes of a -wal before its first frame */
 
 struct db {
 	sqlite3	*db;		/* read-only connection */
@@ -30,6 +35,120 @@ db_authorize(void *arg, int action, const char *a, const char *b,
 	return SQLITE_OK;
 }
 
+/* Open read-only and read the schema at once, so a database SQLite cannot
+ * open fails here and not at the first query; pragma runs first if given.
+ * Returns an SQLite code, with *dbp to close either way. */
+static int
+db_connect(const char *name, int flags, const char *pragma, sqlite3 **dbp)
+{
+	int	 rc;
+
+	*dbp = NULL;
+	if ((rc = sqlite3_open_v2(name, dbp, flags, NULL)) != SQLITE_OK)
+		return rc;
+	sqlite3_busy_timeout(*dbp, DB_BUSY_MS);
+	if (pragma != NULL &&
+	    (rc = sqlite3_exec(*dbp, pragma, NULL, NULL, NULL)) != SQLITE_OK)
+		return rc;
+	return sqlite3_exec(*dbp, "SELECT count(*) FROM sqlite_master", NULL,
+	    NULL, NULL);
+}
+
+/* A "file:" URI for path with query appended: '?', '#' and '%' are
+ * %-encoded, an absolute path gets an empty authority ("file:///...") so
+ * a leading "//" is not read as a host name. Caller frees. */
+char *
+db_uri(const char *path, const char *query)
+{
+	struct buf	 b = { 0 };
+	const char	*p;
+
+	buf_printf(&b, "file:%s", path[0] == '/' ? "//" : "");
+	for (p = path; *p != '\0'; p++) {
+		if (*p == '?' || *p == '#' || *p == '%')
+			buf_printf(&b, "%%%02X", (unsigned char)*p);
+		else
+			buf_printf(&b, "%c", *p);
+	}
+	buf_printf(&b, "?%s", query);
+	return buf_steal(&b);
+}
+
+/* Is the directory that holds path (where the -shm would go) on a
+ * read-only file system? */
+static int
+db_dir_readonly(const char *path)
+{
+	struct statvfs	 sv;
+	char		*dir, *slash;
+	int		 ro;
+
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, strlen(dir) + 1, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	ro = statvfs(dir, &sv) == 0 && (sv.f_flag & ST_RDONLY);
+	free(dir);
+	return ro;
+}
+
+/* Bytes in the -wal beyond its header: committed frames may be there that
+ * are not yet in the database file. */
+static long long
+db_wal_bytes(const char *path)
+{
+	struct stat	 sb;
+	char		*wal;
+	long long	 n = 0;
+
+	xasprintf(&wal, "%s-wal", path);
+	if (stat(wal, &sb) == 0 && sb.st_size > DB_WAL_HEADER)
+		n = (long long)sb.st_size - DB_WAL_HEADER;
+	free(wal);
+	return n;
+}
+
+/* A WAL database on a read-only file system without a usable -shm cannot
+ * be opened the normal way (SQLite must create the -shm). Nothing can write
+ * it through this mount, so: with no WAL frames the database file is the
+ * whole story and immutable=1 reads it; with frames, immutable=1 would
+ * silently drop commits not yet checkpointed, so the WAL is read instead
+ * with an in-memory index (exclusive locking mode, which needs the
+ * lock-free unix-none VFS as an O_RDONLY file cannot take a write lock).
+ * Either way a writer on another, writable mount would not be seen. */
+static int
+db_connect_rofs(const char *path, sqlite3 **dbp)
+{
+	const char	*query, *pragma = NULL;
+	char		*uri;
+	long long	 wal;
+	int		 rc;
+
+	if ((wal = db_wal_bytes(path)) == 0) {
+		query = "immutable=1";
+		log_warnx("warning: %s: read-only file system, SQLite cannot "
+		    "set up its -shm: reading the file as immutable (no -wal "
+		    "frames, so nothing committed is missed; a writer on "
+		    "another mount would not be seen)", path);
+	} else {
+		query = "vfs=unix-none";
+		pragma = "PRAGMA locking_mode = EXCLUSIVE";
+		log_warnx("warning: %s: read-only file system, SQLite cannot "
+		    "set up its -shm: reading the file and its -wal (%lld "
+		    "bytes not checkpointed) without locks, as immutable=1 "
+		    "would ignore the -wal; a writer on another mount would "
+		    "not be seen", path, wal);
+	}
+	uri = db_uri(path, query);
+	rc = db_connect(uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, pragma,
+	    dbp);
+	free(uri);
+	return rc;
+}
+
 /* Open an existing database read-only. */
 struct db *
 db_open_ro(const char *path, char *err, size_t errlen)
@@ -37,6 +156,7 @@ db_open_ro(const char *path, char *err, size_t errlen)
 	struct stat	 sb;
 	struct db	*d;
 	sqlite3		*db = NULL;
+	int		 rc;
 
 	if (stat(path, &sb) == -1) {
 		if (errno == ENOENT)
@@ -46,14 +166,18 @@ db_open_ro(const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK) {
+	rc = db_connect(path, SQLITE_OPEN_READONLY, NULL, &db);
+	if (((rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_READONLY)
+	    && db_dir_readonly(path)) {
+		sqlite3_close(db);
+		rc = db_connect_rofs(path, &db);
+	}
+	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, db != NULL ?
 		    sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
 		return NULL;
 	}
-	sqlite3_busy_timeout(db, DB_BUSY_MS);
 	if (sqlfunc_register(db) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: registering SQL functions: %s",
 		    path, sqlite3_errmsg(db));

@@ -1,6 +1,6 @@
-/* Hooks for tests/unit/test_storage.c: ways to reach into the writer that
- * production code never uses. No SQLite types, so tests need not include
- * sqlite3.h. */
+/* Hooks for tests/unit/test_storage.c: ways to reach into the writer (and
+ * the read side) that production code never uses. No SQLite types, so
+ * tests need not include sqlite3.h. */
 #ifndef ROLLCALL_STORAGE_TEST_H
 #define ROLLCALL_STORAGE_TEST_H
 
@@ -14,5 +14,9 @@ struct writer;
 void	writer_test_exec(struct writer *, const char *sql);
 /* Bound the queue at n results instead of 10,000. */
 void	writer_test_queue_max(struct writer *, size_t n);
+
+/* The "file:" URI db_open_ro uses on a read-only file system: path
+ * %-encoded, then "?" and query. Caller frees. */
+char	*db_uri(const char *path, const char *query);
 
 #endif

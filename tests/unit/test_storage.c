@@ -157,6 +157,27 @@ test_readonly(void)
 	CHECK(access(p, F_OK) == -1);
 }
 
+/* The URI of the read-only file system fallback names the same file:
+ * '?', '#', '%' encoded, "//" not taken for an authority. */
+static void
+test_uri(void)
+{
+	char	*u;
+
+	u = db_uri("/var/lib/rollcall/rollcall.db", "immutable=1");
+	CHECK_STR(u, "file:///var/lib/rollcall/rollcall.db?immutable=1");
+	free(u);
+	u = db_uri("/a?b#c%41/x.db", "immutable=1");
+	CHECK_STR(u, "file:///a%3Fb%23c%2541/x.db?immutable=1");
+	free(u);
+	u = db_uri("//srv/x.db", "vfs=unix-none");
+	CHECK_STR(u, "file:////srv/x.db?vfs=unix-none");
+	free(u);
+	u = db_uri("rel/x.db", "immutable=1");
+	CHECK_STR(u, "file:rel/x.db?immutable=1");
+	free(u);
+}
+
 /* Facts round trip; history rows only for what changed. */
 static void
 test_history(struct writer *w)
@@ -540,6 +561,7 @@ main(void)
 	w = test_open();
 	if (w != NULL && rdb != NULL) {
 		test_readonly();
+		test_uri();
 		test_history(w);
 		test_failures(w);
 		test_lists(w);
