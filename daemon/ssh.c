@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <libssh2.h>
@@ -18,6 +17,7 @@
 #include "common/xmalloc.h"
 #include "daemon/knownhosts.h"
 #include "daemon/ssh.h"
+#include "daemon/sshmem.h"
 
 struct ssh_kh {
 	LIBSSH2_SESSION		*owner;	/* libssh2 wants a session to own it */
@@ -34,96 +34,6 @@ struct ssh {
 	int			 closing; /* channel: 0 close, 1 wait_closed */
 	void			*sign_key; /* sign callback's abstract */
 };
-
-/*
- * Session memory. libssh2 1.10 allocates its session struct (about 110 KB)
- * and memsets it, so every page of it is resident from the start although
- * a session writes only a few of them: at 1000 hosts in flight that alone
- * is 110 MB. We give libssh2 allocators that serve large blocks from their
- * own private anonymous mapping, and after init hand the pages that are
- * still all zero back to the kernel (MADV_DONTNEED: a later read sees
- * zeros, a write faults in a fresh page), so only pages in use stay
- * resident. Every block carries a small header saying how it was made.
- */
-#define SSH_MAP_MIN	(32 * 1024)	/* blocks this big get a mapping */
-
-struct ssh_blk {
-	size_t	 size;		/* bytes the caller asked for */
-	size_t	 mapped;	/* mapping length, 0 for malloc */
-};
-#define SSH_HDR		((sizeof(struct ssh_blk) + 15) & ~(size_t)15)
-
-/* libssh2 allocator: malloc, or a mapping for large blocks. */
-static void *
-ssh_mem_alloc(size_t size, void **abstract)
-{
-	struct ssh_blk	*b;
-	size_t		 len = size + SSH_HDR;
-	void		*p;
-
-	if (size >= SSH_MAP_MIN) {
-		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
-			return NULL;
-		b = p;
-		b->mapped = len;
-	} else {
-		if ((b = malloc(len)) == NULL)
-			return NULL;
-		b->mapped = 0;
-	}
-	b->size = size;
-	return (char *)b + SSH_HDR;
-}
-
-/* libssh2 deallocator. */
-static void
-ssh_mem_free(void *ptr, void **abstract)
-{
-	struct ssh_blk	*b;
-
-	if (ptr == NULL)
-		return;
-	b = (struct ssh_blk *)((char *)ptr - SSH_HDR);
-	if (b->mapped != 0)
-		munmap(b, b->mapped);
-	else
-		free(b);
-}
-
-/* libssh2 reallocator (rare: growing packet buffers). */
-static void *
-ssh_mem_realloc(void *ptr, size_t size, void **abstract)
-{
-	struct ssh_blk	*b;
-	void		*n;
-
-	if (ptr == NULL)
-		return ssh_mem_alloc(size, abstract);
-	b = (struct ssh_blk *)((char *)ptr - SSH_HDR);
-	if ((n = ssh_mem_alloc(size, abstract)) == NULL)
-		return NULL;
-	memcpy(n, ptr, b->size < size ? b->size : size);
-	ssh_mem_free(ptr, abstract);
-	return n;
-}
-
-/* Give back the pages of a mapped block that hold nothing but zeros. */
-static void
-ssh_mem_trim(void *ptr)
-{
-	struct ssh_blk	*b = (struct ssh_blk *)((char *)ptr - SSH_HDR);
-	static const unsigned char zero[4096];
-	size_t		 page = (size_t)sysconf(_SC_PAGESIZE), off;
-	unsigned char	*base = (unsigned char *)b;
-
-	if (b->mapped == 0 || page != sizeof zero)
-		return;
-	for (off = page; off + page <= b->mapped; off += page)
-		if (memcmp(base + off, zero, page) == 0)
-			madvise(base + off, page, MADV_DONTNEED);
-}
 
 /* Host key types: libssh2 session type, known_hosts type bit, name. */
 static const struct {
