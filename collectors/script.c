@@ -17,16 +17,21 @@
 
 #define SCRIPT_TAG	"@@rc:"
 
-/* Append text as one single-quoted sh word ('\'' for each quote). */
+/* Append text as one single-quoted sh word ('\'' for each quote), copying
+ * the runs between quotes whole: this runs for every host. */
 static void
 script_quote(struct buf *b, const char *s)
 {
+	size_t	 n;
+
 	buf_append(b, "'", 1);
-	for (; *s != '\0'; s++) {
-		if (*s == '\'')
-			buf_append(b, "'\\''", 4);
-		else
-			buf_append(b, s, 1);
+	for (;;) {
+		n = strcspn(s, "'");
+		buf_append(b, s, n);
+		if (s[n] == '\0')
+			break;
+		buf_append(b, "'\\''", 4);
+		s += n + 1;
 	}
 	buf_append(b, "'", 1);
 }
