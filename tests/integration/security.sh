@@ -7,7 +7,10 @@
 #    inventory, and one host records $SSH_ORIGINAL_COMMAND (sshd sets it
 #    for the ForceCommand, tools inherit it) so we can read what was sent;
 #  - host_key_checking strict never learns a key; accept-new learns an
-#    unknown key once and never replaces a changed one.
+#    unknown key once and never replaces a changed one;
+#  - rollcall offers no SHA-1 key exchange and no CBC cipher: servers that
+#    allow only those are refused, and the fleet's sshd negotiates
+#    ecdh-sha2-nistp256 / aes128-ctr / hmac-sha2-256.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 fleet_start --hosts 4 --delay 1500:2500 --broken hostkey-unknown,hostkey-changed \
@@ -129,6 +132,45 @@ assert_eq "accept-new: learned key is the server's" \
     "$(grep "^$uaddr " "$FLEET_DIR/known_hosts" | cut -d' ' -f3)"
 assert_eq "known_hosts not writable by group or others after learning" 0 \
     "$(( 0$(stat -c %a "$FLEET_DIR/known_hosts") & 022 ))"
+
+# ---- algorithms: what a normal session negotiates, and weak-only servers
+rc_run collect -v -c "$CONF" --limit web001
+assert_match "negotiated: ecdh-sha2-nistp256, aes128-ctr, hmac-sha2-256" \
+    'kex ecdh-sha2-nistp256, host key ssh-ed25519, cipher aes128-ctr, mac hmac-sha2-256' "$ERR"
+waddr=$(addr_of web001)
+weak_inv=$FLEET_DIR/weak-inventory.yml
+printf 'all:\n  hosts:\n' >"$weak_inv"
+: >"$FLEET_DIR/weak_known_hosts"
+hkey=$(cut -d' ' -f1,2 "$FLEET_DIR/ssh_host_ed25519_key.pub")
+for w in "2201 KexAlgorithms diffie-hellman-group14-sha1,diffie-hellman-group-exchange-sha1" \
+    "2202 Ciphers aes128-cbc,aes256-cbc"; do
+	read -r port opt <<<"$w"
+	sed -e "s/^Port 22$/Port $port/" -e "s/^LogLevel .*/LogLevel INFO/" \
+	    -e "s|^PidFile .*|PidFile $FLEET_DIR/weak$port.pid|" \
+	    "$FLEET_DIR/sshd_config" >"$FLEET_DIR/weak$port.conf"
+	echo "$opt" >>"$FLEET_DIR/weak$port.conf"
+	in_fleet /usr/sbin/sshd -f "$FLEET_DIR/weak$port.conf" -E "$FLEET_DIR/weak$port.log" ||
+	    t_die "weak sshd on port $port did not start"
+	printf '    weak%s:\n      ansible_host: %s\n      ansible_port: %s\n' \
+	    "$port" "$waddr" "$port" >>"$weak_inv"
+	echo "[$waddr]:$port $hkey" >>"$FLEET_DIR/weak_known_hosts"
+done
+sed -e "s|^  - inventory.yml|  - $weak_inv|" \
+    -e "s|^  known_hosts: .*|  known_hosts: $FLEET_DIR/weak_known_hosts|" "$CONF" >"$FLEET_DIR/weak.yml"
+sleep 0.5
+rc_run collect -c "$FLEET_DIR/weak.yml"
+for pid in "$FLEET_DIR"/weak22*.pid; do kill "$(cat "$pid")" 2>/dev/null || true; done
+assert_eq "weak-only servers: collect exits 1" 1 "$RC"
+for port in 2201 2202; do
+	st=$(sql "SELECT status FROM host_status WHERE name = 'weak$port'")
+	assert_eq "weak$port: refused at the handshake (protocol_error)" protocol_error "$st"
+	assert_eq "weak$port: no authentication attempted" "" \
+	    "$(grep -E 'Accepted|publickey' "$FLEET_DIR/weak$port.log" || true)"
+done
+assert_match "weak2201: sshd saw no matching key exchange" 'no matching key exchange method' \
+    "$(cat "$FLEET_DIR/weak2201.log")"
+assert_match "weak2202: sshd saw no matching cipher" 'no matching cipher' \
+    "$(cat "$FLEET_DIR/weak2202.log")"
 
 rm -rf "$SEEN"
 finish
