@@ -276,6 +276,43 @@ writer_apply_saved(struct writer *w, const struct wmsg *m)
 	return sqlite3_exec(db, "RELEASE msg", NULL, NULL, NULL);
 }
 
+/* errno of the last failed call on the -wal, else on the database file;
+ * 0 if unknown. sqlite3_system_errno() stays 0 when COMMIT is what failed.
+ * The unix VFS keeps the errno per file even after later successes, so it
+ * is only asked right after an I/O error (which, if the database file
+ * failed, may still be named by an older -wal error). */
+static int
+writer_os_errno(sqlite3 *db)
+{
+	sqlite3_file	*f = NULL;
+	int		 e = 0;
+
+	if (sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER,
+	    &f) == SQLITE_OK && f != NULL && f->pMethods != NULL &&
+	    f->pMethods->xFileControl(f, SQLITE_FCNTL_LAST_ERRNO, &e) ==
+	    SQLITE_OK && e != 0)
+		return e;
+	e = 0;
+	if (sqlite3_file_control(db, "main", SQLITE_FCNTL_LAST_ERRNO, &e) !=
+	    SQLITE_OK)
+		return 0;
+	return e;
+}
+
+/* Why a transaction failed. SQLite says "disk I/O error" for any failed
+ * write; the system error says which (EROFS: "Read-only file system"). */
+static void
+writer_error(sqlite3 *db, int rc, char *err, size_t errlen)
+{
+	int	 sys = 0;
+
+	if ((rc & 0xff) == SQLITE_IOERR)
+		sys = writer_os_errno(db);
+	snprintf(err, errlen, "%s (%s%s%s)", sqlite3_errmsg(db),
+	    sqlite3_errstr(rc), sys != 0 ? ": " : "",
+	    sys != 0 ? strerror(sys) : "");
+}
+
 /* Apply a batch in one transaction. Returns 0, or -1 with err filled and
  * everything rolled back. */
 static int
@@ -292,8 +329,7 @@ writer_apply(struct writer *w, struct wmsg *batch, char *err, size_t errlen)
 		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		return 0;
-	snprintf(err, errlen, "%s (%s)", sqlite3_errmsg(db),
-	    sqlite3_errstr(rc));
+	writer_error(db, rc, err, errlen);
 	if (!sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;

@@ -547,6 +547,43 @@ test_degraded(struct writer *w)
 	CHECK_STR(q("PRAGMA integrity_check"), "ok");
 }
 
+/* SQLITE_READONLY (here PRAGMA query_only) is a database that cannot be
+ * written for now, like a full disk: degraded, kept, stored later. */
+static void
+test_degraded_readonly(struct writer *w)
+{
+	struct writer_stats	 st;
+	int64_t			 s;
+	int			 i;
+
+	writer_test_exec(w, "PRAGMA query_only = 1");
+	s = writer_sweep_begin(w, "readonly", 2);
+	writer_submit(w, mkres("ro01", s, "os=ok", "os.id=debian", NULL));
+	writer_submit(w, mkres("ro02", s, "os=ok", "os.id=debian", NULL));
+	writer_sweep_end(w, s);
+	for (i = 0; i < 50; i++) {
+		writer_get_stats(w, &st);
+		if (st.degraded)
+			break;
+		usleep(20000);
+	}
+	CHECK(st.degraded == 1);
+	CHECK(st.queue_depth == 2);
+	CHECK(strstr(st.last_error, "readonly") != NULL);
+	CHECK_STR(q("SELECT count(*) FROM hosts WHERE name LIKE 'ro0%%'"),
+	    "0");
+	writer_test_exec(w, "PRAGMA query_only = 0");
+	writer_flush(w);
+	writer_get_stats(w, &st);
+	CHECK(st.degraded == 0);
+	CHECK(st.queue_depth == 0);
+	CHECK_STR(q("SELECT count(*) FROM attempts WHERE sweep_id=%lld",
+	    (long long)s), "2");
+	CHECK_STR(q("SELECT ok FROM sweeps WHERE id=%lld", (long long)s),
+	    "2");
+	CHECK_STR(q("PRAGMA integrity_check"), "ok");
+}
+
 int
 main(void)
 {
@@ -569,6 +606,7 @@ main(void)
 		test_versions(w);
 		test_inventory(w);
 		test_degraded(w);
+		test_degraded_readonly(w);
 	}
 	writer_close(w);
 	db_close(rdb);
