@@ -525,10 +525,11 @@ test_degraded(struct writer *w)
 		snprintf(k, sizeof k, "bulk%02d", i);
 		writer_submit(w, mkres(k, s, "os=ok", "os.id=x", NULL));
 	}
-	/* 25 (or 30 for a moment if a retry has the first 20 in flight: the
-	 * drops are then done when that batch fails again). */
+	/* 25, or up to 30 for a moment: each submit wakes the writer to retry,
+	 * and a submit while that retry is in flight owes its drop until the
+	 * batch fails again, so any of 25..30 can show here. */
 	writer_get_stats(w, &st);
-	CHECK(st.queue_depth == 25 || st.queue_depth == 30);
+	CHECK(st.queue_depth >= 25 && st.queue_depth <= 30);
 	usleep(300000);
 	writer_get_stats(w, &st);
 	CHECK(st.queue_depth == 25);
