@@ -2,7 +2,8 @@
 # after lib.sh. (Not named *.sh: tests/CMakeLists.txt runs every *.sh.)
 #
 #   daemon_start [ENV=VALUE...]   start `rollcall daemon -c $CONF` in the
-#                                 fleet namespace; sets DPID, DLOG
+#                                 fleet namespace, ENV given to rollcall
+#                                 only; sets DPID, DLOG
 #   wait_for WHAT SECONDS CMD...  poll CMD until it succeeds (a check)
 #   daemon_term                   SIGTERM; sets DRC (exit code), DSECS
 # Every wait is bounded; the fleet's stop kills whatever is left.
@@ -16,8 +17,9 @@ NOTIFYRECV=${NOTIFYRECV:-$BUILD_DIR/tests/notifyrecv}
 
 daemon_start() {
 	: >>"$DLOG"
-	# ip netns exec and env exec: $! is timeout, rollcall its child.
-	ip netns exec "$NETNS" env "$@" timeout -k 5 "$DAEMON_TIMEOUT" \
+	# ip netns exec execs timeout ($!); its child, env, execs rollcall, so
+	# the environment (e.g. LD_PRELOAD) reaches rollcall alone.
+	ip netns exec "$NETNS" timeout -k 5 "$DAEMON_TIMEOUT" env "$@" \
 	    "$ROLLCALL" daemon -c "$CONF" >>"$DLOG" 2>&1 &
 	DWRAP=$!
 	DPID=

@@ -43,18 +43,8 @@ TRIGGER=$T_DIR/readonly
 COUNT=$T_DIR/shim.count
 DBREAL=$(realpath -m "$DB")
 
-# Start the daemon with the shim; env comes after timeout, so only
-# rollcall gets the preload.
-ip netns exec "$NETNS" timeout -k 5 "$DAEMON_TIMEOUT" env \
-    LD_PRELOAD="$PRELOAD" RC_EROFS_DB="$DBREAL" RC_EROFS_TRIGGER="$TRIGGER" \
-    RC_EROFS_COUNT="$COUNT" "$ROLLCALL" daemon -c "$CONF" >>"$DLOG" 2>&1 &
-DWRAP=$!
-for i in $(seq 100); do
-	DPID=$(pgrep -P "$DWRAP" -x rollcall || true)
-	[ -z "$DPID" ] || break
-	sleep 0.1
-done
-[ -n "${DPID:-}" ] || t_die "the daemon did not start: $(tail -5 "$DLOG")"
+daemon_start LD_PRELOAD="$PRELOAD" RC_EROFS_DB="$DBREAL" \
+    RC_EROFS_TRIGGER="$TRIGGER" RC_EROFS_COUNT="$COUNT"
 
 st() {
 	ip netns exec "$NETNS" "$ROLLCALL" status -c "$CONF" --json

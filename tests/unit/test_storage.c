@@ -482,6 +482,21 @@ test_inventory(struct writer *w)
 	    "name='new01'"), "NULL");
 }
 
+/* Wait (up to 1 s) for the writer to say it is degraded; *st is its last
+ * report either way. */
+static void
+wait_degraded(struct writer *w, struct writer_stats *st)
+{
+	int	 i;
+
+	for (i = 0; i < 50; i++) {
+		writer_get_stats(w, st);
+		if (st->degraded)
+			return;
+		usleep(20000);
+	}
+}
+
 /* A full disk (max_page_count) makes the writer degraded; the results stay
  * queued and are stored once space returns; stored data is untouched. */
 static void
@@ -507,12 +522,7 @@ test_degraded(struct writer *w)
 		writer_submit(w, r);
 	}
 	writer_sweep_end(w, s);
-	for (i = 0; i < 50; i++) {
-		writer_get_stats(w, &st);
-		if (st.degraded)
-			break;
-		usleep(20000);
-	}
+	wait_degraded(w, &st);
 	CHECK(st.degraded == 1);
 	CHECK(st.queue_depth == 20);
 	CHECK(strstr(st.last_error, "full") != NULL);
@@ -555,19 +565,13 @@ test_degraded_readonly(struct writer *w)
 {
 	struct writer_stats	 st;
 	int64_t			 s;
-	int			 i;
 
 	writer_test_exec(w, "PRAGMA query_only = 1");
 	s = writer_sweep_begin(w, "readonly", 2);
 	writer_submit(w, mkres("ro01", s, "os=ok", "os.id=debian", NULL));
 	writer_submit(w, mkres("ro02", s, "os=ok", "os.id=debian", NULL));
 	writer_sweep_end(w, s);
-	for (i = 0; i < 50; i++) {
-		writer_get_stats(w, &st);
-		if (st.degraded)
-			break;
-		usleep(20000);
-	}
+	wait_degraded(w, &st);
 	CHECK(st.degraded == 1);
 	CHECK(st.queue_depth == 2);
 	CHECK(strstr(st.last_error, "readonly") != NULL);
