@@ -41,10 +41,18 @@ struct ssh_blk {
 static pthread_mutex_t	 ssh_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ssh_blk	*ssh_cache[SSH_CACHE_MAX];
 static size_t		 ssh_ncache;
-static size_t		 ssh_nlive;	/* mappings handed to libssh2 */
+static long		 ssh_nlive;	/* mappings handed to libssh2 */
 
-/* Count a new live mapping; return a cached one of exactly len bytes, or
- * NULL (the caller maps one, or undoes the count if it cannot). */
+/* Mappings handed to libssh2 and not yet freed: more, or fewer. */
+static void
+ssh_live(int delta)
+{
+	pthread_mutex_lock(&ssh_cache_lock);
+	ssh_nlive += delta;
+	pthread_mutex_unlock(&ssh_cache_lock);
+}
+
+/* A cached mapping of exactly len bytes, or NULL. */
 static struct ssh_blk *
 ssh_cache_take(size_t len)
 {
@@ -52,7 +60,6 @@ ssh_cache_take(size_t len)
 	size_t		 i;
 
 	pthread_mutex_lock(&ssh_cache_lock);
-	ssh_nlive++;
 	for (i = ssh_ncache; i > 0; i--) {
 		if (ssh_cache[i - 1]->mapped == len) {
 			b = ssh_cache[i - 1];
@@ -64,14 +71,13 @@ ssh_cache_take(size_t len)
 	return b;
 }
 
-/* Uncount a freed mapping and keep it for reuse; 0 if the cache is full. */
+/* Keep a freed mapping for reuse; 0 if the cache is full. */
 static int
 ssh_cache_put(struct ssh_blk *b)
 {
 	int	 kept = 0;
 
 	pthread_mutex_lock(&ssh_cache_lock);
-	ssh_nlive--;
 	if (ssh_ncache < SSH_CACHE_MAX) {
 		ssh_cache[ssh_ncache++] = b;
 		kept = 1;
@@ -95,15 +101,12 @@ ssh_mem_alloc(size_t size, void **abstract)
 		if ((b = ssh_cache_take(len)) == NULL) {
 			p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-			if (p == MAP_FAILED) {
-				pthread_mutex_lock(&ssh_cache_lock);
-				ssh_nlive--;
-				pthread_mutex_unlock(&ssh_cache_lock);
+			if (p == MAP_FAILED)
 				return NULL;
-			}
 			b = p;
 			b->mapped = len;
 		}
+		ssh_live(1);
 	} else {
 		if ((b = malloc(len)) == NULL)
 			return NULL;
@@ -123,9 +126,12 @@ ssh_mem_free(void *ptr, void **abstract)
 	if (ptr == NULL)
 		return;
 	b = (struct ssh_blk *)((char *)ptr - SSH_HDR);
-	if (b->mapped == 0)
+	if (b->mapped == 0) {
 		free(b);
-	else if (!ssh_cache_put(b))
+		return;
+	}
+	ssh_live(-1);
+	if (!ssh_cache_put(b))
 		munmap(b, b->mapped);
 }
 
@@ -156,7 +162,7 @@ ssh_mem_trim(void *ptr)
 	static const unsigned char zero[4096];
 	size_t		 page = (size_t)sysconf(_SC_PAGESIZE), off, run = 0;
 	unsigned char	*base = (unsigned char *)b;
-	size_t		 live;
+	long		 live;
 
 	pthread_mutex_lock(&ssh_cache_lock);
 	live = ssh_nlive;
