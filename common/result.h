@@ -104,6 +104,7 @@ struct host_result {
 	enum host_status status;
 	char		*error;		/* human message, NULL when ok */
 	int64_t		 started_us;	/* wall clock, epoch microseconds */
+	int64_t		 authed_us;	/* authentication done; 0 if never */
 	int64_t		 ended_us;
 	struct coll_result *colls;	/* one per collector attempted */
 	size_t		 ncolls;

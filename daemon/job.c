@@ -485,6 +485,7 @@ job_state_auth(struct job *job)
 		    "lacks: use an ed25519 or ECDSA key)" : "");
 	}
 	job->authed = 1;
+	job->res->authed_us = wall_us();
 	worker_report(job->worker, job->idx, JOB_EV_AUTHED, HOST_OK);
 	job_plan(job);
 	job->unit = 0;

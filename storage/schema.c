@@ -142,9 +142,16 @@ static const char migration2[] =
 "  i.new_value, " ISO("i.changed_at") ", i.change, i.kind, i.sweep_id"
 "  FROM item_history i JOIN hosts h ON h.id = i.host_id;";
 
+/* Version 3: when each attempt finished authenticating, so the time a
+ * session spent in TCP connect + key exchange + authentication, and how
+ * many were at that stage at once (max_handshakes), can be read back. */
+static const char migration3[] =
+"ALTER TABLE attempts ADD COLUMN authed_us INTEGER;";
+
 static const char *const migrations[SCHEMA_VERSION] = {
 	migration1,
 	migration2,
+	migration3,
 };
 
 /* The database's schema version. */

@@ -12,7 +12,7 @@
 #include "storage/storage_test.h"
 
 /* Highest schema version this build knows (PRAGMA user_version). */
-#define SCHEMA_VERSION	2
+#define SCHEMA_VERSION	3
 
 /* Bring the schema to SCHEMA_VERSION, one transaction per migration.
  * Returns 0, or -1 with err filled. */

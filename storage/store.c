@@ -35,8 +35,8 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " failed = (SELECT count(*) FROM attempts"
 	    "  WHERE sweep_id = ?1 AND status <> 'ok') WHERE id = ?1",
 	[ST_ATTEMPT] = "INSERT INTO attempts(sweep_id, host_id, status, error,"
-	    " started_us, ended_us, address, port)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	    " started_us, ended_us, address, port, authed_us)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[ST_COLL_RUN] = "INSERT INTO collector_runs(attempt_id, collector,"
 	    " status, exit_code, error, out_bytes, duration_ms)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -227,6 +227,10 @@ store_attempt(struct store *s, int64_t host_id, const struct host_result *r)
 	sqlite3_bind_int64(st, 6, r->ended_us);
 	store_bind_text(st, 7, r->address);
 	sqlite3_bind_int(st, 8, r->port);
+	if (r->authed_us > 0)
+		sqlite3_bind_int64(st, 9, r->authed_us);
+	else
+		sqlite3_bind_null(st, 9);
 	if ((rc = store_step_done(st)) != SQLITE_OK)
 		return rc;
 	attempt = sqlite3_last_insert_rowid(s->db);

@@ -3,6 +3,7 @@
 # measured memory, never from wall-clock limits.
 #  - the global limit (concurrency) and per-group limits (group_concurrency)
 #    hold exactly, also for a host in two limited groups, and are reached;
+#  - max_handshakes caps sessions not yet authenticated, not sessions;
 #  - a host printing 50 MB is cut off (output_truncated) and the sweep's peak
 #    RSS does not grow with it;
 #  - workers: 4 gives the same facts as workers: 1, and one channel per
@@ -60,6 +61,28 @@ assert_ge "limits: db group limit reached" 3 "$d"
 k=$(in_flight "$db" canary)
 assert_eq "limits: canary (web+db hosts) at most 2 in flight" 1 "$([ "$k" -le 2 ] && echo 1 || echo "0 ($k)")"
 assert_ge "limits: canary group limit reached" 2 "$k"
+
+# ---- max_handshakes: at most that many sessions between start and the end
+# of authentication (attempts.authed_us) at one instant, while more than
+# that many are in flight: the cap is on handshakes, not on sessions.
+in_handshake() { # DB -> most attempts between started_us and authed_us
+	sqlite3 -readonly -batch -noheader "$1" "
+	    WITH a AS (SELECT started_us, authed_us FROM attempts
+	        WHERE authed_us IS NOT NULL)
+	    SELECT max((SELECT count(*) FROM a b WHERE b.started_us <= x.started_us
+	        AND b.authed_us > x.started_us)) FROM a x"
+}
+c=$(conf handshakes "concurrency: 30" "max_handshakes: 3" "collectors: [os]" "workers: 2")
+rc_run collect -c "$c" --limit '!chatty*'
+assert_eq "handshakes: collect exits 0" 0 "$RC"
+db=$T_DIR/handshakes.db
+assert_eq "handshakes: every attempt has its authentication time" 36 \
+    "$(sqlite3 -readonly "$db" "SELECT count(*) FROM attempts WHERE authed_us >= started_us AND authed_us <= ended_us")"
+h=$(in_handshake "$db")
+assert_eq "handshakes: never more than max_handshakes=3 at once" 1 "$([ "$h" -le 3 ] && echo 1 || echo "0 ($h)")"
+assert_ge "handshakes: the limit is reached" 3 "$h"
+g=$(in_flight "$db")
+assert_ge "handshakes: more sessions than that in flight" 4 "$g"
 
 # ---- 50 MB from one host: truncated, memory bounded. Peak RSS with and
 # without the chatty host must be about the same (a copy of 50 MB would

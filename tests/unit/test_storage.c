@@ -60,6 +60,7 @@ mkres(const char *host, int64_t sweep, const char *colls, ...)
 
 	r = host_result_new(host, "192.0.2.1", 22, sweep);
 	r->started_us = T0 + sweep * 60000000LL;
+	r->authed_us = r->started_us + 40000;
 	r->ended_us = r->started_us + 250000;
 	list = strdup(colls);
 	for (tok = strtok_r(list, " ", &save); tok != NULL;
@@ -123,7 +124,7 @@ test_open(void)
 	CHECK(w != NULL);
 	rdb = db_open_ro(dbpath, err, sizeof err);
 	CHECK(rdb != NULL);
-	CHECK_STR(q("PRAGMA user_version"), "2");
+	CHECK_STR(q("PRAGMA user_version"), "3");
 	CHECK_STR(q("SELECT count(*) FROM sqlite_master WHERE name IN "
 	    "('hosts','sweeps','attempts','collector_runs','facts',"
 	    "'fact_history','packages','services','interfaces','addresses',"
@@ -245,10 +246,16 @@ test_failures(struct writer *w)
 	writer_submit(w, mkres("web01", s, "os=ok kernel=failed",
 	    "os.id=debian", "os.version_id=13", "os.codename=trixie", NULL));
 	r = mkres("web02", s, "", NULL);
+	r->authed_us = 0;		/* never got that far */
 	host_result_set_error(r, HOST_REFUSED, "connection refused");
 	writer_submit(w, r);
 	writer_sweep_end(w, s);
 	writer_flush(w);
+	CHECK_STR(q("SELECT a.authed_us - a.started_us FROM attempts a JOIN "
+	    "hosts h ON h.id=a.host_id WHERE h.name='web01' AND "
+	    "a.sweep_id=%lld", (long long)s), "40000");
+	CHECK_STR(q("SELECT coalesce(a.authed_us, 'NULL') FROM attempts a "
+	    "JOIN hosts h ON h.id=a.host_id WHERE h.name='web02'"), "NULL");
 	CHECK_STR(q("SELECT value FROM facts WHERE key='kernel.release'"),
 	    "6.1.0");
 	CHECK_STR(q("SELECT count(*) FROM fact_history WHERE sweep_id=%lld",
@@ -268,6 +275,7 @@ test_failures(struct writer *w)
 	/* web01 fails to connect: attempt recorded, facts untouched. */
 	s = writer_sweep_begin(w, "test", 1);
 	r = mkres("web01", s, "", NULL);
+	r->authed_us = 0;
 	host_result_set_error(r, HOST_CONNECT_TIMEOUT, "timed out");
 	writer_submit(w, r);
 	writer_sweep_end(w, s);
