@@ -14,6 +14,7 @@
 #include "common/result.h"
 #include "config/config.h"
 #include "storage/storage.h"
+#include "storage/storage_int.h"
 #include "storage/storage_test.h"
 #include "test.h"
 
@@ -177,6 +178,69 @@ test_uri(void)
 	u = db_uri("rel/x.db", "immutable=1");
 	CHECK_STR(u, "file:rel/x.db?immutable=1");
 	free(u);
+}
+
+/* First column of the first row of sql on a raw connection, as text. */
+static const char *
+test_sql1(sqlite3 *db, const char *sql)
+{
+	static char	 out[512];
+	sqlite3_stmt	*st;
+
+	snprintf(out, sizeof out, "(error)");
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return out;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out, sizeof out, "%s", sqlite3_column_text(st, 0) !=
+		    NULL ? (const char *)sqlite3_column_text(st, 0) : "NULL");
+	sqlite3_finalize(st);
+	return out;
+}
+
+/* A version-2 database with an attempt in it (made by taking version 3's
+ * column away again) is upgraded in place: the old row keeps its data and
+ * gets a NULL authed_us, new rows get theirs. */
+static void
+test_upgrade(void)
+{
+	struct writer	*w;
+	sqlite3		*db;
+	char		 p[600], err[256], *msg = NULL;
+	int64_t		 s;
+
+	snprintf(p, sizeof p, "%s/upgrade.db", tmpdir);
+	w = writer_open(p, err, sizeof err);
+	CHECK(w != NULL);
+	writer_close(w);
+	CHECK(sqlite3_open(p, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "ALTER TABLE attempts DROP COLUMN authed_us;"
+	    "PRAGMA user_version = 2;"
+	    "INSERT INTO hosts(id, name, first_seen, last_seen) "
+	    "VALUES (1, 'old01', 1, 1);"
+	    "INSERT INTO attempts(sweep_id, host_id, status, started_us, "
+	    "ended_us) VALUES (NULL, 1, 'ok', 1000000, 2000000);", NULL, NULL,
+	    &msg) == SQLITE_OK);
+	sqlite3_free(msg);
+	sqlite3_close(db);
+
+	w = writer_open(p, err, sizeof err);
+	CHECK(w != NULL);
+	if (w == NULL)
+		return;
+	s = writer_sweep_begin(w, "test", 1);
+	writer_submit(w, mkres("new01", s, "os=ok", "os.id=debian", NULL));
+	writer_sweep_end(w, s);
+	writer_flush(w);
+	writer_close(w);
+	CHECK(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL) ==
+	    SQLITE_OK);
+	CHECK_STR(test_sql1(db, "PRAGMA user_version"), "3");
+	CHECK_STR(test_sql1(db, "SELECT group_concat(h.name || ':' || "
+	    "coalesce(a.authed_us - a.started_us, 'NULL') || ':' || "
+	    "(a.ended_us - a.started_us), ' ') FROM attempts a JOIN hosts h "
+	    "ON h.id = a.host_id ORDER BY a.id"),
+	    "old01:NULL:1000000 new01:40000:250000");
+	sqlite3_close(db);
 }
 
 /* Facts round trip; history rows only for what changed. */
@@ -612,6 +676,7 @@ main(void)
 	if (w != NULL && rdb != NULL) {
 		test_readonly();
 		test_uri();
+		test_upgrade();
 		test_history(w);
 		test_failures(w);
 		test_lists(w);
