@@ -49,4 +49,14 @@ assert_eq "low fd limit: every host still ok" 0 "$RC"
 assert_match "low fd limit: a warning names the lowered concurrency" \
     "concurrency [0-9]+ exceeds the [0-9]+ file descriptors available" "$ERR"
 
+# The same soft limit under a high hard limit: rollcall raises the soft
+# limit to the hard one at start, so nothing is lowered.
+set +e
+ERR=$(in_fleet prlimit --nofile=$((64 + 8 + 3)):4096 "$ROLLCALL" collect -c "$CONF" 2>&1)
+RC=$?
+set -e
+assert_eq "soft fd limit below hard: every host ok" 0 "$RC"
+assert_eq "soft fd limit below hard: raised, no concurrency warning" 0 \
+    "$(grep -c 'file descriptors available' <<<"$ERR" || true)"
+
 finish
