@@ -147,6 +147,13 @@ daemon_status_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* A sweep started or ended: STATUS= at once, not at the next refresh. */
+static void
+daemon_sweep_change(void *arg)
+{
+	daemon_status_cb(-1, 0, arg);
+}
+
 /* A reloaded config: say which changes wait for a restart. */
 static void
 daemon_restart_keys(const struct config *old, const struct config *new)
@@ -287,6 +294,8 @@ daemon_setup(struct daemon *d, struct config *conf)
 	d->grace = evtimer_new(d->base, daemon_grace_cb, d);
 	d->status = event_new(d->base, -1, EV_PERSIST, daemon_status_cb, d);
 	event_add(d->status, &tv);
+	/* A sweep shorter than the refresh still shows as one. */
+	sched_on_change(d->sched, daemon_sweep_change, d);
 	return 0;
 }
 

@@ -77,6 +77,8 @@ struct sched {
 	int			 stopping;	/* sched_stop called */
 	sched_stopped_cb	 stopped_cb;	/* then tell this */
 	void			*stopped_arg;
+	sched_change_cb		 change_cb;	/* a sweep started or ended */
+	void			*change_arg;
 };
 
 static void	sched_plan(struct sched *);
@@ -325,6 +327,8 @@ sched_launch(struct sched *s, const char *trigger, const struct host **hosts,
 	s->kh_seen = 1;
 	log_info("sweep started (%s): %zu host%s", trigger, n,
 	    n == 1 ? "" : "s");
+	if (s->change_cb != NULL)
+		s->change_cb(s->change_arg);
 	return 0;
 }
 
@@ -516,6 +520,16 @@ sched_outcome_cb(struct table *t, void *arg)
 		return;
 	}
 	sched_plan(s);
+	if (s->change_cb != NULL)
+		s->change_cb(s->change_arg);
+}
+
+/* Tell cb when a sweep starts or ends. */
+void
+sched_on_change(struct sched *s, sched_change_cb cb, void *arg)
+{
+	s->change_cb = cb;
+	s->change_arg = arg;
 }
 
 /* After a sweep, outside the engine's callback: new config, retention,

@@ -57,6 +57,9 @@ struct sched_stats {
 
 /* Called once a stop is complete: no sweep runs any more. */
 typedef void (*sched_stopped_cb)(void *arg);
+/* Called (on the loop) when a sweep starts, and when one has ended and the
+ * next is planned: what sched_get_stats says has changed. */
+typedef void (*sched_change_cb)(void *arg);
 
 /* Take over conf (freed by the scheduler). The engine must run on base
  * with conf. Nothing happens until sched_start. */
@@ -79,6 +82,8 @@ void		 sched_stop(struct sched *, sched_stopped_cb, void *arg);
 /* Abort in-flight hosts (the grace period ran out). */
 void		 sched_abort(struct sched *);
 void		 sched_get_stats(struct sched *, struct sched_stats *);
+/* Tell cb (NULL: nobody) when a sweep starts or ends. */
+void		 sched_on_change(struct sched *, sched_change_cb, void *arg);
 /* Free (after the stop completed); frees the configs. */
 void		 sched_free(struct sched *);
 
