@@ -143,7 +143,7 @@ static const char migration2[] =
 "  FROM item_history i JOIN hosts h ON h.id = i.host_id;";
 
 /* Version 3: when each attempt finished authenticating, so the time a
- * session spent in TCP connect + key exchange + authentication, and how
+ * session spent in DNS, connect, key exchange and authentication, and how
  * many were at that stage at once (max_handshakes), can be read back. */
 static const char migration3[] =
 "ALTER TABLE attempts ADD COLUMN authed_us INTEGER;";

@@ -235,10 +235,10 @@ test_upgrade(void)
 	CHECK(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL) ==
 	    SQLITE_OK);
 	CHECK_STR(test_sql1(db, "PRAGMA user_version"), "3");
-	CHECK_STR(test_sql1(db, "SELECT group_concat(h.name || ':' || "
-	    "coalesce(a.authed_us - a.started_us, 'NULL') || ':' || "
-	    "(a.ended_us - a.started_us), ' ') FROM attempts a JOIN hosts h "
-	    "ON h.id = a.host_id ORDER BY a.id"),
+	CHECK_STR(test_sql1(db, "SELECT group_concat(x, ' ') FROM (SELECT "
+	    "h.name || ':' || coalesce(a.authed_us - a.started_us, 'NULL') || "
+	    "':' || (a.ended_us - a.started_us) AS x FROM attempts a JOIN "
+	    "hosts h ON h.id = a.host_id ORDER BY a.id)"),
 	    "old01:NULL:1000000 new01:40000:250000");
 	sqlite3_close(db);
 }
