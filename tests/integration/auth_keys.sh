@@ -39,22 +39,26 @@ msg=$(sqlite3 -readonly -batch -noheader "$T_DIR/rsa.db" \
     "SELECT error FROM attempts LIMIT 1")
 assert_match "RSA key: the error says why" "RSA keys need rsa-sha2" "$msg"
 
+# nofile_collect SOFT[:HARD]: collect under that fd limit; sets RC and ERR
+# (stderr and stdout).
+nofile_collect() {
+	set +e
+	ERR=$(in_fleet prlimit --nofile="$1" "$ROLLCALL" collect -c "$CONF" 2>&1)
+	RC=$?
+	set -e
+}
+lowfd=$((64 + 8 + 3))
+
 # 6 hosts at concurrency 6 with room for only 3 sockets beyond the spare:
 # the engine lowers its concurrency and says so; no host fails.
-set +e
-ERR=$(in_fleet prlimit --nofile=$((64 + 8 + 3)) "$ROLLCALL" collect -c "$CONF" 2>&1)
-RC=$?
-set -e
+nofile_collect "$lowfd"
 assert_eq "low fd limit: every host still ok" 0 "$RC"
 assert_match "low fd limit: a warning names the lowered concurrency" \
     "concurrency [0-9]+ exceeds the [0-9]+ file descriptors available" "$ERR"
 
 # The same soft limit under a high hard limit: rollcall raises the soft
 # limit to the hard one at start, so nothing is lowered.
-set +e
-ERR=$(in_fleet prlimit --nofile=$((64 + 8 + 3)):4096 "$ROLLCALL" collect -c "$CONF" 2>&1)
-RC=$?
-set -e
+nofile_collect "$lowfd:4096"
 assert_eq "soft fd limit below hard: every host ok" 0 "$RC"
 assert_eq "soft fd limit below hard: raised, no concurrency warning" 0 \
     "$(grep -c 'file descriptors available' <<<"$ERR" || true)"

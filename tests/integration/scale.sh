@@ -33,14 +33,16 @@ conf() {
 	echo "$f"
 }
 
-# in_flight DB [GROUP]: most attempts in flight at one instant (of hosts in
-# GROUP), from started_us/ended_us.
+# in_flight DB [GROUP] [END]: most attempts (of hosts in GROUP) at one
+# instant between started_us and END (default ended_us; rows without it
+# are left out).
 in_flight() {
-	local db=$1 filter="1"
+	local db=$1 filter="1" end=${3:-ended_us}
 	[ -z "${2:-}" ] || filter="(',' || h.groups || ',') LIKE '%,$2,%'"
 	sqlite3 -readonly -batch -noheader "$db" "
-	    WITH a AS (SELECT t.started_us, t.ended_us FROM attempts t
-	        JOIN hosts h ON h.id = t.host_id WHERE $filter)
+	    WITH a AS (SELECT t.started_us, t.$end AS ended_us FROM attempts t
+	        JOIN hosts h ON h.id = t.host_id WHERE $filter
+	        AND t.$end IS NOT NULL)
 	    SELECT max((SELECT count(*) FROM a b WHERE b.started_us <= x.started_us
 	        AND b.ended_us > x.started_us)) FROM a x"
 }
@@ -65,20 +67,13 @@ assert_ge "limits: canary group limit reached" 2 "$k"
 # ---- max_handshakes: at most that many sessions between start and the end
 # of authentication (attempts.authed_us) at one instant, while more than
 # that many are in flight: the cap is on handshakes, not on sessions.
-in_handshake() { # DB -> most attempts between started_us and authed_us
-	sqlite3 -readonly -batch -noheader "$1" "
-	    WITH a AS (SELECT started_us, authed_us FROM attempts
-	        WHERE authed_us IS NOT NULL)
-	    SELECT max((SELECT count(*) FROM a b WHERE b.started_us <= x.started_us
-	        AND b.authed_us > x.started_us)) FROM a x"
-}
 c=$(conf handshakes "concurrency: 30" "max_handshakes: 3" "collectors: [os]" "workers: 2")
 rc_run collect -c "$c" --limit '!chatty*'
 assert_eq "handshakes: collect exits 0" 0 "$RC"
 db=$T_DIR/handshakes.db
 assert_eq "handshakes: every attempt has its authentication time" 36 \
     "$(sqlite3 -readonly "$db" "SELECT count(*) FROM attempts WHERE authed_us >= started_us AND authed_us <= ended_us")"
-h=$(in_handshake "$db")
+h=$(in_flight "$db" "" authed_us)
 assert_eq "handshakes: never more than max_handshakes=3 at once" 1 "$([ "$h" -le 3 ] && echo 1 || echo "0 ($h)")"
 assert_ge "handshakes: the limit is reached" 3 "$h"
 g=$(in_flight "$db")

@@ -24,19 +24,17 @@ static char	 tmpdir[] = "/tmp/rollcall-test-storage.XXXXXX";
 static char	 dbpath[512];
 static struct db *rdb;			/* read-only connection */
 
-/* First cell of the first row as text ("NULL", or "(none)" if no row). */
+/* First cell of the first row of a query on db as text ("NULL", or
+ * "(none)" if no row). */
 static const char *
-q(const char *fmt, ...)
+vq(struct db *db, const char *fmt, va_list ap)
 {
 	static char	 out[1024];
 	struct table	*t;
 	char		 sql[2048], err[256];
-	va_list		 ap;
 
-	va_start(ap, fmt);
 	vsnprintf(sql, sizeof sql, fmt, ap);
-	va_end(ap);
-	if ((t = db_query(rdb, sql, err, sizeof err)) == NULL) {
+	if ((t = db_query(db, sql, err, sizeof err)) == NULL) {
 		snprintf(out, sizeof out, "(error: %s)", err);
 		return out;
 	}
@@ -47,6 +45,32 @@ q(const char *fmt, ...)
 		    t->rows[0][0] : "NULL");
 	table_free(t);
 	return out;
+}
+
+/* The same on the test's read-only connection. */
+static const char *
+q(const char *fmt, ...)
+{
+	const char	*r;
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	r = vq(rdb, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* The same on another database. */
+static const char *
+qdb(struct db *db, const char *fmt, ...)
+{
+	const char	*r;
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	r = vq(db, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 /* A result with the given collectors (name=status) and facts (k=v). */
@@ -180,23 +204,6 @@ test_uri(void)
 	free(u);
 }
 
-/* First column of the first row of sql on a raw connection, as text. */
-static const char *
-test_sql1(sqlite3 *db, const char *sql)
-{
-	static char	 out[512];
-	sqlite3_stmt	*st;
-
-	snprintf(out, sizeof out, "(error)");
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return out;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(out, sizeof out, "%s", sqlite3_column_text(st, 0) !=
-		    NULL ? (const char *)sqlite3_column_text(st, 0) : "NULL");
-	sqlite3_finalize(st);
-	return out;
-}
-
 /* A version-2 database with an attempt in it (made by taking version 3's
  * column away again) is upgraded in place: the old row keeps its data and
  * gets a NULL authed_us, new rows get theirs. */
@@ -204,7 +211,8 @@ static void
 test_upgrade(void)
 {
 	struct writer	*w;
-	sqlite3		*db;
+	struct db	*udb;
+	sqlite3		*db;		/* read-write, to make version 2 */
 	char		 p[600], err[256], *msg = NULL;
 	int64_t		 s;
 
@@ -232,15 +240,17 @@ test_upgrade(void)
 	writer_sweep_end(w, s);
 	writer_flush(w);
 	writer_close(w);
-	CHECK(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL) ==
-	    SQLITE_OK);
-	CHECK_STR(test_sql1(db, "PRAGMA user_version"), "3");
-	CHECK_STR(test_sql1(db, "SELECT group_concat(x, ' ') FROM (SELECT "
+	if ((udb = db_open_ro(p, err, sizeof err)) == NULL) {
+		CHECK(udb != NULL);
+		return;
+	}
+	CHECK_STR(qdb(udb, "PRAGMA user_version"), "3");
+	CHECK_STR(qdb(udb, "SELECT group_concat(x, ' ') FROM (SELECT "
 	    "h.name || ':' || coalesce(a.authed_us - a.started_us, 'NULL') || "
 	    "':' || (a.ended_us - a.started_us) AS x FROM attempts a JOIN "
 	    "hosts h ON h.id = a.host_id ORDER BY a.id)"),
 	    "old01:NULL:1000000 new01:40000:250000");
-	sqlite3_close(db);
+	db_close(udb);
 }
 
 /* Facts round trip; history rows only for what changed. */
