@@ -8,8 +8,10 @@
 #   daemon_term                   SIGTERM; sets DRC (exit code), DSECS
 # Every wait is bounded; the fleet's stop kills whatever is left.
 
-# Our own namespace names (rc-i5...), one per test run.
-NETNS=rc-i5-${T_NAME#daemon_}-$$
+# Our own namespace names, one per test run: the PID comes first so that the
+# 15-character cut of a namespace name never drops it (two runs of one test at
+# once, from two checkouts, must not share a namespace).
+NETNS=rc5-$$-${T_NAME#daemon_}
 NETNS=${NETNS:0:15}
 DLOG=$T_DIR/daemon.log
 DAEMON_TIMEOUT=${DAEMON_TIMEOUT:-240}
