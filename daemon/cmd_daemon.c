@@ -29,7 +29,7 @@
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
-#include "daemon/cmd.h"
+#include "cli/cmd.h"
 #include "daemon/control.h"
 #include "daemon/engine.h"
 #include "daemon/metrics.h"

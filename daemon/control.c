@@ -22,7 +22,7 @@
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "daemon/control.h"
-#include "daemon/output.h"
+#include "cli/output.h"
 #include "daemon/scheduler.h"
 
 #define CONTROL_MAX_CLIENTS	64	/* connections at once */

@@ -16,7 +16,7 @@
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
-#include "daemon/cmd.h"
+#include "cli/cmd.h"
 #include "test.h"
 
 static const char *fixtures;	/* $FIXTURES/config */

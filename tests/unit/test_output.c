@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/output.h"
+#include "cli/output.h"
 #include "test.h"
 
 /* Capture what a printer writes. */

@@ -1,7 +1,7 @@
 /* `rollcall query "SQL"`: one read-only statement against the database;
  * the views in docs/SCHEMA.md are the stable names to query. */
-#include "daemon/clirender.h"
-#include "daemon/cmd.h"
+#include "cli/clirender.h"
+#include "cli/cmd.h"
 
 /* Run the user's SQL and print the result. */
 int

@@ -2,9 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "daemon/clirender.h"
-#include "daemon/cmd.h"
-#include "daemon/output.h"
+#include "cli/clirender.h"
+#include "cli/cmd.h"
+#include "cli/output.h"
 
 static const char show_host_sql[] =
     "SELECT name, address, status, error, last_attempt, last_success"

@@ -5,7 +5,7 @@
 
 #include "common/xmalloc.h"
 #include "config/config.h"
-#include "daemon/cmd.h"
+#include "cli/cmd.h"
 
 /* The database to use: --db wins, else the config file's `database`. */
 char *

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "daemon/cmd.h"
+#include "cli/cmd.h"
 
 static const struct cmd cmds[] = {
 	{ "collect", cmd_collect, "run one sweep now, store the results, exit" },

@@ -12,7 +12,7 @@
 #include "common/result.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
-#include "daemon/cmd.h"
+#include "cli/cmd.h"
 #include "daemon/control.h"
 
 #define P	"custom.s."	/* prefix of the flattened answer */

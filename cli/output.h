@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-#include "daemon/cmd.h"
+#include "cli/cmd.h"
 #include "storage/storage.h"
 
 void	output_table(FILE *, const struct table *, enum out_format);

@@ -5,8 +5,8 @@
  * detail = arch (packages) or interface (addresses). */
 #include <stdio.h>
 
-#include "daemon/clirender.h"
-#include "daemon/cmd.h"
+#include "cli/clirender.h"
+#include "cli/cmd.h"
 
 /* Both histories for ?1 host (NULL = all), since ?2 (epoch seconds), key
  * prefix ?3, group ?4. */

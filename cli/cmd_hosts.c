@@ -11,8 +11,8 @@
 #include "common/buf.h"
 #include "common/result.h"
 #include "common/xmalloc.h"
-#include "daemon/clirender.h"
-#include "daemon/cmd.h"
+#include "cli/clirender.h"
+#include "cli/cmd.h"
 #include "storage/where.h"
 
 static const char hosts_sql[] =

@@ -9,8 +9,8 @@
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
-#include "daemon/clirender.h"
-#include "daemon/output.h"
+#include "cli/clirender.h"
+#include "cli/output.h"
 
 #define OPT_DB		256
 #define OPT_JSON	257

@@ -13,7 +13,7 @@
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
-#include "daemon/cmd.h"
+#include "cli/cmd.h"
 #include "daemon/engine.h"
 #include "daemon/ssh.h"
 #include "daemon/summary.h"

@@ -11,7 +11,7 @@
 
 #include "common/buf.h"
 #include "common/xmalloc.h"
-#include "daemon/output.h"
+#include "cli/output.h"
 
 /* Decode one UTF-8 sequence at s. Returns its length (1-4) with *cp set, or
  * 0 when the bytes are not valid UTF-8 (overlong, surrogate, truncated). */

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "config/config.h"
-#include "daemon/cmd.h"
-#include "daemon/output.h"
+#include "cli/cmd.h"
+#include "cli/output.h"
 
 /* Usage text for --help. */
 static void

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/clirender.h"
-#include "daemon/cmd.h"
+#include "cli/clirender.h"
+#include "cli/cmd.h"
 #include "storage/where.h"
 
 static const char packages_sql[] =

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "daemon/cmd.h"
+#include "cli/cmd.h"
 #include "storage/storage.h"
 
 /* Every argument of a repeatable option, in command-line order. */
