@@ -6,11 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/clirender.h"
+#include "cli/output.h"
+#include "common/json.h"
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
-#include "cli/clirender.h"
-#include "cli/output.h"
 
 #define OPT_DB		256
 #define OPT_JSON	257
@@ -248,12 +249,12 @@ cli_json_members(FILE *fp, const struct table *t, size_t row)
 
 	for (c = 0; c < t->ncols; c++) {
 		fputs(c ? ",\n  " : "  ", fp);
-		output_json_string(fp, t->cols[c]);
+		json_write_string(fp, t->cols[c]);
 		fputs(": ", fp);
 		if (t->rows[row][c] == NULL)
 			fputs("null", fp);
 		else
-			output_json_string(fp, t->rows[row][c]);
+			json_write_string(fp, t->rows[row][c]);
 	}
 }
 

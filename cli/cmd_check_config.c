@@ -5,9 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config/config.h"
 #include "cli/cmd.h"
 #include "cli/output.h"
+#include "common/json.h"
+#include "config/config.h"
 
 /* Usage text for --help. */
 static void
@@ -48,7 +49,7 @@ check_config_json(const struct config *c)
 	printf("{\"hosts\":%zu,\"groups\":[", c->nhosts);
 	for (i = 0; i < c->ngroups; i++) {
 		printf("%s{\"name\":", i ? "," : "");
-		output_json_string(stdout, c->groups[i].name);
+		json_write_string(stdout, c->groups[i].name);
 		printf(",\"hosts\":%zu}", c->groups[i].nhosts);
 	}
 	printf("]}\n");

@@ -5,6 +5,7 @@
 #include "cli/clirender.h"
 #include "cli/cmd.h"
 #include "cli/output.h"
+#include "common/json.h"
 
 static const char show_host_sql[] =
     "SELECT name, address, status, error, last_attempt, last_success"
@@ -44,9 +45,9 @@ show_print_json(const struct table *host, const struct table *facts)
 	printf(",\n  \"facts\": {");
 	for (r = 0; r < facts->nrows; r++) {
 		printf(r ? ",\n    " : "\n    ");
-		output_json_string(stdout, facts->rows[r][0]);
+		json_write_string(stdout, facts->rows[r][0]);
 		printf(": ");
-		output_json_string(stdout, facts->rows[r][1]);
+		json_write_string(stdout, facts->rows[r][1]);
 	}
 	printf(facts->nrows ? "\n  }\n}\n" : "}\n}\n");
 }

@@ -1,21 +1,19 @@
 /* rollcall status and rollcall sweep: clients of the running daemon's
  * control socket (the same binary, as ntpctl is to ntpd). The daemon
  * answers in JSON; --json prints it as is, otherwise it is read back with
- * the JSON flattener the custom collectors use and printed for people. */
+ * the JSON flattener (common/json.h) and printed for people. */
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "collectors/collector.h"
+#include "common/json.h"
 #include "common/result.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
 #include "cli/cmd.h"
 #include "daemon/control.h"
-
-#define P	"custom.s."	/* prefix of the flattened answer */
 
 /* Options both commands take. */
 struct ctl_opts {
@@ -147,6 +145,15 @@ ctl_ask(const char *cmd, const struct ctl_opts *o, const char *req, int *rc)
 	return resp;
 }
 
+/* One leaf of the daemon's answer, kept under its dotted path. */
+static int
+ctl_leaf(void *arg, const char *path, const char *value, char *err,
+    size_t errlen)
+{
+	facts_add(arg, path, value);
+	return 0;
+}
+
 /* Flatten a JSON answer; NULL (message printed) if it is not JSON. */
 static struct facts *
 ctl_parse_answer(const char *cmd, const char *resp)
@@ -155,8 +162,8 @@ ctl_parse_answer(const char *cmd, const char *resp)
 	char		 err[256];
 
 	f = xcalloc(1, sizeof *f);
-	if (collector_parse_custom("s", PARSE_JSON, resp, strlen(resp), f,
-	    err, sizeof err) != COLL_OK) {
+	if (json_flatten(resp, strlen(resp), "", ctl_leaf, f, err,
+	    sizeof err) != 0) {
 		fprintf(stderr, "rollcall %s: the daemon's answer is not JSON "
 		    "(%s): %.200s\n", cmd, err, resp);
 		facts_free(f);
@@ -194,7 +201,7 @@ status_counts(const struct facts *f, const char *obj, int skip_zero)
 	int		 i, first = 1;
 
 	for (i = 0; i < HOST_STATUS_MAX; i++) {
-		v = ctl_get(f, "0", P "%s.%s", obj, host_status_str(i));
+		v = ctl_get(f, "0", "%s.%s", obj, host_status_str(i));
 		if (skip_zero && strcmp(v, "0") == 0)
 			continue;
 		printf("%s%s %s", first ? "" : ", ", host_status_str(i), v);
@@ -211,56 +218,56 @@ status_print(const struct facts *f)
 	size_t	 i;
 
 	printf("daemon:      pid %s, up since %s (%s s), config %s\n",
-	    ctl_get(f, "?", P "daemon.pid"),
-	    ctl_get(f, "?", P "daemon.up_since"),
-	    ctl_get(f, "?", P "daemon.uptime_seconds"),
-	    ctl_get(f, "?", P "daemon.config"));
-	printf("hosts:       %s (", ctl_get(f, "?", P "hosts_total"));
+	    ctl_get(f, "?", "daemon.pid"),
+	    ctl_get(f, "?", "daemon.up_since"),
+	    ctl_get(f, "?", "daemon.uptime_seconds"),
+	    ctl_get(f, "?", "daemon.config"));
+	printf("hosts:       %s (", ctl_get(f, "?", "hosts_total"));
 	status_counts(f, "hosts", 1);
 	printf(", never attempted %s)\n",
-	    ctl_get(f, "0", P "hosts_never_attempted"));
-	if (strcmp(ctl_get(f, "false", P "sweep.running"), "true") == 0)
+	    ctl_get(f, "0", "hosts_never_attempted"));
+	if (strcmp(ctl_get(f, "false", "sweep.running"), "true") == 0)
 		printf("sweep:       running (%s): %s/%s done, %s in flight, "
-		    "%s failed\n", ctl_get(f, "?", P "sweep.trigger"),
-		    ctl_get(f, "?", P "sweep.done"),
-		    ctl_get(f, "?", P "sweep.total"),
-		    ctl_get(f, "?", P "sweep.in_flight"),
-		    ctl_get(f, "?", P "sweep.failed"));
+		    "%s failed\n", ctl_get(f, "?", "sweep.trigger"),
+		    ctl_get(f, "?", "sweep.done"),
+		    ctl_get(f, "?", "sweep.total"),
+		    ctl_get(f, "?", "sweep.in_flight"),
+		    ctl_get(f, "?", "sweep.failed"));
 	else
 		printf("sweep:       idle, 0 in flight\n");
-	if (facts_get(f, P "next_sweep.at") != NULL)
+	if (facts_get(f, "next_sweep.at") != NULL)
 		printf("next sweep:  %s (in %s s, %s)\n",
-		    ctl_get(f, "?", P "next_sweep.at"),
-		    ctl_get(f, "?", P "next_sweep.in_seconds"),
-		    ctl_get(f, "?", P "next_sweep.trigger"));
+		    ctl_get(f, "?", "next_sweep.at"),
+		    ctl_get(f, "?", "next_sweep.in_seconds"),
+		    ctl_get(f, "?", "next_sweep.trigger"));
 	else
 		printf("next sweep:  none planned\n");
 	printf("failing:     ");
 	status_counts(f, "failures", 1);
 	printf("\nretries:     %s pending, %s waiting for known_hosts\n",
-	    ctl_get(f, "0", P "retry_pending"),
-	    ctl_get(f, "0", P "hostkey_parked"));
+	    ctl_get(f, "0", "retry_pending"),
+	    ctl_get(f, "0", "hostkey_parked"));
 	printf("writer:      queue %s, last commit %s ms, %s%s\n",
-	    ctl_get(f, "?", P "writer.queue_depth"),
-	    ctl_get(f, "?", P "writer.last_commit_ms"),
-	    strcmp(ctl_get(f, "false", P "writer.degraded"), "true") == 0 ?
+	    ctl_get(f, "?", "writer.queue_depth"),
+	    ctl_get(f, "?", "writer.last_commit_ms"),
+	    strcmp(ctl_get(f, "false", "writer.degraded"), "true") == 0 ?
 	    "DEGRADED: " : "ok",
-	    strcmp(ctl_get(f, "false", P "writer.degraded"), "true") == 0 ?
-	    ctl_get(f, "", P "writer.last_error") : "");
+	    strcmp(ctl_get(f, "false", "writer.degraded"), "true") == 0 ?
+	    ctl_get(f, "", "writer.last_error") : "");
 	printf("last sweeps: %s since start\n",
-	    ctl_get(f, "0", P "sweeps_total"));
-	if (facts_get(f, P "last_sweeps.0.id") != NULL)
+	    ctl_get(f, "0", "sweeps_total"));
+	if (facts_get(f, "last_sweeps.0.id") != NULL)
 		printf("  %-6s %-9s %-20s %10s %6s %6s %6s\n", "ID", "TRIGGER",
 		    "STARTED", "DURATION", "HOSTS", "OK", "FAILED");
-	for (i = 0; ctl_get(f, NULL, P "last_sweeps.%zu.id", i) != NULL; i++)
+	for (i = 0; ctl_get(f, NULL, "last_sweeps.%zu.id", i) != NULL; i++)
 		printf("  %-6s %-9s %-20s %8sms %6s %6s %6s\n",
-		    ctl_get(f, "", P "last_sweeps.%zu.id", i),
-		    ctl_get(f, "", P "last_sweeps.%zu.trigger", i),
-		    ctl_get(f, "", P "last_sweeps.%zu.started", i),
-		    ctl_get(f, "", P "last_sweeps.%zu.duration_ms", i),
-		    ctl_get(f, "", P "last_sweeps.%zu.hosts", i),
-		    ctl_get(f, "", P "last_sweeps.%zu.ok", i),
-		    ctl_get(f, "", P "last_sweeps.%zu.failed", i));
+		    ctl_get(f, "", "last_sweeps.%zu.id", i),
+		    ctl_get(f, "", "last_sweeps.%zu.trigger", i),
+		    ctl_get(f, "", "last_sweeps.%zu.started", i),
+		    ctl_get(f, "", "last_sweeps.%zu.duration_ms", i),
+		    ctl_get(f, "", "last_sweeps.%zu.hosts", i),
+		    ctl_get(f, "", "last_sweeps.%zu.ok", i),
+		    ctl_get(f, "", "last_sweeps.%zu.failed", i));
 }
 
 /* rollcall status */
@@ -279,8 +286,8 @@ cmd_status(int argc, char **argv)
 		return rc;
 	if ((f = ctl_parse_answer("status", resp)) == NULL)
 		rc = EXIT_FAIL;
-	else if (facts_get(f, P "error") != NULL) {
-		fprintf(stderr, "rollcall status: %s\n", facts_get(f, P "error"));
+	else if (facts_get(f, "error") != NULL) {
+		fprintf(stderr, "rollcall status: %s\n", facts_get(f, "error"));
 		rc = EXIT_FAIL;
 	} else if (o.json)
 		printf("%s\n", resp);
@@ -314,12 +321,12 @@ cmd_sweep(int argc, char **argv)
 		return rc;
 	if ((f = ctl_parse_answer("sweep", resp)) == NULL)
 		rc = EXIT_FAIL;
-	else if (facts_get(f, P "error") != NULL) {
-		fprintf(stderr, "rollcall sweep: %s\n", facts_get(f, P "error"));
+	else if (facts_get(f, "error") != NULL) {
+		fprintf(stderr, "rollcall sweep: %s\n", facts_get(f, "error"));
 		rc = EXIT_FAIL;
 	} else
 		printf("sweep started: %s hosts\n", ctl_get(f, "?",
-		    P "hosts"));
+		    "hosts"));
 	if (f != NULL) {
 		facts_free(f);
 		free(f);

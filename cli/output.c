@@ -10,48 +10,10 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/json.h"
+#include "common/utf8.h"
 #include "common/xmalloc.h"
 #include "cli/output.h"
-
-/* Decode one UTF-8 sequence at s. Returns its length (1-4) with *cp set, or
- * 0 when the bytes are not valid UTF-8 (overlong, surrogate, truncated). */
-static size_t
-utf8_decode(const unsigned char *s, uint32_t *cp)
-{
-	size_t		 len, i;
-	uint32_t	 c, min;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2; c = s[0] & 0x1f; min = 0x80;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3; c = s[0] & 0x0f; min = 0x800;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4; c = s[0] & 0x07; min = 0x10000;
-	} else
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;	/* also stops at the NUL */
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
-/* Code points a terminal may act on: C1 controls, line/paragraph
- * separators and bidirectional overrides ("trojan source"). */
-static int
-unsafe_codepoint(uint32_t cp)
-{
-	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
-	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
-}
 
 /* Text safe for a terminal. Caller frees. */
 char *
@@ -73,50 +35,13 @@ output_escape_terminal(const char *s)
 			buf_printf(&b, "\\x%02x", *p++);
 			continue;
 		}
-		if (unsafe_codepoint(cp))
+		if (utf8_unsafe(cp))
 			buf_printf(&b, "\\u%04x", (unsigned)cp);
 		else
 			buf_append(&b, p, n);
 		p += n;
 	}
 	return buf_steal(&b);
-}
-
-/* A JSON string literal; invalid UTF-8 becomes U+FFFD. */
-void
-output_json_string(FILE *fp, const char *s)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	uint32_t		 cp;
-	size_t			 n;
-
-	fputc('"', fp);
-	while (p != NULL && *p != '\0') {
-		switch (*p) {
-		case '"':	fputs("\\\"", fp); p++; continue;
-		case '\\':	fputs("\\\\", fp); p++; continue;
-		case '\b':	fputs("\\b", fp); p++; continue;
-		case '\f':	fputs("\\f", fp); p++; continue;
-		case '\n':	fputs("\\n", fp); p++; continue;
-		case '\r':	fputs("\\r", fp); p++; continue;
-		case '\t':	fputs("\\t", fp); p++; continue;
-		}
-		if (*p < 0x20 || *p == 0x7f) {
-			fprintf(fp, "\\u%04x", *p++);
-			continue;
-		}
-		if ((n = utf8_decode(p, &cp)) == 0) {
-			fputs("\\ufffd", fp);
-			p++;
-			continue;
-		}
-		if (unsafe_codepoint(cp))
-			fprintf(fp, "\\u%04x", (unsigned)cp);
-		else
-			fwrite(p, 1, n, fp);
-		p += n;
-	}
-	fputc('"', fp);
 }
 
 /* A CSV field (RFC 4180): quoted when it holds a comma, quote, CR, LF or
@@ -143,36 +68,6 @@ output_csv_field(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
-/* Is s a number JSON accepts as is (SQLite may give "Inf", "1e+999")? */
-static int
-json_number_ok(const char *s)
-{
-	const char	*p = s;
-
-	if (*p == '-')
-		p++;
-	if (!isdigit((unsigned char)*p))
-		return 0;
-	if (*p == '0' && isdigit((unsigned char)p[1]))
-		return 0;
-	p += strspn(p, "0123456789");
-	if (*p == '.') {
-		p++;
-		if (!isdigit((unsigned char)*p))
-			return 0;
-		p += strspn(p, "0123456789");
-	}
-	if (*p == 'e' || *p == 'E') {
-		p++;
-		if (*p == '+' || *p == '-')
-			p++;
-		if (!isdigit((unsigned char)*p))
-			return 0;
-		p += strspn(p, "0123456789");
-	}
-	return *p == '\0';
-}
-
 /* Rows as a JSON array of objects, one object per line. */
 static void
 output_json(FILE *fp, const struct table *t)
@@ -186,7 +81,7 @@ output_json(FILE *fp, const struct table *t)
 		for (c = 0; c < t->ncols; c++) {
 			if (c > 0)
 				fputs(", ", fp);
-			output_json_string(fp, t->cols[c]);
+			json_write_string(fp, t->cols[c]);
 			fputs(": ", fp);
 			v = t->rows[r][c];
 			if (v == NULL)
@@ -194,7 +89,7 @@ output_json(FILE *fp, const struct table *t)
 			else if (t->numeric[c] && json_number_ok(v))
 				fputs(v, fp);
 			else
-				output_json_string(fp, v);
+				json_write_string(fp, v);
 		}
 		fputc('}', fp);
 	}

@@ -10,8 +10,6 @@
 #include "storage/storage.h"
 
 void	output_table(FILE *, const struct table *, enum out_format);
-/* A JSON string literal with escapes (invalid UTF-8 as \ufffd). */
-void	output_json_string(FILE *, const char *);
 /* A CSV field, quoted when needed. */
 void	output_csv_field(FILE *, const char *);
 /* Text safe for a terminal: control bytes as \xNN, invalid UTF-8 escaped.

@@ -18,11 +18,11 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "common/json.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "daemon/control.h"
-#include "cli/output.h"
 #include "daemon/scheduler.h"
 
 #define CONTROL_MAX_CLIENTS	64	/* connections at once */
@@ -80,89 +80,198 @@ control_iso(int64_t t, char *buf, size_t len)
 
 /* One "name":count member per status, zeros left out unless all. */
 static void
-control_counts(FILE *fp, const char *name, const uint64_t *v, int from,
-    int all)
+control_counts(struct json_writer *w, const char *name, const uint64_t *v,
+    int from, int all)
 {
-	int	 i, first = 1;
+	int	 i;
 
-	fprintf(fp, ",\"%s\":{", name);
+	json_key(w, name);
+	json_object_open(w);
 	for (i = from; i < HOST_STATUS_MAX; i++) {
 		if (v[i] == 0 && !all)
 			continue;
-		fprintf(fp, "%s\"%s\":%llu", first ? "" : ",",
-		    host_status_str(i), (unsigned long long)v[i]);
-		first = 0;
+		json_key(w, host_status_str(i));
+		json_uint(w, v[i]);
 	}
-	fprintf(fp, "}");
+	json_object_close(w);
+}
+
+/* "daemon": who answers, since when, with which config. */
+static void
+control_json_daemon(struct json_writer *w, const struct sched_stats *st,
+    int64_t now)
+{
+	char	 t[32];
+
+	json_key(w, "daemon");
+	json_object_open(w);
+	json_key(w, "pid");
+	json_int(w, (long long)getpid());
+	json_key(w, "version");
+	json_str(w, ROLLCALL_VERSION);
+	json_key(w, "up_since");
+	json_str(w, control_iso(st->up_since, t, sizeof t));
+	json_key(w, "uptime_seconds");
+	json_int(w, (long long)(now - st->up_since));
+	json_key(w, "config");
+	json_str(w, st->config_path != NULL ? st->config_path : "");
+	json_object_close(w);
+}
+
+/* "sweep" (the running one) and "next_sweep" (or null). */
+static void
+control_json_sweeps(struct json_writer *w, const struct sched_stats *st,
+    int64_t now)
+{
+	char	 t[32];
+
+	json_key(w, "sweep");
+	json_object_open(w);
+	json_key(w, "running");
+	json_bool(w, st->sweeping);
+	if (st->sweeping) {
+		json_key(w, "trigger");
+		json_str(w, st->trigger);
+		json_key(w, "done");
+		json_uint(w, st->done);
+		json_key(w, "total");
+		json_uint(w, st->total);
+		json_key(w, "in_flight");
+		json_uint(w, st->inflight);
+		json_key(w, "failed");
+		json_uint(w, st->failed);
+	}
+	json_object_close(w);
+	json_key(w, "next_sweep");
+	if (st->next_sweep <= 0) {
+		json_null(w);
+		return;
+	}
+	json_object_open(w);
+	json_key(w, "at");
+	json_str(w, control_iso(st->next_sweep, t, sizeof t));
+	json_key(w, "in_seconds");
+	json_int(w, (long long)(st->next_sweep > now ?
+	    st->next_sweep - now : 0));
+	json_key(w, "trigger");
+	json_str(w, st->next_trigger);
+	json_object_close(w);
+}
+
+/* "last_sweeps": the most recent first. */
+static void
+control_json_last(struct json_writer *w, const struct sched_stats *st)
+{
+	const struct sched_sweep *l;
+	char			 t[32];
+	size_t			 i;
+
+	json_key(w, "last_sweeps");
+	json_array_open(w);
+	for (i = 0; i < st->nlast; i++) {
+		l = &st->last[i];
+		json_object_open(w);
+		json_key(w, "id");
+		json_int(w, (long long)l->id);
+		json_key(w, "trigger");
+		json_str(w, l->trigger);
+		json_key(w, "started");
+		json_str(w, control_iso(l->started, t, sizeof t));
+		json_key(w, "duration_ms");
+		json_int(w, (long long)l->duration_ms);
+		json_key(w, "hosts");
+		json_uint(w, l->nhosts);
+		json_key(w, "ok");
+		json_uint(w, l->ok);
+		json_key(w, "failed");
+		json_uint(w, l->failed);
+		json_key(w, "interrupted");
+		json_uint(w, l->interrupted);
+		json_object_close(w);
+	}
+	json_array_close(w);
+}
+
+/* "writer": the database writer thread's queue and health. */
+static void
+control_json_writer(struct json_writer *w, const struct sched_stats *st)
+{
+	json_key(w, "writer");
+	json_object_open(w);
+	json_key(w, "queue_depth");
+	json_uint(w, st->writer.queue_depth);
+	json_key(w, "degraded");
+	json_bool(w, st->writer.degraded);
+	json_key(w, "last_error");
+	json_str(w, st->writer.last_error);
+	json_key(w, "commits");
+	json_uint(w, st->writer.commits);
+	json_key(w, "results");
+	json_uint(w, st->writer.results);
+	json_key(w, "last_commit_ms");
+	json_fixed(w, (double)st->writer.last_commit_us / 1000.0, 3);
+	json_object_close(w);
 }
 
 /* The status object. */
 static void
 control_status_json(FILE *fp, const struct sched_stats *st)
 {
-	const struct sched_sweep *l;
+	struct json_writer	 w;
 	uint64_t		 hosts[HOST_STATUS_MAX];
 	int64_t			 now = wall_us() / 1000000;
-	char			 t[32];
 	size_t			 i;
 
-	fprintf(fp, "{\"daemon\":{\"pid\":%ld,\"version\":\"%s\","
-	    "\"up_since\":\"%s\",\"uptime_seconds\":%lld,\"config\":",
-	    (long)getpid(), ROLLCALL_VERSION,
-	    control_iso(st->up_since, t, sizeof t),
-	    (long long)(now - st->up_since));
-	output_json_string(fp, st->config_path);
-	fprintf(fp, "},\"hosts_total\":%zu,\"sweep\":{\"running\":%s",
-	    st->nhosts, st->sweeping ? "true" : "false");
-	if (st->sweeping)
-		fprintf(fp, ",\"trigger\":\"%s\",\"done\":%zu,\"total\":%zu,"
-		    "\"in_flight\":%zu,\"failed\":%zu", st->trigger, st->done,
-		    st->total, st->inflight, st->failed);
-	fprintf(fp, "},\"next_sweep\":");
-	if (st->next_sweep > 0)
-		fprintf(fp, "{\"at\":\"%s\",\"in_seconds\":%lld,"
-		    "\"trigger\":\"%s\"}", control_iso(st->next_sweep, t,
-		    sizeof t), (long long)(st->next_sweep > now ?
-		    st->next_sweep - now : 0), st->next_trigger);
-	else
-		fprintf(fp, "null");
-	fprintf(fp, ",\"last_sweeps\":[");
-	for (i = 0; i < st->nlast; i++) {
-		l = &st->last[i];
-		fprintf(fp, "%s{\"id\":%lld,\"trigger\":\"%s\",\"started\":"
-		    "\"%s\",\"duration_ms\":%lld,\"hosts\":%zu,\"ok\":%zu,"
-		    "\"failed\":%zu,\"interrupted\":%zu}", i ? "," : "",
-		    (long long)l->id, l->trigger, control_iso(l->started, t,
-		    sizeof t), (long long)l->duration_ms, l->nhosts, l->ok,
-		    l->failed, l->interrupted);
-	}
-	fprintf(fp, "],\"sweeps_total\":%llu",
-	    (unsigned long long)st->sweeps_total);
+	json_writer_init(&w, fp);
+	json_object_open(&w);
+	control_json_daemon(&w, st, now);
+	json_key(&w, "hosts_total");
+	json_uint(&w, st->nhosts);
+	control_json_sweeps(&w, st, now);
+	control_json_last(&w, st);
+	json_key(&w, "sweeps_total");
+	json_uint(&w, st->sweeps_total);
 	for (i = 0; i < HOST_STATUS_MAX; i++)
 		hosts[i] = st->hosts[i];
-	control_counts(fp, "hosts", hosts, 0, 1);
-	fprintf(fp, ",\"hosts_never_attempted\":%zu", st->hosts_never);
-	control_counts(fp, "failures", hosts, 1, 0);
-	control_counts(fp, "failures_total", st->failures_total, 1, 0);
-	fprintf(fp, ",\"retry_pending\":%zu,\"hostkey_parked\":%zu,"
-	    "\"writer\":{\"queue_depth\":%zu,\"degraded\":%s,\"last_error\":",
-	    st->retry_pending, st->hostkey_parked, st->writer.queue_depth,
-	    st->writer.degraded ? "true" : "false");
-	output_json_string(fp, st->writer.last_error);
-	fprintf(fp, ",\"commits\":%llu,\"results\":%llu,"
-	    "\"last_commit_ms\":%.3f}}",
-	    (unsigned long long)st->writer.commits,
-	    (unsigned long long)st->writer.results,
-	    (double)st->writer.last_commit_us / 1000.0);
+	control_counts(&w, "hosts", hosts, 0, 1);
+	json_key(&w, "hosts_never_attempted");
+	json_uint(&w, st->hosts_never);
+	control_counts(&w, "failures", hosts, 1, 0);
+	control_counts(&w, "failures_total", st->failures_total, 1, 0);
+	json_key(&w, "retry_pending");
+	json_uint(&w, st->retry_pending);
+	json_key(&w, "hostkey_parked");
+	json_uint(&w, st->hostkey_parked);
+	control_json_writer(&w, st);
+	json_object_close(&w);
 }
 
 /* {"error":"..."} */
 static void
 control_error_json(FILE *fp, const char *msg)
 {
-	fprintf(fp, "{\"error\":");
-	output_json_string(fp, msg);
-	fprintf(fp, "}");
+	struct json_writer	 w;
+
+	json_writer_init(&w, fp);
+	json_object_open(&w);
+	json_key(&w, "error");
+	json_str(&w, msg);
+	json_object_close(&w);
+}
+
+/* {"ok":true,"hosts":N}: a sweep of N hosts started. */
+static void
+control_sweep_json(FILE *fp, size_t n)
+{
+	struct json_writer	 w;
+
+	json_writer_init(&w, fp);
+	json_object_open(&w);
+	json_key(&w, "ok");
+	json_bool(&w, 1);
+	json_key(&w, "hosts");
+	json_uint(&w, n);
+	json_object_close(&w);
 }
 
 /* Answer one request line into fp. */
@@ -184,7 +293,7 @@ control_handle(struct control *ctl, const char *line, FILE *fp)
 		    sizeof err) == -1)
 			control_error_json(fp, err);
 		else {
-			fprintf(fp, "{\"ok\":true,\"hosts\":%zu}", n);
+			control_sweep_json(fp, n);
 			log_info("control: sweep of %zu hosts requested%s%s", n,
 			    limit != NULL ? " with --limit " : "",
 			    limit != NULL ? limit : "");

@@ -21,20 +21,6 @@ capture(const struct table *t, enum out_format f)
 	return out;
 }
 
-/* JSON string escaping of one value. */
-static char *
-json_of(const char *s)
-{
-	char	*out = NULL;
-	size_t	 len = 0;
-	FILE	*fp;
-
-	fp = open_memstream(&out, &len);
-	output_json_string(fp, s);
-	fclose(fp);
-	return out;
-}
-
 /* CSV field quoting of one value. */
 static char *
 csv_of(const char *s)
@@ -70,13 +56,6 @@ test_escapes(void)
 	CHECK_FREE(output_escape_terminal("\xc2\x9b" "2J"), "\\u009b2J");
 	CHECK_FREE(output_escape_terminal("x\xe2\x80\xaey"), "x\\u202ey");
 	CHECK_FREE(output_escape_terminal(NULL), "");
-
-	CHECK_FREE(json_of("a\"b\\c"), "\"a\\\"b\\\\c\"");
-	CHECK_FREE(json_of("\n\t\x01\x1b"), "\"\\n\\t\\u0001\\u001b\"");
-	CHECK_FREE(json_of("caf\xc3\xa9 \xf0\x9f\x99\x82"),
-	    "\"caf\xc3\xa9 \xf0\x9f\x99\x82\"");
-	CHECK_FREE(json_of("x\xffy\xe2\x82"), "\"x\\ufffdy\\ufffd\\ufffd\"");
-	CHECK_FREE(json_of(""), "\"\"");
 
 	CHECK_FREE(csv_of("plain"), "plain");
 	CHECK_FREE(csv_of("a,b"), "\"a,b\"");
