@@ -1,31 +1,57 @@
-/* Helpers shared by the subcommands. */
+/* Helpers shared by the subcommands: loading the config with its errors
+ * printed one way, finding the database, and the one wording of a usage
+ * error. */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "cli/cmd.h"
+#include "common/log.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
-#include "cli/cmd.h"
+
+/* Load the config; on error every message with its file:line:column. */
+int
+cli_config_load(const char *cmd, const char *path, int to_log,
+    struct config **out)
+{
+	struct cfg_errors	 errs = { 0 };
+	size_t			 i;
+
+	if (path == NULL)
+		path = CONFIG_DEFAULT_PATH;
+	if ((*out = config_load(path, &errs)) != NULL)
+		return 0;
+	for (i = 0; i < errs.n; i++) {
+		if (to_log)
+			log_warnx("%s", errs.msgs[i]);
+		else
+			fprintf(stderr, "%s\n", errs.msgs[i]);
+	}
+	if (to_log)
+		log_warnx("%zu error%s in %s", errs.n, errs.n == 1 ? "" : "s",
+		    path);
+	else
+		fprintf(stderr, "rollcall %s: %zu error%s in %s\n", cmd, errs.n,
+		    errs.n == 1 ? "" : "s", path);
+	cfg_errors_free(&errs);
+	return EXIT_USAGE;
+}
 
 /* The database to use: --db wins, else the config file's `database`. */
 char *
-cli_db_path(const char *config_path, const char *db_override)
+cli_db_path(const char *cmd, const char *config_path, const char *db_override)
 {
-	struct cfg_errors	 errs = { 0 };
-	struct config		*conf;
-	char			*path;
-	size_t			 i;
+	struct config	*conf;
+	char		*path;
 
 	if (db_override != NULL)
 		return xstrdup(db_override);
-	if (config_path == NULL)
-		config_path = CONFIG_DEFAULT_PATH;
-	if ((conf = config_load(config_path, &errs)) == NULL) {
-		for (i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.msgs[i]);
-		fprintf(stderr, "rollcall: cannot find the database: fix the "
-		    "config or pass --db PATH\n");
-		cfg_errors_free(&errs);
+	if (cli_config_load(cmd, config_path, 0, &conf) != 0) {
+		fprintf(stderr, "rollcall %s: cannot find the database: fix the "
+		    "config or pass --db PATH\n", cmd);
 		return NULL;
 	}
 	path = xstrdup(conf->database);
@@ -33,16 +59,44 @@ cli_db_path(const char *config_path, const char *db_override)
 	return path;
 }
 
-/* Report a usage error for a subcommand. */
+/* Report a usage error for a subcommand, in the one wording. */
 int
 cli_usage_error(const char *cmd, const char *fmt, ...)
 {
-	va_list	 ap;
+	const struct cmd_entry	*e = cmd_find(cmd);
+	va_list			 ap;
 
 	fprintf(stderr, "rollcall %s: ", cmd);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nrun 'rollcall %s --help' for usage\n", cmd);
+	fputc('\n', stderr);
+	if (e != NULL)
+		cmd_usage_line(stderr, e);
+	fprintf(stderr, "try 'rollcall %s --help'\n", cmd);
 	return EXIT_USAGE;
+}
+
+/* A bad option from getopt_long (opterr is 0: we say it ourselves). */
+int
+cli_option_error(const char *cmd, int ch, char **argv)
+{
+	const char	*arg = argv[optind - 1];
+	char		 opt[3] = { '-', (char)optopt, '\0' };
+
+	/* A short option may sit in a cluster (-xv): name the letter. */
+	if (strncmp(arg, "--", 2) != 0 && optopt > 0 && optopt < 128)
+		arg = opt;
+	if (ch == ':')
+		return cli_usage_error(cmd, "%s needs an argument", arg);
+	return cli_usage_error(cmd, "unknown option %s", arg);
+}
+
+/* A command without operands got some. */
+int
+cli_no_operands(const char *cmd, int argc, char **argv)
+{
+	if (optind == argc)
+		return -1;
+	return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 }

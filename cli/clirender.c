@@ -24,9 +24,11 @@ cli_read_usage(const struct cli_spec *spec)
 {
 	size_t	 i;
 	char	 opt[64];
+	const struct cmd_entry	*e = cmd_find(spec->cmd);
 
-	printf("usage: rollcall %s [options]%s%s\n\n%s\n\noptions:\n",
-	    spec->cmd, spec->args[0] ? " " : "", spec->args, spec->summary);
+	if (e != NULL)
+		cmd_usage_line(stdout, e);
+	printf("\n%s\n\noptions:\n", spec->summary);
 	printf("  -c, --config FILE     config file naming the database "
 	    "(default %s)\n", CONFIG_DEFAULT_PATH);
 	printf("      --db PATH         database to read; overrides the "
@@ -126,11 +128,7 @@ cli_read_option(struct cli_read *c, int ch, char **argv)
 		cli_extra_set(&spec->extra[ch - OPT_EXTRA], optarg);
 		return -1;
 	}
-	if (ch == ':')
-		return cli_usage_error(spec->cmd, "%s needs an argument",
-		    argv[optind - 1]);
-	return cli_usage_error(spec->cmd, "unknown option %s",
-	    argv[optind - 1]);
+	return cli_option_error(spec->cmd, ch, argv);
 }
 
 /* Parse the command line of a read-only subcommand. */
@@ -167,7 +165,7 @@ cli_read_open(struct cli_read *c)
 	char	 err[512];
 	char	*path;
 
-	if ((path = cli_db_path(c->config, c->db_path)) == NULL)
+	if ((path = cli_db_path(c->spec->cmd, c->config, c->db_path)) == NULL)
 		return EXIT_USAGE;
 	c->db = db_open_ro(path, err, sizeof err);
 	free(path);

@@ -73,5 +73,12 @@ void	 cli_multi_free(struct cli_multi *);
 void	 cli_json_members(FILE *, const struct table *, size_t row);
 /* Close the database. */
 void	 cli_read_close(struct cli_read *);
+/* history and changes (cli/cmd_history.c): parse, check the host, print
+ * the changes of one host (fleet 0, HOST operand) or all (fleet 1);
+ * --since, --key, --group land in the pointers; since_def when no
+ * --since. Returns the exit code. */
+int	 history_run(int argc, char **argv, const struct cli_spec *spec,
+	    int fleet, const char **since, const char **key,
+	    const char **group, const char *since_def);
 
 #endif

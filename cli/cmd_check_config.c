@@ -6,15 +6,21 @@
 #include <string.h>
 
 #include "cli/cmd.h"
-#include "cli/output.h"
 #include "common/json.h"
 #include "config/config.h"
+
+const struct cmd_entry cmd_check_config_entry = {
+	"check-config", NULL, "[-c FILE] [--json]",
+	"validate the config and inventory, summarise hosts per group",
+	cmd_check_config
+};
 
 /* Usage text for --help. */
 static void
 check_config_usage(FILE *fp)
 {
-	fprintf(fp, "usage: rollcall check-config [-c FILE] [--json]\n\n"
+	cmd_usage_line(fp, &cmd_check_config_entry);
+	fprintf(fp, "\n"
 	    "Validate the configuration and every inventory file it names.\n"
 	    "Prints each problem as FILE:LINE:COLUMN: MESSAGE and exits 2,\n"
 	    "or prints the hosts per group and exits 0.\n\n"
@@ -44,15 +50,26 @@ check_config_table(const struct config *c)
 static void
 check_config_json(const struct config *c)
 {
-	size_t	 i;
+	struct json_writer	 w;
+	size_t			 i;
 
-	printf("{\"hosts\":%zu,\"groups\":[", c->nhosts);
+	json_writer_init(&w, stdout);
+	json_object_open(&w);
+	json_key(&w, "hosts");
+	json_uint(&w, c->nhosts);
+	json_key(&w, "groups");
+	json_array_open(&w);
 	for (i = 0; i < c->ngroups; i++) {
-		printf("%s{\"name\":", i ? "," : "");
-		json_write_string(stdout, c->groups[i].name);
-		printf(",\"hosts\":%zu}", c->groups[i].nhosts);
+		json_object_open(&w);
+		json_key(&w, "name");
+		json_str(&w, c->groups[i].name);
+		json_key(&w, "hosts");
+		json_uint(&w, c->groups[i].nhosts);
+		json_object_close(&w);
 	}
-	printf("]}\n");
+	json_array_close(&w);
+	json_object_close(&w);
+	putchar('\n');
 }
 
 /* rollcall check-config [-c FILE] [--json] [--help] */
@@ -66,14 +83,12 @@ cmd_check_config(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char		*path = CONFIG_DEFAULT_PATH;
-	struct cfg_errors	 errs = { 0 };
 	struct config		*c;
-	size_t			 i;
-	int			 ch, json = 0;
+	int			 ch, rc, json = 0;
 
-	optind = 1;
+	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
@@ -85,21 +100,13 @@ cmd_check_config(int argc, char **argv)
 			check_config_usage(stdout);
 			return EXIT_OK;
 		default:
-			return cli_usage_error("check-config", "unknown option "
-			    "'%s'", argv[optind - 1]);
+			return cli_option_error("check-config", ch, argv);
 		}
 	}
-	if (optind != argc)
-		return cli_usage_error("check-config", "unexpected argument "
-		    "'%s'", argv[optind]);
-	if ((c = config_load(path, &errs)) == NULL) {
-		for (i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.msgs[i]);
-		fprintf(stderr, "rollcall: %zu error%s in %s\n", errs.n,
-		    errs.n == 1 ? "" : "s", path);
-		cfg_errors_free(&errs);
-		return EXIT_USAGE;
-	}
+	if ((rc = cli_no_operands("check-config", argc, argv)) != -1)
+		return rc;
+	if ((rc = cli_config_load("check-config", path, 0, &c)) != 0)
+		return rc;
 	if (json)
 		check_config_json(c);
 	else

@@ -21,6 +21,14 @@
 
 #define PROGRESS_MS	250
 
+/* The command line of collect. */
+struct collect_opts {
+	const char	*config;	/* -c FILE, NULL = the default */
+	const char	*limit;		/* --limit PATTERN */
+	const char	*db;		/* --db PATH */
+	int		 print_script;	/* --print-script (bench) */
+};
+
 /* State of one collect run. */
 struct collect {
 	struct event_base	*base;
@@ -28,17 +36,22 @@ struct collect {
 	struct event		*progress;	/* TTY progress line timer */
 	struct event		*sigint;	/* SIGINT: stop the sweep */
 	struct event		*sigterm;	/* SIGTERM: likewise */
-	int			 interrupted;
+	int			 interrupted;	/* stop signals received */
 	struct sweep_summary	 sum;		/* filled when the sweep ends */
-	int			 finished;
+	int			 finished;	/* the sweep ended */
 };
 
+const struct cmd_entry cmd_collect_entry = {
+	"collect", NULL, "[-v] [-c FILE] [--db PATH] [-l PATTERN]",
+	"run one sweep now, store the results, exit", cmd_collect
+};
+
+/* Usage text for --help. */
 static void
 collect_usage(FILE *fp)
 {
-	fprintf(fp,
-	    "usage: rollcall collect [-c FILE] [--limit PATTERN] [--db PATH] "
-	    "[-v]\n\n"
+	cmd_usage_line(fp, &cmd_collect_entry);
+	fprintf(fp, "\n"
 	    "Sweep the inventory once: connect to every host (concurrently),\n"
 	    "run the collectors, store facts and history, print a summary.\n\n"
 	    "  -c, --config FILE    config file (default %s)\n"
@@ -205,8 +218,9 @@ out:
 	return rc;
 }
 
-int
-cmd_collect(int argc, char **argv)
+/* Parse collect's options; -1 to go on, else the exit code. */
+static int
+collect_parse(int argc, char **argv, struct collect_opts *o)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -217,23 +231,20 @@ cmd_collect(int argc, char **argv)
 		{ "print-script", no_argument, NULL, 'P' },	/* bench */
 		{ NULL, 0, NULL, 0 }
 	};
-	struct cfg_errors	 errs = { 0 };
-	struct config		*conf;
-	const char		*path = CONFIG_DEFAULT_PATH, *limit = NULL;
-	const char		*db = NULL;
-	size_t			 i;
-	int			 ch, rc, print_script = 0;
+	int	 ch;
 
-	while ((ch = getopt_long(argc, argv, "c:l:vh", opts, NULL)) != -1) {
+	memset(o, 0, sizeof *o);
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":c:l:vh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			path = optarg;
+			o->config = optarg;
 			break;
 		case 'l':
-			limit = optarg;
+			o->limit = optarg;
 			break;
 		case 'd':
-			db = optarg;
+			o->db = optarg;
 			break;
 		case 'v':
 			log_setverbose(1);
@@ -242,35 +253,39 @@ cmd_collect(int argc, char **argv)
 			collect_usage(stdout);
 			return EXIT_OK;
 		case 'P':
-			print_script = 1;
+			o->print_script = 1;
 			break;
 		default:
-			return cli_usage_error("collect", "bad option");
+			return cli_option_error("collect", ch, argv);
 		}
 	}
-	if (optind != argc)
-		return cli_usage_error("collect", "unexpected argument '%s'",
-		    argv[optind]);
-	if ((conf = config_load(path, &errs)) == NULL) {
-		for (i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.msgs[i]);
-		fprintf(stderr, "rollcall collect: %zu error%s in %s\n", errs.n,
-		    errs.n == 1 ? "" : "s", path);
-		cfg_errors_free(&errs);
-		return EXIT_USAGE;
-	}
-	if (db != NULL) {
+	return cli_no_operands("collect", argc, argv);
+}
+
+/* Sweep once (or print the script), store, summarise. */
+int
+cmd_collect(int argc, char **argv)
+{
+	struct collect_opts	 o;
+	struct config		*conf;
+	int			 rc;
+
+	if ((rc = collect_parse(argc, argv, &o)) != -1)
+		return rc;
+	if ((rc = cli_config_load("collect", o.config, 0, &conf)) != 0)
+		return rc;
+	if (o.db != NULL) {
 		free(conf->database);
-		conf->database = xstrdup(db);
+		conf->database = xstrdup(o.db);
 	}
-	if (print_script) {
+	if (o.print_script) {
 		rc = collect_print_script(conf);
 		config_free(conf);
 		return rc;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	ssh_global_init();
-	rc = collect_run(conf, limit);
+	rc = collect_run(conf, o.limit);
 	ssh_global_exit();
 	config_free(conf);
 	return rc;

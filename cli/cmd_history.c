@@ -1,5 +1,5 @@
-/* `rollcall history HOST` and `rollcall changes`: what changed, when, from
- * what to what, newest first, from fact_history and item_history (the
+/* `rollcall history HOST` (and, through history_run(), `rollcall
+ * changes`): what changed, when, from what to what, newest first, from fact_history and item_history (the
  * base tables, so their changed_at indexes serve --since). Facts show
  * their key; list items "<kind>:<name>" as in the changes view, with
  * detail = arch (packages) or interface (addresses). */
@@ -41,15 +41,13 @@ static const char changes_sql[] =
     "SELECT " HISTORY_WHEN ", host, key, detail, change, old_value,"
     " new_value, sweep_id FROM (" HISTORY_ROWS ")" HISTORY_ORDER;
 
-/* Without --since: a host's whole history, but the fleet's last day. */
-#define CHANGES_DEFAULT	"24h"
-
 /* What history and changes share: parse, open, run, print. */
-static int
-history_run(int argc, char **argv, const struct cli_spec *spec,
-    const char *sql, const char **since, const char **key,
-    const char **group, const char *since_def)
+int
+history_run(int argc, char **argv, const struct cli_spec *spec, int fleet,
+    const char **since, const char **key, const char **group,
+    const char *since_def)
 {
+	const char	*sql = fleet ? changes_sql : history_sql;
 	struct cli_read	 c;
 	const char	*params[4];
 	char		 from[32];
@@ -87,6 +85,13 @@ history_run(int argc, char **argv, const struct cli_spec *spec,
 	return rc;
 }
 
+const struct cmd_entry cmd_history_entry = {
+	"history", NULL,
+	"[-c FILE] [--db PATH] [--json | --csv] [--since DURATION]"
+	    " [--key PREFIX] HOST",
+	"what changed on one host, newest first", cmd_history
+};
+
 /* One host's history. */
 int
 cmd_history(int argc, char **argv)
@@ -105,29 +110,5 @@ cmd_history(int argc, char **argv)
 		"-> new value and the sweep. Exit 1 when there\nis none.", extra,
 		sizeof extra / sizeof extra[0], 1 };
 
-	return history_run(argc, argv, &spec, history_sql, &since, &key,
-	    &group, NULL);
-}
-
-/* The fleet's changes. */
-int
-cmd_changes(int argc, char **argv)
-{
-	const char		*since = NULL, *key = NULL, *group = NULL;
-	const struct cli_extra	 extra[] = {
-		{ "since", "DURATION", "only changes in the last DURATION "
-		    "(30m, 24h, 7d); default 24h", &since, NULL },
-		{ "group", "G", "only hosts in inventory group G", &group,
-		    NULL },
-		{ "key", "PREFIX", "only keys starting with PREFIX: 'os.', "
-		    "'package:openssl'", &key, NULL },
-	};
-	const struct cli_spec	 spec = { "changes", "",
-		"What changed across the fleet, newest first: when (UTC), "
-		"host, key, detail,\nchange, old -> new value (see 'rollcall "
-		"history'). Exit 1 when nothing changed.", extra,
-		sizeof extra / sizeof extra[0], 0 };
-
-	return history_run(argc, argv, &spec, changes_sql, &since, &key,
-	    &group, CHANGES_DEFAULT);
+	return history_run(argc, argv, &spec, 0, &since, &key, &group, NULL);
 }

@@ -80,6 +80,13 @@ hosts_run(struct cli_read *c, const char *status, const char *group,
 	return rc;
 }
 
+const struct cmd_entry cmd_hosts_entry = {
+	"hosts", NULL,
+	"[-c FILE] [--db PATH] [--json | --csv] [--status S]"
+	    " [--group G] [--where 'KEY OP VALUE']...",
+	"list hosts with their last status", cmd_hosts
+};
+
 /* List hosts and their last status. */
 int
 cmd_hosts(int argc, char **argv)

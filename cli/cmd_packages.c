@@ -47,6 +47,13 @@ packages_version(const char *s, const char **op, const char **version)
 	return 0;
 }
 
+const struct cmd_entry cmd_packages_entry = {
+	"packages", NULL,
+	"[-c FILE] [--db PATH] [--json | --csv]"
+	    " [--version OPVERSION] [--group G] NAME",
+	"which hosts have a package, at which version", cmd_packages
+};
+
 /* List hosts that have package NAME. */
 int
 cmd_packages(int argc, char **argv)

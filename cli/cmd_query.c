@@ -3,6 +3,12 @@
 #include "cli/clirender.h"
 #include "cli/cmd.h"
 
+const struct cmd_entry cmd_query_entry = {
+	"query", NULL,
+	"[-c FILE] [--db PATH] [--json | --csv] SQL",
+	"run a read-only SQL query on the database", cmd_query
+};
+
 /* Run the user's SQL and print the result. */
 int
 cmd_query(int argc, char **argv)

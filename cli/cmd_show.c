@@ -80,6 +80,12 @@ show_host(struct cli_read *c, const char *collector)
 	return rc;
 }
 
+const struct cmd_entry cmd_show_entry = {
+	"show", NULL,
+	"[-c FILE] [--db PATH] [--json | --csv] [--collector NAME] HOST",
+	"show one host's facts", cmd_show
+};
+
 /* Show one host's status and facts. */
 int
 cmd_show(int argc, char **argv)

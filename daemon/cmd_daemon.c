@@ -61,12 +61,17 @@ struct daemon {
 	uint64_t		 wd_commits;	/* writer commits at last check */
 };
 
+const struct cmd_entry cmd_daemon_entry = {
+	"daemon", NULL, "[-v] [-c FILE] [--foreground]",
+	"run as a service: sweep on a schedule", cmd_daemon
+};
+
 /* Usage text for --help. */
 static void
 daemon_usage(FILE *fp)
 {
-	fprintf(fp,
-	    "usage: rollcall daemon [-c FILE] [--foreground] [-v]\n\n"
+	cmd_usage_line(fp, &cmd_daemon_entry);
+	fprintf(fp, "\n"
 	    "Run as a service: sweep the inventory at start and then every\n"
 	    "`interval` (with `jitter`; per-group `group_interval`), retry\n"
 	    "failed hosts with backoff, answer `rollcall status` and `rollcall\n"
@@ -183,18 +188,12 @@ daemon_restart_keys(const struct config *old, const struct config *new)
 static void
 daemon_reload(struct daemon *d)
 {
-	struct cfg_errors	 errs = { 0 };
 	struct config		*conf;
-	size_t			 i;
 
 	log_info("SIGHUP: reloading %s", d->path);
 	notify_reloading();
-	if ((conf = config_load(d->path, &errs)) == NULL) {
-		for (i = 0; i < errs.n; i++)
-			log_warnx("%s", errs.msgs[i]);
-		log_warnx("reload: %zu error%s in %s: keeping the running "
-		    "configuration", errs.n, errs.n == 1 ? "" : "s", d->path);
-		cfg_errors_free(&errs);
+	if (cli_config_load("daemon", d->path, 1, &conf) != 0) {
+		log_warnx("reload: keeping the running configuration");
 		notify_ready();
 		return;
 	}
@@ -364,13 +363,12 @@ cmd_daemon(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct cfg_errors	 errs = { 0 };
 	struct config		*conf;
 	const char		*path = CONFIG_DEFAULT_PATH;
-	size_t			 i;
 	int			 ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "c:fvh", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":c:fvh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
@@ -384,19 +382,14 @@ cmd_daemon(int argc, char **argv)
 			daemon_usage(stdout);
 			return EXIT_OK;
 		default:
-			return cli_usage_error("daemon", "bad option");
+			return cli_option_error("daemon", ch, argv);
 		}
 	}
-	if (optind != argc)
-		return cli_usage_error("daemon", "unexpected argument '%s'",
-		    argv[optind]);
-	if ((conf = config_load(path, &errs)) == NULL) {
-		for (i = 0; i < errs.n; i++)
-			log_warnx("%s", errs.msgs[i]);
-		log_warnx("%zu error%s in %s: not starting", errs.n,
-		    errs.n == 1 ? "" : "s", path);
-		cfg_errors_free(&errs);
-		return EXIT_USAGE;
+	if ((rc = cli_no_operands("daemon", argc, argv)) != -1)
+		return rc;
+	if ((rc = cli_config_load("daemon", path, 1, &conf)) != 0) {
+		log_warnx("not starting");
+		return rc;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	ssh_global_init();

@@ -30,7 +30,8 @@ ssh:
   connect_timeout: 10 parsecs
 YML
 kill -HUP "$DPID"
-wait_for "broken reload is refused" 10 log_has 'reload: [0-9]+ errors? in .*: keeping the running configuration'
+wait_for "broken reload is refused" 10 log_has 'reload: keeping the running configuration'
+assert_eq "the errors are counted" 1 "$(log_count ': [0-9]+ errors? in .*rollcall\.yml$')"
 assert_ge "each error logged with file:line:column" 2 \
     "$(log_count 'rollcall\.yml:[0-9]+:[0-9]+: ')"
 n=$(sweeps)

@@ -1,0 +1,65 @@
+/* rollcall sweep: ask the running daemon, over its control socket, to
+ * sweep now (cli/ctl.c has the client). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cmd.h"
+#include "cli/ctl.h"
+#include "common/result.h"
+#include "common/xmalloc.h"
+#include "config/config.h"
+
+const struct cmd_entry cmd_sweep_entry = {
+	"sweep", NULL, "[-c FILE] [--socket PATH] [--limit PATTERN]",
+	"ask the running daemon to sweep now", cmd_sweep
+};
+
+/* Usage of sweep. */
+static void
+sweep_usage(FILE *fp)
+{
+	cmd_usage_line(fp, &cmd_sweep_entry);
+	fprintf(fp, "\n"
+	    "Ask the running daemon to sweep now (all hosts, or those matching\n"
+	    "PATTERN). Fails if a sweep is already running.\n\n"
+	    "  -c, --config FILE    config naming the control socket (default "
+	    "%s)\n"
+	    "  -s, --socket PATH    control socket (default: from the config)\n"
+	    "  -l, --limit PATTERN  comma-separated globs on name, address or\n"
+	    "                       group; !glob excludes\n"
+	    "  -h, --help           this help\n\n"
+	    "exit status: 0 sweep started, 1 refused (a sweep runs, no host\n"
+	    "matches) or no daemon, 2 usage or configuration error\n",
+	    CONFIG_DEFAULT_PATH);
+}
+
+/* rollcall sweep */
+int
+cmd_sweep(int argc, char **argv)
+{
+	struct ctl_opts	 o;
+	struct facts	*f;
+	char		*req, *resp;
+	int		 rc;
+
+	if ((rc = ctl_parse("sweep", argc, argv, &o, sweep_usage)) != -1)
+		return rc;
+	rc = EXIT_OK;
+	xasprintf(&req, "sweep%s%s", o.limit != NULL ? " " : "",
+	    o.limit != NULL ? o.limit : "");
+	resp = ctl_ask("sweep", &o, req, &rc);
+	free(req);
+	if (resp == NULL)
+		return rc;
+	if ((f = ctl_parse_answer("sweep", resp)) == NULL)
+		rc = EXIT_FAIL;
+	else if (facts_get(f, "error") != NULL) {
+		fprintf(stderr, "rollcall sweep: %s\n", facts_get(f, "error"));
+		rc = EXIT_FAIL;
+	} else
+		printf("sweep started: %s hosts\n", ctl_get(f, "?",
+		    "hosts"));
+	ctl_answer_free(f);
+	free(resp);
+	return rc;
+}
