@@ -50,8 +50,7 @@ cmd_list(FILE *fp)
 {
 	const struct cmd_entry *const	*e;
 
-	fprintf(fp, "usage: rollcall [-v] [-c FILE] [--db PATH] COMMAND "
-	    "[ARGS]\n\n"
+	fprintf(fp, "usage: rollcall " CMD_GLOBAL_SYNOPSIS "\n\n"
 	    "Server inventory over SSH: sweeps the fleet in the inventory,\n"
 	    "stores facts and their history in SQLite, answers questions.\n\n"
 	    "global options (also accepted after the command):\n"
@@ -147,7 +146,7 @@ cmd_print_synopsis(FILE *fp)
 	const struct cmd_entry *const	*e;
 
 	fputs(".Nm\n", fp);
-	cmd_mdoc_synopsis(fp, "[-v] [-c FILE] [--db PATH] COMMAND [ARGS]");
+	cmd_mdoc_synopsis(fp, CMD_GLOBAL_SYNOPSIS);
 	fputs(".Nm\n.Cm help\n", fp);
 	cmd_mdoc_synopsis(fp, "[COMMAND]");
 	for (e = cmd_table; *e != NULL; e++) {

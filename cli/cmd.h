@@ -22,6 +22,9 @@ enum out_format {
 	OUT_CSV,		/* RFC 4180 */
 };
 
+/* What comes after "rollcall" before any command is known. */
+#define CMD_GLOBAL_SYNOPSIS	"[-v] [-c FILE] [--db PATH] COMMAND [ARGS]"
+
 #define EXIT_OK		0
 #define EXIT_FAIL	1
 #define EXIT_USAGE	2

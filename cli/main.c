@@ -30,8 +30,8 @@ main_usage_error(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "rollcall: ");
 	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nusage: rollcall [-v] [-c FILE] [--db PATH] COMMAND "
-	    "[ARGS]\ntry 'rollcall --help'\n");
+	fprintf(stderr, "\nusage: rollcall " CMD_GLOBAL_SYNOPSIS "\n"
+	    "try 'rollcall --help'\n");
 	return EXIT_USAGE;
 }
 
