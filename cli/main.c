@@ -5,6 +5,7 @@
  * if written right after its name, so options after the name still work
  * and win (the last one counts). */
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,15 +22,22 @@ struct globals {
 	char	**fwd;		/* -c FILE, --db PATH, ... in order, for the
 				 * subcommand (at most argc entries) */
 	int	  nfwd;		/* used in fwd */
-	int	 action;	/* 'h' help, 'V' version, 'S' synopsis */
+	int	  action;	/* 'h' help, 'V' version, 'S' synopsis */
 };
 
-/* A usage error before any subcommand. */
+static int	main_usage_error(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+
+/* A usage error before any subcommand, worded as the commands' are. */
 static int
-main_usage_error(const char *fmt, const char *arg)
+main_usage_error(const char *fmt, ...)
 {
+	va_list	 ap;
+
 	fprintf(stderr, "rollcall: ");
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "\nusage: rollcall " CMD_GLOBAL_SYNOPSIS "\n"
 	    "try 'rollcall --help'\n");
 	return EXIT_USAGE;
@@ -155,7 +163,7 @@ main(int argc, char **argv)
 		else if (g.action == 'S')
 			cmd_print_synopsis(stdout);
 		else if (optind >= argc)
-			rc = main_usage_error("%s", "no command given");
+			rc = main_usage_error("no command given");
 		else
 			rc = main_dispatch(&g, argc - optind, argv + optind);
 		if (rc == -1)
