@@ -7,7 +7,7 @@
 #include "common/result.h"
 #include "common/xmalloc.h"
 
-static const char *host_status_names[HOST_STATUS_MAX] = {
+static const char *host_status_names[] = {
 	[HOST_OK] = "ok",
 	[HOST_DNS_ERROR] = "dns_error",
 	[HOST_REFUSED] = "refused",
@@ -19,7 +19,11 @@ static const char *host_status_names[HOST_STATUS_MAX] = {
 	[HOST_AUTH_FAILED] = "auth_failed",
 	[HOST_COMMAND_TIMEOUT] = "command_timeout",
 	[HOST_DISCONNECTED] = "disconnected",
+	[HOST_UNREACHABLE] = "unreachable",
+	[HOST_LOCAL_ERROR] = "local_error",
 };
+_Static_assert(sizeof host_status_names / sizeof host_status_names[0] ==
+    HOST_STATUS_MAX, "a host status without a name");
 
 static const char *coll_status_names[COLL_STATUS_MAX] = {
 	[COLL_OK] = "ok",

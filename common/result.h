@@ -20,6 +20,8 @@ enum host_status {
 	HOST_AUTH_FAILED,
 	HOST_COMMAND_TIMEOUT,
 	HOST_DISCONNECTED,
+	HOST_UNREACHABLE,	/* no route: EHOSTUNREACH, ENETUNREACH */
+	HOST_LOCAL_ERROR,	/* our side: no descriptor, no memory */
 	HOST_STATUS_MAX
 };
 
