@@ -14,6 +14,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "common/base64.h"
+
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "daemon/knownhosts.h"
@@ -191,13 +193,13 @@ kh_hashed(const char *name, const char *p, size_t plen)
 		return 0;
 	memcpy(b64, p, l);
 	b64[l] = '\0';
-	/* SHA-1 sized: 28 base64 characters, which decode to 21 bytes */
-	if (EVP_DecodeBlock(salt, (unsigned char *)b64, (int)l) != 21)
+	/* SHA-1 sized: 20 bytes each */
+	if (base64_decode(b64, l, salt, sizeof salt) != 20)
 		return 0;
 	l = plen - l - 1;
 	memcpy(b64, bar + 1, l);
 	b64[l] = '\0';
-	if (EVP_DecodeBlock(want, (unsigned char *)b64, (int)l) != 21)
+	if (base64_decode(b64, l, want, sizeof want) != 20)
 		return 0;
 	if (HMAC(EVP_sha1(), salt, 20, (const unsigned char *)name,
 	    strlen(name), mac, &maclen) == NULL || maclen != 20)
