@@ -480,9 +480,7 @@ job_state_auth(struct job *job)
 			return job_ssh_error(job, "authentication");
 		return job_fail(job, HOST_AUTH_FAILED, "public key %s rejected "
 		    "for user %s%s", id->path, job->host->user,
-		    ssh_key_is_rsa(id->key) ?
-		    " (RSA keys need rsa-sha2 signatures, which this libssh2 "
-		    "lacks: use an ed25519 or ECDSA key)" : "");
+		    ssh_auth_hint(id->key));
 	}
 	job->authed = 1;
 	job->res->authed_us = wall_us();

@@ -1,4 +1,5 @@
-/* libssh2 in non-blocking mode: the one file that calls it. */
+/* libssh2 in non-blocking mode: the one file that calls it. Private keys
+ * are daemon/sshkey.c's; this file hands their signatures to libssh2. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -7,16 +8,14 @@
 #include <unistd.h>
 
 #include <libssh2.h>
-#include <openssl/core_names.h>
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <openssl/param_build.h>
 
+#include "common/base64.h"
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "daemon/knownhosts.h"
 #include "daemon/ssh.h"
+#include "daemon/sshkey.h"
 #include "daemon/sshmem.h"
 
 struct ssh_kh {
@@ -245,84 +244,44 @@ ssh_handshake(struct ssh *c)
 	return rc;
 }
 
-/* Base64 for known_hosts lines and fingerprints. */
+/* The server's key as "SHA256:..." (OpenSSH's form), for messages. */
 static void
-ssh_base64(struct buf *b, const unsigned char *p, size_t len, int pad)
+ssh_hostkey_fingerprint(struct ssh *c, char *fp, size_t fplen)
 {
-	static const char	 tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
-	uint32_t		 v;
-	size_t			 i;
-	char			 out[4];
+	const char	*hash;
+	struct buf	 b = { 0 };
 
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-		out[0] = tab[v >> 18 & 63];
-		out[1] = tab[v >> 12 & 63];
-		out[2] = tab[v >> 6 & 63];
-		out[3] = tab[v & 63];
-		buf_append(b, out, 4);
-	}
-	if (i < len) {
-		v = (uint32_t)p[i] << 16;
-		if (i + 1 < len)
-			v |= (uint32_t)p[i + 1] << 8;
-		out[0] = tab[v >> 18 & 63];
-		out[1] = tab[v >> 12 & 63];
-		out[2] = i + 1 < len ? tab[v >> 6 & 63] : '=';
-		out[3] = '=';
-		buf_append(b, out, pad ? 4 : (i + 1 < len ? 3 : 2));
-	}
+	snprintf(fp, fplen, "(unknown)");
+	hash = libssh2_hostkey_hash(c->s, LIBSSH2_HOSTKEY_HASH_SHA256);
+	if (hash == NULL)
+		return;
+	buf_append(&b, "SHA256:", 7);
+	base64_encode(&b, hash, 32, 0);
+	snprintf(fp, fplen, "%s", b.data);
+	buf_free(&b);
 }
 
-/* Check the server's host key against known_hosts and @revoked. */
-enum ssh_hostkey
-ssh_check_hostkey(struct ssh *c, const struct known_hosts *text,
-    char *fp, size_t fplen, char **learn)
+/* Index of a libssh2 host key type in ssh_keytypes, or -1. */
+static int
+ssh_keytype_index(int type)
 {
-	struct libssh2_knownhost	*entry;
-	const char			*key, *hash, *host;
-	struct buf			 b = { 0 };
-	size_t				 len, i;
-	int				 type, rc, port;
+	size_t	 i;
 
-	*learn = NULL;
-	snprintf(fp, fplen, "(unknown)");
-	key = libssh2_session_hostkey(c->s, &len, &type);
-	if (key == NULL)
-		return SSH_HOSTKEY_ERROR;
-	hash = libssh2_hostkey_hash(c->s, LIBSSH2_HOSTKEY_HASH_SHA256);
-	if (hash != NULL) {
-		buf_append(&b, "SHA256:", 7);
-		ssh_base64(&b, (const unsigned char *)hash, 32, 0);
-		snprintf(fp, fplen, "%s", b.data);
-		buf_reset(&b);
-	}
 	for (i = 0; i < SSH_NKEYTYPES; i++)
 		if (ssh_keytypes[i].type == type)
-			break;
-	if (i == SSH_NKEYTYPES)
-		return SSH_HOSTKEY_ERROR;
-	ssh_base64(&b, (const unsigned char *)key, len, 1);
-	if (known_hosts_is_revoked(text, c->host, c->port, b.data)) {
-		buf_free(&b);
-		return SSH_HOSTKEY_REVOKED;
-	}
-	host = c->host;
-	port = c->port;
-	rc = libssh2_knownhost_checkp(c->kh->kh, host, port, key, len,
-	    LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW |
-	    ssh_keytypes[i].khbit, &entry);
-	if (rc == LIBSSH2_KNOWNHOST_CHECK_NOTFOUND) {
-		if (port == 22)
-			xasprintf(learn, "%s %s %s\n", host,
-			    ssh_keytypes[i].name, b.data);
-		else
-			xasprintf(learn, "[%s]:%d %s %s\n", host, port,
-			    ssh_keytypes[i].name, b.data);
-	}
-	buf_free(&b);
-	switch (rc) {
+			return (int)i;
+	return -1;
+}
+
+/* libssh2's verdict on key (of type index t) for our host:port. */
+static enum ssh_hostkey
+ssh_hostkey_known(struct ssh *c, const char *key, size_t len, int t)
+{
+	struct libssh2_knownhost	*entry;
+
+	switch (libssh2_knownhost_checkp(c->kh->kh, c->host, c->port, key,
+	    len, LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW |
+	    ssh_keytypes[t].khbit, &entry)) {
 	case LIBSSH2_KNOWNHOST_CHECK_MATCH:
 		return SSH_HOSTKEY_MATCH;
 	case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND:
@@ -334,324 +293,66 @@ ssh_check_hostkey(struct ssh *c, const struct known_hosts *text,
 	}
 }
 
-struct ssh_key {
-	EVP_PKEY	*pkey;		/* key we sign with, or NULL */
-	const EVP_MD	*md;		/* ECDSA digest; NULL for ed25519 */
-	unsigned char	*pub;		/* its public key blob (SSH wire form) */
-	size_t		 publen;
-	char		*text;		/* the file, for libssh2 (other keys) */
-	size_t		 textlen;
-	int		 rsa;		/* RSA: needs rsa-sha2 (libssh2 >= 1.11) */
-};
-
-/* Decode base64, skipping whitespace; -1 on a bad character. */
-static ssize_t
-ssh_unbase64(const char *in, size_t len, unsigned char *out)
+/* The known_hosts line accept-new would add (caller frees). */
+char *
+ssh_hostkey_line(const char *host, int port, const char *type,
+    const char *b64)
 {
-	uint32_t	 v = 0;
-	size_t		 i, o = 0;
-	int		 bits = 0, d;
+	char	*line;
 
-	for (i = 0; i < len; i++) {
-		const char	 c = in[i];
-
-		if (c == '\n' || c == '\r' || c == ' ' || c == '\t')
-			continue;
-		if (c == '=')
-			break;
-		if (c >= 'A' && c <= 'Z') d = c - 'A';
-		else if (c >= 'a' && c <= 'z') d = c - 'a' + 26;
-		else if (c >= '0' && c <= '9') d = c - '0' + 52;
-		else if (c == '+') d = 62;
-		else if (c == '/') d = 63;
-		else return -1;
-		v = v << 6 | (uint32_t)d;
-		if ((bits += 6) >= 8) {
-			bits -= 8;
-			out[o++] = (unsigned char)(v >> bits);
-		}
-	}
-	return (ssize_t)o;
+	if (port == 22)
+		xasprintf(&line, "%s %s %s\n", host, type, b64);
+	else
+		xasprintf(&line, "[%s]:%d %s %s\n", host, port, type, b64);
+	return line;
 }
 
-/* Read an SSH wire string at *p (bounds-checked). */
-static int
-ssh_wire_string(const unsigned char **p, const unsigned char *end,
-    const unsigned char **s, size_t *len)
+/* Check the server's host key: @revoked first, then known_hosts. */
+enum ssh_hostkey
+ssh_check_hostkey(struct ssh *c, const struct known_hosts *text,
+    char *fp, size_t fplen, char **learn)
 {
-	uint32_t	 n;
+	const char		*key;
+	struct buf		 b64 = { 0 };
+	size_t			 len;
+	int			 type, t;
+	enum ssh_hostkey	 rc;
 
-	if (end - *p < 4)
-		return -1;
-	n = (uint32_t)(*p)[0] << 24 | (uint32_t)(*p)[1] << 16 |
-	    (uint32_t)(*p)[2] << 8 | (*p)[3];
-	*p += 4;
-	if ((size_t)(end - *p) < n)
-		return -1;
-	*s = *p;
-	*len = n;
-	*p += n;
-	return 0;
+	*learn = NULL;
+	ssh_hostkey_fingerprint(c, fp, fplen);
+	if ((key = libssh2_session_hostkey(c->s, &len, &type)) == NULL ||
+	    (t = ssh_keytype_index(type)) < 0)
+		return SSH_HOSTKEY_ERROR;
+	base64_encode(&b64, key, len, 1);
+	if (known_hosts_is_revoked(text, c->host, c->port, b64.data))
+		rc = SSH_HOSTKEY_REVOKED;
+	else if ((rc = ssh_hostkey_known(c, key, len, t)) ==
+	    SSH_HOSTKEY_UNKNOWN)
+		*learn = ssh_hostkey_line(c->host, c->port,
+		    ssh_keytypes[t].name, b64.data);
+	buf_free(&b64);
+	return rc;
 }
 
-/* Does wire string (s, len) equal the C string want? */
-static int
-ssh_wire_is(const unsigned char *s, size_t len, const char *want)
-{
-	return len == strlen(want) && memcmp(s, want, len) == 0;
-}
-
-/* ECDSA curves: key type, curve name in the key, OpenSSL group, digest. */
-static const struct {
-	const char	*type;
-	const char	*curve;
-	const char	*group;
-	const EVP_MD	*(*md)(void);
-} ssh_curves[] = {
-	{ "ecdsa-sha2-nistp256", "nistp256", "P-256", EVP_sha256 },
-	{ "ecdsa-sha2-nistp384", "nistp384", "P-384", EVP_sha384 },
-	{ "ecdsa-sha2-nistp521", "nistp521", "P-521", EVP_sha512 },
-};
-
-/* An ed25519 private key: string pub(32), string priv(64 = seed + pub). */
-static EVP_PKEY *
-ssh_key_ed25519(const unsigned char **p, const unsigned char *end)
-{
-	const unsigned char	*pub, *priv;
-	size_t			 publen, privlen;
-
-	if (ssh_wire_string(p, end, &pub, &publen) || publen != 32 ||
-	    ssh_wire_string(p, end, &priv, &privlen) || privlen != 64)
-		return NULL;
-	return EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, priv, 32);
-}
-
-/* An ECDSA private key: string curve, string Q, mpint d. */
-static EVP_PKEY *
-ssh_key_ecdsa(struct ssh_key *k, const unsigned char **p,
-    const unsigned char *end, const char *type)
-{
-	const unsigned char	*curve, *q, *d;
-	size_t			 clen, qlen, dlen, i;
-	OSSL_PARAM_BLD		*bld = NULL;
-	OSSL_PARAM		*params = NULL;
-	EVP_PKEY_CTX		*ctx = NULL;
-	EVP_PKEY		*pkey = NULL;
-	BIGNUM			*bn = NULL;
-
-	for (i = 0; i < sizeof ssh_curves / sizeof ssh_curves[0]; i++)
-		if (strcmp(ssh_curves[i].type, type) == 0)
-			break;
-	if (i == sizeof ssh_curves / sizeof ssh_curves[0] ||
-	    ssh_wire_string(p, end, &curve, &clen) ||
-	    !ssh_wire_is(curve, clen, ssh_curves[i].curve) ||
-	    ssh_wire_string(p, end, &q, &qlen) ||
-	    ssh_wire_string(p, end, &d, &dlen))
-		return NULL;
-	if ((bn = BN_bin2bn(d, (int)dlen, NULL)) != NULL &&
-	    (bld = OSSL_PARAM_BLD_new()) != NULL &&
-	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
-	    ssh_curves[i].group, 0) &&
-	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, q,
-	    qlen) &&
-	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, bn) &&
-	    (params = OSSL_PARAM_BLD_to_param(bld)) != NULL &&
-	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) != NULL &&
-	    EVP_PKEY_fromdata_init(ctx) == 1)
-		EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_KEYPAIR, params);
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(bld);
-	BN_clear_free(bn);
-	if (pkey != NULL)
-		k->md = ssh_curves[i].md();
-	return pkey;
-}
-
-/* The body of an unencrypted openssh-key-v1 ed25519 or ECDSA key: the
- * public blob and the key to sign with. -1 if it is anything else. */
-static int
-ssh_key_parse(struct ssh_key *k, const unsigned char *b, size_t len)
-{
-	static const char	 magic[] = "openssh-key-v1";
-	const unsigned char	*p = b + sizeof magic, *end = b + len, *s, *pub;
-	const unsigned char	*sec, *secend;
-	size_t			 n, publen;
-	char			 type[32];
-
-	if (len < sizeof magic || memcmp(b, magic, sizeof magic) != 0)
-		return -1;
-	if (ssh_wire_string(&p, end, &s, &n) || !ssh_wire_is(s, n, "none") ||
-	    ssh_wire_string(&p, end, &s, &n) || !ssh_wire_is(s, n, "none") ||
-	    ssh_wire_string(&p, end, &s, &n) || end - p < 4 ||
-	    memcmp(p, "\0\0\0\1", 4) != 0)
-		return -1;		/* encrypted, or several keys */
-	p += 4;
-	if (ssh_wire_string(&p, end, &pub, &publen) ||
-	    ssh_wire_string(&p, end, &sec, &n))
-		return -1;
-	secend = sec + n;
-	sec += 8;			/* two check integers */
-	if (sec > secend || ssh_wire_string(&sec, secend, &s, &n) ||
-	    n >= sizeof type)
-		return -1;
-	memcpy(type, s, n);
-	type[n] = '\0';
-	if (strcmp(type, "ssh-ed25519") == 0)
-		k->pkey = ssh_key_ed25519(&sec, secend);
-	else if (strncmp(type, "ecdsa-sha2-", 11) == 0)
-		k->pkey = ssh_key_ecdsa(k, &sec, secend, type);
-	if (k->pkey == NULL)
-		return -1;
-	k->pub = xmalloc(publen);
-	memcpy(k->pub, pub, publen);
-	k->publen = publen;
-	return 0;
-}
-
-/* Is this key text an RSA key (PEM, or openssh-key-v1 holding ssh-rsa)? */
-static int
-ssh_key_text_is_rsa(const char *data, size_t len, const unsigned char *bin,
-    size_t binlen)
-{
-	if (memmem(data, len, "BEGIN RSA PRIVATE KEY", 21) != NULL)
-		return 1;
-	return bin != NULL && memmem(bin, binlen, "\0\0\0\7ssh-rsa", 11) !=
-	    NULL;
-}
-
-/* Parse a private key once; see ssh.h. */
-struct ssh_key *
-ssh_key_load(const char *data, size_t len, char *err, size_t errlen)
-{
-	static const char	 begin[] = "-----BEGIN OPENSSH PRIVATE KEY-----";
-	static const char	 end[] = "-----END OPENSSH PRIVATE KEY-----";
-	struct ssh_key		*k;
-	const char		*b, *e;
-	unsigned char		*bin = NULL;
-	ssize_t			 binlen = -1;
-
-	if (memmem(data, len, "PRIVATE KEY", 11) == NULL) {
-		snprintf(err, errlen, "not a private key file");
-		return NULL;
-	}
-	k = xcalloc(1, sizeof *k);
-	/* The end marker is searched for after the whole begin marker: the
-	 * two may overlap ("-----BEGIN ...-----END ...-----"). */
-	if ((b = memmem(data, len, begin, sizeof begin - 1)) != NULL &&
-	    (b += sizeof begin - 1, e = memmem(b, len - (size_t)(b - data),
-	    end, sizeof end - 1)) != NULL) {
-		bin = xmalloc((size_t)(e - b) + 1);
-		binlen = ssh_unbase64(b, (size_t)(e - b), bin);
-	}
-	if (binlen > 0)
-		ssh_key_parse(k, bin, (size_t)binlen);
-	k->rsa = ssh_key_text_is_rsa(data, len, bin, binlen > 0 ?
-	    (size_t)binlen : 0);
-	free(bin);
-	if (k->pkey == NULL) {
-		k->text = xmalloc(len + 1);
-		memcpy(k->text, data, len);
-		k->text[len] = '\0';
-		k->textlen = len;
-	}
-	return k;
-}
-
-/* Is it an RSA key? */
-int
-ssh_key_is_rsa(const struct ssh_key *k)
-{
-	return k->rsa;
-}
-
-/* Free a parsed key, wiping the secret copies we hold. */
-void
-ssh_key_free(struct ssh_key *k)
-{
-	if (k == NULL)
-		return;
-	EVP_PKEY_free(k->pkey);
-	if (k->text != NULL) {
-		explicit_bzero(k->text, k->textlen);
-		free(k->text);
-	}
-	free(k->pub);
-	free(k);
-}
-
-/* Append an SSH mpint (RFC 4251) of a BIGNUM. */
-static void
-ssh_put_mpint(unsigned char **p, const BIGNUM *bn)
-{
-	int	 n = BN_num_bytes(bn), pad;
-
-	pad = n > 0 && BN_num_bits(bn) % 8 == 0;	/* top bit set */
-	(*p)[0] = (unsigned char)((n + pad) >> 24);
-	(*p)[1] = (unsigned char)((n + pad) >> 16);
-	(*p)[2] = (unsigned char)((n + pad) >> 8);
-	(*p)[3] = (unsigned char)(n + pad);
-	*p += 4;
-	if (pad)
-		*(*p)++ = 0;
-	BN_bn2bin(bn, *p);
-	*p += n;
-}
-
-/* ECDSA: OpenSSL gives DER; SSH wants mpint r, mpint s (RFC 5656). */
-static int
-ssh_sign_ecdsa(const unsigned char *der, size_t derlen, unsigned char **sig,
-    size_t *siglen)
-{
-	const unsigned char	*dp = der;
-	const BIGNUM		*r, *s;
-	ECDSA_SIG		*es;
-	unsigned char		*p;
-
-	if ((es = d2i_ECDSA_SIG(NULL, &dp, (long)derlen)) == NULL)
-		return -1;
-	ECDSA_SIG_get0(es, &r, &s);
-	*sig = ssh_mem_alloc(2 * (5 + (size_t)BN_num_bytes(r) +
-	    (size_t)BN_num_bytes(s)), NULL);
-	if ((p = *sig) == NULL) {
-		ECDSA_SIG_free(es);
-		return -1;
-	}
-	ssh_put_mpint(&p, r);
-	ssh_put_mpint(&p, s);
-	*siglen = (size_t)(p - *sig);
-	ECDSA_SIG_free(es);
-	return 0;
-}
-
-/* libssh2 sign callback: sign with the key parsed at sweep start. An
- * EVP_PKEY is safe to share between threads for signing; each call has its
- * own context. */
+/* libssh2 sign callback: the key parsed at sweep start signs. */
 static int
 ssh_sign_cb(LIBSSH2_SESSION *session, unsigned char **sig, size_t *siglen,
     const unsigned char *data, size_t datalen, void **abstract)
 {
-	struct ssh_key	*k = *abstract;
-	EVP_MD_CTX	*ctx;
-	unsigned char	 out[160];
-	size_t		 outlen = sizeof out;
-	int		 ok;
+	return ssh_key_sign(*abstract, data, datalen, sig, siglen);
+}
 
-	*sig = NULL;
-	if ((ctx = EVP_MD_CTX_new()) == NULL)
-		return -1;
-	ok = EVP_DigestSignInit(ctx, NULL, k->md, NULL, k->pkey) == 1 &&
-	    EVP_DigestSign(ctx, out, &outlen, data, datalen) == 1;
-	EVP_MD_CTX_free(ctx);
-	if (!ok)
-		return -1;
-	if (k->md != NULL)
-		return ssh_sign_ecdsa(out, outlen, sig, siglen);
-	if ((*sig = ssh_mem_alloc(outlen, NULL)) == NULL)	/* ed25519 */
-		return -1;
-	memcpy(*sig, out, outlen);
-	*siglen = outlen;
-	return 0;
+/* What to add when the server rejected this key: libssh2 before 1.11
+ * signs RSA only with ssh-rsa (SHA-1), which OpenSSH 8.8+ refuses. */
+const char *
+ssh_auth_hint(const struct ssh_key *k)
+{
+#if LIBSSH2_VERSION_NUM < 0x010b00
+	if (ssh_key_is_rsa(k))
+		return " (RSA keys need rsa-sha2 signatures, which this "
+		    "libssh2 lacks: use an ed25519 or ECDSA key)";
+#endif
+	return "";
 }
 
 /* Public-key authentication: our own signature for ed25519 keys, else
@@ -659,13 +360,18 @@ ssh_sign_cb(LIBSSH2_SESSION *session, unsigned char **sig, size_t *siglen,
 int
 ssh_auth_pubkey(struct ssh *c, const char *user, struct ssh_key *k)
 {
-	if (k->pkey != NULL) {
+	const unsigned char	*pub;
+	const char		*text;
+	size_t			 len;
+
+	if ((pub = ssh_key_pub(k, &len)) != NULL) {
 		c->sign_key = k;
-		return ssh_rc(libssh2_userauth_publickey(c->s, user, k->pub,
-		    k->publen, ssh_sign_cb, &c->sign_key));
+		return ssh_rc(libssh2_userauth_publickey(c->s, user, pub, len,
+		    ssh_sign_cb, &c->sign_key));
 	}
+	text = ssh_key_text(k, &len);
 	return ssh_rc(libssh2_userauth_publickey_frommemory(c->s, user,
-	    strlen(user), NULL, 0, k->text, k->textlen, ""));
+	    strlen(user), NULL, 0, text, len, ""));
 }
 
 /* Open a session channel with a bounded window, so an unread channel can
@@ -673,8 +379,10 @@ ssh_auth_pubkey(struct ssh *c, const char *user, struct ssh_key *k)
 int
 ssh_channel_open(struct ssh *c, uint32_t window)
 {
-	if (c->ch != NULL)
+	if (c->ch != NULL) {
+		c->closing = 0;
 		return SSH_DONE;
+	}
 	c->ch = libssh2_channel_open_ex(c->s, "session",
 	    sizeof "session" - 1, window, LIBSSH2_CHANNEL_PACKET_DEFAULT,
 	    NULL, 0);

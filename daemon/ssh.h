@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "common/result.h"
+#include "daemon/sshkey.h"
 
 struct known_hosts;
 
@@ -29,7 +30,7 @@ enum ssh_hostkey {
 };
 
 struct ssh_kh;		/* a thread's libssh2 known-hosts collection */
-struct ssh_key;		/* a private key, parsed once per sweep */
+struct ssh_key;		/* a private key, parsed once per sweep (sshkey.h) */
 struct ssh;		/* one session */
 
 /* Once in main, before any thread. */
@@ -50,15 +51,15 @@ int	 ssh_handshake(struct ssh *);
  * is unknown, *learn (caller frees) gets the known_hosts line to add. */
 enum ssh_hostkey ssh_check_hostkey(struct ssh *, const struct known_hosts *,
 	    char *fp, size_t fplen, char **learn);
-/* Parse a private key file's contents once (main thread, sweep start).
- * Unencrypted OpenSSH-format ed25519 keys are signed with directly; any
- * other key is handed to libssh2 as text at each login (slower: it parses
- * the key every time). Returns NULL with err filled if unusable. */
-struct ssh_key *ssh_key_load(const char *data, size_t len, char *err,
-	    size_t errlen);
-int	 ssh_key_is_rsa(const struct ssh_key *);
-void	 ssh_key_free(struct ssh_key *);
+/* The known_hosts line for a learned key: "host type b64" on port 22,
+ * "[host]:port type b64" elsewhere. Caller frees. */
+char	*ssh_hostkey_line(const char *host, int port, const char *type,
+	    const char *b64);
+/* Public-key login: we sign for ed25519/ECDSA keys, libssh2 for others. */
 int	 ssh_auth_pubkey(struct ssh *, const char *user, struct ssh_key *);
+/* Text to append to "key rejected": why this key may not work with the
+ * libssh2 we were built against ("" when there is no reason to think so). */
+const char *ssh_auth_hint(const struct ssh_key *);
 int	 ssh_channel_open(struct ssh *, uint32_t window);
 int	 ssh_channel_exec(struct ssh *, const char *command);
 /* Read from stream 0 (stdout) or 1 (stderr): >0 bytes, 0 nothing now,

@@ -11,6 +11,7 @@
 
 #include "common/xmalloc.h"
 #include "daemon/knownhosts.h"
+#include "daemon/ssh.h"
 #include "test.h"
 
 #define KEY	"AAAAC3NzaC1lZDI1NTE5AAAAIOmQ1bWvPN4YH1tBbhZJ7xg5O0b4bD3rQ0k2n0g2Q4mX"
@@ -178,9 +179,31 @@ test_files(void)
 	rmdir(dir);
 }
 
+/* The line accept-new appends: bare host on 22, [host]:port elsewhere,
+ * and it reads back as a plain entry for that host only. */
+static void
+test_learn_line(void)
+{
+	struct known_hosts	*kh;
+	char			*l22, *l2222;
+
+	l22 = ssh_hostkey_line("127.0.1.1", 22, "ssh-ed25519", KEY);
+	l2222 = ssh_hostkey_line("127.0.1.1", 2222, "ssh-ed25519", KEY);
+	CHECK_STR(l22, "127.0.1.1 ssh-ed25519 " KEY "\n");
+	CHECK_STR(l2222, "[127.0.1.1]:2222 ssh-ed25519 " KEY "\n");
+	kh = known_hosts_parse(l2222, strlen(l2222));
+	CHECK(kh->nlines == 1);
+	CHECK(known_hosts_match("[127.0.1.1]:2222", "127.0.1.1", 2222));
+	CHECK(!known_hosts_match("[127.0.1.1]:2222", "127.0.1.1", 22));
+	known_hosts_free(kh);
+	free(l22);
+	free(l2222);
+}
+
 int
 main(void)
 {
+	test_learn_line();
 	test_plain();
 	test_markers();
 	test_match();
