@@ -1,6 +1,8 @@
 /* The per-host job: one small function per state, run by job_run() until a
- * state has to wait for the socket, a timer or DNS. Every failure path is
- * the same call, job_fail(), which records one status and tears down. */
+ * state has to wait for the socket, a timer or DNS. What a state means (its
+ * name, phase, deadline and the status that deadline gives) is one line of
+ * job_states[]. Every failure path is the same call, job_fail(), which
+ * records one status and tears down. */
 #include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
@@ -31,54 +33,227 @@
 #define JOB_STDERR_CAP	65536	/* stderr kept per channel */
 #define JOB_READ_CHUNK	32768	/* one full SSH packet */
 #define JOB_MAX_SPINS	64	/* reruns with no direction before waiting */
+#define JOB_ATTEMPTS	2	/* TCP connections per host (ConnectionAttempts) */
+#define JOB_RETRY_MIN_MS 100	/* delay before the second one: at least */
+#define JOB_RETRY_SPREAD_MS 400	/* plus a random part up to this */
+#define JOB_FD_RETRY_MS	250	/* FD_WAIT: try again this often */
+#define JOB_FD_WARN_MS	10000	/* at most one EMFILE warning this often */
 
-enum step {
-	STEP_NEXT,		/* state changed: run the next one now */
-	STEP_SSH,		/* libssh2 said EAGAIN: wait as it wants */
-	STEP_WAIT,		/* waiting for DNS, connect or a timer */
+#define STEP_NEXT	JOB_STEP_NEXT
+#define STEP_SSH	JOB_STEP_SSH
+#define STEP_WAIT	JOB_STEP_WAIT
+
+static enum job_step job_state_resolve(struct job *);
+static enum job_step job_state_wait(struct job *);
+static enum job_step job_state_socket(struct job *);
+static enum job_step job_state_fd_wait(struct job *);
+static enum job_step job_state_connect(struct job *);
+static enum job_step job_state_reconnect(struct job *);
+static enum job_step job_state_handshake(struct job *);
+static enum job_step job_state_hostkey(struct job *);
+static enum job_step job_state_auth(struct job *);
+static enum job_step job_state_unit_start(struct job *);
+static enum job_step job_state_chan_open(struct job *);
+static enum job_step job_state_chan_exec(struct job *);
+static enum job_step job_state_chan_read(struct job *);
+static enum job_step job_state_chan_close(struct job *);
+static enum job_step job_state_chan_wait_closed(struct job *);
+static enum job_step job_state_chan_free(struct job *);
+static enum job_step job_state_disconnect(struct job *);
+static enum job_step job_state_session_free(struct job *);
+static enum job_step job_state_abort(struct job *);
+static enum job_step job_state_done(struct job *);
+
+#define CONN	JOB_BUDGET_CONNECT
+#define CMD	JOB_BUDGET_COMMAND
+#define CLEAN	JOB_BUDGET_CLEANUP
+#define NONE	JOB_BUDGET_NONE
+/* Every state: function, name, phase (for messages), deadline, whether
+ * entering it starts a new phase (else it goes on with the phase's budget,
+ * as DNS and TCP connect share connect_timeout), the status that deadline
+ * gives, and the earlier state it may go back to. */
+static const struct job_state_info job_states[] = {
+	[JOB_NEW] = { job_state_resolve, "new", "start", NONE, 0,
+	    HOST_DNS_ERROR, JOB_NEW },
+	[JOB_RESOLVE] = { job_state_wait, "resolve", "DNS lookup", CONN, 1,
+	    HOST_DNS_ERROR, JOB_NEW },
+	[JOB_SOCKET] = { job_state_socket, "socket", "TCP connect", CONN, 0,
+	    HOST_CONNECT_TIMEOUT, JOB_NEW },
+	[JOB_FD_WAIT] = { job_state_fd_wait, "fd_wait", "waiting for a free "
+	    "file descriptor", NONE, 0, HOST_LOCAL_ERROR, JOB_SOCKET },
+	[JOB_CONNECT] = { job_state_connect, "connect", "TCP connect", CONN, 0,
+	    HOST_CONNECT_TIMEOUT, JOB_NEW },
+	[JOB_RECONNECT] = { job_state_reconnect, "reconnect", "TCP connect "
+	    "(second attempt)", CONN, 1, HOST_CONNECT_TIMEOUT, JOB_SOCKET },
+	[JOB_HANDSHAKE] = { job_state_handshake, "handshake", "SSH handshake",
+	    CONN, 1, HOST_HANDSHAKE_TIMEOUT, JOB_RECONNECT },
+	[JOB_HOSTKEY] = { job_state_hostkey, "hostkey", "SSH handshake", CONN,
+	    0, HOST_HANDSHAKE_TIMEOUT, JOB_NEW },
+	[JOB_AUTH] = { job_state_auth, "auth", "authentication", CONN, 0,
+	    HOST_HANDSHAKE_TIMEOUT, JOB_NEW },
+	[JOB_UNIT_START] = { job_state_unit_start, "unit_start", "collector",
+	    NONE, 0, HOST_COMMAND_TIMEOUT, JOB_NEW },
+	[JOB_CHAN_OPEN] = { job_state_chan_open, "chan_open", "collector", CMD,
+	    1, HOST_COMMAND_TIMEOUT, JOB_NEW },
+	[JOB_CHAN_EXEC] = { job_state_chan_exec, "chan_exec", "collector", CMD,
+	    0, HOST_COMMAND_TIMEOUT, JOB_NEW },
+	[JOB_CHAN_READ] = { job_state_chan_read, "chan_read", "collector", CMD,
+	    0, HOST_COMMAND_TIMEOUT, JOB_NEW },
+	[JOB_CHAN_CLOSE] = { job_state_chan_close, "chan_close", "collector",
+	    CMD, 0, HOST_COMMAND_TIMEOUT, JOB_NEW },
+	[JOB_CHAN_WAIT_CLOSED] = { job_state_chan_wait_closed,
+	    "chan_wait_closed", "collector", CMD, 0, HOST_COMMAND_TIMEOUT,
+	    JOB_NEW },
+	[JOB_CHAN_FREE] = { job_state_chan_free, "chan_free", "collector", CMD,
+	    0, HOST_COMMAND_TIMEOUT, JOB_UNIT_START },
+	[JOB_DISCONNECT] = { job_state_disconnect, "disconnect", "cleanup",
+	    CLEAN, 1, HOST_OK, JOB_NEW },
+	[JOB_SESSION_FREE] = { job_state_session_free, "session_free",
+	    "cleanup", CLEAN, 0, HOST_OK, JOB_NEW },
+	[JOB_ABORT] = { job_state_abort, "abort", "cleanup", NONE, 0, HOST_OK,
+	    JOB_NEW },
+	[JOB_DONE] = { job_state_done, "done", "done", NONE, 0, HOST_OK,
+	    JOB_NEW },
+};
+_Static_assert(sizeof job_states / sizeof job_states[0] == JOB_STATE_MAX,
+    "every job state needs its line in job_states[]");
+#undef CONN
+#undef CMD
+#undef CLEAN
+#undef NONE
+
+/* Deadline names, for timeout messages. */
+static const char *job_budget_names[] = {
+	[JOB_BUDGET_NONE] = "host_timeout",
+	[JOB_BUDGET_CONNECT] = "connect_timeout",
+	[JOB_BUDGET_COMMAND] = "command_timeout",
+	[JOB_BUDGET_CLEANUP] = "cleanup",
 };
 
-static const char *job_state_names[JOB_STATE_MAX] = {
-	"new", "resolve", "connect", "handshake", "hostkey", "auth",
-	"chan_open", "chan_exec", "chan_read", "chan_close", "chan_free",
-	"disconnect", "session_free", "done",
-};
+/* Jobs of this worker thread in JOB_FD_WAIT, oldest first: a descriptor
+ * freed here goes to the first of them. */
+static _Thread_local TAILQ_HEAD(job_fdq, job) job_fdq;
 
 static void	job_run(struct job *);
 static void	job_io_cb(evutil_socket_t, short, void *);
-static enum step job_fail(struct job *, enum host_status, const char *, ...)
+static void	job_arm_phase(struct job *);
+static enum job_step job_fail(struct job *, enum host_status, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 
 /* Name of a state, for logs. */
 const char *
 job_state_str(enum job_state s)
 {
-	return (unsigned)s < JOB_STATE_MAX ? job_state_names[s] : "?";
+	return (unsigned)s < JOB_STATE_MAX ? job_states[s].name : "?";
 }
 
-/* Move to the next state; states only go forward, except that a freed
- * channel leads to the next channel, and teardown may be re-entered. */
+/* What a state means, for tests; NULL past the end. */
+const struct job_state_info *
+job_state_info(enum job_state s)
+{
+	return (unsigned)s < JOB_STATE_MAX ? &job_states[s] : NULL;
+}
+
+/* Start, pause or resume the phase deadline as the table says. */
+static void
+job_phase_enter(struct job *job, enum job_state next)
+{
+	const struct job_state_info	*t = &job_states[next];
+	int64_t				 now = mono_ms();
+
+	if (t->budget == JOB_BUDGET_NONE) {
+		if (job->paused_ms == 0)
+			job->paused_ms = now;
+		evtimer_del(job->phase_timer);
+	} else if (t->starts) {
+		job->phase_ms = now;
+		job->paused_ms = 0;
+		job_arm_phase(job);
+	} else if (job->paused_ms != 0) {
+		job->phase_ms += now - job->paused_ms;	/* the pause is free */
+		job->paused_ms = 0;
+		job_arm_phase(job);
+	}
+}
+
+/* Move to a state: forward, or back to the one state the table allows
+ * (next channel, second connection, descriptor retry). */
 static void
 job_set_state(struct job *job, enum job_state next)
 {
 	enum job_state	 cur = job->state;
 
-	assert(next > cur || (cur == JOB_CHAN_FREE && next == JOB_CHAN_OPEN) ||
-	    (next == cur && next == JOB_SESSION_FREE));
+	assert(next < JOB_STATE_MAX);
+	assert(next > cur || next == job_states[cur].back);
 	log_debug("%s: %s -> %s", job->host->name, job_state_str(cur),
 	    job_state_str(next));
 	job->state = next;
+	job_phase_enter(job, next);
 }
 
-/* (Re)arm the deadline of the current phase. */
+/* The part the current channel is running now. */
+static const struct job_part *
+job_current_part(const struct job *job)
+{
+	const struct job_unit	*u = &job->units[job->unit];
+	size_t			 i = u->first + job->ends;
+
+	if (i >= u->first + u->nparts)
+		i = u->first + u->nparts - 1;
+	return &job->parts[i];
+}
+
+/* The current phase's budget in milliseconds. */
+static int64_t
+job_budget_ms(const struct job *job)
+{
+	switch (job_states[job->state].budget) {
+	case JOB_BUDGET_CONNECT:
+		return job->sweep->conf->ssh.connect_timeout_ms;
+	case JOB_BUDGET_COMMAND:
+		return job_current_part(job)->timeout_ms + JOB_GRACE_MS;
+	case JOB_BUDGET_CLEANUP:
+		return JOB_CLEANUP_MS;
+	default:
+		return 0;
+	}
+}
+
+/* Arm the phase deadline from the phase's monotonic start. */
 static void
-job_arm_phase(struct job *job, int64_t ms)
+job_arm_phase(struct job *job)
 {
 	struct timeval	 tv;
+	int64_t		 ms = job->phase_ms + job_budget_ms(job) - mono_ms();
 
+	if (ms < 0)
+		ms = 0;
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(job->phase_timer, &tv);
+}
+
+/* A new phase in the same state: the next collector of a combined
+ * channel gets its own budget from now. */
+static void
+job_phase_restart(struct job *job)
+{
+	job->phase_ms = mono_ms();
+	job_arm_phase(job);
+}
+
+/* Arm the job's one-shot retry timer (FD_WAIT, RECONNECT). */
+static void
+job_arm_retry(struct job *job, int64_t ms)
+{
+	struct timeval	 tv;
+
+	if (job->retry_timer == NULL)
+		job->retry_timer = evtimer_new(worker_base(job->worker),
+		    job_io_cb, job);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(job->retry_timer, &tv);
 }
 
 /* Wait on the socket for the given libevent flags. The event persists, so
@@ -116,67 +291,46 @@ job_wait_ssh(struct job *job)
 	job_wait_fd(job, flags != 0 ? flags : EV_READ);
 }
 
-/* The part the current channel is running now. */
-static const struct job_part *
-job_current_part(const struct job *job)
-{
-	const struct job_unit	*u = &job->units[job->unit];
-	size_t			 i = u->first + job->ends;
-
-	if (i >= u->first + u->nparts)
-		i = u->first + u->nparts - 1;
-	return &job->parts[i];
-}
-
-/* Local deadline for that part: its remote timeout plus a grace. */
+/* Time spent in the current phase; in a pause, in the pause. */
 static int64_t
-job_part_deadline(const struct job *job)
+job_phase_elapsed(const struct job *job)
 {
-	return job_current_part(job)->timeout_ms + JOB_GRACE_MS;
+	int64_t	 now = mono_ms();
+
+	if (job_states[job->state].budget == JOB_BUDGET_NONE &&
+	    job->paused_ms != 0)
+		return now - job->paused_ms;
+	return now - job->phase_ms;
 }
 
-/* Which status a deadline means in the current state. */
-static enum host_status
-job_timeout_status(const struct job *job)
-{
-	switch (job->state) {
-	case JOB_NEW:
-	case JOB_RESOLVE:
-		return HOST_DNS_ERROR;
-	case JOB_CONNECT:
-		return HOST_CONNECT_TIMEOUT;
-	case JOB_HANDSHAKE:
-	case JOB_HOSTKEY:
-	case JOB_AUTH:
-		return HOST_HANDSHAKE_TIMEOUT;
-	default:
-		return HOST_COMMAND_TIMEOUT;
-	}
-}
-
-/* A deadline passed: fail the phase we are in, or cut cleanup short. */
+/* A deadline passed: fail the phase we are in, or cut cleanup short. The
+ * message gives the phase's own elapsed time (and the host's, when it is
+ * host_timeout that fired). */
 static void
-job_deadline(struct job *job, const char *which)
+job_deadline(struct job *job, int whole_host)
 {
-	static const char *phase[JOB_STATE_MAX] = {
-		[JOB_NEW] = "DNS lookup", [JOB_RESOLVE] = "DNS lookup",
-		[JOB_CONNECT] = "TCP connect", [JOB_HANDSHAKE] = "SSH handshake",
-		[JOB_HOSTKEY] = "SSH handshake", [JOB_AUTH] = "authentication",
-	};
-	char	 t[32];
+	const struct job_state_info	*t = &job_states[job->state];
+	const char			*which;
+	char				 ph[32], all[32], took[96];
 
-	fmt_ms(mono_ms() - (job->state >= JOB_CHAN_OPEN ?
-	    job->unit_started_ms : job->started_ms), t, sizeof t);
-	if (job->state >= JOB_DISCONNECT) {
-		if (!job->aborting)
+	which = whole_host ? "host_timeout" : job_budget_names[t->budget];
+	fmt_ms(job_phase_elapsed(job), ph, sizeof ph);
+	fmt_ms(mono_ms() - job->started_ms, all, sizeof all);
+	if (whole_host)
+		snprintf(took, sizeof took, "%s in this phase, %s in all", ph,
+		    all);
+	else
+		snprintf(took, sizeof took, "%s", ph);
+	if (t->timeout == HOST_OK) {
+		if (job->state < JOB_ABORT)
 			job_fail(job, HOST_OK, "cleanup took too long");
-	} else if (job->state >= JOB_CHAN_OPEN)
+	} else if (t->budget == JOB_BUDGET_COMMAND)
 		job_fail(job, HOST_COMMAND_TIMEOUT, "collector %s did not "
 		    "finish in time (%s; %s deadline)",
-		    job_current_part(job)->name, t, which);
+		    job_current_part(job)->name, took, which);
 	else
-		job_fail(job, job_timeout_status(job), "%s did not complete "
-		    "in time (%s; %s deadline)", phase[job->state], t, which);
+		job_fail(job, t->timeout, "%s did not complete in time (%s; %s "
+		    "deadline)", t->phase, took, which);
 	job_run(job);
 }
 
@@ -184,17 +338,14 @@ job_deadline(struct job *job, const char *which)
 static void
 job_phase_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct job	*job = arg;
-
-	job_deadline(job, job->state >= JOB_CHAN_OPEN ? "command_timeout" :
-	    "connect_timeout");
+	job_deadline(arg, 0);
 }
 
 /* Whole-host deadline callback. */
 static void
 job_host_cb(evutil_socket_t fd, short what, void *arg)
 {
-	job_deadline(arg, "host_timeout");
+	job_deadline(arg, 1);
 }
 
 /* Socket readiness callback. */
@@ -208,10 +359,33 @@ job_io_cb(evutil_socket_t fd, short what, void *arg)
 	job_run(job);
 }
 
+/* Leave the FD_WAIT queue, if in it. */
+static void
+job_fdq_unlink(struct job *job)
+{
+	if (job->fdwait.tqe_prev == NULL)
+		return;
+	TAILQ_REMOVE(&job_fdq, job, fdwait);
+	job->fdwait.tqe_prev = NULL;
+}
+
+/* A descriptor of this thread was closed: wake the oldest job waiting for
+ * one (the others keep their JOB_FD_RETRY_MS timer). */
+static void
+job_fd_freed(void)
+{
+	struct job	*w;
+
+	if (job_fdq.tqh_last == NULL || (w = TAILQ_FIRST(&job_fdq)) == NULL)
+		return;
+	job_fdq_unlink(w);
+	event_active(w->retry_timer, EV_TIMEOUT, 0);
+}
+
 /* Record the failure, keep what a channel produced so far, and tear the
  * session down without waiting for the peer. status HOST_OK means "the
- * result stands, just stop" (cleanup that overran). */
-static enum step
+ * result stands, just stop" (cleanup that overran, shutdown). */
+static enum job_step
 job_fail(struct job *job, enum host_status status, const char *fmt, ...)
 {
 	va_list	 ap;
@@ -221,7 +395,8 @@ job_fail(struct job *job, enum host_status status, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	if (status != HOST_OK) {
-		if (job->state >= JOB_CHAN_OPEN && job->state <= JOB_CHAN_FREE &&
+		if (job->state > JOB_UNIT_START &&
+		    job->state <= JOB_CHAN_WAIT_CLOSED &&
 		    job->unit < job->nunits)
 			job_harvest_unit_abnormal(job, status ==
 			    HOST_COMMAND_TIMEOUT ? COLL_TIMEOUT : COLL_FAILED,
@@ -229,17 +404,19 @@ job_fail(struct job *job, enum host_status status, const char *fmt, ...)
 		host_result_set_error(job->res, status, "%s", msg);
 	} else
 		log_debug("%s: %s", job->host->name, msg);
-	job->aborting = 1;
 	event_del(job->io);
 	evtimer_del(job->phase_timer);
+	if (job->retry_timer != NULL)
+		evtimer_del(job->retry_timer);
+	job_fdq_unlink(job);
 	if (job->dns_pending && job->dns != NULL) {
 		evdns_getaddrinfo_cancel(job->dns);	/* answers later */
 		job->dns = NULL;
 	}
 	if (job->fd != -1)
 		shutdown(job->fd, SHUT_RDWR);
-	if (job->state != JOB_DONE)
-		job_set_state(job, JOB_SESSION_FREE);
+	if (job->state < JOB_ABORT)
+		job_set_state(job, JOB_ABORT);
 	return STEP_NEXT;
 }
 
@@ -252,7 +429,7 @@ job_dns_cb(int err, struct evutil_addrinfo *ai, void *arg)
 
 	job->dns_pending = 0;
 	job->dns = NULL;
-	if (err == EVUTIL_EAI_CANCEL || job->aborting) {
+	if (err == EVUTIL_EAI_CANCEL || job->state != JOB_RESOLVE) {
 		if (ai != NULL)
 			evutil_freeaddrinfo(ai);
 		if (job->free_on_dns)
@@ -265,7 +442,7 @@ job_dns_cb(int err, struct evutil_addrinfo *ai, void *arg)
 	else {
 		memcpy(&job->addr, ai->ai_addr, ai->ai_addrlen);
 		job->addrlen = ai->ai_addrlen;
-		job_set_state(job, JOB_CONNECT);
+		job_set_state(job, JOB_SOCKET);
 	}
 	if (ai != NULL)
 		evutil_freeaddrinfo(ai);
@@ -294,8 +471,9 @@ job_literal(struct job *job)
 	return -1;
 }
 
-/* Resolve the address unless it is a literal. */
-static enum step
+/* Resolve the address unless it is a literal; the connect phase (and its
+ * one connect_timeout budget) starts here. */
+static enum job_step
 job_state_resolve(struct job *job)
 {
 	struct evutil_addrinfo			 hints;
@@ -303,14 +481,13 @@ job_state_resolve(struct job *job)
 
 	job_set_state(job, JOB_RESOLVE);
 	if (job_literal(job) == 0) {
-		job_set_state(job, JOB_CONNECT);
+		job_set_state(job, JOB_SOCKET);
 		return STEP_NEXT;
 	}
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
-	job_arm_phase(job, job->sweep->conf->ssh.connect_timeout_ms);
 	job->dns_pending = job->in_dns_call = 1;
 	req = evdns_getaddrinfo(worker_dns(job->worker), job->host->address,
 	    NULL, &hints, job_dns_cb, job);
@@ -318,6 +495,13 @@ job_state_resolve(struct job *job)
 	if (!job->dns_pending)
 		return STEP_NEXT;	/* answered at once */
 	job->dns = req;
+	return STEP_WAIT;
+}
+
+/* A state that only waits: a callback (DNS) moves the job on. */
+static enum job_step
+job_state_wait(struct job *job)
+{
 	return STEP_WAIT;
 }
 
@@ -333,54 +517,162 @@ job_set_port(struct job *job)
 		((struct sockaddr_in6 *)&job->addr)->sin6_port = port;
 }
 
-/* Classify a failed connect. */
-static enum step
+/* Classify a failed connect: the network's answer, the host's, or ours. */
+static enum job_step
 job_connect_error(struct job *job, int err)
 {
-	if (err == ETIMEDOUT)
-		return job_fail(job, HOST_CONNECT_TIMEOUT, "connect to %s "
-		    "port %d: %s", job->host->address, job->host->port,
-		    strerror(err));
-	return job_fail(job, HOST_REFUSED, "connect to %s port %d: %s",
-	    job->host->address, job->host->port, strerror(err));
+	enum host_status	 s;
+	const char		*whose = "";
+
+	switch (err) {
+	case ETIMEDOUT:
+		s = HOST_CONNECT_TIMEOUT;
+		break;
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case EHOSTDOWN:
+	case ENETDOWN:
+		s = HOST_UNREACHABLE;
+		break;
+	case EADDRNOTAVAIL:
+	case ENOBUFS:
+	case ENOMEM:
+		s = HOST_LOCAL_ERROR;
+		whose = " (a local error, not the host's)";
+		break;
+	default:
+		s = HOST_REFUSED;
+	}
+	return job_fail(job, s, "connect to %s port %d: %s%s",
+	    job->host->address, job->host->port, strerror(err), whose);
 }
 
-/* Non-blocking connect; on wake-up, read its outcome. */
-static enum step
+/* socket() failed. Out of descriptors is our problem, not the host's:
+ * wait for one to free (or host_timeout); any other error is local too. */
+static enum job_step
+job_socket_error(struct job *job, int err)
+{
+	static _Thread_local int64_t	 warned_ms;
+	int64_t				 now = mono_ms();
+
+	if (err != EMFILE && err != ENFILE)
+		return job_fail(job, HOST_LOCAL_ERROR, "socket: %s (a local "
+		    "error, not the host's)", strerror(err));
+	if (warned_ms == 0 || now - warned_ms >= JOB_FD_WARN_MS) {
+		log_warnx("%s: socket: %s: no file descriptor free here (a "
+		    "local limit, not the host's fault); waiting for one",
+		    job->host->name, strerror(err));
+		warned_ms = now;
+	} else
+		log_debug("%s: socket: %s; waiting", job->host->name,
+		    strerror(err));
+	job_set_state(job, JOB_FD_WAIT);
+	if (job_fdq.tqh_last == NULL)
+		TAILQ_INIT(&job_fdq);
+	TAILQ_INSERT_TAIL(&job_fdq, job, fdwait);
+	job_arm_retry(job, JOB_FD_RETRY_MS);
+	return STEP_WAIT;
+}
+
+/* New socket and a non-blocking connect. */
+static enum job_step
+job_state_socket(struct job *job)
+{
+	int	 one = 1;
+
+	job_set_port(job);
+	job->fd = socket(job->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (job->fd == -1)
+		return job_socket_error(job, errno);
+	job->attempts++;
+	setsockopt(job->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (connect(job->fd, (struct sockaddr *)&job->addr,
+	    job->addrlen) == 0) {
+		job_set_state(job, JOB_CONNECT);
+		return STEP_NEXT;
+	}
+	if (errno != EINPROGRESS)
+		return job_connect_error(job, errno);
+	job_set_state(job, JOB_CONNECT);
+	job_wait_fd(job, EV_WRITE);
+	return STEP_WAIT;
+}
+
+/* Woken in FD_WAIT (a descriptor freed, or the retry timer): try again. */
+static enum job_step
+job_state_fd_wait(struct job *job)
+{
+	job_fdq_unlink(job);
+	job_set_state(job, JOB_SOCKET);
+	return STEP_NEXT;
+}
+
+/* The connect finished: read its outcome, then start the session. */
+static enum job_step
 job_state_connect(struct job *job)
 {
-	int		 one = 1, err = 0;
+	int		 err = 0;
 	socklen_t	 len = sizeof err;
 
-	if (job->fd == -1) {
-		job_set_port(job);
-		job->fd = socket(job->addr.ss_family, SOCK_STREAM |
-		    SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (job->fd == -1)
-			return job_fail(job, HOST_REFUSED, "socket: %s",
-			    strerror(errno));
-		setsockopt(job->fd, IPPROTO_TCP, TCP_NODELAY, &one,
-		    sizeof one);
-		job_arm_phase(job, job->sweep->conf->ssh.connect_timeout_ms);
-		if (connect(job->fd, (struct sockaddr *)&job->addr,
-		    job->addrlen) == -1) {
-			if (errno != EINPROGRESS)
-				return job_connect_error(job, errno);
-			job_wait_fd(job, EV_WRITE);
-			return STEP_WAIT;
-		}
-	} else if (getsockopt(job->fd, SOL_SOCKET, SO_ERROR, &err,
-	    &len) == -1 || err != 0)
+	if (getsockopt(job->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 ||
+	    err != 0)
 		return job_connect_error(job, err != 0 ? err : errno);
 	job_set_state(job, JOB_HANDSHAKE);
-	job_arm_phase(job, job->sweep->conf->ssh.connect_timeout_ms);
 	job->ssh = ssh_new(job->fd, worker_known_hosts(job->worker,
 	    job->sweep), job->host->address, job->host->port);
 	return STEP_NEXT;
 }
 
+/* Free the session at once (socket shut down: libssh2 cannot wait). */
+static void
+job_drop_session(struct job *job)
+{
+	int	 i, rc = SSH_DONE;
+
+	if (job->ssh == NULL)
+		return;
+	for (i = 0; i < 5; i++)
+		if ((rc = ssh_free(job->ssh)) != SSH_AGAIN)
+			break;
+	if (rc == SSH_AGAIN)
+		log_warnx("%s: libssh2 session could not be freed",
+		    job->host->name);
+	job->ssh = NULL;
+}
+
+/* The peer dropped us before its banner, as a full accept queue or
+ * sshd's MaxStartups does to a flood: close, and connect once more after
+ * a short random delay (ssh's ConnectionAttempts), so a burst spreads. */
+static enum job_step
+job_reconnect(struct job *job)
+{
+	uint32_t	 ms = JOB_RETRY_MIN_MS +
+			    arc4random_uniform(JOB_RETRY_SPREAD_MS);
+
+	log_info("%s: connection lost before the SSH banner; connecting "
+	    "again in %u ms", job->host->name, ms);
+	event_del(job->io);
+	shutdown(job->fd, SHUT_RDWR);
+	job_drop_session(job);
+	close(job->fd);
+	job->fd = -1;
+	job_fd_freed();
+	job_set_state(job, JOB_RECONNECT);
+	job_arm_retry(job, ms);
+	return STEP_WAIT;
+}
+
+/* The delay before the second connection is over. */
+static enum job_step
+job_state_reconnect(struct job *job)
+{
+	job_set_state(job, JOB_SOCKET);
+	return STEP_NEXT;
+}
+
 /* Fail with libssh2's own account of what went wrong. */
-static enum step
+static enum job_step
 job_ssh_error(struct job *job, const char *what)
 {
 	char			 msg[300];
@@ -390,22 +682,27 @@ job_ssh_error(struct job *job, const char *what)
 	return job_fail(job, s, "%s: %s", what, msg);
 }
 
-/* SSH key exchange. */
-static enum step
+/* SSH key exchange; a connection lost before the banner gets a second
+ * attempt. */
+static enum job_step
 job_state_handshake(struct job *job)
 {
 	switch (ssh_handshake(job->ssh)) {
 	case SSH_AGAIN:
 		return STEP_SSH;
 	case SSH_FAIL:
-		return job_ssh_error(job, "SSH handshake failed");
+		if (ssh_banner_lost(job->ssh) && job->attempts < JOB_ATTEMPTS)
+			return job_reconnect(job);
+		return job_ssh_error(job, job->attempts > 1 ?
+		    "SSH handshake failed (second connection)" :
+		    "SSH handshake failed");
 	}
 	job_set_state(job, JOB_HOSTKEY);
 	return STEP_NEXT;
 }
 
 /* Learn an unknown key (accept-new), never a changed one. */
-static enum step
+static enum job_step
 job_learn_key(struct job *job, const char *fp, const char *line)
 {
 	const char	*path = job->sweep->conf->ssh.known_hosts;
@@ -426,11 +723,11 @@ job_learn_key(struct job *job, const char *fp, const char *line)
 }
 
 /* Host key against known_hosts: strict by default. */
-static enum step
+static enum job_step
 job_state_hostkey(struct job *job)
 {
 	char	 fp[128], *learn = NULL;
-	enum step rc;
+	enum job_step rc;
 
 	switch (ssh_check_hostkey(job->ssh, job->sweep->kh, fp, sizeof fp,
 	    &learn)) {
@@ -462,7 +759,7 @@ job_state_hostkey(struct job *job)
 }
 
 /* Public-key authentication with the key read at sweep start. */
-static enum step
+static enum job_step
 job_state_auth(struct job *job)
 {
 	const struct identity	*id;
@@ -487,26 +784,31 @@ job_state_auth(struct job *job)
 	worker_report(job->worker, job->idx, JOB_EV_AUTHED, HOST_OK);
 	job_plan(job);
 	job->unit = 0;
-	job_set_state(job, job->nunits > 0 ? JOB_CHAN_OPEN : JOB_DISCONNECT);
+	job_set_state(job, job->nunits > 0 ? JOB_UNIT_START : JOB_DISCONNECT);
+	return STEP_NEXT;
+}
+
+/* Fresh buffers and counters for the unit about to run. */
+static enum job_step
+job_state_unit_start(struct job *job)
+{
+	job->unit_started_ms = mono_ms();
+	job->ends = job->scan = 0;
+	job->truncated = 0;
+	job->out_cap = job->sweep->conf->max_output *
+	    job->units[job->unit].nparts;
+	job->exit_code = -1;
+	job->exit_signal[0] = '\0';
+	buf_reset(&job->out);
+	buf_reset(&job->err);
+	job_set_state(job, JOB_CHAN_OPEN);
 	return STEP_NEXT;
 }
 
 /* Open the channel for the current unit. */
-static enum step
+static enum job_step
 job_state_chan_open(struct job *job)
 {
-	if (job->unit_started_ms == 0) {
-		job->unit_started_ms = mono_ms();
-		job->ends = job->scan = 0;
-		job->truncated = 0;
-		job->out_cap = job->sweep->conf->max_output *
-		    job->units[job->unit].nparts;
-		job->exit_code = -1;
-		job->exit_signal[0] = '\0';
-		buf_reset(&job->out);
-		buf_reset(&job->err);
-		job_arm_phase(job, job_part_deadline(job));
-	}
 	switch (ssh_channel_open(job->ssh, job->sweep->window)) {
 	case SSH_AGAIN:
 		return STEP_SSH;
@@ -518,7 +820,7 @@ job_state_chan_open(struct job *job)
 }
 
 /* Start the unit's command. */
-static enum step
+static enum job_step
 job_state_chan_exec(struct job *job)
 {
 	switch (ssh_channel_exec(job->ssh, job->units[job->unit].command)) {
@@ -532,7 +834,7 @@ job_state_chan_exec(struct job *job)
 }
 
 /* Combined channel: count finished parts, so each part gets its own
- * deadline (the phase timer is re-armed as each one ends). */
+ * deadline (the phase restarts as each one ends). */
 static void
 job_scan_ends(struct job *job)
 {
@@ -548,7 +850,7 @@ job_scan_ends(struct job *job)
 	    job->scan, job->out.len - job->scan, mark, mlen)) != NULL) {
 		job->scan = (size_t)(p - job->out.data) + 1;
 		job->ends++;
-		job_arm_phase(job, job_part_deadline(job));
+		job_phase_restart(job);
 	}
 	if (job->out.len >= mlen && job->scan < job->out.len - mlen)
 		job->scan = job->out.len - mlen;
@@ -570,7 +872,7 @@ job_keep_stdout(struct job *job, const char *p, size_t n)
  * libssh2 pull everything the socket has into its queue; further reads are
  * made only while the queue holds data, so a wake-up costs one recv() that
  * says EAGAIN, not one per stream and round. */
-static enum step
+static enum job_step
 job_state_chan_read(struct job *job)
 {
 	char	 chunk[JOB_READ_CHUNK];
@@ -599,11 +901,30 @@ job_state_chan_read(struct job *job)
 	return STEP_NEXT;
 }
 
-/* Close the channel; the exit status is known once the peer closed. */
-static enum step
+/* Send our close. A peer we cut short (output over the cap) may be rude
+ * about it: then its exit status is not waited for. */
+static enum job_step
 job_state_chan_close(struct job *job)
 {
 	switch (ssh_channel_close(job->ssh)) {
+	case SSH_AGAIN:
+		return STEP_SSH;
+	case SSH_FAIL:
+		if (!job->truncated)
+			return job_ssh_error(job, "closing the channel");
+		job_harvest_unit(job);
+		job_set_state(job, JOB_CHAN_FREE);
+		return STEP_NEXT;
+	}
+	job_set_state(job, JOB_CHAN_WAIT_CLOSED);
+	return STEP_NEXT;
+}
+
+/* Wait for the peer's close; the exit status is known once it came. */
+static enum job_step
+job_state_chan_wait_closed(struct job *job)
+{
+	switch (ssh_channel_wait_closed(job->ssh)) {
 	case SSH_AGAIN:
 		return STEP_SSH;
 	case SSH_FAIL:
@@ -620,23 +941,20 @@ job_state_chan_close(struct job *job)
 }
 
 /* Free the channel, then the next unit or goodbye. */
-static enum step
+static enum job_step
 job_state_chan_free(struct job *job)
 {
 	if (ssh_channel_free(job->ssh) == SSH_AGAIN)
 		return STEP_SSH;
-	job->unit_started_ms = 0;
-	if (++job->unit < job->nunits) {
-		job_set_state(job, JOB_CHAN_OPEN);
-		return STEP_NEXT;
-	}
-	job_set_state(job, JOB_DISCONNECT);
-	job_arm_phase(job, JOB_CLEANUP_MS);
+	if (++job->unit < job->nunits)
+		job_set_state(job, JOB_UNIT_START);
+	else
+		job_set_state(job, JOB_DISCONNECT);
 	return STEP_NEXT;
 }
 
 /* Say goodbye; a failure here changes nothing about the result. */
-static enum step
+static enum job_step
 job_state_disconnect(struct job *job)
 {
 	if (ssh_disconnect(job->ssh) == SSH_AGAIN)
@@ -645,24 +963,25 @@ job_state_disconnect(struct job *job)
 	return STEP_NEXT;
 }
 
-/* Free the session (may take several calls when not aborting). */
-static enum step
+/* Free the session politely (libssh2 may need several calls). */
+static enum job_step
 job_state_session_free(struct job *job)
 {
-	int	 i, rc;
-
 	if (job->ssh != NULL) {
-		rc = ssh_free(job->ssh);
-		if (rc == SSH_AGAIN && !job->aborting)
+		if (ssh_free(job->ssh) == SSH_AGAIN)
 			return STEP_SSH;
-		/* On a shut-down socket libssh2's sends fail at once. */
-		for (i = 0; i < 4 && rc == SSH_AGAIN; i++)
-			rc = ssh_free(job->ssh);
-		if (rc == SSH_AGAIN)
-			log_warnx("%s: libssh2 session could not be freed",
-			    job->host->name);
 		job->ssh = NULL;
 	}
+	job_set_state(job, JOB_DONE);
+	return STEP_NEXT;
+}
+
+/* Free the session now: job_fail shut the socket down, so libssh2's
+ * sends fail at once and nothing waits. */
+static enum job_step
+job_state_abort(struct job *job)
+{
+	job_drop_session(job);
 	job_set_state(job, JOB_DONE);
 	return STEP_NEXT;
 }
@@ -680,21 +999,32 @@ job_free_cb(evutil_socket_t fd, short what, void *arg)
 		job_free(job);
 }
 
-/* Report the result and schedule the free. */
+/* Stop every event and give the socket back (to a job waiting for one). */
 static void
-job_finish(struct job *job)
+job_quiesce(struct job *job)
+{
+	event_del(job->io);
+	evtimer_del(job->phase_timer);
+	evtimer_del(job->host_timer);
+	if (job->retry_timer != NULL)
+		evtimer_del(job->retry_timer);
+	if (job->fd >= 0) {
+		close(job->fd);
+		job->fd = -1;
+		job_fd_freed();
+	}
+}
+
+/* Report the result and schedule the free. */
+static enum job_step
+job_state_done(struct job *job)
 {
 	struct host_result	*res = job->res;
 	struct timeval		 zero = { 0, 0 };
 	enum host_status	 status;
 	size_t			 i;
 
-	event_del(job->io);
-	evtimer_del(job->phase_timer);
-	evtimer_del(job->host_timer);
-	if (job->fd >= 0)
-		close(job->fd);
-	job->fd = -1;
+	job_quiesce(job);
 	worker_job_done(job->worker, job);
 	for (i = 0; i < job->nparts && res->status == HOST_OK; i++)
 		if (job->parts[i].res->status == COLL_TIMEOUT)
@@ -716,63 +1046,17 @@ job_finish(struct job *job)
 	    HOST_STATUS_MAX : status);
 	event_base_once(worker_base(job->worker), -1, EV_TIMEOUT, job_free_cb,
 	    job, &zero);
+	return STEP_WAIT;
 }
 
 /* Run states until one has to wait. */
 static void
 job_run(struct job *job)
 {
-	enum step	 rc = STEP_NEXT;
+	enum job_step	 rc = STEP_NEXT;
 
-	while (rc == STEP_NEXT) {
-		switch (job->state) {
-		case JOB_NEW:
-			rc = job_state_resolve(job);
-			break;
-		case JOB_RESOLVE:
-			rc = STEP_WAIT;
-			break;
-		case JOB_CONNECT:
-			rc = job_state_connect(job);
-			break;
-		case JOB_HANDSHAKE:
-			rc = job_state_handshake(job);
-			break;
-		case JOB_HOSTKEY:
-			rc = job_state_hostkey(job);
-			break;
-		case JOB_AUTH:
-			rc = job_state_auth(job);
-			break;
-		case JOB_CHAN_OPEN:
-			rc = job_state_chan_open(job);
-			break;
-		case JOB_CHAN_EXEC:
-			rc = job_state_chan_exec(job);
-			break;
-		case JOB_CHAN_READ:
-			rc = job_state_chan_read(job);
-			break;
-		case JOB_CHAN_CLOSE:
-			rc = job_state_chan_close(job);
-			break;
-		case JOB_CHAN_FREE:
-			rc = job_state_chan_free(job);
-			break;
-		case JOB_DISCONNECT:
-			rc = job_state_disconnect(job);
-			break;
-		case JOB_SESSION_FREE:
-			rc = job_state_session_free(job);
-			break;
-		case JOB_DONE:
-			job_finish(job);
-			return;
-		default:
-			fatalx("job %s: bad state %d", job->host->name,
-			    job->state);
-		}
-	}
+	while (rc == STEP_NEXT)
+		rc = job_states[job->state].run(job);
 	if (rc == STEP_SSH)
 		job_wait_ssh(job);
 }
@@ -804,11 +1088,9 @@ job_start(struct job *job)
 void
 job_cancel(struct job *job)
 {
-	if (job->state == JOB_DONE)
+	if (job->state >= JOB_ABORT)
 		return;
 	job->cancelled = 1;
-	if (job->aborting)
-		return;		/* already tearing down */
 	job_fail(job, HOST_OK, "cancelled at shutdown");
 	job_run(job);
 }
@@ -821,12 +1103,15 @@ job_free(struct job *job)
 
 	if (job == NULL)
 		return;
+	job_fdq_unlink(job);
 	if (job->io != NULL)
 		event_free(job->io);
 	if (job->phase_timer != NULL)
 		event_free(job->phase_timer);
 	if (job->host_timer != NULL)
 		event_free(job->host_timer);
+	if (job->retry_timer != NULL)
+		event_free(job->retry_timer);
 	if (job->fd >= 0)
 		close(job->fd);
 	for (i = 0; i < job->nunits; i++)

@@ -19,23 +19,59 @@ struct worker;
 struct sweep;
 struct ssh;
 struct evdns_getaddrinfo_request;
+struct job;
 
+/* The states of a per-host job, in the order a job goes through them.
+ * What each one means lives in job_states[] (job.c): one line per state. */
 enum job_state {
 	JOB_NEW,
 	JOB_RESOLVE,		/* async DNS (evdns) unless an IP literal */
-	JOB_CONNECT,		/* non-blocking connect, TCP_NODELAY */
+	JOB_SOCKET,		/* socket() and a non-blocking connect() */
+	JOB_FD_WAIT,		/* no descriptor free: wait for one */
+	JOB_CONNECT,		/* connect() in progress */
+	JOB_RECONNECT,		/* reset before the banner: wait, then again */
 	JOB_HANDSHAKE,		/* SSH key exchange */
 	JOB_HOSTKEY,		/* check against known_hosts */
 	JOB_AUTH,		/* public key */
+	JOB_UNIT_START,		/* set up the next channel's unit */
 	JOB_CHAN_OPEN,		/* one channel per unit */
 	JOB_CHAN_EXEC,
 	JOB_CHAN_READ,		/* drain stdout and stderr until EOF */
-	JOB_CHAN_CLOSE,		/* close, wait for the peer's close */
+	JOB_CHAN_CLOSE,		/* send our close */
+	JOB_CHAN_WAIT_CLOSED,	/* wait for the peer's close (exit status) */
 	JOB_CHAN_FREE,
 	JOB_DISCONNECT,		/* polite goodbye */
-	JOB_SESSION_FREE,
+	JOB_SESSION_FREE,	/* free the session, waiting if it must */
+	JOB_ABORT,		/* free everything now, socket shut down */
 	JOB_DONE,
 	JOB_STATE_MAX
+};
+
+/* Which deadline bounds a state (besides host_timeout, always on). */
+enum job_budget {
+	JOB_BUDGET_NONE,	/* only host_timeout; a phase timer pauses */
+	JOB_BUDGET_CONNECT,	/* connect_timeout */
+	JOB_BUDGET_COMMAND,	/* the running collector's timeout + grace */
+	JOB_BUDGET_CLEANUP,	/* JOB_CLEANUP_MS */
+};
+
+/* What running a state's function asks of job_run(). */
+enum job_step {
+	JOB_STEP_NEXT,		/* state changed: run the next one now */
+	JOB_STEP_SSH,		/* libssh2 said EAGAIN: wait as it wants */
+	JOB_STEP_WAIT,		/* waiting for DNS, connect, a timer; or done */
+};
+
+/* What a state means: one entry per state in job_states[]. */
+struct job_state_info {
+	enum job_step		(*run)(struct job *);	/* its function */
+	const char		*name;		/* for debug logs */
+	const char		*phase;		/* for timeout messages */
+	enum job_budget		 budget;	/* which deadline applies */
+	int			 starts;	/* entering it starts a new phase */
+	enum host_status	 timeout;	/* status when a deadline fires */
+	enum job_state		 back;		/* earlier state it may go back
+						   to (JOB_NEW: none) */
 };
 
 /* One collector to run on this host. */
@@ -64,6 +100,7 @@ struct job {
 	size_t			 idx;		/* host index in the sweep */
 	enum job_state		 state;
 	int			 fd;		/* socket, -1 when none */
+	int			 attempts;	/* TCP connections made */
 	struct ssh		*ssh;		/* session, NULL when none */
 	struct event		*io;		/* socket readiness, persistent */
 	short			 io_flags;	/* what io waits for now */
@@ -76,11 +113,14 @@ struct job {
 	struct sockaddr_storage	 addr;		/* where we connect */
 	socklen_t		 addrlen;
 	int			 authed;	/* told the dispatcher */
-	int			 aborting;	/* socket shut down, freeing */
 	int			 cancelled;	/* shutdown: store nothing */
+	struct event		*retry_timer;	/* FD_WAIT, RECONNECT; lazily */
+	TAILQ_ENTRY(job)	 fdwait;	/* in its thread's FD_WAIT list */
 	TAILQ_ENTRY(job)	 entry;		/* in its worker's live list */
 	int			 spins;		/* reruns with no wait direction */
 	int64_t			 started_ms;	/* monotonic, job start */
+	int64_t			 phase_ms;	/* monotonic, phase start */
+	int64_t			 paused_ms;	/* when the phase paused, or 0 */
 	struct host_result	*res;		/* what we report */
 	struct job_part		*parts;		/* collectors to run */
 	size_t			 nparts;
@@ -93,7 +133,7 @@ struct job {
 	int			 truncated;	/* stdout went over out_cap */
 	size_t			 scan;		/* combined: end markers scanned to */
 	size_t			 ends;		/* combined: parts finished */
-	int64_t			 unit_started_ms;
+	int64_t			 unit_started_ms; /* for collector durations */
 	int			 exit_code;	/* per-collector channel status */
 	char			 exit_signal[32];
 };
@@ -112,5 +152,7 @@ void	job_cancel(struct job *);
 /* Free a job that has finished (or never started). */
 void	job_free(struct job *);
 const char *job_state_str(enum job_state);
+/* What a state means (NULL past the end), for tests and logs. */
+const struct job_state_info *job_state_info(enum job_state);
 
 #endif

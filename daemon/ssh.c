@@ -30,7 +30,6 @@ struct ssh {
 	struct ssh_kh		*kh;	/* the worker's known hosts */
 	char			*host;	/* as looked up in known_hosts */
 	int			 port;	/* likewise */
-	int			 closing; /* channel: 0 close, 1 wait_closed */
 	void			*sign_key; /* sign callback's abstract */
 };
 
@@ -379,17 +378,13 @@ ssh_auth_pubkey(struct ssh *c, const char *user, struct ssh_key *k)
 int
 ssh_channel_open(struct ssh *c, uint32_t window)
 {
-	if (c->ch != NULL) {
-		c->closing = 0;
+	if (c->ch != NULL)
 		return SSH_DONE;
-	}
 	c->ch = libssh2_channel_open_ex(c->s, "session",
 	    sizeof "session" - 1, window, LIBSSH2_CHANNEL_PACKET_DEFAULT,
 	    NULL, 0);
-	if (c->ch != NULL) {
-		c->closing = 0;
+	if (c->ch != NULL)
 		return SSH_DONE;
-	}
 	return ssh_rc(libssh2_session_last_errno(c->s));
 }
 
@@ -426,18 +421,17 @@ ssh_channel_eof(struct ssh *c)
 	return libssh2_channel_eof(c->ch) == 1;
 }
 
-/* Close our side, then wait for the peer's close (exit status comes
- * before it). */
+/* Send our close. */
 int
 ssh_channel_close(struct ssh *c)
 {
-	int	 rc;
+	return ssh_rc(libssh2_channel_close(c->ch));
+}
 
-	if (c->closing == 0) {
-		if ((rc = ssh_rc(libssh2_channel_close(c->ch))) != SSH_DONE)
-			return rc;
-		c->closing = 1;
-	}
+/* Wait for the peer's close (its exit status comes before it). */
+int
+ssh_channel_wait_closed(struct ssh *c)
+{
 	return ssh_rc(libssh2_channel_wait_closed(c->ch));
 }
 
@@ -504,6 +498,21 @@ int
 ssh_last_errno(struct ssh *c)
 {
 	return libssh2_session_last_errno(c->s);
+}
+
+/* Did the peer drop the connection before its banner came (reset or
+ * closed, as an accept queue or MaxStartups does to a flood)? */
+int
+ssh_banner_lost(struct ssh *c)
+{
+	switch (libssh2_session_last_errno(c->s)) {
+	case LIBSSH2_ERROR_SOCKET_DISCONNECT:
+	case LIBSSH2_ERROR_SOCKET_RECV:
+	case LIBSSH2_ERROR_SOCKET_SEND:
+		return libssh2_session_banner_get(c->s) == NULL;
+	default:
+		return 0;
+	}
 }
 
 /* Did authentication fail (as opposed to the connection)? */

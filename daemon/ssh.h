@@ -68,7 +68,8 @@ ssize_t	 ssh_channel_read(struct ssh *, int stream, char *buf, size_t len);
 int	 ssh_channel_eof(struct ssh *);
 /* Is data already queued in libssh2 (no I/O)? stream 0: stdout; 1: any. */
 int	 ssh_channel_pending(struct ssh *, int stream);
-int	 ssh_channel_close(struct ssh *);	/* close + wait closed */
+int	 ssh_channel_close(struct ssh *);	/* send our close */
+int	 ssh_channel_wait_closed(struct ssh *);	/* then wait for theirs */
 int	 ssh_channel_exit_status(struct ssh *, char *sig, size_t siglen);
 int	 ssh_channel_free(struct ssh *);
 int	 ssh_disconnect(struct ssh *);
@@ -81,5 +82,7 @@ int	 ssh_free(struct ssh *);
 enum host_status ssh_error(struct ssh *, char *buf, size_t len);
 int	 ssh_last_errno(struct ssh *);
 int	 ssh_is_auth_error(struct ssh *);
+/* After a failed handshake: did the peer drop us before its banner? */
+int	 ssh_banner_lost(struct ssh *);
 
 #endif
