@@ -4,6 +4,10 @@
  *   drip     send "SSH-2.0-drip" then 'x' bytes, one byte every -i seconds,
  *            never finishing the banner line
  *   garbage  send an HTTP error response (not SSH), then close
+ *   reset    accept and reset at once (RST, as an overflowing accept queue
+ *            or sshd's MaxStartups does to a flood); with -f ADDR:PORT only
+ *            the first connection, later ones are relayed to ADDR:PORT
+ * Every accepted connection is reported on stdout ("accept N").
  * A hard lifetime (-l, SIGALRM with its default action) ends it whatever
  * happens, so it can never outlive the test that started it. Single
  * process, one poll() loop, no dependencies beyond libc. */
@@ -32,7 +36,13 @@ enum mode {
 	MODE_TARPIT,
 	MODE_DRIP,
 	MODE_GARBAGE,
+	MODE_RESET,
 };
+
+static struct sockaddr_in fwd;		/* reset -f: where later ones go */
+static int		 fwd_set;	/* -f given */
+static long		 naccepted;	/* connections accepted so far */
+static long		 lifetime_s = 600; /* -l, also for relay children */
 
 static const char drip_prefix[] = "SSH-2.0-drip";
 static const char garbage_reply[] =
@@ -59,7 +69,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: fakesrv [-l lifetime_s] [-i drip_interval_s] "
-	    "[-p pidfile] tarpit|drip|garbage ADDR PORT\n");
+	    "[-p pidfile] [-f ADDR:PORT] tarpit|drip|garbage|reset ADDR PORT\n");
 	exit(2);
 }
 
@@ -83,6 +93,25 @@ parse_num(const char *s, long max)
 	if (errno != 0 || *end != '\0' || v < 1 || v > max)
 		usage();
 	return v;
+}
+
+/* -f ADDR:PORT: where reset mode relays connections after the first. */
+static void
+parse_fwd(const char *arg)
+{
+	char	 addr[64];
+	const char *colon = strrchr(arg, ':');
+
+	if (colon == NULL || (size_t)(colon - arg) >= sizeof addr)
+		usage();
+	memcpy(addr, arg, (size_t)(colon - arg));
+	addr[colon - arg] = '\0';
+	memset(&fwd, 0, sizeof fwd);
+	fwd.sin_family = AF_INET;
+	fwd.sin_port = htons((unsigned short)parse_num(colon + 1, 65535));
+	if (inet_pton(AF_INET, addr, &fwd.sin_addr) != 1)
+		usage();
+	fwd_set = 1;
 }
 
 /* Bind and listen on ADDR:PORT (IPv4). */
@@ -125,6 +154,64 @@ write_pidfile(const char *path)
 		die(path);
 }
 
+/* Copy what one side sent to the other; 0 on EOF or error. */
+static int
+relay_copy(int from, int to)
+{
+	char	 buf[16384];
+	ssize_t	 n, w, off;
+
+	if ((n = read(from, buf, sizeof buf)) <= 0)
+		return 0;
+	for (off = 0; off < n; off += w)
+		if ((w = write(to, buf + off, (size_t)(n - off))) <= 0)
+			return 0;
+	return 1;
+}
+
+/* Child: relay one connection to the -f address until either side ends. */
+static void
+relay(int fd)
+{
+	struct pollfd	 p[2];
+	int		 up;
+
+	alarm((unsigned)lifetime_s);
+	fcntl(fd, F_SETFL, 0);
+	if ((up = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    connect(up, (struct sockaddr *)&fwd, sizeof fwd) == -1)
+		_exit(1);
+	p[0].fd = fd;
+	p[1].fd = up;
+	p[0].events = p[1].events = POLLIN;
+	while (poll(p, 2, -1) > 0) {
+		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    !relay_copy(fd, up))
+			break;
+		if ((p[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    !relay_copy(up, fd))
+			break;
+	}
+	_exit(0);
+}
+
+/* Reset mode: RST the connection (linger 0), or relay it (-f, after the
+ * first one) from a child process. */
+static void
+reset_or_relay(int fd)
+{
+	struct linger	 lg = { 1, 0 };
+
+	if (fwd_set && naccepted > 1) {
+		if (fork() == 0)
+			relay(fd);
+		close(fd);
+		return;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	close(fd);
+}
+
 /* Close connection slot i and free it. */
 static void
 conn_close(size_t i)
@@ -152,6 +239,12 @@ accept_all(int lfd, enum mode mode)
 				fprintf(stderr, "fakesrv: accept: %s\n",
 				    strerror(errno));
 			return;
+		}
+		printf("accept %ld\n", ++naccepted);
+		fflush(stdout);
+		if (mode == MODE_RESET) {
+			reset_or_relay(fd);
+			continue;
 		}
 		if (mode == MODE_GARBAGE) {
 			n = write(fd, garbage_reply, sizeof garbage_reply - 1);
@@ -227,10 +320,13 @@ main(int argc, char **argv)
 	size_t		 i;
 	int		 ch, lfd, timeout, n;
 
-	while ((ch = getopt(argc, argv, "l:i:p:")) != -1) {
+	while ((ch = getopt(argc, argv, "f:l:i:p:")) != -1) {
 		switch (ch) {
+		case 'f':
+			parse_fwd(optarg);
+			break;
 		case 'l':
-			lifetime = parse_num(optarg, 7 * 24 * 3600);
+			lifetime = lifetime_s = parse_num(optarg, 7 * 24 * 3600);
 			break;
 		case 'i':
 			interval = parse_num(optarg, 3600);
@@ -252,6 +348,8 @@ main(int argc, char **argv)
 		mode = MODE_DRIP;
 	else if (strcmp(argv[0], "garbage") == 0)
 		mode = MODE_GARBAGE;
+	else if (strcmp(argv[0], "reset") == 0)
+		mode = MODE_RESET;
 	else
 		usage();
 
@@ -259,6 +357,7 @@ main(int argc, char **argv)
 	signal(SIGALRM, SIG_DFL);
 	alarm((unsigned)lifetime);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_IGN);	/* relay children reap themselves */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
