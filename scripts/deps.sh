@@ -25,6 +25,8 @@ packages=(
 	sqlite3		# tests query the database directly
 	jq		# tests read `--json` output
 	procps		# ps/pgrep/pkill used by scripts and tests
+	python3		# tests: slowdns.py, hashed known_hosts names, hostile inventories
+	util-linux	# prlimit: fd-limit cases (auth_keys, connect_phases)
 	valgrind	# memcheck runs of the integration sweep
 	passwd		# useradd for the fleet's login user
 )
