@@ -291,12 +291,15 @@ job_wait_ssh(struct job *job)
 	job_wait_fd(job, flags != 0 ? flags : EV_READ);
 }
 
-/* Time spent in the current phase; in a pause, in the pause. */
+/* Time spent in the current phase; waiting for a descriptor, the whole
+ * wait (its retries included); in another pause, the pause. */
 static int64_t
 job_phase_elapsed(const struct job *job)
 {
 	int64_t	 now = mono_ms();
 
+	if (job->state == JOB_FD_WAIT && job->fdwait_ms != 0)
+		return now - job->fdwait_ms;
 	if (job_states[job->state].budget == JOB_BUDGET_NONE &&
 	    job->paused_ms != 0)
 		return now - job->paused_ms;
@@ -517,7 +520,11 @@ job_set_port(struct job *job)
 		((struct sockaddr_in6 *)&job->addr)->sin6_port = port;
 }
 
-/* Classify a failed connect: the network's answer, the host's, or ours. */
+static enum job_step job_reconnect(struct job *);
+
+/* Classify a failed connect: the network's answer, the host's, or ours.
+ * A reset of a connection the server had accepted is the flood case of
+ * job_reconnect, seen before we read the connect's outcome. */
 static enum job_step
 job_connect_error(struct job *job, int err)
 {
@@ -525,6 +532,12 @@ job_connect_error(struct job *job, int err)
 	const char		*whose = "";
 
 	switch (err) {
+	case ECONNRESET:
+		if (job->attempts < JOB_ATTEMPTS)
+			return job_reconnect(job);
+		s = HOST_DISCONNECTED;
+		whose = " (second connection)";
+		break;
 	case ETIMEDOUT:
 		s = HOST_CONNECT_TIMEOUT;
 		break;
@@ -566,6 +579,8 @@ job_socket_error(struct job *job, int err)
 	} else
 		log_debug("%s: socket: %s; waiting", job->host->name,
 		    strerror(err));
+	if (job->fdwait_ms == 0)
+		job->fdwait_ms = now;
 	job_set_state(job, JOB_FD_WAIT);
 	if (job_fdq.tqh_last == NULL)
 		TAILQ_INIT(&job_fdq);
@@ -585,6 +600,7 @@ job_state_socket(struct job *job)
 	    SOCK_CLOEXEC, 0);
 	if (job->fd == -1)
 		return job_socket_error(job, errno);
+	job->fdwait_ms = 0;
 	job->attempts++;
 	setsockopt(job->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	if (connect(job->fd, (struct sockaddr *)&job->addr,
@@ -599,11 +615,14 @@ job_state_socket(struct job *job)
 	return STEP_WAIT;
 }
 
-/* Woken in FD_WAIT (a descriptor freed, or the retry timer): try again. */
+/* Woken in FD_WAIT (a descriptor freed, or the retry timer): try again.
+ * A wake-up by job_fd_freed leaves the timer pending: stop it, or it
+ * would run the job again later in whatever state it is in then. */
 static enum job_step
 job_state_fd_wait(struct job *job)
 {
 	job_fdq_unlink(job);
+	evtimer_del(job->retry_timer);
 	job_set_state(job, JOB_SOCKET);
 	return STEP_NEXT;
 }

@@ -121,6 +121,7 @@ struct job {
 	int64_t			 started_ms;	/* monotonic, job start */
 	int64_t			 phase_ms;	/* monotonic, phase start */
 	int64_t			 paused_ms;	/* when the phase paused, or 0 */
+	int64_t			 fdwait_ms;	/* first EMFILE of this wait, or 0 */
 	struct host_result	*res;		/* what we report */
 	struct job_part		*parts;		/* collectors to run */
 	size_t			 nparts;
