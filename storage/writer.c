@@ -4,6 +4,7 @@
  * transaction fails (disk full, read-only, I/O error, locked) the batch is
  * rolled back and kept at the head of a bounded queue, the writer reports
  * itself degraded and retries with backoff until the database takes it. */
+#include <sys/queue.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -32,18 +33,19 @@
 #define WRITER_GIVE_UP_MS	10000	/* close/flush while degraded */
 #define WRITER_BUSY_MS		5000	/* busy_timeout */
 
-enum wmsg_type {
-	WM_INVENTORY,
-	WM_SWEEP_BEGIN,
-	WM_RESULT,
-	WM_SWEEP_END,
-	WM_BARRIER,
+/* What a queued message asks the writer thread to store. */
+enum writer_msg_type {
+	WM_INVENTORY,		/* the inventory as of a config */
+	WM_SWEEP_BEGIN,		/* a sweep's row */
+	WM_RESULT,		/* one host's attempt, facts and lists */
+	WM_SWEEP_END,		/* close a sweep's row */
+	WM_BARRIER,		/* writer_flush waits for this to commit */
 };
 
 /* One queued message. */
-struct wmsg {
-	enum wmsg_type	 type;
-	struct wmsg	*next;
+struct writer_msg {
+	enum writer_msg_type type;	/* what it carries */
+	STAILQ_ENTRY(writer_msg) link;	/* in writer->queue or a batch */
 	struct host_result *result;	/* WM_RESULT, owned */
 	struct inv_host	*hosts;		/* WM_INVENTORY, owned */
 	size_t		 n;		/* hosts, or a sweep's nhosts */
@@ -52,16 +54,21 @@ struct wmsg {
 	char		*trigger;	/* WM_SWEEP_BEGIN */
 };
 
+/* Messages in order: the queue, or a batch taken from its head. */
+STAILQ_HEAD(writer_msgs, writer_msg);
+
 struct writer {
 	char		*path;		/* database file */
 	struct store	 store;		/* connection + statements */
 	pthread_t	 thread;	/* the writer thread */
 	pthread_mutex_t	 lock;		/* guards everything below */
-	pthread_cond_t	 wake;		/* work, stop or test exec */
-	pthread_cond_t	 done;		/* barrier passed, exec done */
-	pthread_cond_t	 linger;	/* ends a group-commit wait early */
-	struct wmsg	*head;		/* queue, oldest first */
-	struct wmsg	*tail;
+	pthread_cond_t	 wake;		/* the queue's one wake-up: work,
+					   stop, prune or test exec */
+	pthread_cond_t	 done;		/* back to callers: barrier passed,
+					   exec done */
+	struct writer_msgs queue;	/* oldest first */
+	int		 urgent;	/* queue holds more than results: commit
+					   without a group-commit wait */
 	size_t		 queued;	/* results in queue and in flight */
 	size_t		 queue_max;	/* bound on queued while degraded */
 	size_t		 inflight;	/* results the thread is writing */
@@ -80,7 +87,7 @@ struct writer {
 
 /* Free one message and what it owns. */
 static void
-wmsg_free(struct wmsg *m)
+writer_msg_free(struct writer_msg *m)
 {
 	size_t	 i;
 
@@ -97,17 +104,18 @@ wmsg_free(struct wmsg *m)
 	free(m);
 }
 
-/* Free a list of messages, returning how many results it held. */
+/* Free a list of messages (it is left empty), returning how many results
+ * it held. */
 static size_t
-wmsg_free_list(struct wmsg *m)
+writer_msg_free_list(struct writer_msgs *l)
 {
-	struct wmsg	*next;
-	size_t		 n = 0;
+	struct writer_msg	*m;
+	size_t			 n = 0;
 
-	for (; m != NULL; m = next) {
-		next = m->next;
+	while ((m = STAILQ_FIRST(l)) != NULL) {
+		STAILQ_REMOVE_HEAD(l, link);
 		n += m->type == WM_RESULT;
-		wmsg_free(m);
+		writer_msg_free(m);
 	}
 	return n;
 }
@@ -118,35 +126,30 @@ wmsg_free_list(struct wmsg *m)
 static void
 writer_drop_oldest(struct writer *w)
 {
-	struct wmsg	**pp, *m;
+	struct writer_msg	*m;
 
 	if (w->inflight > 0) {
 		w->pending_drops++;
 		return;
 	}
-	for (pp = &w->head; (m = *pp) != NULL; pp = &m->next)
+	STAILQ_FOREACH(m, &w->queue, link)
 		if (m->type == WM_RESULT)
 			break;
 	if (m == NULL)
 		return;
-	*pp = m->next;
-	if (w->tail == m) {
-		for (w->tail = w->head; w->tail != NULL &&
-		    w->tail->next != NULL; w->tail = w->tail->next)
-			;
-	}
+	STAILQ_REMOVE(&w->queue, m, writer_msg, link);
 	w->queued--;
 	if (w->dropped++ % 1000 == 0)
 		log_warnx("writer: queue full (%zu results) while the database "
 		    "is not writable: dropped the oldest result (%s), %llu "
 		    "dropped so far", w->queue_max, m->result->name,
 		    (unsigned long long)w->dropped);
-	wmsg_free(m);
+	writer_msg_free(m);
 }
 
 /* Append a message and wake the thread. */
 static void
-writer_enqueue(struct writer *w, struct wmsg *m)
+writer_enqueue(struct writer *w, struct writer_msg *m)
 {
 	pthread_mutex_lock(&w->lock);
 	if (m->type == WM_RESULT) {
@@ -154,62 +157,50 @@ writer_enqueue(struct writer *w, struct wmsg *m)
 			writer_drop_oldest(w);
 		w->queued++;
 	}
-	m->next = NULL;
-	if (w->tail != NULL)
-		w->tail->next = m;
-	else
-		w->head = m;
-	w->tail = m;
+	if (m->type != WM_RESULT)
+		w->urgent = 1;
+	STAILQ_INSERT_TAIL(&w->queue, m, link);
 	pthread_cond_signal(&w->wake);
-	if (m->type != WM_RESULT || w->queued >= WRITER_BATCH)
-		pthread_cond_signal(&w->linger);
 	pthread_mutex_unlock(&w->lock);
 }
 
 /* A new message of a type. */
-static struct wmsg *
-wmsg_new(enum wmsg_type type)
+static struct writer_msg *
+writer_msg_new(enum writer_msg_type type)
 {
-	struct wmsg	*m;
+	struct writer_msg	*m;
 
 	m = xcalloc(1, sizeof *m);
 	m->type = type;
 	return m;
 }
 
-/* Detach up to WRITER_BATCH results (and what is between them) from the
- * queue head; called with the lock held. */
-static struct wmsg *
-writer_take(struct writer *w)
+/* Move up to WRITER_BATCH results (and what is between them) from the
+ * queue head to batch; called with the lock held. */
+static void
+writer_take(struct writer *w, struct writer_msgs *batch)
 {
-	struct wmsg	*batch = w->head, *m = w->head, *last = NULL;
-	size_t		 n = 0;
+	struct writer_msg	*m;
+	size_t			 n = 0;
 
-	while (m != NULL && n < WRITER_BATCH) {
+	STAILQ_INIT(batch);
+	while (n < WRITER_BATCH && (m = STAILQ_FIRST(&w->queue)) != NULL) {
+		STAILQ_REMOVE_HEAD(&w->queue, link);
+		STAILQ_INSERT_TAIL(batch, m, link);
 		n += m->type == WM_RESULT;
-		last = m;
-		m = m->next;
 	}
+	if (STAILQ_EMPTY(&w->queue))
+		w->urgent = 0;
 	w->inflight = n;
-	last->next = NULL;
-	w->head = m;
-	if (m == NULL)
-		w->tail = NULL;
-	return batch;
 }
 
-/* Put a failed batch back at the head; called with the lock held. */
+/* Put a failed batch back at the head, in O(1); lock held. */
 static void
-writer_requeue(struct writer *w, struct wmsg *batch)
+writer_requeue(struct writer *w, struct writer_msgs *batch)
 {
-	struct wmsg	*last;
-
-	for (last = batch; last->next != NULL; last = last->next)
-		;
-	last->next = w->head;
-	if (w->head == NULL)
-		w->tail = last;
-	w->head = batch;
+	STAILQ_CONCAT(batch, &w->queue);	/* batch, then the rest */
+	STAILQ_CONCAT(&w->queue, batch);	/* all of it back */
+	w->urgent = 1;		/* whatever it holds: retry without lingering */
 }
 
 /* Errors that say something about one message rather than the database:
@@ -230,7 +221,7 @@ writer_data_error(int rc)
 
 /* Apply one message inside the open transaction. */
 static int
-writer_apply_one(struct writer *w, const struct wmsg *m)
+writer_apply_one(struct writer *w, const struct writer_msg *m)
 {
 	switch (m->type) {
 	case WM_INVENTORY:
@@ -252,7 +243,7 @@ writer_apply_one(struct writer *w, const struct wmsg *m)
  * its content is rolled back alone and dropped; anything else fails the
  * whole batch. Returns SQLITE_OK or the failing code. */
 static int
-writer_apply_saved(struct writer *w, const struct wmsg *m)
+writer_apply_saved(struct writer *w, const struct writer_msg *m)
 {
 	sqlite3	*db = w->store.db;
 	int	 rc;
@@ -316,14 +307,16 @@ writer_error(sqlite3 *db, int rc, char *err, size_t errlen)
 /* Apply a batch in one transaction. Returns 0, or -1 with err filled and
  * everything rolled back. */
 static int
-writer_apply(struct writer *w, struct wmsg *batch, char *err, size_t errlen)
+writer_apply(struct writer *w, struct writer_msgs *batch, char *err,
+    size_t errlen)
 {
 	sqlite3		*db = w->store.db;
-	struct wmsg	*m;
+	struct writer_msg	*m;
 	int		 rc;
 
 	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	for (m = batch; rc == SQLITE_OK && m != NULL; m = m->next)
+	for (m = STAILQ_FIRST(batch); rc == SQLITE_OK && m != NULL;
+	    m = STAILQ_NEXT(m, link))
 		rc = writer_apply_saved(w, m);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
@@ -337,13 +330,13 @@ writer_apply(struct writer *w, struct wmsg *batch, char *err, size_t errlen)
 
 /* After a commit: counters, barriers, the end of a degraded spell. */
 static void
-writer_committed(struct writer *w, struct wmsg *batch, int64_t took_us)
+writer_committed(struct writer *w, struct writer_msgs *batch, int64_t took_us)
 {
-	struct wmsg	*m;
-	size_t		 nres = 0;
+	struct writer_msg	*m;
+	size_t			 nres = 0;
 
 	pthread_mutex_lock(&w->lock);
-	for (m = batch; m != NULL; m = m->next) {
+	STAILQ_FOREACH(m, batch, link) {
 		nres += m->type == WM_RESULT;
 		if (m->type == WM_BARRIER)
 			w->barrier_done = (uint64_t)m->id;
@@ -362,13 +355,13 @@ writer_committed(struct writer *w, struct wmsg *batch, int64_t took_us)
 	}
 	pthread_cond_broadcast(&w->done);
 	pthread_mutex_unlock(&w->lock);
-	wmsg_free_list(batch);
+	writer_msg_free_list(batch);
 }
 
 /* After a failed batch: requeue, report, give up if closing too long;
  * called with the lock held. Returns 1 when the thread should exit. */
 static int
-writer_failed(struct writer *w, struct wmsg *batch, const char *err)
+writer_failed(struct writer *w, struct writer_msgs *batch, const char *err)
 {
 	size_t	 lost;
 
@@ -383,8 +376,7 @@ writer_failed(struct writer *w, struct wmsg *batch, const char *err)
 	snprintf(w->stats.last_error, sizeof w->stats.last_error, "%s", err);
 	if (!w->stopping || mono_ms() < w->stop_deadline)
 		return 0;
-	lost = wmsg_free_list(w->head);
-	w->head = w->tail = NULL;
+	lost = writer_msg_free_list(&w->queue);
 	w->queued = 0;
 	w->barrier_done = w->barrier_seq;
 	pthread_cond_broadcast(&w->done);
@@ -463,47 +455,59 @@ writer_prune(struct writer *w, int64_t older_than)
 	pthread_mutex_unlock(&w->lock);
 }
 
+/* Group commit: while results trickle in (one host at a time during a
+ * sweep), wait a little so one transaction carries many; anything but a
+ * result, a full batch, a stop or a test exec ends the wait. Lock held. */
+static void
+writer_linger(struct writer *w)
+{
+	int64_t	 end = mono_ms() + WRITER_LINGER_MS, now;
+
+	while (!w->stopping && w->exec_sql == NULL && !w->urgent &&
+	    w->queued < WRITER_BATCH && (now = mono_ms()) < end)
+		writer_sleep(w, &w->wake, end - now);
+}
+
 /* The thread: take what is queued, commit it, back off while failing. */
 static void *
 writer_main(void *arg)
 {
-	struct writer	*w = arg;
-	struct wmsg	*batch;
-	char		 err[sizeof w->stats.last_error];
-	int64_t		 backoff = 0, t0;
+	struct writer		*w = arg;
+	struct writer_msgs	 batch;
+	char			 err[sizeof w->stats.last_error];
+	int64_t			 backoff = 0, t0;
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		while (w->head == NULL && w->exec_sql == NULL &&
+		while (STAILQ_EMPTY(&w->queue) && w->exec_sql == NULL &&
 		    w->prune_before == 0 && !w->stopping)
 			pthread_cond_wait(&w->wake, &w->lock);
 		if (w->exec_sql != NULL) {
 			writer_run_exec(w);
 			continue;
 		}
-		if (w->head == NULL && w->prune_before != 0 && !w->stopping) {
+		if (STAILQ_EMPTY(&w->queue) && w->prune_before != 0 &&
+		    !w->stopping) {
 			writer_run_prune(w);
 			continue;
 		}
-		if (w->head == NULL)
+		if (STAILQ_EMPTY(&w->queue))
 			break;
-		/* Group commit: while results trickle in (one host at a time
-		 * during a sweep), wait a little so one transaction carries
-		 * many; anything but a result ends the wait. */
-		if (!w->stopping && w->exec_sql == NULL && backoff == 0 &&
-		    w->tail->type == WM_RESULT && w->queued < WRITER_BATCH)
-			writer_sleep(w, &w->linger, WRITER_LINGER_MS);
-		batch = writer_take(w);
+		if (backoff == 0)
+			writer_linger(w);
+		if (w->exec_sql != NULL)
+			continue;
+		writer_take(w, &batch);
 		pthread_mutex_unlock(&w->lock);
 		t0 = wall_us();
-		if (writer_apply(w, batch, err, sizeof err) == 0) {
-			writer_committed(w, batch, wall_us() - t0);
+		if (writer_apply(w, &batch, err, sizeof err) == 0) {
+			writer_committed(w, &batch, wall_us() - t0);
 			backoff = 0;
 			pthread_mutex_lock(&w->lock);
 			continue;
 		}
 		pthread_mutex_lock(&w->lock);
-		if (writer_failed(w, batch, err))
+		if (writer_failed(w, &batch, err))
 			break;
 		backoff = backoff ? backoff * 2 : WRITER_BACKOFF_MIN;
 		if (backoff > WRITER_BACKOFF_MAX)
@@ -624,10 +628,10 @@ writer_open(const char *path, char *err, size_t errlen)
 	w->store.db = db;
 	w->next_sweep = writer_max_sweep(db);
 	w->queue_max = WRITER_QUEUE_MAX;
+	STAILQ_INIT(&w->queue);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	pthread_cond_init(&w->done, NULL);
-	pthread_cond_init(&w->linger, NULL);
 	if ((errno = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
 		snprintf(err, errlen, "writer thread: %s", strerror(errno));
 		sqlite3_close(db);
@@ -654,10 +658,10 @@ writer_groups(const struct host *h)
 void
 writer_sync_inventory(struct writer *w, const struct config *conf)
 {
-	struct wmsg	*m;
+	struct writer_msg	*m;
 	size_t		 i;
 
-	m = wmsg_new(WM_INVENTORY);
+	m = writer_msg_new(WM_INVENTORY);
 	m->at = wall_us() / 1000000;
 	m->n = conf->nhosts;
 	m->hosts = xcalloc(conf->nhosts + 1, sizeof *m->hosts);
@@ -677,10 +681,10 @@ writer_sync_inventory(struct writer *w, const struct config *conf)
 int64_t
 writer_sweep_begin(struct writer *w, const char *trigger, size_t nhosts)
 {
-	struct wmsg	*m;
+	struct writer_msg	*m;
 	int64_t		 id;
 
-	m = wmsg_new(WM_SWEEP_BEGIN);
+	m = writer_msg_new(WM_SWEEP_BEGIN);
 	m->trigger = xstrdup(trigger != NULL ? trigger : "manual");
 	m->n = nhosts;
 	m->at = wall_us() / 1000000;
@@ -695,11 +699,11 @@ writer_sweep_begin(struct writer *w, const char *trigger, size_t nhosts)
 void
 writer_submit(struct writer *w, struct host_result *r)
 {
-	struct wmsg	*m;
+	struct writer_msg	*m;
 
 	if (r == NULL)
 		return;
-	m = wmsg_new(WM_RESULT);
+	m = writer_msg_new(WM_RESULT);
 	m->result = r;
 	writer_enqueue(w, m);
 }
@@ -708,9 +712,9 @@ writer_submit(struct writer *w, struct host_result *r)
 void
 writer_sweep_end(struct writer *w, int64_t sweep_id)
 {
-	struct wmsg	*m;
+	struct writer_msg	*m;
 
-	m = wmsg_new(WM_SWEEP_END);
+	m = writer_msg_new(WM_SWEEP_END);
 	m->id = sweep_id;
 	m->at = wall_us() / 1000000;
 	writer_enqueue(w, m);
@@ -720,11 +724,11 @@ writer_sweep_end(struct writer *w, int64_t sweep_id)
 void
 writer_flush(struct writer *w)
 {
-	struct wmsg	*m;
+	struct writer_msg	*m;
 	uint64_t	 seq;
 	int64_t		 start = mono_ms();
 
-	m = wmsg_new(WM_BARRIER);
+	m = writer_msg_new(WM_BARRIER);
 	pthread_mutex_lock(&w->lock);
 	seq = ++w->barrier_seq;
 	pthread_mutex_unlock(&w->lock);
@@ -755,7 +759,6 @@ writer_close(struct writer *w)
 	w->stopping = 1;
 	w->stop_deadline = mono_ms() + WRITER_GIVE_UP_MS;
 	pthread_cond_signal(&w->wake);
-	pthread_cond_signal(&w->linger);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
 	store_finalize(&w->store);
@@ -765,7 +768,6 @@ writer_close(struct writer *w)
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->wake);
 	pthread_cond_destroy(&w->done);
-	pthread_cond_destroy(&w->linger);
 	free(w->path);
 	free(w);
 }
@@ -789,7 +791,6 @@ writer_test_exec(struct writer *w, const char *sql)
 		pthread_cond_wait(&w->done, &w->lock);
 	w->exec_sql = xstrdup(sql);
 	pthread_cond_signal(&w->wake);
-	pthread_cond_signal(&w->linger);
 	while (w->exec_sql != NULL)
 		pthread_cond_wait(&w->done, &w->lock);
 	pthread_mutex_unlock(&w->lock);
