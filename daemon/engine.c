@@ -1,47 +1,43 @@
 /* The dispatcher: runs on the main event loop, deals the hosts of a sweep
  * to the workers within the global, per-group and handshake limits, and
  * collects their completion events. It never touches SQLite or sockets. */
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
 #include "common/log.h"
+#include "common/msgq.h"
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "daemon/engine.h"
 #include "daemon/job.h"
 #include "daemon/knownhosts.h"
-#include "daemon/ssh.h"
+#include "daemon/sweep.h"
 #include "daemon/worker.h"
 #include "storage/storage.h"
 
 #define ENGINE_WINDOW	(256 * 1024)	/* channel window: bytes in flight */
-#define ENGINE_KEY_MAX	(64 * 1024)	/* larger "keys" are not keys */
 #define ENGINE_FD_SPARE	64		/* fds kept for everything else */
 
-/* Where a host of the sweep is. */
-enum hstate {
-	H_PENDING = 0,
-	H_HANDSHAKING,		/* dispatched, not yet authenticated */
-	H_RUNNING,		/* authenticated */
-	H_DONE,
+/* Where a host of the sweep is in the dispatcher's hands. */
+enum dispatch_state {
+	DISPATCH_PENDING = 0,	/* not started yet */
+	DISPATCH_HANDSHAKING,	/* dispatched, not yet authenticated */
+	DISPATCH_RUNNING,	/* authenticated */
+	DISPATCH_DONE,		/* reported, skipped or cancelled */
 };
 
-/* A job event from a worker. */
-struct emsg {
-	struct emsg		*next;
+/* A job event from a worker, queued for the main loop. */
+struct engine_msg {
+	struct msgq_entry	 entry;		/* link in engine->q */
 	size_t			 idx;		/* host index in the sweep */
-	enum job_event		 ev;
-	enum host_status	 status;
+	enum job_event		 ev;		/* what happened */
+	enum host_status	 status;	/* JOB_EV_DONE: how it ended */
 };
 
 /* Dispatch state of the running sweep (main thread only). */
@@ -49,7 +45,7 @@ struct run {
 	struct sweep		 sw;		/* shared with the jobs */
 	const struct host	**hosts;	/* hosts in this sweep */
 	size_t			 n;
-	unsigned char		*state;		/* enum hstate per host */
+	unsigned char		*state;		/* enum dispatch_state per host */
 	int			*worker;	/* worker index per host */
 	size_t			**groups;	/* limited groups per host */
 	size_t			*ngroups;
@@ -74,10 +70,8 @@ struct engine {
 	int			 nworkers;
 	size_t			 concurrency;	/* effective global limit */
 	int			*ginflight;	/* per config group */
-	int			 pipe[2];	/* wake-up from workers */
-	struct event		*wake;
-	pthread_mutex_t		 mtx;		/* guards head/tail */
-	struct emsg		*head, *tail;
+	struct msgq		 q;		/* job events from the workers */
+	struct event		*wake;		/* on msgq_fd(&q) */
 	struct run		*run;		/* the sweep, or NULL */
 };
 
@@ -112,6 +106,7 @@ engine_nworkers(const struct config *conf)
 }
 
 static void	engine_wake_cb(evutil_socket_t, short, void *);
+static void	engine_post(void *, size_t, enum job_event, enum host_status);
 
 /* Start the workers and the wake-up channel. */
 struct engine *
@@ -137,41 +132,32 @@ engine_new(struct event_base *base, const struct config *conf,
 		e->concurrency = (size_t)fds;
 	}
 	e->ginflight = xcalloc(conf->ngroups + 1, sizeof *e->ginflight);
-	pthread_mutex_init(&e->mtx, NULL);
-	if (pipe2(e->pipe, O_NONBLOCK | O_CLOEXEC) == -1)
-		fatal("pipe2");
-	e->wake = event_new(base, e->pipe[0], EV_READ | EV_PERSIST,
+	msgq_init(&e->q);
+	e->wake = event_new(base, msgq_fd(&e->q), EV_READ | EV_PERSIST,
 	    engine_wake_cb, e);
 	event_add(e->wake, NULL);
 	e->workers = xcalloc((size_t)e->nworkers, sizeof *e->workers);
 	e->wload = xcalloc((size_t)e->nworkers, sizeof *e->wload);
 	for (i = 0; i < e->nworkers; i++)
-		e->workers[i] = worker_new(e, i, conf);
+		e->workers[i] = worker_new(i, conf, engine_post, e);
 	log_debug("engine: %d workers, concurrency %zu", e->nworkers,
 	    e->concurrency);
 	return e;
 }
 
-/* A job event, from any thread: queue it and wake the main loop. */
-void
-engine_post(struct engine *e, size_t idx, enum job_event ev,
+/* A job event, from a worker thread: queue it for the main loop. */
+static void
+engine_post(void *arg, size_t idx, enum job_event ev,
     enum host_status status)
 {
-	struct emsg	*m;
+	struct engine		*e = arg;
+	struct engine_msg	*m;
 
 	m = xcalloc(1, sizeof *m);
 	m->idx = idx;
 	m->ev = ev;
 	m->status = status;
-	pthread_mutex_lock(&e->mtx);
-	if (e->tail != NULL)
-		e->tail->next = m;
-	else
-		e->head = m;
-	e->tail = m;
-	pthread_mutex_unlock(&e->mtx);
-	if (write(e->pipe[1], "", 1) == -1 && errno != EAGAIN)
-		log_warn("engine wake-up");
+	msgq_push(&e->q, &m->entry);
 }
 
 /* Is host i within every limit right now? */
@@ -207,7 +193,7 @@ engine_start_host(struct engine *e, struct run *r, size_t i)
 	size_t		 g;
 	int		 w = engine_pick_worker(e);
 
-	r->state[i] = H_HANDSHAKING;
+	r->state[i] = DISPATCH_HANDSHAKING;
 	r->running++;
 	r->handshaking++;
 	if (r->running > r->sum.max_inflight)
@@ -233,10 +219,12 @@ engine_dispatch(struct engine *e)
 
 	while (!r->stopping && r->running < e->concurrency &&
 	    (maxhs <= 0 || r->handshaking < (size_t)maxhs)) {
-		while (r->cursor < r->n && r->state[r->cursor] != H_PENDING)
+		while (r->cursor < r->n &&
+		    r->state[r->cursor] != DISPATCH_PENDING)
 			r->cursor++;
 		for (i = r->cursor; i < r->n; i++)
-			if (r->state[i] == H_PENDING && engine_fits(e, r, i))
+			if (r->state[i] == DISPATCH_PENDING &&
+			    engine_fits(e, r, i))
 				break;
 		if (i >= r->n)
 			break;
@@ -252,15 +240,9 @@ engine_run_free(struct run *r)
 
 	if (r == NULL)
 		return;
-	for (i = 0; i < r->sw.nids; i++) {
-		free(r->sw.ids[i].path);
-		ssh_key_free(r->sw.ids[i].key);
-		free(r->sw.ids[i].error);
-	}
+	sweep_release(&r->sw);
 	for (i = 0; i < r->n; i++)
 		free(r->groups[i]);
-	free(r->sw.ids);
-	known_hosts_free(r->sw.kh);
 	free(r->groups);
 	free(r->ngroups);
 	free(r->hosts);
@@ -287,7 +269,7 @@ engine_sweep_done(struct engine *e)
 
 /* One job event. */
 static void
-engine_event(struct engine *e, const struct emsg *m)
+engine_event(struct engine *e, const struct engine_msg *m)
 {
 	struct run	*r = e->run;
 	size_t		 g, i = m->idx;
@@ -295,14 +277,14 @@ engine_event(struct engine *e, const struct emsg *m)
 	if (r == NULL || i >= r->n)
 		fatalx("engine: event for unknown host %zu", i);
 	if (m->ev == JOB_EV_AUTHED) {
-		r->state[i] = H_RUNNING;
+		r->state[i] = DISPATCH_RUNNING;
 		r->handshaking--;
 		engine_dispatch(e);
 		return;
 	}
-	if (r->state[i] == H_HANDSHAKING)
+	if (r->state[i] == DISPATCH_HANDSHAKING)
 		r->handshaking--;
-	r->state[i] = H_DONE;
+	r->state[i] = DISPATCH_DONE;
 	r->running--;
 	r->done++;
 	e->wload[r->worker[i]]--;
@@ -320,89 +302,20 @@ engine_event(struct engine *e, const struct emsg *m)
 		engine_dispatch(e);
 }
 
-/* Main-loop side of the wake-up pipe: handle every queued event. */
+/* Main-loop side of the queue's wake-up: handle every queued event. */
 static void
 engine_wake_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct engine	*e = arg;
-	struct emsg	*m, *next;
-	char		 drain[256];
+	struct engine		*e = arg;
+	struct engine_msg	*m;
+	struct msgq_list	 batch;
+	struct msgq_entry	*q;
 
-	while (read(fd, drain, sizeof drain) > 0)
-		;
-	pthread_mutex_lock(&e->mtx);
-	m = e->head;
-	e->head = e->tail = NULL;
-	pthread_mutex_unlock(&e->mtx);
-	for (; m != NULL; m = next) {
-		next = m->next;
+	msgq_take(&e->q, &batch);
+	while ((q = msgq_pop(&batch)) != NULL) {
+		m = MSGQ_ITEM(q, struct engine_msg, entry);
 		engine_event(e, m);
 		free(m);
-	}
-}
-
-/* Read and parse one private key file into an identity. */
-static void
-engine_read_key(struct identity *id)
-{
-	struct stat	 st;
-	char		*data, err[256];
-	ssize_t		 n;
-	int		 fd;
-
-	if ((fd = open(id->path, O_RDONLY | O_CLOEXEC)) == -1) {
-		xasprintf(&id->error, "%s", strerror(errno));
-		return;
-	}
-	if (fstat(fd, &st) == -1 || st.st_size <= 0 ||
-	    st.st_size > ENGINE_KEY_MAX) {
-		xasprintf(&id->error, "not a private key file (size %lld)",
-		    (long long)st.st_size);
-		close(fd);
-		return;
-	}
-	data = xmalloc((size_t)st.st_size);
-	n = read(fd, data, (size_t)st.st_size);
-	close(fd);
-	if (n != st.st_size)
-		xasprintf(&id->error, "short read");
-	else if ((id->key = ssh_key_load(data, (size_t)n, err,
-	    sizeof err)) == NULL)
-		xasprintf(&id->error, "%s", err);
-	explicit_bzero(data, (size_t)st.st_size);
-	free(data);
-}
-
-/* The identity for a key path (loaded by engine_load_keys). */
-const struct identity *
-sweep_identity(const struct sweep *sw, const char *path)
-{
-	size_t	 i;
-
-	for (i = 0; i < sw->nids; i++)
-		if (strcmp(sw->ids[i].path, path) == 0)
-			return &sw->ids[i];
-	return NULL;
-}
-
-/* Read every distinct key the sweep's hosts use, once. */
-static void
-engine_load_keys(struct run *r)
-{
-	struct identity	*id;
-	size_t		 i;
-
-	for (i = 0; i < r->n; i++) {
-		if (sweep_identity(&r->sw, r->hosts[i]->identity) != NULL)
-			continue;
-		r->sw.ids = xreallocarray(r->sw.ids, r->sw.nids + 1,
-		    sizeof *r->sw.ids);
-		id = &r->sw.ids[r->sw.nids++];
-		memset(id, 0, sizeof *id);
-		id->path = xstrdup(r->hosts[i]->identity);
-		engine_read_key(id);
-		if (id->error != NULL)
-			log_warnx("identity %s: %s", id->path, id->error);
 	}
 }
 
@@ -468,7 +381,7 @@ engine_sweep_hosts(struct engine *e, const char *trigger,
 	r->state = xcalloc(r->n, 1);
 	r->worker = xcalloc(r->n, sizeof *r->worker);
 	engine_plan_groups(e, r);
-	engine_load_keys(r);
+	sweep_load_keys(&r->sw, r->hosts, r->n);
 	r->sw.conf = conf;
 	r->sw.writer = e->writer;
 	r->sw.combined = conf->channel_mode == NULL ||
@@ -537,8 +450,8 @@ engine_stop(struct engine *e, int abort_inflight)
 		return;
 	r->stopping = 1;
 	for (i = 0; i < r->n; i++)
-		if (r->state[i] == H_PENDING) {
-			r->state[i] = H_DONE;
+		if (r->state[i] == DISPATCH_PENDING) {
+			r->state[i] = DISPATCH_DONE;
 			r->done++;
 			r->sum.skipped++;
 		}
@@ -573,22 +486,19 @@ engine_progress(struct engine *e, size_t *done, size_t *total,
 void
 engine_free(struct engine *e)
 {
-	struct emsg	*m, *next;
-	int		 i;
+	struct msgq_list	 rest;
+	struct msgq_entry	*q;
+	int			 i;
 
 	if (e == NULL)
 		return;
 	for (i = 0; i < e->nworkers; i++)
 		worker_free(e->workers[i]);
-	for (m = e->head; m != NULL; m = next) {
-		next = m->next;
-		free(m);
-	}
 	engine_run_free(e->run);
 	event_free(e->wake);
-	close(e->pipe[0]);
-	close(e->pipe[1]);
-	pthread_mutex_destroy(&e->mtx);
+	msgq_destroy(&e->q, &rest);
+	while ((q = msgq_pop(&rest)) != NULL)
+		free(MSGQ_ITEM(q, struct engine_msg, entry));
 	free(e->workers);
 	free(e->wload);
 	free(e->ginflight);

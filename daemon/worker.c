@@ -1,7 +1,6 @@
 /* Worker threads: an event_base and evdns_base each; jobs arrive through a
- * locked queue and a wake-up pipe. */
+ * msgq (locked STAILQ plus one eventfd wake-up). */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/queue.h>
@@ -13,6 +12,7 @@
 #include <event2/event.h>
 
 #include "common/log.h"
+#include "common/msgq.h"
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "daemon/job.h"
@@ -20,28 +20,28 @@
 #include "daemon/worker.h"
 
 /* What the dispatcher asks of a worker. */
-enum wmsg_kind {
-	WMSG_JOB,		/* start this job */
-	WMSG_CANCEL,		/* abort every live job (shutdown) */
-	WMSG_STOP,		/* exit once no job is live */
+enum worker_msg_kind {
+	WORKER_MSG_JOB,		/* start this job */
+	WORKER_MSG_CANCEL,	/* abort every live job (shutdown) */
+	WORKER_MSG_STOP,	/* exit once no job is live */
 };
 
-struct wmsg {
-	struct wmsg	*next;
-	enum wmsg_kind	 kind;
-	struct job	*job;		/* WMSG_JOB */
+/* One request in a worker's queue. */
+struct worker_msg {
+	struct msgq_entry	 entry;		/* link in worker->q */
+	enum worker_msg_kind	 kind;		/* what to do */
+	struct job		*job;		/* WORKER_MSG_JOB */
 };
 
 struct worker {
-	struct engine		*eng;		/* where job events go */
+	worker_report_cb	 report;	/* where job events go */
+	void			*report_arg;	/* its argument */
 	int			 id;		/* for logs */
-	pthread_t		 thread;
+	pthread_t		 thread;	/* runs worker_main */
 	struct event_base	*base;		/* this thread's loop */
 	struct evdns_base	*dns;		/* this thread's resolver */
-	int			 pipe[2];	/* wake-up: read end in base */
-	struct event		*wake;		/* on pipe[0] */
-	pthread_mutex_t		 mtx;		/* guards head/tail */
-	struct wmsg		*head, *tail;	/* handed-over jobs */
+	struct msgq		 q;		/* requests from the dispatcher */
+	struct event		*wake;		/* on msgq_fd(&q) */
 	size_t			 live;		/* jobs started, not yet freed */
 	TAILQ_HEAD(, job)	 jobs;		/* live jobs not yet finished */
 	int			 stopping;	/* exit once live is 0 */
@@ -99,29 +99,25 @@ worker_cancel_all(struct worker *w)
 static void
 worker_wake_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct worker	*w = arg;
-	struct wmsg	*m, *next;
-	char		 drain[256];
+	struct worker		*w = arg;
+	struct worker_msg	*m;
+	struct msgq_list	 batch;
+	struct msgq_entry	*e;
 
-	while (read(fd, drain, sizeof drain) > 0)
-		;
-	pthread_mutex_lock(&w->mtx);
-	m = w->head;
-	w->head = w->tail = NULL;
-	pthread_mutex_unlock(&w->mtx);
-	for (; m != NULL; m = next) {
-		next = m->next;
+	msgq_take(&w->q, &batch);
+	while ((e = msgq_pop(&batch)) != NULL) {
+		m = MSGQ_ITEM(e, struct worker_msg, entry);
 		switch (m->kind) {
-		case WMSG_JOB:
+		case WORKER_MSG_JOB:
 			m->job->worker = w;
 			w->live++;
 			TAILQ_INSERT_TAIL(&w->jobs, m->job, entry);
 			job_start(m->job);
 			break;
-		case WMSG_CANCEL:
+		case WORKER_MSG_CANCEL:
 			worker_cancel_all(w);
 			break;
-		case WMSG_STOP:
+		case WORKER_MSG_STOP:
 			w->stopping = 1;
 			break;
 		}
@@ -163,18 +159,20 @@ worker_dns_new(struct event_base *base, const struct config *conf)
 
 /* Create and start a worker thread. */
 struct worker *
-worker_new(struct engine *eng, int id, const struct config *conf)
+worker_new(int id, const struct config *conf, worker_report_cb report,
+    void *report_arg)
 {
 	struct event_config	*cfg;
 	struct worker		*w;
 	struct timeval		 beat = { WORKER_BEAT_MS / 1000, 0 };
 
 	w = xcalloc(1, sizeof *w);
-	w->eng = eng;
+	w->report = report;
+	w->report_arg = report_arg;
 	w->id = id;
 	w->kh_sweep = -1;
 	TAILQ_INIT(&w->jobs);
-	pthread_mutex_init(&w->mtx, NULL);
+	msgq_init(&w->q);
 	if ((cfg = event_config_new()) == NULL)
 		fatalx("event_config_new failed");
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
@@ -182,9 +180,7 @@ worker_new(struct engine *eng, int id, const struct config *conf)
 		fatalx("event_base_new failed");
 	event_config_free(cfg);
 	w->dns = worker_dns_new(w->base, conf);
-	if (pipe2(w->pipe, O_NONBLOCK | O_CLOEXEC) == -1)
-		fatal("pipe2");
-	w->wake = event_new(w->base, w->pipe[0], EV_READ | EV_PERSIST,
+	w->wake = event_new(w->base, msgq_fd(&w->q), EV_READ | EV_PERSIST,
 	    worker_wake_cb, w);
 	event_add(w->wake, NULL);
 	w->beat = event_new(w->base, -1, EV_PERSIST, worker_beat_cb, w);
@@ -200,36 +196,28 @@ worker_new(struct engine *eng, int id, const struct config *conf)
 
 /* Queue a message and wake the thread. */
 static void
-worker_push(struct worker *w, enum wmsg_kind kind, struct job *job)
+worker_push(struct worker *w, enum worker_msg_kind kind, struct job *job)
 {
-	struct wmsg	*m;
+	struct worker_msg	*m;
 
 	m = xcalloc(1, sizeof *m);
 	m->kind = kind;
 	m->job = job;
-	pthread_mutex_lock(&w->mtx);
-	if (w->tail != NULL)
-		w->tail->next = m;
-	else
-		w->head = m;
-	w->tail = m;
-	pthread_mutex_unlock(&w->mtx);
-	if (write(w->pipe[1], "", 1) == -1 && errno != EAGAIN)
-		log_warn("worker %d: wake-up", w->id);
+	msgq_push(&w->q, &m->entry);
 }
 
 /* Hand a job to this worker (from the dispatcher's thread). */
 void
 worker_submit(struct worker *w, struct job *job)
 {
-	worker_push(w, WMSG_JOB, job);
+	worker_push(w, WORKER_MSG_JOB, job);
 }
 
 /* Ask the worker to abort its running jobs (shutdown). */
 void
 worker_cancel(struct worker *w)
 {
-	worker_push(w, WMSG_CANCEL, NULL);
+	worker_push(w, WORKER_MSG_CANCEL, NULL);
 }
 
 /* Called by job_finish on the worker thread: the job left the running
@@ -257,16 +245,14 @@ worker_free(struct worker *w)
 	pthread_mutex_lock(&workers_mtx);
 	LIST_REMOVE(w, all);
 	pthread_mutex_unlock(&workers_mtx);
-	worker_push(w, WMSG_STOP, NULL);
+	worker_push(w, WORKER_MSG_STOP, NULL);
 	pthread_join(w->thread, NULL);
 	event_free(w->beat);
 	event_free(w->wake);
 	evdns_base_free(w->dns, 1);
 	event_base_free(w->base);
-	close(w->pipe[0]);
-	close(w->pipe[1]);
+	msgq_destroy(&w->q, NULL);	/* the thread took everything */
 	ssh_kh_free(w->kh);
-	pthread_mutex_destroy(&w->mtx);
 	free(w);
 }
 
@@ -301,5 +287,5 @@ void
 worker_report(struct worker *w, size_t idx, enum job_event ev,
     enum host_status status)
 {
-	engine_post(w->eng, idx, ev, status);
+	w->report(w->report_arg, idx, ev, status);
 }

@@ -1,6 +1,8 @@
 /* Worker threads: one event_base (and evdns_base) each, jobs handed over
- * through a locked queue plus a wake-up pipe (memcached style), so no
- * libevent structure is ever touched from two threads. */
+ * through a msgq (locked STAILQ plus one eventfd wake-up, memcached style),
+ * so no libevent structure is ever touched from two threads. A worker
+ * knows nothing of its owner: it reports through the callback it was
+ * given. */
 #ifndef ROLLCALL_WORKER_H
 #define ROLLCALL_WORKER_H
 
@@ -9,37 +11,12 @@
 
 #include "common/result.h"
 #include "config/config.h"
+#include "daemon/sweep.h"	/* jobs reach their sweep through the worker */
 
-struct engine;
 struct event_base;
 struct evdns_base;
 struct job;
 struct ssh_kh;
-struct ssh_key;
-struct known_hosts;
-struct writer;
-
-/* A private key read and parsed once per sweep. */
-struct identity {
-	char		*path;	/* as configured */
-	struct ssh_key	*key;	/* parsed key, NULL if unusable */
-	char		*error;	/* why it is unusable */
-};
-
-/* What every job of one sweep shares; read-only while jobs run. */
-struct sweep {
-	int64_t			 id;		/* database sweep id */
-	const struct config	*conf;		/* outlives the sweep */
-	struct writer		*writer;	/* results go here */
-	struct known_hosts	*kh;		/* parsed known_hosts */
-	struct identity		*ids;		/* keys by path */
-	size_t			 nids;
-	char			 nonce[17];	/* combined-script markers */
-	int			 combined;	/* one channel for all parts */
-	uint32_t		 window;	/* channel window bytes */
-};
-
-const struct identity *sweep_identity(const struct sweep *, const char *);
 
 /* Events a job reports to the dispatcher. */
 enum job_event {
@@ -48,7 +25,14 @@ enum job_event {
 				   HOST_STATUS_MAX: cancelled, not stored) */
 };
 
-struct worker	*worker_new(struct engine *, int id, const struct config *);
+/* Where a worker sends its jobs' events (called on the worker thread; the
+ * receiver hands them to its own thread). */
+typedef void (*worker_report_cb)(void *arg, size_t idx, enum job_event,
+    enum host_status);
+
+/* Start a worker thread; its events go to report(arg, ...). */
+struct worker	*worker_new(int id, const struct config *,
+		    worker_report_cb report, void *arg);
 void		 worker_submit(struct worker *, struct job *);
 void		 worker_free(struct worker *);	/* stops and joins */
 void		 worker_job_freed(struct worker *);	/* from job_free */
@@ -64,9 +48,6 @@ struct ssh_kh	*worker_known_hosts(struct worker *, struct sweep *);
 
 /* Report a job event to the dispatcher (worker thread). */
 void		 worker_report(struct worker *, size_t idx, enum job_event,
-		    enum host_status);
-/* The engine side of worker_report (any thread). */
-void		 engine_post(struct engine *, size_t idx, enum job_event,
 		    enum host_status);
 
 #endif

@@ -1,0 +1,100 @@
+/* The per-sweep shared state: private keys read once per sweep, and their
+ * teardown. Runs on the main loop before any job of the sweep starts. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "daemon/knownhosts.h"
+#include "daemon/ssh.h"
+#include "daemon/sweep.h"
+
+#define SWEEP_KEY_MAX	(64 * 1024)	/* larger "keys" are not keys */
+
+/* Read and parse one private key file into an identity. */
+static void
+sweep_read_key(struct identity *id)
+{
+	struct stat	 st;
+	char		*data, err[256];
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(id->path, O_RDONLY | O_CLOEXEC)) == -1) {
+		xasprintf(&id->error, "%s", strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) == -1 || st.st_size <= 0 ||
+	    st.st_size > SWEEP_KEY_MAX) {
+		xasprintf(&id->error, "not a private key file (size %lld)",
+		    (long long)st.st_size);
+		close(fd);
+		return;
+	}
+	data = xmalloc((size_t)st.st_size);
+	n = read(fd, data, (size_t)st.st_size);
+	close(fd);
+	if (n != st.st_size)
+		xasprintf(&id->error, "short read");
+	else if ((id->key = ssh_key_load(data, (size_t)n, err,
+	    sizeof err)) == NULL)
+		xasprintf(&id->error, "%s", err);
+	explicit_bzero(data, (size_t)st.st_size);
+	free(data);
+}
+
+/* The identity for a key path (loaded by sweep_load_keys). */
+const struct identity *
+sweep_identity(const struct sweep *sw, const char *path)
+{
+	size_t	 i;
+
+	for (i = 0; i < sw->nids; i++)
+		if (strcmp(sw->ids[i].path, path) == 0)
+			return &sw->ids[i];
+	return NULL;
+}
+
+/* Read every distinct key the sweep's hosts use, once. */
+void
+sweep_load_keys(struct sweep *sw, const struct host *const *hosts, size_t n)
+{
+	struct identity	*id;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		if (sweep_identity(sw, hosts[i]->identity) != NULL)
+			continue;
+		sw->ids = xreallocarray(sw->ids, sw->nids + 1,
+		    sizeof *sw->ids);
+		id = &sw->ids[sw->nids++];
+		memset(id, 0, sizeof *id);
+		id->path = xstrdup(hosts[i]->identity);
+		sweep_read_key(id);
+		if (id->error != NULL)
+			log_warnx("identity %s: %s", id->path, id->error);
+	}
+}
+
+/* Free what the sweep loaded; idempotent. */
+void
+sweep_release(struct sweep *sw)
+{
+	size_t	 i;
+
+	for (i = 0; i < sw->nids; i++) {
+		free(sw->ids[i].path);
+		ssh_key_free(sw->ids[i].key);
+		free(sw->ids[i].error);
+	}
+	free(sw->ids);
+	sw->ids = NULL;
+	sw->nids = 0;
+	known_hosts_free(sw->kh);
+	sw->kh = NULL;
+}

@@ -1,0 +1,45 @@
+/* What every job of one sweep shares, read-only while jobs run: the config,
+ * the writer, the parsed known_hosts and the private keys, each read and
+ * parsed once per sweep (not once per host). The dispatcher (engine.c)
+ * fills it when a sweep starts and frees it when the sweep ends. */
+#ifndef ROLLCALL_SWEEP_H
+#define ROLLCALL_SWEEP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+
+struct known_hosts;
+struct ssh_key;
+struct writer;
+
+/* A private key read and parsed once per sweep. */
+struct identity {
+	char		*path;	/* as configured */
+	struct ssh_key	*key;	/* parsed key, NULL if unusable */
+	char		*error;	/* why it is unusable */
+};
+
+/* What every job of one sweep shares; read-only while jobs run. */
+struct sweep {
+	int64_t			 id;		/* database sweep id */
+	const struct config	*conf;		/* outlives the sweep */
+	struct writer		*writer;	/* results go here */
+	struct known_hosts	*kh;		/* parsed known_hosts */
+	struct identity		*ids;		/* keys by path */
+	size_t			 nids;		/* entries in ids */
+	char			 nonce[17];	/* combined-script markers */
+	int			 combined;	/* one channel for all parts */
+	uint32_t		 window;	/* channel window bytes */
+};
+
+/* The identity loaded for a key path, or NULL. */
+const struct identity *sweep_identity(const struct sweep *, const char *);
+/* Read every distinct key the hosts use into sw->ids (errors are kept
+ * per identity and logged, so a bad key fails its hosts only). */
+void	 sweep_load_keys(struct sweep *, const struct host *const *, size_t);
+/* Free the keys (wiped) and the known_hosts; sw itself is the caller's. */
+void	 sweep_release(struct sweep *);
+
+#endif
