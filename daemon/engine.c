@@ -46,6 +46,7 @@ struct run {
 	const struct host	**hosts;	/* hosts in this sweep */
 	size_t			 n;
 	unsigned char		*state;		/* enum dispatch_state per host */
+	enum host_status	*status;	/* per host; MAX: none (yet) */
 	int			*worker;	/* worker index per host */
 	size_t			**groups;	/* limited groups per host */
 	size_t			*ngroups;
@@ -247,6 +248,7 @@ engine_run_free(struct run *r)
 	free(r->ngroups);
 	free(r->hosts);
 	free(r->state);
+	free(r->status);
 	free(r->worker);
 	free(r);
 }
@@ -260,6 +262,8 @@ engine_sweep_done(struct engine *e)
 
 	writer_sweep_end(e->writer, r->sw.id);
 	r->sum.wall_ms = mono_ms() - r->started_ms;
+	r->sum.hosts = r->hosts;
+	r->sum.status = r->status;
 	sum = r->sum;
 	e->run = NULL;
 	if (r->cb != NULL)
@@ -285,6 +289,7 @@ engine_event(struct engine *e, const struct engine_msg *m)
 	if (r->state[i] == DISPATCH_HANDSHAKING)
 		r->handshaking--;
 	r->state[i] = DISPATCH_DONE;
+	r->status[i] = m->status;
 	r->running--;
 	r->done++;
 	e->wload[r->worker[i]]--;
@@ -361,6 +366,7 @@ engine_sweep_hosts(struct engine *e, const char *trigger,
 	const struct config	*conf = e->conf;
 	struct known_hosts	*kh;
 	struct run		*r;
+	size_t			 i;
 
 	if (e->run != NULL) {
 		snprintf(err, errlen, "a sweep is already running");
@@ -379,6 +385,9 @@ engine_sweep_hosts(struct engine *e, const char *trigger,
 	r->hosts = xcalloc(n, sizeof *r->hosts);
 	memcpy(r->hosts, hosts, n * sizeof *r->hosts);
 	r->state = xcalloc(r->n, 1);
+	r->status = xcalloc(r->n, sizeof *r->status);
+	for (i = 0; i < r->n; i++)
+		r->status[i] = HOST_STATUS_MAX;
 	r->worker = xcalloc(r->n, sizeof *r->worker);
 	engine_plan_groups(e, r);
 	sweep_load_keys(&r->sw, r->hosts, r->n);

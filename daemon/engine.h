@@ -14,7 +14,9 @@ struct event_base;
 struct writer;
 struct engine;
 
-/* Outcome of a finished sweep. */
+/* Outcome of a finished sweep, handed to the sweep's done callback: the
+ * counts, and each host's status straight from its job (the scheduler
+ * plans retries from it; nothing is read back from the database). */
 struct sweep_summary {
 	int64_t		 id;		/* sweep id in the database */
 	size_t		 nhosts;	/* hosts attempted */
@@ -23,6 +25,11 @@ struct sweep_summary {
 	size_t		 max_inflight;	/* most hosts in flight at once */
 	size_t		 skipped;	/* never started (engine_stop) */
 	size_t		 cancelled;	/* aborted in flight, not stored */
+	const struct host *const *hosts; /* the nhosts hosts, in sweep order;
+					   valid during the callback only */
+	const enum host_status *status;	/* per host: its status, or
+					   HOST_STATUS_MAX when it never
+					   ran or was cancelled */
 };
 
 typedef void (*sweep_done_cb)(const struct sweep_summary *, void *arg);

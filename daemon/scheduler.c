@@ -28,7 +28,6 @@
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "daemon/engine.h"
-#include "daemon/outcome.h"
 #include "daemon/scheduler.h"
 #include "daemon/summary.h"
 
@@ -38,7 +37,7 @@
 					   join this sweep, not one of its own */
 
 /* What the scheduler knows of one inventory host. */
-struct hstate {
+struct sched_host {
 	int64_t		 last_ms;	/* mono: last regular attempt; 0 never */
 	int64_t		 interval_ms;	/* shortest interval that applies */
 	int64_t		 retry_at_ms;	/* mono: retry due; 0 none */
@@ -50,14 +49,12 @@ struct hstate {
 struct sched {
 	struct event_base	*base;		/* main loop */
 	struct engine		*engine;	/* runs the sweeps */
-	struct writer		*writer;	/* for prune and outcomes */
-	char			*dbpath;	/* the database the writer has open */
+	struct writer		*writer;	/* for prune and stats */
 	struct config		*conf;		/* in use by the engine */
 	struct config		*pending;	/* validated, waits for idle */
-	struct hstate		*hs;		/* per conf->hosts[i] */
+	struct sched_host		*hs;		/* per conf->hosts[i] */
 	struct event		*timer;		/* next planned tick */
 	struct event		*after;		/* deferred end-of-sweep work */
-	struct outcome		*outcome;	/* reading a sweep's results */
 	int64_t			 up_since;	/* epoch seconds */
 	int64_t			 regular_base;	/* mono: earliest regular due */
 	int64_t			 regular_at;	/* mono: it, plus jitter */
@@ -69,7 +66,6 @@ struct sched {
 	int64_t			 kh_check_ms;	/* mono: next mtime check */
 	char			 trigger[16];	/* of the running sweep */
 	int64_t			 started;	/* its start, epoch seconds */
-	struct sweep_summary	 sum;		/* the sweep that just ended */
 	struct sched_sweep	 last[SCHED_KEEP];	/* newest first */
 	size_t			 nlast;
 	uint64_t		 sweeps_total;
@@ -123,11 +119,11 @@ sched_find(const struct config *conf, const char *name)
  * A host new in a reloaded config joins the next regular sweep (due at
  * next_due) rather than getting a sweep of its own now and keeping that
  * offset for good; `rollcall sweep --limit` sweeps it at once. */
-static struct hstate *
+static struct sched_host *
 sched_states(const struct config *conf, const struct config *old,
-    const struct hstate *ohs, int64_t next_due)
+    const struct sched_host *ohs, int64_t next_due)
 {
-	struct hstate	*hs;
+	struct sched_host	*hs;
 	ssize_t		 j;
 	size_t		 i;
 
@@ -158,7 +154,6 @@ sched_new(struct event_base *base, struct engine *e, struct writer *w,
 	s->engine = e;
 	s->writer = w;
 	s->conf = conf;
-	s->dbpath = xstrdup(conf->database);
 	s->hs = sched_states(conf, NULL, NULL, 0);
 	s->timer = evtimer_new(base, sched_tick_cb, s);
 	s->after = evtimer_new(base, sched_after_cb, s);
@@ -212,19 +207,19 @@ sched_arm(struct sched *s, int64_t t, int regular)
 
 /* Work out the next tick: the earliest regular due time (with jitter, rolled
  * once per due time), a retry, or a known_hosts check, whichever comes
- * first. Nothing while a sweep runs or its outcomes are being read. */
+ * first. Nothing while a sweep runs or its end is still being handled. */
 static void
 sched_plan(struct sched *s)
 {
-	const struct hstate	*h;
+	const struct sched_host	*h;
 	int64_t			 base = 0, due, iv = 0, retry = 0, t;
 	int64_t			 now = mono_ms();
 	size_t			 i, parked = 0;
 
 	evtimer_del(s->timer);
 	s->next_ms = 0;
-	if (s->stopping || engine_busy(s->engine) || s->outcome != NULL ||
-	    s->conf->nhosts == 0)
+	if (s->stopping || engine_busy(s->engine) ||
+	    evtimer_pending(s->after, NULL) || s->conf->nhosts == 0)
 		return;
 	for (i = 0; i < s->conf->nhosts; i++) {
 		h = &s->hs[i];
@@ -264,7 +259,7 @@ static size_t
 sched_pick(struct sched *s, int64_t now, const struct host **hosts,
     int *regular)
 {
-	struct hstate	*h;
+	struct sched_host	*h;
 	size_t		 i, n = 0;
 
 	*regular = 0;
@@ -373,7 +368,7 @@ sched_sweep_now(struct sched *s, const char *limit, size_t *nhosts,
 		snprintf(err, errlen, "the daemon is shutting down");
 		return -1;
 	}
-	if (engine_busy(s->engine) || s->outcome != NULL) {
+	if (engine_busy(s->engine) || evtimer_pending(s->after, NULL)) {
 		engine_progress(s->engine, &done, &total, &inflight, &failed);
 		snprintf(err, errlen, "a sweep is already running (%s: %zu/%zu "
 		    "done, %zu in flight)", s->trigger, done, total, inflight);
@@ -396,7 +391,7 @@ sched_sweep_now(struct sched *s, const char *limit, size_t *nhosts,
 	}
 	for (i = 0; i < n; i++) {
 		/* A manual attempt counts as the regular one. */
-		struct hstate *h = &s->hs[hosts[i] - s->conf->hosts];
+		struct sched_host *h = &s->hs[hosts[i] - s->conf->hosts];
 
 		h->last_ms = now;
 		h->retries = 0;
@@ -435,27 +430,11 @@ sched_record(struct sched *s, const struct sweep_summary *sum)
 		s->failures_total[i] += sum->counts[i];
 }
 
-/* Engine callback (inside the engine): note it, do the rest later. */
-static void
-sched_done(const struct sweep_summary *sum, void *arg)
-{
-	struct sched	*s = arg;
-	struct timeval	 zero = { 0, 0 };
-	char		*line;
-
-	s->sum = *sum;
-	sched_record(s, sum);
-	line = summary_line(sum);
-	log_info("%s", line);
-	free(line);
-	evtimer_add(s->after, &zero);
-}
-
 /* Use a new config now that the engine is idle. */
 static void
 sched_apply(struct sched *s, struct config *conf)
 {
-	struct hstate	*hs;
+	struct sched_host	*hs;
 
 	if (engine_set_config(s->engine, conf) == -1)
 		fatalx("scheduler: config swap while a sweep runs");
@@ -470,15 +449,15 @@ sched_apply(struct sched *s, struct config *conf)
 	    conf->nhosts);
 }
 
-/* Plan retries from one host's stored outcome. */
+/* Plan a host's retry from the status its job ended with. */
 static void
-sched_outcome_host(struct sched *s, struct hstate *h, int status,
-    int64_t now)
+sched_host_status(struct sched *s, struct sched_host *h,
+    enum host_status status, int64_t now)
 {
 	int64_t	 delay;
 
 	h->status = status;
-	if (status == HOST_OK || status < 0)
+	if (status == HOST_OK)
 		return;
 	if (status == HOST_HOSTKEY_MISMATCH) {
 		h->parked = 1;
@@ -494,34 +473,39 @@ sched_outcome_host(struct sched *s, struct hstate *h, int status,
 		h->retry_at_ms = now + delay;
 }
 
-/* The sweep's stored outcomes arrived: statuses, retries, next tick. */
+/* Every host's status as the engine handed it over: the scheduler learns
+ * what happened from the jobs themselves, so a database that cannot be
+ * written (or read) does not cost a host its retry. */
 static void
-sched_outcome_cb(struct table *t, void *arg)
+sched_statuses(struct sched *s, const struct sweep_summary *sum)
 {
-	struct sched	*s = arg;
 	int64_t		 now = mono_ms();
 	ssize_t		 j;
-	size_t		 r;
+	size_t		 i;
 
-	outcome_free(s->outcome);
-	s->outcome = NULL;
-	for (r = 0; t != NULL && r < t->nrows; r++) {
-		if (t->rows[r][0] == NULL || t->rows[r][1] == NULL ||
-		    (j = sched_find(s->conf, t->rows[r][0])) == -1)
-			continue;
-		sched_outcome_host(s, &s->hs[j], host_status_parse(
-		    t->rows[r][1]), now);
+	for (i = 0; i < sum->nhosts; i++) {
+		if (sum->status[i] >= HOST_STATUS_MAX ||
+		    (j = sched_find(s->conf, sum->hosts[i]->name)) == -1)
+			continue;	/* never ran, or cancelled */
+		sched_host_status(s, &s->hs[j], sum->status[i], now);
 	}
-	if (t != NULL)
-		table_free(t);
-	if (s->stopping) {
-		if (s->stopped_cb != NULL)
-			s->stopped_cb(s->stopped_arg);
-		return;
-	}
-	sched_plan(s);
-	if (s->change_cb != NULL)
-		s->change_cb(s->change_arg);
+}
+
+/* Engine callback (inside the engine): note the sweep and every host's
+ * status now, while the engine's arrays are valid; plan later. */
+static void
+sched_done(const struct sweep_summary *sum, void *arg)
+{
+	struct sched	*s = arg;
+	struct timeval	 zero = { 0, 0 };
+	char		*line;
+
+	sched_record(s, sum);
+	sched_statuses(s, sum);
+	line = summary_line(sum);
+	log_info("%s", line);
+	free(line);
+	evtimer_add(s->after, &zero);
 }
 
 /* Tell cb when a sweep starts or ends. */
@@ -533,7 +517,7 @@ sched_on_change(struct sched *s, sched_change_cb cb, void *arg)
 }
 
 /* After a sweep, outside the engine's callback: new config, retention,
- * read the outcomes back (or finish a stop). */
+ * the next tick (or finish a stop). */
 static void
 sched_after_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -551,8 +535,9 @@ sched_after_cb(evutil_socket_t fd, short what, void *arg)
 	if (s->conf->retention_ms > 0)
 		writer_prune(s->writer, wall_us() / 1000000 -
 		    s->conf->retention_ms / 1000);
-	s->outcome = outcome_start(s->base, s->writer, s->dbpath,
-	    s->sum.id, sched_outcome_cb, s);
+	sched_plan(s);
+	if (s->change_cb != NULL)
+		s->change_cb(s->change_arg);
 }
 
 /* A validated config: now if idle, else when the sweep ends. */
@@ -588,7 +573,7 @@ sched_stop(struct sched *s, sched_stopped_cb cb, void *arg)
 		engine_stop(s->engine, 0);	/* done comes: sched_after_cb */
 		return;
 	}
-	if (s->outcome == NULL && !evtimer_pending(s->after, NULL))
+	if (!evtimer_pending(s->after, NULL))
 		evtimer_add(s->after, &zero);
 }
 
@@ -610,7 +595,7 @@ sched_wall(int64_t mono)
 void
 sched_get_stats(struct sched *s, struct sched_stats *st)
 {
-	const struct hstate	*h;
+	const struct sched_host	*h;
 	size_t			 i;
 
 	memset(st, 0, sizeof *st);
@@ -648,12 +633,10 @@ sched_free(struct sched *s)
 {
 	if (s == NULL)
 		return;
-	outcome_free(s->outcome);
 	event_free(s->timer);
 	event_free(s->after);
 	config_free(s->pending);
 	config_free(s->conf);
-	free(s->dbpath);
 	free(s->hs);
 	free(s);
 }
