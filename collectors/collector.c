@@ -1,10 +1,9 @@
-/* The table of built-in collectors and what every parser shares. */
+/* The table of built-in collectors, the default set and the volatile facts.
+ * What the parsers share lives in parse.c. */
 #include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "collectors/builtin.h"
-#include "collectors/parse.h"
 
 /* Every built-in, in run order: cheap /proc reads first, the big lists
  * (packages, services) last so a host timeout loses the least. */
@@ -91,33 +90,6 @@ collector_default_names(size_t *n)
 {
 	*n = sizeof default_names / sizeof default_names[0];
 	return default_names;
-}
-
-/* Does a line of the output say "@rollcall-unsupported [reason]"? If so
- * the reason (or a generic one) goes into err. */
-int
-collector_is_unsupported(const char *out, size_t len, char *err,
-    size_t errlen)
-{
-	struct lineiter	 it;
-	struct span	 line, why;
-	size_t		 m = strlen(COLLECTOR_UNSUPPORTED);
-	char		*s;
-
-	lines_init(&it, span_make(out, len));
-	while (lines_next(&it, &line)) {
-		line = span_trim(line);
-		if (!span_prefix(line, COLLECTOR_UNSUPPORTED) ||
-		    (line.n > m && line.s[m] != ' ' && line.s[m] != '\t'))
-			continue;
-		why = span_trim(span_make(line.s + m, line.n - m));
-		s = span_dup(why);
-		perr(err, errlen, "%s", *s != '\0' ? s :
-		    "not supported on this host");
-		free(s);
-		return 1;
-	}
-	return 0;
 }
 
 /* Is key one of the facts that change on nearly every sweep? */

@@ -7,12 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "collectors/parse_mode.h"
 #include "common/result.h"
-#include "config/config.h"
-
-/* A command prints this line (alone) when the tool or file it needs is
- * missing on the host; the parser then returns COLL_UNSUPPORTED. */
-#define COLLECTOR_UNSUPPORTED	"@rollcall-unsupported"
 
 /* Parse out[0..len) (NUL-terminated at len; may hold NULs) into facts whose
  * keys start with "<collector name>.". Returns COLL_OK, COLL_UNSUPPORTED or
@@ -42,10 +38,6 @@ enum coll_status	 collector_parse_custom(const char *name,
  * free memory, the host's clock)? Storage keeps its current value but
  * writes no history for it, so an idle host adds no history rows. */
 int			 collector_fact_is_volatile(const char *key);
-
-/* Shared by parsers: did the command say it is unsupported here? */
-int			 collector_is_unsupported(const char *out, size_t len,
-			    char *err, size_t errlen);
 
 /* --- Running several collectors over one channel (collectors/script.c) ---
  * The script runs each command in turn in a subshell, the whole under one

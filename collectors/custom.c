@@ -160,7 +160,7 @@ collector_parse_custom(const char *name, enum parse_mode mode,
 	enum coll_status st;
 	char		*prefix, *k;
 
-	if (collector_is_unsupported(out, len, err, errlen))
+	if (parse_unsupported(out, len, err, errlen))
 		return COLL_UNSUPPORTED;
 	memset(&tmp, 0, sizeof tmp);
 	k = span_key(span_str(name));

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collectors/collector.h"
 #include "collectors/parse.h"
 #include "common/buf.h"
 #include "common/xmalloc.h"
@@ -387,6 +386,33 @@ perr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Does a line of the output say "@rollcall-unsupported [reason]"? If so
+ * the reason (or a generic one) goes into err. */
+int
+parse_unsupported(const char *out, size_t len, char *err,
+    size_t errlen)
+{
+	struct lineiter	 it;
+	struct span	 line, why;
+	size_t		 m = strlen(COLLECTOR_UNSUPPORTED);
+	char		*s;
+
+	lines_init(&it, span_make(out, len));
+	while (lines_next(&it, &line)) {
+		line = span_trim(line);
+		if (!span_prefix(line, COLLECTOR_UNSUPPORTED) ||
+		    (line.n > m && line.s[m] != ' ' && line.s[m] != '\t'))
+			continue;
+		why = span_trim(span_make(line.s + m, line.n - m));
+		s = span_dup(why);
+		perr(err, errlen, "%s", *s != '\0' ? s :
+		    "not supported on this host");
+		free(s);
+		return 1;
+	}
+	return 0;
+}
+
 /* What every built-in parser does first: the unsupported marker gives
  * COLL_UNSUPPORTED, output that is only white space COLL_PARSE_ERROR;
  * otherwise COLL_OK with *text set to the whole output. */
@@ -395,7 +421,7 @@ parse_begin(const char *out, size_t len, char *err, size_t errlen,
     struct span *text)
 {
 	*text = span_make(out, len);
-	if (collector_is_unsupported(out, len, err, errlen))
+	if (parse_unsupported(out, len, err, errlen))
 		return COLL_UNSUPPORTED;
 	if (span_trim(*text).n == 0) {
 		perr(err, errlen, "empty output");

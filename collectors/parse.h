@@ -10,6 +10,10 @@
 
 #include "common/result.h"
 
+/* A command prints this line (alone) when the tool or file it needs is
+ * missing on the host; the parser then returns COLL_UNSUPPORTED. */
+#define COLLECTOR_UNSUPPORTED	"@rollcall-unsupported"
+
 /* Commands mark the parts of their output with lines "@@<name>". */
 #define SECTION_MARK	"@@"
 
@@ -52,6 +56,9 @@ int		 u64_mul(uint64_t, uint64_t, uint64_t *);
 void		 facts_move_unique(struct facts *, struct facts *);
 void		 perr(char *, size_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
+/* Does the output say the command is unsupported here (a line
+ * COLLECTOR_UNSUPPORTED [reason])? Then 1, with the reason in err. */
+int		 parse_unsupported(const char *, size_t, char *, size_t);
 enum coll_status parse_begin(const char *, size_t, char *, size_t,
 		    struct span *);
 

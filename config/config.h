@@ -7,18 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "collectors/parse_mode.h"	/* enum parse_mode: collectors own it */
+
 #define CONFIG_DEFAULT_PATH	"/etc/rollcall/rollcall.yml"
 
 enum hostkey_policy {
 	HOSTKEY_STRICT = 0,	/* unknown or changed key: no authentication */
 	HOSTKEY_ACCEPT_NEW,	/* learn unknown keys, never replace changed */
-};
-
-enum parse_mode {
-	PARSE_RAW = 0,		/* whole output as one fact */
-	PARSE_LINES,		/* one fact per line: .0, .1, ... and .count */
-	PARSE_KV,		/* key=value lines */
-	PARSE_JSON,		/* objects flattened to dotted keys */
 };
 
 /* A host variable rollcall does not interpret itself, kept as given. */
