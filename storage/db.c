@@ -349,7 +349,7 @@ db_query_params(struct db *d, const char *sql, const char *const *params,
 	if ((st = db_prepare(d, sql, err, errlen)) == NULL)
 		return NULL;
 	for (i = 0; i < nparams; i++)
-		store_bind_text(st, (int)i + 1, params[i]);
+		stmt_bind_text(st, (int)i + 1, params[i]);
 	t = db_collect(d, st, err, errlen);
 	sqlite3_finalize(st);
 	return t;

@@ -119,33 +119,28 @@ item_sql(const struct item_desc *d, enum item_stmt which)
 				buf_printf(&b, " AND %s = ?%d", d->cols[i],
 				    i + 2);
 		break;
+	case IST_HISTORY:
+		buf_printf(&b, "INSERT INTO item_history(host_id, kind, name,"
+		    " detail, change, old_value, new_value, changed_at,"
+		    " sweep_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+		break;
 	default:
 		break;
 	}
 	return buf_steal(&b);
 }
 
-/* Cached statement of one kind. */
-sqlite3_stmt *
-store_item_stmt(struct store *s, enum item_kind k, enum item_stmt which)
+/* Cached statement of one kind; its SQL is built only when first needed. */
+static sqlite3_stmt *
+item_stmt(struct store *s, enum item_kind k, enum item_stmt which)
 {
-	sqlite3_stmt	*st = s->ist[k][which];
-	char		*sql;
+	sqlite3_stmt	**slot = &s->ist[k][which], *st;
+	char		*sql = NULL;
 
-	if (st == NULL) {
+	if (*slot == NULL)
 		sql = item_sql(&item_descs[k], which);
-		if (sqlite3_prepare_v3(s->db, sql, -1,
-		    SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-			log_warnx("storage: preparing \"%s\": %s", sql,
-			    sqlite3_errmsg(s->db));
-			free(sql);
-			return NULL;
-		}
-		free(sql);
-		s->ist[k][which] = st;
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	st = stmt_cached(s->db, slot, sql);
+	free(sql);
 	return st;
 }
 
@@ -256,7 +251,7 @@ irows_load(struct store *s, const struct item_desc *d, enum item_kind k,
 
 	*out = NULL;
 	*n = 0;
-	if ((st = store_item_stmt(s, k, IST_SELECT)) == NULL)
+	if ((st = item_stmt(s, k, IST_SELECT)) == NULL)
 		return sqlite3_errcode(s->db);
 	sqlite3_bind_int64(st, 1, host_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -336,22 +331,22 @@ item_history(struct itemdiff *x, const struct irow *row, const char *change,
 	char		*ov, *nv;
 	int		 rc;
 
-	if ((st = store_stmt(x->s, ST_ITEM_HISTORY)) == NULL)
+	if ((st = item_stmt(x->s, x->k, IST_HISTORY)) == NULL)
 		return sqlite3_errcode(x->s->db);
 	ov = o != NULL ? irow_value(x->d, o) : NULL;
 	nv = n != NULL ? irow_value(x->d, n) : NULL;
 	sqlite3_bind_int64(st, 1, x->host_id);
-	store_bind_text(st, 2, item_kind_str(x->k));
-	store_bind_text(st, 3, row->f[x->d->namef]);
-	store_bind_text(st, 4, x->d->detailf >= 0 ?
+	stmt_bind_text(st, 2, item_kind_str(x->k));
+	stmt_bind_text(st, 3, row->f[x->d->namef]);
+	stmt_bind_text(st, 4, x->d->detailf >= 0 ?
 	    row->f[x->d->detailf] : NULL);
-	store_bind_text(st, 5, change);
-	store_bind_text(st, 6, ov);
-	store_bind_text(st, 7, nv);
+	stmt_bind_text(st, 5, change);
+	stmt_bind_text(st, 6, ov);
+	stmt_bind_text(st, 7, nv);
 	sqlite3_bind_int64(st, 8, x->when);
 	if (x->sweep_id > 0)
 		sqlite3_bind_int64(st, 9, x->sweep_id);
-	rc = store_step_done(st);
+	rc = stmt_step_done(st);
 	free(ov);
 	free(nv);
 	return rc;
@@ -364,13 +359,13 @@ item_write(struct itemdiff *x, enum item_stmt which, const struct irow *r)
 	sqlite3_stmt	*st;
 	int		 i, nf = desc_nfields(x->d);
 
-	if ((st = store_item_stmt(x->s, x->k, which)) == NULL)
+	if ((st = item_stmt(x->s, x->k, which)) == NULL)
 		return sqlite3_errcode(x->s->db);
 	sqlite3_bind_int64(st, 1, x->host_id);
 	for (i = 0; i < nf; i++)
 		if (which != IST_DELETE || (x->d->keymask & F(i)))
-			store_bind_text(st, i + 2, r->f[i]);
-	return store_step_done(st);
+			stmt_bind_text(st, i + 2, r->f[i]);
+	return stmt_step_done(st);
 }
 
 /* The change word for a row whose tracked fields changed: for packages

@@ -41,7 +41,6 @@ enum store_stmt {
 	ST_FACT_UPDATE,
 	ST_FACT_DELETE,
 	ST_FACT_HISTORY,
-	ST_ITEM_HISTORY,
 	ST_MAX
 };
 
@@ -51,22 +50,26 @@ enum item_stmt {
 	IST_INSERT,
 	IST_UPDATE,
 	IST_DELETE,
+	IST_HISTORY,		/* item_history row (same SQL for every kind) */
 	IST_MAX
 };
 
 /* The writer's connection and its cached statements. */
 struct store {
 	sqlite3		*db;			/* read-write connection */
-	sqlite3_stmt	*st[ST_MAX];		/* lazily prepared */
-	sqlite3_stmt	*ist[ITEM_KIND_MAX][IST_MAX];	/* per list table */
+	sqlite3_stmt	*st[ST_MAX];		/* store.c's, lazily prepared */
+	sqlite3_stmt	*ist[ITEM_KIND_MAX][IST_MAX];	/* items.c's */
 };
 
-/* Cached statement, reset and unbound, ready to bind. NULL on error. */
-sqlite3_stmt	*store_stmt(struct store *, enum store_stmt);
-sqlite3_stmt	*store_item_stmt(struct store *, enum item_kind,
-		    enum item_stmt);
-/* Finalize every cached statement (connection stays open). */
-void		 store_finalize(struct store *);
+/* The statement cache (storage/stmt.c). stmt_cached prepares sql into
+ * *slot on first use and returns it reset and unbound, NULL on error. */
+sqlite3_stmt	*stmt_cached(sqlite3 *, sqlite3_stmt **slot, const char *sql);
+/* Finalize every cached statement of a store (connection stays open). */
+void		 stmt_finalize_all(struct store *);
+/* Run a statement that returns no rows (exec helper): SQLITE_OK or code. */
+int		 stmt_step_done(sqlite3_stmt *);
+/* Bind text, NULL stays NULL. */
+void		 stmt_bind_text(sqlite3_stmt *, int, const char *);
 
 /* Apply one message's worth of data; each returns an SQLite result code
  * (SQLITE_OK on success). All run inside the caller's transaction. */
@@ -87,10 +90,5 @@ const char	*item_owner(enum item_kind);
 
 /* version_cmp() and fact_match() for SQL (storage/sqlfunc.c). */
 int	sqlfunc_register(sqlite3 *);
-
-/* Run a statement that returns no rows (exec helper): SQLITE_OK or code. */
-int	store_step_done(sqlite3_stmt *);
-/* Bind text, NULL stays NULL. */
-void	store_bind_text(sqlite3_stmt *, int, const char *);
 
 #endif

@@ -49,9 +49,6 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_FACT_DELETE] = "DELETE FROM facts WHERE host_id = ?1 AND key = ?2",
 	[ST_FACT_HISTORY] = "INSERT INTO fact_history(host_id, key, old_value,"
 	    " new_value, changed_at, sweep_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[ST_ITEM_HISTORY] = "INSERT INTO item_history(host_id, kind, name,"
-	    " detail, change, old_value, new_value, changed_at, sweep_id)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 };
 
 /* A stored fact, read back for diffing. */
@@ -60,62 +57,11 @@ struct kvrow {
 	char	*value;		/* its stored value */
 };
 
-/* Cached statement for id, prepared on first use. */
-sqlite3_stmt *
+/* One of this file's statements, from the cache. */
+static sqlite3_stmt *
 store_stmt(struct store *s, enum store_stmt id)
 {
-	sqlite3_stmt	*st = s->st[id];
-
-	if (st == NULL) {
-		if (sqlite3_prepare_v3(s->db, stmt_sql[id], -1,
-		    SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-			log_warnx("storage: preparing statement %d: %s", id,
-			    sqlite3_errmsg(s->db));
-			return NULL;
-		}
-		s->st[id] = st;
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return st;
-}
-
-/* Finalize every cached statement. */
-void
-store_finalize(struct store *s)
-{
-	int	 i, j;
-
-	for (i = 0; i < ST_MAX; i++) {
-		sqlite3_finalize(s->st[i]);
-		s->st[i] = NULL;
-	}
-	for (i = 0; i < ITEM_KIND_MAX; i++)
-		for (j = 0; j < IST_MAX; j++) {
-			sqlite3_finalize(s->ist[i][j]);
-			s->ist[i][j] = NULL;
-		}
-}
-
-/* Step a statement that returns no rows; SQLITE_OK when it ran. */
-int
-store_step_done(sqlite3_stmt *st)
-{
-	int	 rc;
-
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
-}
-
-/* Bind a string or NULL. */
-void
-store_bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s == NULL)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	return stmt_cached(s->db, &s->st[id], stmt_sql[id]);
 }
 
 /* Bind a sweep id, 0 or less meaning "no sweep". */
@@ -139,18 +85,18 @@ store_sync_inventory(struct store *s, const struct inv_host *h, size_t n,
 
 	if ((st = store_stmt(s, ST_INV_CLEAR)) == NULL)
 		return sqlite3_errcode(s->db);
-	if ((rc = store_step_done(st)) != SQLITE_OK)
+	if ((rc = stmt_step_done(st)) != SQLITE_OK)
 		return rc;
 	for (i = 0; i < n; i++) {
 		if ((st = store_stmt(s, ST_INV_UPSERT)) == NULL)
 			return sqlite3_errcode(s->db);
-		store_bind_text(st, 1, h[i].name);
-		store_bind_text(st, 2, h[i].address);
+		stmt_bind_text(st, 1, h[i].name);
+		stmt_bind_text(st, 2, h[i].address);
 		sqlite3_bind_int(st, 3, h[i].port);
-		store_bind_text(st, 4, h[i].user);
-		store_bind_text(st, 5, h[i].groups);
+		stmt_bind_text(st, 4, h[i].user);
+		stmt_bind_text(st, 5, h[i].groups);
 		sqlite3_bind_int64(st, 6, now);
-		if ((rc = store_step_done(st)) != SQLITE_OK)
+		if ((rc = stmt_step_done(st)) != SQLITE_OK)
 			return rc;
 	}
 	return SQLITE_OK;
@@ -166,10 +112,10 @@ store_sweep_begin(struct store *s, int64_t id, const char *trigger,
 	if ((st = store_stmt(s, ST_SWEEP_BEGIN)) == NULL)
 		return sqlite3_errcode(s->db);
 	sqlite3_bind_int64(st, 1, id);
-	store_bind_text(st, 2, trigger != NULL ? trigger : "manual");
+	stmt_bind_text(st, 2, trigger != NULL ? trigger : "manual");
 	sqlite3_bind_int64(st, 3, started_at);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)nhosts);
-	return store_step_done(st);
+	return stmt_step_done(st);
 }
 
 /* Close a sweep: end time and counts from its stored attempts. */
@@ -182,7 +128,7 @@ store_sweep_end(struct store *s, int64_t id, int64_t ended_at)
 		return sqlite3_errcode(s->db);
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, ended_at);
-	return store_step_done(st);
+	return stmt_step_done(st);
 }
 
 /* The host's row id, creating the row if this host is new. */
@@ -195,8 +141,8 @@ store_host(struct store *s, const struct host_result *r, int64_t when,
 
 	if ((st = store_stmt(s, ST_HOST_UPSERT)) == NULL)
 		return sqlite3_errcode(s->db);
-	store_bind_text(st, 1, r->name);
-	store_bind_text(st, 2, r->address);
+	stmt_bind_text(st, 1, r->name);
+	stmt_bind_text(st, 2, r->address);
 	sqlite3_bind_int(st, 3, r->port);
 	sqlite3_bind_int64(st, 4, when);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -221,17 +167,17 @@ store_attempt(struct store *s, int64_t host_id, const struct host_result *r)
 		return sqlite3_errcode(s->db);
 	bind_sweep(st, 1, r->sweep_id);
 	sqlite3_bind_int64(st, 2, host_id);
-	store_bind_text(st, 3, host_status_str(r->status));
-	store_bind_text(st, 4, r->error);
+	stmt_bind_text(st, 3, host_status_str(r->status));
+	stmt_bind_text(st, 4, r->error);
 	sqlite3_bind_int64(st, 5, r->started_us);
 	sqlite3_bind_int64(st, 6, r->ended_us);
-	store_bind_text(st, 7, r->address);
+	stmt_bind_text(st, 7, r->address);
 	sqlite3_bind_int(st, 8, r->port);
 	if (r->authed_us > 0)
 		sqlite3_bind_int64(st, 9, r->authed_us);
 	else
 		sqlite3_bind_null(st, 9);
-	if ((rc = store_step_done(st)) != SQLITE_OK)
+	if ((rc = stmt_step_done(st)) != SQLITE_OK)
 		return rc;
 	attempt = sqlite3_last_insert_rowid(s->db);
 	for (i = 0; i < r->ncolls; i++) {
@@ -239,13 +185,13 @@ store_attempt(struct store *s, int64_t host_id, const struct host_result *r)
 		if ((st = store_stmt(s, ST_COLL_RUN)) == NULL)
 			return sqlite3_errcode(s->db);
 		sqlite3_bind_int64(st, 1, attempt);
-		store_bind_text(st, 2, c->name);
-		store_bind_text(st, 3, coll_status_str(c->status));
+		stmt_bind_text(st, 2, c->name);
+		stmt_bind_text(st, 3, coll_status_str(c->status));
 		sqlite3_bind_int(st, 4, c->exit_code);
-		store_bind_text(st, 5, c->error);
+		stmt_bind_text(st, 5, c->error);
 		sqlite3_bind_int64(st, 6, (sqlite3_int64)c->out_bytes);
 		sqlite3_bind_int64(st, 7, c->duration_ms);
-		if ((rc = store_step_done(st)) != SQLITE_OK)
+		if ((rc = stmt_step_done(st)) != SQLITE_OK)
 			return rc;
 	}
 	return SQLITE_OK;
@@ -261,12 +207,12 @@ fact_history(struct store *s, int64_t host_id, const char *key,
 	if ((st = store_stmt(s, ST_FACT_HISTORY)) == NULL)
 		return sqlite3_errcode(s->db);
 	sqlite3_bind_int64(st, 1, host_id);
-	store_bind_text(st, 2, key);
-	store_bind_text(st, 3, old);
-	store_bind_text(st, 4, new);
+	stmt_bind_text(st, 2, key);
+	stmt_bind_text(st, 3, old);
+	stmt_bind_text(st, 4, new);
 	sqlite3_bind_int64(st, 5, when);
 	bind_sweep(st, 6, sweep_id);
-	return store_step_done(st);
+	return stmt_step_done(st);
 }
 
 /* Write one fact (insert, update or delete) and its history row. */
@@ -279,13 +225,13 @@ fact_write(struct store *s, enum store_stmt op, int64_t host_id,
 	if ((st = store_stmt(s, op)) == NULL)
 		return sqlite3_errcode(s->db);
 	sqlite3_bind_int64(st, 1, host_id);
-	store_bind_text(st, 2, key);
+	stmt_bind_text(st, 2, key);
 	if (op != ST_FACT_DELETE) {
-		store_bind_text(st, 3, value);
-		store_bind_text(st, 4, coll);
+		stmt_bind_text(st, 3, value);
+		stmt_bind_text(st, 4, coll);
 		sqlite3_bind_int64(st, 5, when);
 	}
-	return store_step_done(st);
+	return stmt_step_done(st);
 }
 
 /* Stored facts of one host under one key prefix, sorted by key. */
@@ -305,8 +251,8 @@ facts_load(struct store *s, int64_t host_id, const char *prefix,
 	hi = xstrdup(prefix);
 	hi[strlen(hi) - 1]++;		/* "os." -> "os/": end of the range */
 	sqlite3_bind_int64(st, 1, host_id);
-	store_bind_text(st, 2, prefix);
-	store_bind_text(st, 3, hi);
+	stmt_bind_text(st, 2, prefix);
+	stmt_bind_text(st, 3, hi);
 	free(hi);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {

@@ -761,7 +761,7 @@ writer_close(struct writer *w)
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
-	store_finalize(&w->store);
+	stmt_finalize_all(&w->store);
 	if (sqlite3_close(w->store.db) != SQLITE_OK)
 		log_warnx("writer: closing %s: %s", w->path,
 		    sqlite3_errmsg(w->store.db));
