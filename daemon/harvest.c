@@ -10,7 +10,7 @@
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "daemon/job.h"
-#include "daemon/worker.h"
+#include "daemon/sweep.h"
 
 #define HARVEST_ERRLINE	200	/* stderr bytes quoted in an error */
 
