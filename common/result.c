@@ -103,10 +103,9 @@ facts_addf(struct facts *f, const char *key, const char *fmt, ...)
 	char	*v;
 
 	va_start(ap, fmt);
-	if (vasprintf(&v, fmt, ap) < 0)
-		v = NULL;
+	xvasprintf(&v, fmt, ap);
 	va_end(ap);
-	facts_add(f, key, v != NULL ? v : "");
+	facts_add(f, key, v);
 	free(v);
 }
 
@@ -220,8 +219,7 @@ host_result_set_error(struct host_result *r, enum host_status s,
 		return;
 	r->status = s;
 	va_start(ap, fmt);
-	if (vasprintf(&r->error, fmt, ap) < 0)
-		r->error = NULL;
+	xvasprintf(&r->error, fmt, ap);
 	va_end(ap);
 }
 

@@ -80,6 +80,17 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
+/* vasprintf or die: *ret is always set. */
+int
+xvasprintf(char **ret, const char *fmt, va_list ap)
+{
+	int	 n;
+
+	if ((n = vasprintf(ret, fmt, ap)) < 0 || *ret == NULL)
+		fatalx("xvasprintf: out of memory");
+	return n;
+}
+
 /* asprintf or die. */
 int
 xasprintf(char **ret, const char *fmt, ...)
@@ -88,9 +99,7 @@ xasprintf(char **ret, const char *fmt, ...)
 	int	 n;
 
 	va_start(ap, fmt);
-	n = vasprintf(ret, fmt, ap);
+	n = xvasprintf(ret, fmt, ap);
 	va_end(ap);
-	if (n < 0 || *ret == NULL)
-		fatalx("xasprintf: out of memory");
 	return n;
 }

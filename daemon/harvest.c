@@ -129,8 +129,7 @@ harvest_set(struct coll_result *r, enum coll_status st, const char *fmt, ...)
 	if (fmt == NULL)
 		return;
 	va_start(ap, fmt);
-	if (vasprintf(&r->error, fmt, ap) < 0)
-		r->error = NULL;
+	xvasprintf(&r->error, fmt, ap);
 	va_end(ap);
 }
 

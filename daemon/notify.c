@@ -77,8 +77,7 @@ notify_status(const char *fmt, ...)
 	char	*text, *msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) == -1)
-		fatalx("out of memory");
+	xvasprintf(&text, fmt, ap);
 	va_end(ap);
 	if (notify_last_status != NULL &&
 	    strcmp(notify_last_status, text) == 0) {
