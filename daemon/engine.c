@@ -29,7 +29,7 @@ enum dispatch_state {
 	DISPATCH_PENDING = 0,	/* not started yet */
 	DISPATCH_HANDSHAKING,	/* dispatched, not yet authenticated */
 	DISPATCH_RUNNING,	/* authenticated */
-	DISPATCH_DONE,		/* reported, skipped or cancelled */
+	DISPATCH_DONE,		/* reported, skipped, cancelled */
 };
 
 /* A job event from a worker, queued for the main loop. */
@@ -44,31 +44,31 @@ struct engine_msg {
 struct run {
 	struct sweep		 sw;		/* shared with the jobs */
 	const struct host	**hosts;	/* hosts in this sweep */
-	size_t			 n;
+	size_t			 n;		/* hosts in the sweep */
 	unsigned char		*state;		/* enum dispatch_state per host */
 	enum host_status	*status;	/* per host; MAX: none (yet) */
 	int			*worker;	/* worker index per host */
 	size_t			**groups;	/* limited groups per host */
-	size_t			*ngroups;
+	size_t			*ngroups;	/* entries of groups[i] */
 	size_t			 cursor;	/* hosts before it are started */
 	size_t			 running;	/* in flight */
 	size_t			 handshaking;	/* not yet authenticated */
-	size_t			 done;
-	size_t			 failed;
+	size_t			 done;		/* reported, skipped, cancelled */
+	size_t			 failed;	/* done, status not ok */
 	int			 stopping;	/* engine_stop: start no more */
-	int64_t			 started_ms;
-	struct sweep_summary	 sum;
-	sweep_done_cb		 cb;
-	void			*arg;
+	int64_t			 started_ms;	/* mono: sweep start */
+	struct sweep_summary	 sum;		/* counts so far, for cb */
+	sweep_done_cb		 cb;		/* told when all are done */
+	void			*arg;		/* cb's argument */
 };
 
 struct engine {
 	struct event_base	*base;		/* main loop */
-	const struct config	*conf;
-	struct writer		*writer;
-	struct worker		**workers;
+	const struct config	*conf;		/* hosts and limits */
+	struct writer		*writer;	/* the sweeps' rows go here */
+	struct worker		**workers;	/* the worker threads */
 	size_t			*wload;		/* jobs in flight per worker */
-	int			 nworkers;
+	int			 nworkers;	/* entries of workers */
 	size_t			 concurrency;	/* effective global limit */
 	int			*ginflight;	/* per config group */
 	struct msgq		 q;		/* job events from the workers */

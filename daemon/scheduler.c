@@ -67,14 +67,14 @@ struct sched {
 	char			 trigger[16];	/* of the running sweep */
 	int64_t			 started;	/* its start, epoch seconds */
 	struct sched_sweep	 last[SCHED_KEEP];	/* newest first */
-	size_t			 nlast;
-	uint64_t		 sweeps_total;
-	uint64_t		 failures_total[HOST_STATUS_MAX];
+	size_t			 nlast;		/* entries of last */
+	uint64_t		 sweeps_total;	/* sweeps finished since start */
+	uint64_t		 failures_total[HOST_STATUS_MAX]; /* by status */
 	int			 stopping;	/* sched_stop called */
 	sched_stopped_cb	 stopped_cb;	/* then tell this */
-	void			*stopped_arg;
+	void			*stopped_arg;	/* its argument */
 	sched_change_cb		 change_cb;	/* a sweep started or ended */
-	void			*change_arg;
+	void			*change_arg;	/* its argument */
 };
 
 static void	sched_plan(struct sched *);
