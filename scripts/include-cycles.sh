@@ -21,10 +21,17 @@ set -euo pipefail
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${1:-$SRC/build}
 
-# Deliberate back edges: "from to  why". Keep each one justified.
+# Deliberate back edges: "from to  why" (modules; '*' matches any run of
+# characters). Keep each one justified.
 ALLOW=$(cat <<'EOF'
 daemon/job daemon/worker	owner/owned: a worker runs its jobs (job_start, job_cancel); a job runs on its worker's loop and reports through it
 daemon/harvest daemon/job	one module in two files: harvest.c is the job's output half (job_harvest_*, job_plan, declared in job.h) and needs struct job
+cli/cmd_* cli/cmd	owner/owned: cli/cmd.c's table lists every command (tmux's cmd_entry); a command uses the table's usage helpers
+daemon/cmd_daemon cli/*	owner/owned: the service's command entry stays beside the service, listed in cli/'s table and using its helpers
+cli/clirender cli/cmd	cli/: shared helpers call back into the table for usage lines (cmd_find, cmd_usage_line): see branch cli
+cli/cli cli/cmd	cli/: as above: see branch cli
+cli/output cli/cmd	cli/: output.h includes cmd.h: see branch cli
+cli/ctl cli/cmd	cli/: ctl.c includes cmd.h: see branch cli
 EOF
 )
 # config/ is being untangled on branch inv; its internal circles are
@@ -127,7 +134,9 @@ fail=0
 cat "$TMP/edges.include" "$TMP/edges.call" >"$TMP/edges.all"
 # Drop the allowed back edges.
 printf '%s\n' "$ALLOW" >"$TMP/allow"
-awk 'NR == FNR { ok[$1 " " $2] = 1; next } !(($1 " " $2) in ok)' \
+awk 'function re(p) { gsub(/[.]/, "[.]", p); gsub(/[*]/, ".*", p); return "^" p "$" }
+    NR == FNR { if (NF >= 2) { f[++n] = re($1); t[n] = re($2) } next }
+    { for (i = 1; i <= n; i++) if ($1 ~ f[i] && $2 ~ t[i]) next; print }' \
     "$TMP/allow" "$TMP/edges.all" >"$TMP/edges"
 
 # Module level, per folder: only modules with code, both ends in the folder.
@@ -151,6 +160,6 @@ nmod=$(wc -l <"$TMP/modules")
 ninc=$(wc -l <"$TMP/edges.include")
 ncall=$(wc -l <"$TMP/edges.call")
 if [ "$fail" = 0 ]; then
-	echo "include-cycles: no circles ($nmod modules in $(echo $FOLDERS | wc -w) folders; $ninc include and $ncall call edges; $(printf '%s\n' "$ALLOW" | grep -c .) owner/owned back edges allowed)"
+	echo "include-cycles: no circles ($nmod modules in $(echo $FOLDERS | wc -w) folders; $ninc include and $ncall call edges; $(printf '%s\n' "$ALLOW" | grep -c .) allowed back edges)"
 fi
 exit "$fail"
