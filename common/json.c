@@ -285,8 +285,7 @@ json_path_add(struct json_ctx *j, const char *fmt, ...)
 	char	*part;
 
 	va_start(ap, fmt);
-	if (vasprintf(&part, fmt, ap) == -1)
-		abort();
+	xvasprintf(&part, fmt, ap);
 	va_end(ap);
 	buf_printf(&j->path, "%s%s", j->path.len > 0 ? "." : "", part);
 	free(part);
