@@ -100,8 +100,8 @@ cmd_hosts(int argc, char **argv)
 		{ "group", "G", "only hosts in inventory group G", &group,
 		    NULL },
 		{ "where", "'KEY OP VALUE'", "only hosts whose fact KEY "
-		    "matches; OP: = != < <= > >= ~(glob); numbers may end "
-		    "in K/M/G/T (1024); repeat to AND", NULL, &wheres },
+		    "matches; OP: = != < <= > >= ~(glob); sizes: 30G = "
+		    "30GiB (1024), 30GB (1000); repeat to AND", NULL, &wheres },
 	};
 	const struct cli_spec	 spec = { "hosts", "",
 		"List the hosts of the inventory with the status of their "

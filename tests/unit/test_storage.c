@@ -527,6 +527,13 @@ test_versions(struct writer *w)
 	CHECK_STR(q("SELECT fact_match('debian', '~', 'deb*')"), "1");
 	CHECK(strncmp(q("SELECT fact_match('a', '<>', 'b')"),
 	    "(error: fact_match: unknown operator", 36) == 0);
+	CHECK_STR(q("SELECT fact_match('33554432000', '>', '30GB')"), "1");
+	CHECK_STR(q("SELECT fact_match('33554432000', '>', '100TB')"), "0");
+	CHECK_STR(q("SELECT fact_match('debian', '>', '30G')"),
+	    "(error: 'debian' is not a number, cannot compare it with 30G)");
+	CHECK_STR(q("SELECT fact_match('1', '>', '30XB')"),
+	    "(error: unknown size unit 'XB' in '30XB' (B; K M G T P or "
+	    "KiB..PiB: powers of 1024; KB MB GB TB PB: powers of 1000))");
 }
 
 /* The inventory sync: hosts in, others out, groups as a list. */
