@@ -194,11 +194,13 @@ daemon_reload(struct daemon *d)
 	notify_reloading();
 	if (cli_config_load("daemon", d->path, 1, &conf) != 0) {
 		log_warnx("reload: keeping the running configuration");
+		metrics_reloaded(d->metrics, 0, wall_us() / 1000000);
 		notify_ready();
 		return;
 	}
 	daemon_restart_keys(sched_config(d->sched), conf);
 	sched_reload(d->sched, conf);
+	metrics_reloaded(d->metrics, 1, wall_us() / 1000000);
 	notify_ready();
 }
 
@@ -280,7 +282,8 @@ daemon_setup(struct daemon *d, struct config *conf)
 		return EXIT_FAIL;
 	}
 	if (conf->metrics_listen != NULL && (d->metrics = metrics_new(d->base,
-	    conf->metrics_listen, d->sched, err, sizeof err)) == NULL) {
+	    conf->metrics_listen, d->sched, wall_us() / 1000000, err,
+	    sizeof err)) == NULL) {
 		log_warnx("%s", err);
 		return EXIT_FAIL;
 	}

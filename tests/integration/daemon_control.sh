@@ -91,8 +91,37 @@ for name in rollcall_up rollcall_sweeps_total rollcall_sweep_duration_seconds \
 done
 assert_match "rollcall_hosts ok is 8" 'rollcall_hosts\{status="ok"\} 8' "$metrics"
 assert_match "rollcall_sweeps_total is 3" 'rollcall_sweeps_total 3' "$metrics"
+for name in rollcall_build_info rollcall_up rollcall_start_time_seconds \
+    rollcall_config_last_reload_successful \
+    rollcall_config_last_reload_success_timestamp_seconds \
+    rollcall_last_sweep_end_timestamp_seconds rollcall_sweeps_total \
+    rollcall_sweep_duration_seconds rollcall_hosts rollcall_host_failures_total \
+    rollcall_sessions_in_flight rollcall_writer_queue_depth \
+    rollcall_writer_commit_seconds rollcall_writer_degraded; do
+	if grep -q "^# HELP $name " <<<"$metrics" && grep -q "^# TYPE $name " <<<"$metrics"
+	then t_pass "metric $name has HELP and TYPE"
+	else t_fail "metric $name has HELP and TYPE" "not in: ${metrics:0:300}"; fi
+done
+version=$("$ROLLCALL" --version | awk '{print $2}')
+assert_match "rollcall_build_info carries the version" \
+    "rollcall_build_info\\{version=\"$version\"\\} 1" "$metrics"
+assert_match "config loaded successfully" 'rollcall_config_last_reload_successful 1' "$metrics"
+loaded=$(awk '/^rollcall_config_last_reload_success_timestamp_seconds /{print $2}' <<<"$metrics")
+assert_ge "config load time is the daemon's start, not 0" "$(( $(date +%s) - 300 ))" "${loaded:-0}"
+ended=$(awk '/^rollcall_last_sweep_end_timestamp_seconds /{printf "%d", $2}' <<<"$metrics")
+assert_ge "last sweep end is recent" "$(( $(date +%s) - 300 ))" "${ended:-0}"
+assert_ge "last sweep end is not in the future" "${ended:-0}" "$(date +%s)"
+if command -v promtool >/dev/null; then
+	lint=$(promtool check metrics <<<"$metrics" 2>&1) && lrc=0 || lrc=$?
+	assert_eq "promtool check metrics is clean" "0:" "$lrc:$lint"
+else
+	t_fail "promtool is installed (scripts/deps.sh: prometheus)"
+fi
+index=$(ip netns exec "$NETNS" curl -s --max-time 5 -w '\n%{http_code} %{content_type}' http://127.0.0.1:19465/ || true)
+assert_match "/ answers 200 with a page" '200 text/html' "$index"
+assert_match "/ links /metrics" '<a href="/metrics">' "$index"
 assert_eq "metrics: other paths 404" 404 \
-    "$(ip netns exec "$NETNS" curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://127.0.0.1:19465/ || true)"
+    "$(ip netns exec "$NETNS" curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://127.0.0.1:19465/nosuch || true)"
 
 daemon_term
 assert_eq "daemon exits 0" 0 "$DRC"
