@@ -29,6 +29,8 @@ packages=(
 	util-linux	# prlimit: fd-limit cases (auth_keys, connect_phases)
 	valgrind	# memcheck runs of the integration sweep
 	passwd		# useradd for the fleet's login user
+	lintian		# checks the built .deb (tests/integration/package.sh)
+	prometheus	# promtool check metrics (daemon_control.sh); not started
 )
 
 missing=()
