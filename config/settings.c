@@ -453,7 +453,25 @@ key_channel_mode(struct cfgload *ld, const struct ynode *v,
 	ld->conf->channel_mode = xstrdup(s);
 }
 
-/* collectors: a list of built-in collector names, each known, once. */
+/* collectors: all, every built-in in run order (as ansible gathers every
+ * fact unless told otherwise). */
+static void
+key_collectors_all(struct config *c)
+{
+	const struct collector	*b;
+	size_t			 i, n;
+
+	b = collector_builtins(&n);
+	c->collectors = xreallocarray(c->collectors, n + 1,
+	    sizeof *c->collectors);
+	for (i = 0; i < n; i++)
+		c->collectors[i] = xstrdup(b[i].name);
+	c->collectors[n] = NULL;
+	c->ncollectors = n;
+}
+
+/* collectors: a list of built-in collector names, each known, once; or
+ * the word all. */
 static void
 key_collectors(struct cfgload *ld, const struct ynode *v,
     const struct cfgkey *k)
@@ -462,17 +480,28 @@ key_collectors(struct cfgload *ld, const struct ynode *v,
 	const char	*s;
 	size_t		 i, j;
 
-	if (v->kind != YN_SEQ && !ynode_is_null(v)) {
-		cfg_errn(ld->errs, ld->file, v, "'collectors' must be a list, "
-		    "not %s", ynode_kind_str(v));
+	if (v->kind != YN_SEQ && !ynode_is_null(v) && !(v->kind == YN_SCALAR &&
+	    strcmp(v->str, "all") == 0)) {
+		cfg_errn(ld->errs, ld->file, v, "'collectors' must be a list "
+		    "of collector names or 'all', not %s", ynode_kind_str(v));
 		return;
 	}
 	for (i = 0; i < c->ncollectors; i++)
 		free(c->collectors[i]);
 	c->ncollectors = 0;
+	if (v->kind == YN_SCALAR && strcmp(v->str, "all") == 0) {
+		key_collectors_all(c);
+		return;
+	}
 	for (i = 0; v->kind == YN_SEQ && i < v->nkids; i++) {
 		if ((s = key_scalar(ld, v->kids[i], "collectors")) == NULL)
 			continue;
+		if (strcmp(s, "all") == 0) {
+			cfg_errn(ld->errs, ld->file, v->kids[i], "'all' is "
+			    "not a collector: write 'collectors: all', not "
+			    "in a list");
+			continue;
+		}
 		if (collector_find(s) == NULL) {
 			cfg_errn(ld->errs, ld->file, v->kids[i], "unknown "
 			    "collector '%s'", s);

@@ -15,6 +15,7 @@
 
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
+#include "collectors/collector.h"
 #include "config/config.h"
 #include "cli/cmd.h"
 #include "test.h"
@@ -454,6 +455,56 @@ expect_bounded(const char *inv, const char *prefix, int64_t max_ms)
 	free(text);
 }
 
+/* Load "collectors: VALUE" with the good inventory; the config or NULL,
+ * errors in errs. */
+static struct config *
+load_collectors(const char *value, struct cfg_errors *errs)
+{
+	struct config	*c;
+	char		*text, *cfg, *inv = fx("good/inventory.yml");
+
+	xasprintf(&text, "inventory: %s\ncollectors: %s\n", inv, value);
+	cfg = write_tmp("rollcall.yml", text);
+	c = config_load(cfg, errs);
+	free(cfg);
+	free(text);
+	free(inv);
+	return c;
+}
+
+/* collectors: all is every built-in, in run order; other words are
+ * errors that say what is accepted. */
+static void
+test_collectors_all(void)
+{
+	struct cfg_errors	 errs = { 0 };
+	const struct collector	*b;
+	struct config		*c;
+	size_t			 i, n;
+
+	b = collector_builtins(&n);
+	c = load_collectors("all", &errs);
+	CHECK(c != NULL && errs.n == 0);
+	CHECK(c != NULL && c->ncollectors == n && n >= 16);
+	for (i = 0; c != NULL && i < n && i < c->ncollectors; i++)
+		CHECK_STR(c->collectors[i], b[i].name);
+	CHECK(c != NULL && c->collectors[c->ncollectors] == NULL);
+	config_free(c);
+	c = load_collectors("[os, kernel]", &errs);
+	CHECK(c != NULL && c->ncollectors == 2);
+	config_free(c);
+	c = load_collectors("everything", &errs);
+	CHECK(c == NULL && errs.n == 1);
+	CHECK(errs.n == 1 && strstr(errs.msgs[0], "'collectors' must be a "
+	    "list of collector names or 'all'") != NULL);
+	cfg_errors_free(&errs);
+	c = load_collectors("[all]", &errs);
+	CHECK(c == NULL && errs.n == 1);
+	CHECK(errs.n == 1 && strstr(errs.msgs[0], "write 'collectors: "
+	    "all', not in a list") != NULL);
+	cfg_errors_free(&errs);
+}
+
 /* Hostile files: alias bomb, 10,000-deep nesting, a 100 MB file. */
 static void
 test_hostile(void)
@@ -710,6 +761,7 @@ main(void)
 	test_bad_files();
 	test_bad_multi();
 	test_hostile();
+	test_collectors_all();
 	test_example();
 	test_check_config();
 	cleanup_tmp();
