@@ -53,6 +53,26 @@ status_counts(const struct facts *f, const char *obj, int skip_zero)
 		printf("none");
 }
 
+/* The next regular sweep and the manual ones queued: the plan, apart
+ * from retries (printed with the failures). */
+static void
+status_print_plan(const struct facts *f)
+{
+	const char	*q = ctl_get(f, "0", "queued_sweeps");
+
+	if (facts_get(f, "next_sweep.at") != NULL)
+		printf("next sweep:  %s (in %s s)\n",
+		    ctl_get(f, "?", "next_sweep.at"),
+		    ctl_get(f, "?", "next_sweep.in_seconds"));
+	else if (strcmp(ctl_get(f, "false", "sweep.running"), "true") == 0)
+		printf("next sweep:  planned when this one ends\n");
+	else
+		printf("next sweep:  none planned\n");
+	if (strcmp(q, "0") != 0)
+		printf("queued:      %s manual sweep request%s, after this "
+		    "one\n", q, strcmp(q, "1") == 0 ? "" : "s");
+}
+
 /* The status for people. */
 static void
 status_print(const struct facts *f)
@@ -77,17 +97,14 @@ status_print(const struct facts *f)
 		    ctl_get(f, "?", "sweep.failed"));
 	else
 		printf("sweep:       idle, 0 in flight\n");
-	if (facts_get(f, "next_sweep.at") != NULL)
-		printf("next sweep:  %s (in %s s, %s)\n",
-		    ctl_get(f, "?", "next_sweep.at"),
-		    ctl_get(f, "?", "next_sweep.in_seconds"),
-		    ctl_get(f, "?", "next_sweep.trigger"));
-	else
-		printf("next sweep:  none planned\n");
+	status_print_plan(f);
 	printf("failing:     ");
 	status_counts(f, "failures", 1);
-	printf("\nretries:     %s pending, %s waiting for known_hosts\n",
-	    ctl_get(f, "0", "retry_pending"),
+	printf("\nretries:     %s pending", ctl_get(f, "0", "retry_pending"));
+	if (facts_get(f, "next_retry.at") != NULL)
+		printf(", next %s (in %s s)", ctl_get(f, "?", "next_retry.at"),
+		    ctl_get(f, "?", "next_retry.in_seconds"));
+	printf(", %s waiting for known_hosts\n",
 	    ctl_get(f, "0", "hostkey_parked"));
 	printf("writer:      queue %s, last commit %s ms, %s%s\n",
 	    ctl_get(f, "?", "writer.queue_depth"),

@@ -25,6 +25,7 @@ ctl_parse(const char *cmd, int argc, char **argv, struct ctl_opts *o,
 		{ "socket", required_argument, NULL, 's' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "wait", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -33,7 +34,7 @@ ctl_parse(const char *cmd, int argc, char **argv, struct ctl_opts *o,
 	memset(o, 0, sizeof *o);
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":c:s:l:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:s:l:wh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->config = optarg;
@@ -46,6 +47,12 @@ ctl_parse(const char *cmd, int argc, char **argv, struct ctl_opts *o,
 				return cli_usage_error(cmd, "--limit is for "
 				    "'rollcall sweep'");
 			o->limit = optarg;
+			break;
+		case 'w':
+			if (!is_sweep)
+				return cli_usage_error(cmd, "--wait is for "
+				    "'rollcall sweep'");
+			o->wait = 1;
 			break;
 		case 'j':
 			if (is_sweep)
@@ -84,7 +91,8 @@ ctl_ask(const char *cmd, const struct ctl_opts *o, const char *req, int *rc)
 		path = xstrdup(conf->control_socket);
 		config_free(conf);
 	}
-	if ((resp = control_request(path, req, err, sizeof err)) == NULL) {
+	if ((resp = control_request_wait(path, req, o->wait ? -1 : 10000, err,
+	    sizeof err)) == NULL) {
 		fprintf(stderr, "rollcall %s: %s\n", cmd, err);
 		*rc = EXIT_FAIL;
 	}

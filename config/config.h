@@ -92,6 +92,7 @@ struct config {
 	int64_t	 retry_backoff_ms;	/* first backoff, doubles; default 30s */
 	int64_t	 retention_ms;	/* history kept; 0 = forever; default 180d */
 	char	*metrics_listen;	/* "127.0.0.1:9465" or NULL */
+	int	 metrics_per_host;	/* a last-success series per host */
 	char	*control_socket;	/* default next to the database */
 
 	struct host *hosts;	/* sorted by name */

@@ -60,6 +60,8 @@ static void	key_retention(struct cfgload *, const struct ynode *,
 		    const struct cfgkey *);
 static void	key_metrics(struct cfgload *, const struct ynode *,
 		    const struct cfgkey *);
+static void	key_bool(struct cfgload *, const struct ynode *,
+		    const struct cfgkey *);
 
 #define OFF(f)	offsetof(struct config, f)
 #define DAY	(24LL * 3600 * 1000)
@@ -97,6 +99,7 @@ static const struct cfgkey cfgkeys[] = {
 	    NULL },
 	{ "retention", CK_FN, 0, 0, 0, key_retention },
 	{ "metrics_listen", CK_FN, 0, 0, 0, key_metrics },
+	{ "metrics_per_host", CK_FN, OFF(metrics_per_host), 0, 0, key_bool },
 	{ "control_socket", CK_PATH, OFF(control_socket), 0, 0, NULL },
 };
 #define NCFGKEYS	(sizeof cfgkeys / sizeof cfgkeys[0])
@@ -571,6 +574,24 @@ key_retention(struct cfgload *ld, const struct ynode *v,
 		    "'%s' (want e.g. 180d, or 0 or 'forever')", s);
 	else
 		ld->conf->retention_ms = ms;
+}
+
+/* A YAML boolean (true/false, as YAML 1.2 core spells it) into the int
+ * at k->off. */
+static void
+key_bool(struct cfgload *ld, const struct ynode *v, const struct cfgkey *k)
+{
+	const char	*s;
+
+	if ((s = key_scalar(ld, v, k->name)) == NULL)
+		return;
+	if (strcmp(s, "true") == 0)
+		*FIELD(ld, k, int) = 1;
+	else if (strcmp(s, "false") == 0)
+		*FIELD(ld, k, int) = 0;
+	else
+		cfg_errn(ld->errs, ld->file, v, "'%s' must be true or false, "
+		    "not '%s'", k->name, s);
 }
 
 /* metrics_listen: "address:port"; null turns it off. */

@@ -34,6 +34,7 @@
 #include "daemon/engine.h"
 #include "daemon/metrics.h"
 #include "daemon/notify.h"
+#include "daemon/restore.h"
 #include "daemon/scheduler.h"
 #include "daemon/ssh.h"
 #include "daemon/worker.h"
@@ -276,6 +277,9 @@ daemon_setup(struct daemon *d, struct config *conf)
 	}
 	d->engine = engine_new(d->base, conf, d->writer);
 	d->sched = sched_new(d->base, d->engine, d->writer, conf);
+	if (restore_state(conf->database, d->sched, err, sizeof err) == -1)
+		log_warnx("cannot read the last known state of the hosts: %s; "
+		    "status starts empty", err);
 	if ((d->control = control_new(d->base, conf->control_socket,
 	    d->sched, err, sizeof err)) == NULL) {
 		log_warnx("control socket: %s", err);

@@ -78,6 +78,29 @@ metrics_render_daemon(struct evbuffer *b, const struct metrics *m,
 	}
 }
 
+/* One host's last-success sample; the name escaped as a label value
+ * (backslash, double quote and newline, as the text format asks). */
+static void
+metrics_host_cb(const char *name, int status, int64_t last_ok, void *arg)
+{
+	struct evbuffer	*b = arg;
+	const char	*p;
+
+	if (last_ok <= 0)
+		return;
+	evbuffer_add_printf(b, "rollcall_host_last_success_timestamp_seconds"
+	    "{host=\"");
+	for (p = name; *p != '\0'; p++) {
+		if (*p == '\\' || *p == '"')
+			evbuffer_add_printf(b, "\\%c", *p);
+		else if (*p == '\n')
+			evbuffer_add_printf(b, "\\n");
+		else
+			evbuffer_add(b, p, 1);
+	}
+	evbuffer_add_printf(b, "\"} %lld\n", (long long)last_ok);
+}
+
 /* The exposition text. */
 static void
 metrics_render(struct evbuffer *b, const struct metrics *m,
@@ -86,6 +109,13 @@ metrics_render(struct evbuffer *b, const struct metrics *m,
 	int	 i;
 
 	metrics_render_daemon(b, m, st);
+	if (sched_config(m->sched)->metrics_per_host) {
+		metrics_head(b, "rollcall_host_last_success_timestamp_seconds",
+		    "gauge", "When each host last succeeded, in seconds since "
+		    "the epoch (metrics_per_host: true; hosts never ok have "
+		    "no sample).");
+		sched_foreach_host(m->sched, metrics_host_cb, b);
+	}
 	metrics_head(b, "rollcall_sweeps_total", "counter",
 	    "Sweeps finished since the daemon started.");
 	evbuffer_add_printf(b, "rollcall_sweeps_total %llu\n",
