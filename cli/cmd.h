@@ -89,6 +89,11 @@ void	 cmd_print_synopsis(FILE *);
  * with *out NULL; else 0 with *out the config (caller frees). */
 int	 cli_config_load(const char *cmd, const char *path, int to_log,
 	    struct config **out);
+/* Only `database` and `control_socket` from the config at path (NULL = the
+ * default), other keys not checked (config_load_paths). Errors printed as
+ * cli_config_load prints them; 0, or EXIT_USAGE. Caller frees both. */
+int	 cli_config_paths(const char *cmd, const char *path, char **database,
+	    char **control_socket);
 /* Database path: --db if given, else the config's `database`. Prints the
  * config errors and returns NULL on failure. Caller frees. */
 char	*cli_db_path(const char *cmd, const char *config_path,

@@ -78,19 +78,18 @@ ctl_parse(const char *cmd, int argc, char **argv, struct ctl_opts *o,
 char *
 ctl_ask(const char *cmd, const struct ctl_opts *o, const char *req, int *rc)
 {
-	struct config	*conf;
-	char		*path, *resp, err[512];
+	char		*path, *db, *resp, err[512];
 
+	/* Only the socket's path is read from the config: an unrelated
+	 * mistake in a file the daemon has not reloaded does not matter. */
 	if (o->socket != NULL)
 		path = xstrdup(o->socket);
-	else if ((*rc = cli_config_load(cmd, o->config, 0, &conf)) != 0) {
+	else if ((*rc = cli_config_paths(cmd, o->config, &db, &path)) != 0) {
 		fprintf(stderr, "rollcall %s: cannot find the control socket: "
 		    "fix the config or pass --socket PATH\n", cmd);
 		return NULL;
-	} else {
-		path = xstrdup(conf->control_socket);
-		config_free(conf);
-	}
+	} else
+		free(db);
 	if ((resp = control_request_wait(path, req, o->wait ? -1 : 10000, err,
 	    sizeof err)) == NULL) {
 		fprintf(stderr, "rollcall %s: %s\n", cmd, err);

@@ -10,6 +10,7 @@
 #include "collectors/parse_mode.h"	/* enum parse_mode: collectors own it */
 
 #define CONFIG_DEFAULT_PATH	"/etc/rollcall/rollcall.yml"
+#define CONFIG_DEFAULT_DATABASE	"/var/lib/rollcall/rollcall.db"
 
 enum hostkey_policy {
 	HOSTKEY_STRICT = 0,	/* unknown or changed key: no authentication */
@@ -110,6 +111,13 @@ struct cfg_errors {
 /* Load and validate the whole config and every inventory file. Returns NULL
  * with errs filled when anything is wrong. Caller frees both. */
 struct config	*config_load(const char *path, struct cfg_errors *errs);
+/* Only `database` and `control_socket` (defaults applied, paths expanded
+ * as config_load does), ignoring every other key, so the read commands
+ * and the control client work while an unrelated key is wrong. 0, or -1
+ * with errs filled (unreadable file, bad YAML, those keys not paths).
+ * Caller frees both strings. */
+int		 config_load_paths(const char *path, char **database,
+		    char **control_socket, struct cfg_errors *errs);
 void		 config_free(struct config *);
 void		 cfg_errors_free(struct cfg_errors *);
 

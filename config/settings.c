@@ -146,7 +146,7 @@ settings_defaults(struct config *c)
 	size_t			 i, n;
 	char			*ecdsa;
 
-	c->database = xstrdup("/var/lib/rollcall/rollcall.db");
+	c->database = xstrdup(CONFIG_DEFAULT_DATABASE);
 	pw = getpwuid(getuid());
 	c->ssh.user = xstrdup(pw != NULL ? pw->pw_name : "root");
 	c->ssh.port = 22;

@@ -4,7 +4,9 @@
 # that adds a host applies it: the new host is swept and shows up in
 # `rollcall hosts`. A changed `workers` is reported as needing a restart.
 # rollcall_config_last_reload_successful says 0 after the broken reload and
-# 1 after the good one, whose time is then the success timestamp.
+# 1 after the good one, whose time is then the success timestamp. While the
+# file is broken, status and hosts (which need only the database and socket
+# paths) still work.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/daemon-lib.bash"
 
@@ -47,6 +49,16 @@ wait_for "sweeps go on after the broken reload" 20 \
     bash -c "[ \$(grep -Ec 'sweep [0-9]+: [0-9]+ hosts in' '$DLOG') -gt $n ]"
 assert_eq "daemon still running" 1 "$(kill -0 "$DPID" 2>/dev/null && echo 1 || echo 0)"
 assert_eq "metrics: last reload failed" 0 "$(metric rollcall_config_last_reload_successful)"
+# The file is wrong in keys that status and the read commands do not need:
+# they go on working; check-config still reports the mistakes.
+rc_run status -c "$CONF"
+assert_eq "status works with an unrelated key wrong in the file" 0 "$RC"
+rc_run hosts -c "$CONF"
+assert_eq "hosts works with an unrelated key wrong in the file" 0 "$RC"
+assert_match "hosts lists the hosts" 'web001' "$OUT"
+rc_run check-config -c "$CONF"
+assert_eq "check-config still reports the broken file" 2 "$RC"
+assert_match "check-config names the wrong key" 'rollcall\.yml:[0-9]+:[0-9]+: .*concurrency' "$ERR"
 first_ok=$(metric rollcall_config_last_reload_success_timestamp_seconds)
 assert_nonempty "metrics: the start's load is a success time" "$first_ok"
 sleep 1.1

@@ -505,6 +505,58 @@ test_collectors_all(void)
 	cfg_errors_free(&errs);
 }
 
+/* The read commands' paths: only database and control_socket matter, so
+ * a mistake elsewhere (that config_load rejects) does not stop them. */
+static void
+test_paths(void)
+{
+	struct cfg_errors	 errs = { 0 };
+	struct config		*c;
+	char			*cfg, *db, *sock, *want;
+
+	cfg = write_tmp("paths.yml", "database: state/r.db\n"
+	    "inventory: nosuch-inventory.yml\n"
+	    "ssh:\n  connect_timeout: 10 parsecs\nno_such_key: 1\n");
+	c = config_load(cfg, &errs);
+	CHECK(c == NULL && errs.n >= 3);	/* the full load refuses it */
+	cfg_errors_free(&errs);
+	CHECK(config_load_paths(cfg, &db, &sock, &errs) == 0 && errs.n == 0);
+	xasprintf(&want, "%s/state/r.db", tmpdir);
+	CHECK_STR(db, want);
+	free(want);
+	xasprintf(&want, "%s/state/control.sock", tmpdir);
+	CHECK_STR(sock, want);
+	free(want);
+	free(db);
+	free(sock);
+	free(cfg);
+
+	cfg = write_tmp("paths.yml", "control_socket: /run/rollcall/c.sock\n"
+	    "concurrency: lots\n");
+	CHECK(config_load_paths(cfg, &db, &sock, &errs) == 0);
+	CHECK_STR(db, CONFIG_DEFAULT_DATABASE);
+	CHECK_STR(sock, "/run/rollcall/c.sock");
+	free(db);
+	free(sock);
+	free(cfg);
+
+	cfg = write_tmp("paths.yml", "database: [a, b]\n");
+	CHECK(config_load_paths(cfg, &db, &sock, &errs) == -1);
+	CHECK(db == NULL && sock == NULL && errs.n == 1);
+	CHECK(errs.n == 1 && strstr(errs.msgs[0], "paths.yml:1:11: "
+	    "'database' must be a path") != NULL);
+	cfg_errors_free(&errs);
+	free(cfg);
+
+	cfg = write_tmp("paths.yml", "database: x\n  bad: [\n");
+	CHECK(config_load_paths(cfg, &db, &sock, &errs) == -1 && errs.n >= 1);
+	cfg_errors_free(&errs);
+	free(cfg);
+	CHECK(config_load_paths("/nonexistent/r.yml", &db, &sock, &errs) ==
+	    -1 && errs.n == 1);
+	cfg_errors_free(&errs);
+}
+
 /* Hostile files: alias bomb, 10,000-deep nesting, a 100 MB file. */
 static void
 test_hostile(void)
@@ -762,6 +814,7 @@ main(void)
 	test_bad_multi();
 	test_hostile();
 	test_collectors_all();
+	test_paths();
 	test_example();
 	test_check_config();
 	cleanup_tmp();
