@@ -626,6 +626,28 @@ sched_record(struct sched *s, const struct sweep_summary *sum)
 		s->failures_total[i] += sum->counts[i];
 }
 
+/* When the next regular sweep is due (mono), from the hosts' own times:
+ * regular_base is stale when a config is applied at the end of a sweep,
+ * and new hosts must join the sweep after it, not get one of their own
+ * now (and keep that offset for good). 0 when nothing is planned. */
+static int64_t
+sched_next_due(const struct sched *s)
+{
+	const struct sched_host	*h;
+	int64_t			 due, next = 0;
+	size_t			 i;
+
+	for (i = 0; i < s->conf->nhosts; i++) {
+		h = &s->hs[i];
+		if (h->last_ms == 0)
+			return 0;		/* one is due at once */
+		due = h->last_ms + h->interval_ms;
+		if (next == 0 || due < next)
+			next = due;
+	}
+	return next > mono_ms() ? next : 0;
+}
+
 /* Use a new config now that the engine is idle. */
 static void
 sched_apply(struct sched *s, struct config *conf)
@@ -634,8 +656,7 @@ sched_apply(struct sched *s, struct config *conf)
 
 	if (engine_set_config(s->engine, conf) == -1)
 		fatalx("scheduler: config swap while a sweep runs");
-	hs = sched_states(conf, s->conf, s->hs,
-	    s->regular_base > mono_ms() ? s->regular_base : 0);
+	hs = sched_states(conf, s->conf, s->hs, sched_next_due(s));
 	free(s->hs);
 	config_free(s->conf);
 	s->hs = hs;
