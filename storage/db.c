@@ -25,6 +25,12 @@ struct db {
 	char	*path;		/* for messages */
 };
 
+/* What any statement that would change something gets, however SQLite
+ * found out (not read-only, denied by the authorizer, or refused by the
+ * read-only connection while it ran). */
+#define DB_READONLY_MSG	"only read-only statements are allowed (SELECT, " \
+			"WITH ... SELECT): the database is opened read-only"
+
 /* Refuse what could reach other files, even read-only. */
 static int
 db_authorize(void *arg, int action, const char *a, const char *b,
@@ -245,9 +251,12 @@ db_prepare(struct db *d, const char *sql, char *err, size_t errlen)
 {
 	sqlite3_stmt	*st = NULL;
 	const char	*tail = NULL;
+	int		 rc;
 
-	if (sqlite3_prepare_v2(d->db, sql, -1, &st, &tail) != SQLITE_OK) {
-		snprintf(err, errlen, "%s", sqlite3_errmsg(d->db));
+	if ((rc = sqlite3_prepare_v2(d->db, sql, -1, &st, &tail)) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "%s", rc == SQLITE_AUTH ? DB_READONLY_MSG :
+		    sqlite3_errmsg(d->db));
 		return NULL;
 	}
 	if (st == NULL) {
@@ -260,8 +269,7 @@ db_prepare(struct db *d, const char *sql, char *err, size_t errlen)
 		return NULL;
 	}
 	if (!sqlite3_stmt_readonly(st)) {
-		snprintf(err, errlen, "only read-only statements are allowed "
-		    "(SELECT, WITH ... SELECT)");
+		snprintf(err, errlen, "%s", DB_READONLY_MSG);
 		sqlite3_finalize(st);
 		return NULL;
 	}
@@ -328,7 +336,8 @@ db_collect(struct db *d, sqlite3_stmt *st, char *err, size_t errlen)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		table_add_row(t, st, &cap);
 	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "%s", sqlite3_errmsg(d->db));
+		snprintf(err, errlen, "%s", (rc & 0xff) == SQLITE_READONLY ?
+		    DB_READONLY_MSG : sqlite3_errmsg(d->db));
 		table_free(t);
 		return NULL;
 	}

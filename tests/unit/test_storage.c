@@ -179,7 +179,17 @@ test_readonly(void)
 	CHECK(strncmp(q("SELECT 1; DELETE FROM hosts"),
 	    "(error: only one SQL statement", 30) == 0);
 	CHECK_STR(q("SELECT 1; -- trailing comment"), "1");
-	CHECK(strncmp(q("ATTACH '%s/x.db' AS x", tmpdir), "(error:", 7) == 0);
+	/* Every kind of write gets the one message. */
+	CHECK(strncmp(q("ATTACH '%s/x.db' AS x", tmpdir),
+	    "(error: only read-only", 22) == 0);
+	CHECK(strncmp(q("DETACH x"), "(error: only read-only", 22) == 0);
+	CHECK(strncmp(q("DROP TABLE hosts"), "(error: only read-only", 22) == 0);
+	CHECK(strncmp(q("CREATE TABLE t(a)"), "(error: only read-only", 22) == 0);
+	CHECK(strncmp(q("UPDATE hosts SET name = 'y'"), "(error: only read-only",
+	    22) == 0);
+	CHECK(strncmp(q("PRAGMA journal_mode = DELETE"),
+	    "(error: only read-only", 22) == 0);
+	CHECK(strncmp(q("VACUUM"), "(error: only read-only", 22) == 0);
 	CHECK(access(p, F_OK) == -1);
 }
 
