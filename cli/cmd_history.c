@@ -108,7 +108,7 @@ cmd_history(int argc, char **argv)
 		"or <kind>:<name>\nof a package, service, interface, address "
 		"or filesystem, detail (arch,\ninterface), the change, old "
 		"-> new value and the sweep. Exit 1 when there\nis none.", extra,
-		sizeof extra / sizeof extra[0], 1 };
+		sizeof extra / sizeof extra[0], 1, "No changes found" };
 
 	return history_run(argc, argv, &spec, 0, &since, &key, &group, NULL);
 }

@@ -5,6 +5,8 @@
 #include "cli/clirender.h"
 #include "cli/cmd.h"
 #include "cli/output.h"
+#include "collectors/collector.h"
+#include "common/buf.h"
 #include "common/json.h"
 
 static const char show_host_sql[] =
@@ -17,6 +19,44 @@ static const char show_facts_sql[] =
     " AND (?2 IS NULL OR substr(key, 1, length(?2) + 1) = ?2 || '.'"
     "  OR substr(key, 1, length(?2) + 8) = 'custom.' || ?2 || '.')"
     " ORDER BY key";
+
+/* Is ?1 a collector the database knows: one that ran on some host, or
+ * that left facts (NAME. or custom.NAME.)? */
+static const char show_collector_known_sql[] =
+    "SELECT 1 WHERE EXISTS (SELECT 1 FROM collector_runs WHERE collector = ?1"
+    "  OR collector = 'custom.' || ?1)"
+    " OR EXISTS (SELECT 1 FROM facts WHERE collector = ?1"
+    "  OR collector = 'custom.' || ?1)"
+    " OR ?1 IN (%s)";
+
+/* --collector NAME names a collector (built-in, or one the database has
+ * seen): 0, or EXIT_FAIL with "no collector" on stderr. */
+static int
+show_check_collector(struct cli_read *c, const char *name)
+{
+	const struct collector	*b;
+	struct table		*t;
+	struct buf		 sql = { 0 }, names = { 0 };
+	size_t			 i, n;
+	int			 rc = EXIT_FAIL;
+
+	b = collector_builtins(&n);
+	for (i = 0; i < n; i++)
+		buf_printf(&names, "%s'%s'", i ? "," : "", b[i].name);
+	buf_printf(&sql, show_collector_known_sql, buf_str(&names));
+	if ((t = cli_read_query(c, buf_str(&sql), &name, 1)) != NULL) {
+		if (t->nrows > 0)
+			rc = 0;
+		else
+			fprintf(stderr, "rollcall show: no collector '%s' "
+			    "(built-in ones: docs/COLLECTORS.md; custom ones "
+			    "by their name)\n", name);
+		table_free(t);
+	}
+	buf_free(&sql);
+	buf_free(&names);
+	return rc;
+}
 
 /* Table mode: the status as "field  value" lines, then the facts. */
 static void
@@ -97,7 +137,7 @@ cmd_show(int argc, char **argv)
 	};
 	const struct cli_spec	 spec = { "show", "HOST",
 		"Show one host's last status and its current facts (times "
-		"in UTC).", extra, 1, 1 };
+		"in UTC).", extra, 1, 1, NULL };
 	struct cli_read		 c;
 	int			 rc;
 
@@ -105,7 +145,9 @@ cmd_show(int argc, char **argv)
 		return rc;
 	if ((rc = cli_read_open(&c)) != 0)
 		return rc;
-	rc = show_host(&c, collector);
+	if (collector == NULL || (rc = show_check_collector(&c,
+	    collector)) == 0)
+		rc = show_host(&c, collector);
 	cli_read_close(&c);
 	return rc;
 }
