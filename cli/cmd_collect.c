@@ -37,6 +37,7 @@ struct collect {
 	struct event		*sigint;	/* SIGINT: stop the sweep */
 	struct event		*sigterm;	/* SIGTERM: likewise */
 	int			 interrupted;	/* stop signals received */
+	int			 signo;		/* the first of them */
 	struct sweep_summary	 sum;		/* filled when the sweep ends */
 	int			 finished;	/* the sweep ended */
 };
@@ -62,7 +63,9 @@ collect_usage(FILE *fp)
 	    "  -v, --verbose        debug logging\n"
 	    "  -h, --help           this help\n\n"
 	    "exit status: 0 every host ok, 1 some host failed, 2 usage,\n"
-	    "configuration or database error\n", CONFIG_DEFAULT_PATH);
+	    "configuration or database error, 130 interrupted (Ctrl-C: the\n"
+	    "hosts in flight are aborted, the finished ones stay stored)\n",
+	    CONFIG_DEFAULT_PATH);
 }
 
 /* Redraw the progress line (stderr is a terminal). */
@@ -71,11 +74,12 @@ collect_progress_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct collect	*c = arg;
 	size_t		 done, total, inflight, failed;
+	char		 line[160];
 
 	engine_progress(c->engine, &done, &total, &inflight, &failed);
-	fprintf(stderr, "\r\033[K%zu/%zu hosts done, %zu in flight, "
+	snprintf(line, sizeof line, "%zu/%zu hosts done, %zu in flight, "
 	    "%zu failed", done, total, inflight, failed);
-	fflush(stderr);
+	log_status_line(line);
 }
 
 /* A signal: start no more hosts, abort the running ones (their results
@@ -86,7 +90,9 @@ collect_signal_cb(evutil_socket_t sig, short what, void *arg)
 	struct collect	*c = arg;
 
 	if (c->interrupted++ == 0) {
-		log_warnx("signal %d: stopping the sweep", (int)sig);
+		c->signo = (int)sig;
+		log_info("%s: stopping the sweep, aborting the hosts in "
+		    "flight", strsignal((int)sig));
 		engine_stop(c->engine, 1);
 	}
 }
@@ -101,7 +107,7 @@ collect_done(const struct sweep_summary *sum, void *arg)
 	c->finished = 1;
 	if (c->progress != NULL) {
 		event_del(c->progress);
-		fprintf(stderr, "\r\033[K");
+		log_status_line(NULL);
 	}
 	event_base_loopexit(c->base, NULL);
 }
@@ -183,6 +189,7 @@ collect_run(struct config *conf, const char *limit)
 		fprintf(stderr, "rollcall collect: %s\n", err);
 		return EXIT_USAGE;
 	}
+	event_set_log_callback(log_libevent);
 	if ((c.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	c.engine = engine_new(c.base, conf, w);
@@ -205,6 +212,8 @@ collect_run(struct config *conf, const char *limit)
 	collect_summary(&c.sum);
 	rc = c.sum.counts[HOST_OK] == c.sum.nhosts && !c.interrupted ?
 	    EXIT_OK : EXIT_FAIL;
+	if (c.interrupted)
+		rc = 128 + c.signo;	/* as shells report a signal */
 out:
 	if (c.progress != NULL)
 		event_free(c.progress);
@@ -213,8 +222,12 @@ out:
 	if (c.sigterm != NULL)
 		event_free(c.sigterm);
 	engine_free(c.engine);
-	writer_close(w);
+	writer_close(w);		/* every finished host is stored now */
 	event_base_free(c.base);
+	if (c.interrupted)
+		fprintf(stderr, "interrupted: %zu hosts finished and stored, "
+		    "%zu aborted\n", c.sum.nhosts - c.sum.skipped -
+		    c.sum.cancelled, c.sum.skipped + c.sum.cancelled);
 	return rc;
 }
 

@@ -89,16 +89,6 @@ daemon_usage(FILE *fp)
 	    "error\n", DAEMON_GRACE_S, CONFIG_DEFAULT_PATH);
 }
 
-/* libevent's own diagnostics go to our log (tmux does the same). */
-static void
-daemon_event_log(int severity, const char *msg)
-{
-	if (severity >= EVENT_LOG_ERR)
-		log_warnx("libevent: %s", msg);
-	else
-		log_debug("libevent: %s", msg);
-}
-
 /* Watchdog check: are the workers and the writer making progress? (The
  * main loop is, or this timer would not run.) */
 static int
@@ -339,7 +329,8 @@ daemon_run(const char *path, struct config *conf)
 
 	memset(&d, 0, sizeof d);
 	d.path = path;
-	event_set_log_callback(daemon_event_log);
+	_Static_assert(LOG_LIBEVENT_ERR == EVENT_LOG_ERR, "libevent levels");
+	event_set_log_callback(log_libevent);
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	if ((rc = daemon_setup(&d, conf)) != 0) {
