@@ -758,14 +758,12 @@ job_state_hostkey(struct job *job)
 		free(learn);
 		return rc;
 	case SSH_HOSTKEY_MISMATCH:
-		log_warnx("%s: HOST KEY CHANGED: %s offers %s, which is not "
-		    "the key in %s; not authenticating (possible "
-		    "man-in-the-middle)", job->host->name, job->host->address,
-		    fp, job->sweep->conf->ssh.known_hosts);
-		return job_fail(job, HOST_HOSTKEY_MISMATCH, "host key changed: "
-		    "%s offers %s, known_hosts has another key; not "
-		    "authenticating until known_hosts is fixed",
-		    job->host->address, fp);
+		/* One loud line: the host's failure line carries it. */
+		return job_fail(job, HOST_HOSTKEY_MISMATCH, "HOST KEY CHANGED: "
+		    "%s offers %s, which is not the key in %s; not "
+		    "authenticating until known_hosts is fixed (possible "
+		    "man-in-the-middle)", job->host->address, fp,
+		    job->sweep->conf->ssh.known_hosts);
 	case SSH_HOSTKEY_REVOKED:
 		log_warnx("%s: host key %s is marked @revoked",
 		    job->host->name, fp);

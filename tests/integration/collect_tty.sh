@@ -3,7 +3,8 @@
 # script(1)). The progress line is cleared before every log line, so the
 # two never share a line; Ctrl-C (SIGINT) while a host hangs aborts it,
 # exits 130 and says "interrupted: N hosts finished and stored, M aborted",
-# and the finished hosts are in the database.
+# and the finished hosts are in the database. A changed host key is logged
+# once.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 command -v script >/dev/null || t_die "script(1) not found (bsdutils)"
@@ -30,6 +31,7 @@ assert_match "Ctrl-C: what was kept and what was lost" \
     'interrupted: 8 hosts finished and stored, 1 aborted' "$out"
 assert_eq "the 8 finished hosts stay stored" 8 "$(sql 'SELECT count(*) FROM attempts')"
 assert_match "the progress line was shown" '[0-9]+/9 hosts done' "$out"
+assert_eq "the changed host key is logged once" 1 "$(grep -c 'HOST KEY CHANGED' <<<"$out")"
 # Every log line starts a line of its own: whatever came before it on
 # that terminal line was cleared (ESC [ K) right before it.
 mixed=$(perl -ne 'while (/(.*?)(\d\d:\d\d:\d\d\.\d{3} rollcall: )/g) {
