@@ -31,6 +31,20 @@ assert_match "show --collector nosuch is said" "no collector 'nosuch'" "$ERR"
 rc_run show -c "$CONF" web001 --collector os
 assert_eq "show --collector os exits 0" 0 "$RC"
 
+# ---- show HOST: each collector's outcome, sizes next to raw bytes
+rc_run show -c "$CONF" web001
+assert_match "show lists each collector's status" 'COLLECTOR +STATUS +TOOK +OUTPUT' "$OUT"
+assert_match "show: os ok with its output size" 'os +ok +[0-9.]+m?s +[0-9.]+ (B|KiB)' "$OUT"
+assert_match "show: memory.total_bytes with GiB/MiB beside" 'memory\.total_bytes +[0-9]+ \([0-9.]+ (MiB|GiB)\)' "$OUT"
+rc_run show -c "$CONF" web001 --json
+assert_eq "show --json: one entry per collector" 5 "$(jq '.collectors | length' <<<"$OUT")"
+assert_eq "show --json: exit_code is a number" number "$(jq -r '.collectors[0].exit_code | type' <<<"$OUT")"
+assert_eq "show --json: raw bytes stay raw" true \
+    "$(jq '.facts["memory.total_bytes"] | test("^[0-9]+$")' <<<"$OUT")"
+rc_run show -c "$CONF" refuse01
+assert_eq "show of a host that never connected: no collector table" "" \
+    "$(grep '^COLLECTOR' <<<"$OUT" || true)"
+
 # ---- --where sizes and types
 rc_run hosts -c "$CONF" --where 'memory.total_bytes>1K' -o json
 assert_eq "memory > 1K: every healthy host" 5 "$(jq length <<<"$OUT")"

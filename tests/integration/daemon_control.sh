@@ -65,8 +65,10 @@ r_in=$(jq -r .next_retry.in_seconds <<<"$OUT")
 assert_ge "status --json: retry within 10 min" "$r_in" 600
 assert_ge "status --json: retry in the future" 1 "$r_in"
 rc_run status -c "$CONF"
-assert_match "status: next sweep line, no retry in it" 'next sweep: +[0-9-]+T[0-9:]+Z \(in [0-9]+ s\)' "$OUT"
-assert_match "status: retries line with its time" 'retries: +1 pending, next [0-9-]+T[0-9:]+Z \(in [0-9]+ s\)' "$OUT"
+assert_match "status: next sweep line, no retry in it" 'next sweep: +[0-9-]+T[0-9:]+Z \(in [0-9]+m[0-9]{2}s\)' "$OUT"
+assert_match "status: retries line with its time" 'retries: +1 pending, next [0-9-]+T[0-9:]+Z \(in ([0-9]+m[0-9]{2}s|[0-9.]+s)\)' "$OUT"
+assert_match "status: durations in the one format (17.1s, not 17128ms)" 'last commit ([0-9]+ms|[0-9]+\.[0-9]s),' "$OUT"
+assert_match "status: sweep durations in the one format" '1 +schedule +[0-9T:Z-]+ +([0-9]+ms|[0-9]+\.[0-9]s)' "$OUT"
 
 # ---- sweep now; a second request while it runs is queued, not refused
 rc_run sweep -c "$CONF"
