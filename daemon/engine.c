@@ -74,6 +74,8 @@ struct engine {
 	struct msgq		 q;		/* job events from the workers */
 	struct event		*wake;		/* on msgq_fd(&q) */
 	struct run		*run;		/* the sweep, or NULL */
+	engine_host_cb		 host_cb;	/* a host ended, or NULL */
+	void			*host_arg;	/* its argument */
 };
 
 /* Raise the soft fd limit to the hard one; return what we may use. */
@@ -297,8 +299,11 @@ engine_event(struct engine *e, const struct engine_msg *m)
 		e->ginflight[r->groups[i][g]]--;
 	if (m->status >= HOST_STATUS_MAX)
 		r->sum.cancelled++;
-	else
+	else {
 		r->sum.counts[m->status]++;
+		if (e->host_cb != NULL)
+			e->host_cb(r->hosts[i], m->status, e->host_arg);
+	}
 	if (m->status != HOST_OK)
 		r->failed++;
 	if (r->done == r->n)
@@ -433,6 +438,14 @@ engine_sweep(struct engine *e, const char *trigger, const char *limit,
 	rc = engine_sweep_hosts(e, trigger, hosts, n, cb, arg, err, errlen);
 	free(hosts);
 	return rc;
+}
+
+/* Tell cb about each host as its job ends. */
+void
+engine_on_host(struct engine *e, engine_host_cb cb, void *arg)
+{
+	e->host_cb = cb;
+	e->host_arg = arg;
 }
 
 /* Switch config between sweeps. */

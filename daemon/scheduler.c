@@ -104,6 +104,7 @@ struct sched {
 static void	sched_plan(struct sched *);
 static void	sched_tick_cb(evutil_socket_t, short, void *);
 static void	sched_after_cb(evutil_socket_t, short, void *);
+static void	sched_host_cb(const struct host *, enum host_status, void *);
 
 /* The shortest interval that applies to a host. */
 static int64_t
@@ -185,6 +186,7 @@ sched_new(struct event_base *base, struct engine *e, struct writer *w,
 	s->regular_base = -1;
 	STAILQ_INIT(&s->queued);
 	STAILQ_INIT(&s->waits);
+	engine_on_host(e, sched_host_cb, s);
 	return s;
 }
 
@@ -606,7 +608,6 @@ static void
 sched_record(struct sched *s, const struct sweep_summary *sum)
 {
 	struct sched_sweep	*l;
-	int			 i;
 
 	memmove(&s->last[1], &s->last[0], (SCHED_KEEP - 1) * sizeof s->last[0]);
 	if (s->nlast < SCHED_KEEP)
@@ -622,8 +623,6 @@ sched_record(struct sched *s, const struct sweep_summary *sum)
 	l->failed = summary_failed(sum);
 	l->interrupted = sum->skipped + sum->cancelled;
 	s->sweeps_total++;
-	for (i = 1; i < HOST_STATUS_MAX; i++)
-		s->failures_total[i] += sum->counts[i];
 }
 
 /* When the next regular sweep is due (mono), from the hosts' own times:
@@ -692,22 +691,23 @@ sched_host_status(struct sched *s, struct sched_host *h,
 		h->retry_at_ms = now + delay;
 }
 
-/* Every host's status as the engine handed it over: the scheduler learns
- * what happened from the jobs themselves, so a database that cannot be
- * written (or read) does not cost a host its retry. */
+/* Each host's status as the engine hands it over, as its job ends: the
+ * scheduler learns what happened from the jobs themselves (a database
+ * that cannot be written does not cost a host its retry), and status and
+ * metrics move with the sweep, not only at its end. */
 static void
-sched_statuses(struct sched *s, const struct sweep_summary *sum)
+sched_host_cb(const struct host *h, enum host_status status, void *arg)
 {
-	int64_t		 now = mono_ms();
+	struct sched	*s = arg;
 	ssize_t		 j;
-	size_t		 i;
 
-	for (i = 0; i < sum->nhosts; i++) {
-		if (sum->status[i] >= HOST_STATUS_MAX ||
-		    (j = sched_find(s->conf, sum->hosts[i]->name)) == -1)
-			continue;	/* never ran, or cancelled */
-		sched_host_status(s, &s->hs[j], sum->status[i], now);
-	}
+	if (h >= s->conf->hosts && h < s->conf->hosts + s->conf->nhosts)
+		j = h - s->conf->hosts;
+	else if ((j = sched_find(s->conf, h->name)) == -1)
+		return;
+	sched_host_status(s, &s->hs[j], status, mono_ms());
+	if (status != HOST_OK && status < HOST_STATUS_MAX)
+		s->failures_total[status]++;
 }
 
 /* Engine callback (inside the engine): note the sweep and every host's
@@ -720,7 +720,6 @@ sched_done(const struct sweep_summary *sum, void *arg)
 	char		*line;
 
 	sched_record(s, sum);
-	sched_statuses(s, sum);
 	s->sum = *sum;
 	s->sum.hosts = NULL;		/* the engine's, valid only here */
 	s->sum.status = NULL;

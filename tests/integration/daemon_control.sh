@@ -5,7 +5,8 @@
 # metric names. A sweep asked for while one runs is queued and runs next;
 # `sweep --wait` blocks until its sweep ended and exits like collect;
 # status shows the next regular sweep apart from pending retries; after a
-# restart, status and metrics start from what the database knows.
+# restart, status and metrics start from what the database knows, and
+# counters move as each host finishes, not at the sweep's end.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/daemon-lib.bash"
 
@@ -184,6 +185,13 @@ assert_match "restarted: rollcall_hosts never 0" 'rollcall_hosts\{status="never"
 assert_match "restarted: last sweep end known" 'rollcall_last_sweep_end_timestamp_seconds [0-9]' "$metrics"
 assert_match "restarted: per-host last success known" \
     'rollcall_host_last_success_timestamp_seconds\{host="web001"\} [0-9]{10}' "$metrics"
+# Counters move as each host finishes: refuse01 (second in the sweep's
+# order, one host at a time) is counted while the sweep still runs.
+wait_for "restarted: a failure is counted before the sweep ends" 30 bash -c \
+    "ip netns exec '$NETNS' '$ROLLCALL' status --socket '$sock' --json | jq -e '.sweep.running == true and .sweeps_total == 0 and .failures_total.refused == 1'"
+metrics=$(ip netns exec "$NETNS" curl -sf --max-time 5 http://127.0.0.1:19465/metrics || true)
+assert_match "restarted: the metric moved mid-sweep too" \
+    'rollcall_host_failures_total\{reason="refused"\} 1' "$metrics"
 daemon_term
 assert_eq "restarted daemon exits 0" 0 "$DRC"
 finish
