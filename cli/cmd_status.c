@@ -53,6 +53,25 @@ status_counts(const struct facts *f, const char *obj, int skip_zero)
 		printf("none");
 }
 
+/* The writer line: queue, results lost, and if degraded whether the
+ * cause is transient (disk full: retried) or not (corruption: no sweeps). */
+static void
+status_writer(const struct facts *f)
+{
+	printf("writer:      queue %s, last commit %s ms, %s results lost, ",
+	    ctl_get(f, "?", "writer.queue_depth"),
+	    ctl_get(f, "?", "writer.last_commit_ms"),
+	    ctl_get(f, "0", "writer.results_lost"));
+	if (strcmp(ctl_get(f, "false", "writer.degraded"), "true") != 0) {
+		printf("ok\n");
+		return;
+	}
+	printf("DEGRADED (%s: %s): %s\n",
+	    strcmp(ctl_get(f, "false", "writer.broken"), "true") == 0 ?
+	    "not transient" : "transient", ctl_get(f, "?", "writer.fault"),
+	    ctl_get(f, "", "writer.last_error"));
+}
+
 /* The status for people. */
 static void
 status_print(const struct facts *f)
@@ -89,13 +108,7 @@ status_print(const struct facts *f)
 	printf("\nretries:     %s pending, %s waiting for known_hosts\n",
 	    ctl_get(f, "0", "retry_pending"),
 	    ctl_get(f, "0", "hostkey_parked"));
-	printf("writer:      queue %s, last commit %s ms, %s%s\n",
-	    ctl_get(f, "?", "writer.queue_depth"),
-	    ctl_get(f, "?", "writer.last_commit_ms"),
-	    strcmp(ctl_get(f, "false", "writer.degraded"), "true") == 0 ?
-	    "DEGRADED: " : "ok",
-	    strcmp(ctl_get(f, "false", "writer.degraded"), "true") == 0 ?
-	    ctl_get(f, "", "writer.last_error") : "");
+	status_writer(f);
 	printf("last sweeps: %s since start\n",
 	    ctl_get(f, "0", "sweeps_total"));
 	if (facts_get(f, "last_sweeps.0.id") != NULL)

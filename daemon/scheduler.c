@@ -307,11 +307,28 @@ sched_kh_check(struct sched *s, int64_t now)
 
 static void	sched_done(const struct sweep_summary *, void *);
 
+/* Is the database broken for good (corruption)? Then sweeping the fleet
+ * would only throw the results away: say why instead. */
+static int
+sched_db_broken(struct sched *s, char *err, size_t errlen)
+{
+	struct writer_stats	 ws;
+
+	writer_get_stats(s->writer, &ws);
+	if (!ws.broken)
+		return 0;
+	snprintf(err, errlen, "not sweeping: the database cannot be written "
+	    "(%s); restore it and restart the daemon", db_fault_str(ws.fault));
+	return 1;
+}
+
 /* Start a sweep of hosts; on failure plan a later try. */
 static int
 sched_launch(struct sched *s, const char *trigger, const struct host **hosts,
     size_t n, char *err, size_t errlen)
 {
+	if (sched_db_broken(s, err, errlen))
+		return -1;
 	if (engine_sweep_hosts(s->engine, trigger, hosts, n, sched_done, s,
 	    err, errlen) == -1)
 		return -1;
