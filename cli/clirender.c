@@ -169,9 +169,9 @@ cli_read_open(struct cli_read *c)
 		return EXIT_USAGE;
 	c->db = db_open_ro(path, err, sizeof err);
 	free(path);
-	if (c->db == NULL) {
+	if (c->db == NULL) {		/* missing, no permission, corrupt */
 		fprintf(stderr, "rollcall %s: %s\n", c->spec->cmd, err);
-		return EXIT_FAIL;
+		return EXIT_USAGE;
 	}
 	return 0;
 }
@@ -190,6 +190,14 @@ cli_read_query(struct cli_read *c, const char *sql,
 	return t;
 }
 
+/* The exit code after a failed query: 2 when the database could not be
+ * read (corrupt, I/O), so scripts do not take it for "nothing found". */
+int
+cli_read_failed(const struct cli_read *c)
+{
+	return db_fault(c->db) != DBF_NONE ? EXIT_USAGE : EXIT_FAIL;
+}
+
 /* Run a query and print it; EXIT_FAIL on error, or on no row if asked. */
 static int
 cli_read_print_rows(struct cli_read *c, const char *sql,
@@ -199,7 +207,7 @@ cli_read_print_rows(struct cli_read *c, const char *sql,
 	int		 rc;
 
 	if ((t = cli_read_query(c, sql, params, nparams)) == NULL)
-		return EXIT_FAIL;
+		return cli_read_failed(c);
 	output_table(stdout, t, c->format);
 	rc = need_rows && t->nrows == 0 ? EXIT_FAIL : EXIT_OK;
 	table_free(t);
