@@ -315,9 +315,12 @@ writer_error(sqlite3 *db, int rc, char *err, size_t errlen)
 
 	if ((rc & 0xff) == SQLITE_IOERR)
 		sys = writer_os_errno(db);
-	snprintf(err, errlen, "%s (%s%s%s)", sqlite3_errmsg(db),
-	    sqlite3_errstr(rc), sys != 0 ? ": " : "",
-	    sys != 0 ? strerror(sys) : "");
+	if (sys == 0 && strcmp(sqlite3_errmsg(db), sqlite3_errstr(rc)) == 0)
+		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+	else
+		snprintf(err, errlen, "%s (%s%s%s)", sqlite3_errmsg(db),
+		    sqlite3_errstr(rc), sys != 0 ? ": " : "",
+		    sys != 0 ? strerror(sys) : "");
 	return db_fault_of(rc, sys);
 }
 
