@@ -67,6 +67,29 @@ assert_eq "collect into a restored backup exits 0" 0 "$RC"
 assert_eq "and it is in WAL mode again" wal \
     "$(sqlite3 -batch -noheader "$T_DIR/restored.db" 'PRAGMA journal_mode')"
 
+# The command systemd/rollcall-backup.service runs, with this test's paths:
+# nine runs leave the copy and the 7 before it.
+unit=$SRC_DIR/systemd/rollcall-backup.service
+cmd=$(sed -n 's/^ExecStart=//p' "$unit")
+assert_match "the unit backs up with rotation" '^/usr/bin/rollcall db backup .*--keep 7 ' "$cmd"
+cmd=${cmd//\/usr\/bin\/rollcall/$ROLLCALL}
+cmd=${cmd//\/etc\/rollcall\/rollcall.yml/$CONF}
+cmd=${cmd//\/var\/lib\/rollcall\/backup/$T_DIR/unit-backup}
+mkdir -p "$T_DIR/unit-backup"
+for i in $(seq 1 9); do
+	# shellcheck disable=SC2086
+	$cmd >/dev/null || t_fail "the unit's backup command failed (run $i)"
+done
+assert_eq "the unit's command keeps the copy and 7 before it" \
+    "rollcall.db rollcall.db.1 rollcall.db.2 rollcall.db.3 rollcall.db.4 rollcall.db.5 rollcall.db.6 rollcall.db.7" \
+    "$(ls "$T_DIR/unit-backup" | sort -V | tr '\n' ' ' | sed 's/ $//')"
+if command -v systemd-analyze >/dev/null 2>&1; then
+	# Only the absent /usr/bin/rollcall and man page may be missing here.
+	bad=$(systemd-analyze verify "$unit" "$SRC_DIR/systemd/rollcall-backup.timer" 2>&1 |
+	    grep -v -e 'is not executable' -e "Command 'man" || true)
+	assert_eq "systemd-analyze verify: the backup units are clean" "" "$bad"
+fi
+
 # Refusals: the database itself as the target, a missing source.
 rc_run db backup -c "$CONF" "$DB"
 assert_eq "backup onto the database itself is refused (exit 1)" 1 "$RC"
