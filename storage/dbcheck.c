@@ -23,6 +23,23 @@
 #define DBCHECK_FULL_MAX	100	/* problems `db check` lists */
 #define DBCHECK_HEADER		100	/* bytes of the database header */
 
+/* DB_QUICK_CHECK_SYNC_MAX, or what a test set. */
+static int64_t	dbcheck_sync_bytes = DB_QUICK_CHECK_SYNC_MAX;
+
+/* Above this size, check in the background. */
+int64_t
+dbcheck_sync_max(void)
+{
+	return dbcheck_sync_bytes;
+}
+
+/* Test hook: another bound. */
+void
+dbcheck_test_sync_max(long long bytes)
+{
+	dbcheck_sync_bytes = bytes;
+}
+
 /* What each fault is called and whether it may heal by itself. */
 static const struct {
 	const char	*name;		/* for logs, status and metrics */
@@ -309,7 +326,7 @@ dbcheck_bg_start(const char *path, dbcheck_bg_cb cb, void *arg)
 		return NULL;
 	}
 	log_info("%s: larger than %lld MiB: quick_check runs in the "
-	    "background", path, DB_QUICK_CHECK_SYNC_MAX >> 20);
+	    "background", path, (long long)dbcheck_sync_max() >> 20);
 	return bg;
 }
 

@@ -108,6 +108,9 @@ enum db_fault	 db_fault_of(int rc, int sys_errno);
  * (storage/dbcheck.c). The header: magic, page size, a file cut short.
  * 0 when fine (or empty: a new database), -1 with err filled. */
 int	dbcheck_header(const char *path, char *err, size_t errlen);
+/* Above this size the quick_check runs in the background (normally
+ * DB_QUICK_CHECK_SYNC_MAX; tests lower it). */
+int64_t	dbcheck_sync_max(void);
 /* PRAGMA quick_check on an open connection, at most a few problems.
  * Returns DBF_NONE, DBF_CORRUPT with err naming the first problem, or
  * another fault when the check could not run (err filled). */

@@ -678,7 +678,7 @@ writer_check(sqlite3 *db, const char *path, int *later, char *err,
 		dbcheck_advice(path, e, err, errlen);
 		return DBF_CORRUPT;
 	}
-	if (stat(path, &sb) == 0 && sb.st_size > DB_QUICK_CHECK_SYNC_MAX) {
+	if (stat(path, &sb) == 0 && sb.st_size > dbcheck_sync_max()) {
 		*later = 1;
 		return DBF_NONE;
 	}
