@@ -252,9 +252,9 @@ db_check_text(const char *path, const struct db_verdict *v)
 		free(s);
 	}
 	printf("What to do: stop the daemon, keep this file as it is, and\n"
-	    "restore the last good backup (rollcall db backup, see RECOVERY\n"
-	    "in rollcall(1)); `sqlite3 %s .recover` salvages the readable\n"
-	    "rows into a new database.\n", path);
+	    "restore the last good backup (rollcall db backup). RECOVERY in\n"
+	    "rollcall(1) says how, and how to salvage the readable rows of\n"
+	    "%s into a new database without one.\n", path);
 }
 
 /* rollcall db check */

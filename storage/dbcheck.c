@@ -185,9 +185,9 @@ dbcheck_advice(const char *path, const char *cause, char *err, size_t errlen)
 {
 	snprintf(err, errlen, "%s: the database is corrupt (%s). Nothing will "
 	    "be written to it and the file is left as it is. Stop rollcall, "
-	    "keep the file, and restore the last backup (rollcall db backup) "
-	    "or salvage what is readable with `sqlite3 %s .recover`: see "
-	    "RECOVERY in rollcall(1)", path, cause, path);
+	    "keep the file, and restore the last backup (rollcall db backup); "
+	    "RECOVERY in rollcall(1) says how, and how to salvage what is "
+	    "still readable", path, cause);
 }
 
 /* Run one integrity pragma, collecting up to max problem lines. Returns

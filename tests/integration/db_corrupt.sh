@@ -37,8 +37,8 @@ rc_run collect -c "$CONF"
 assert_eq "collect on the corrupt database exits 3 (not stored)" 3 "$RC"
 assert_match "collect's summary says nothing was swept or stored, and why" \
     "0 swept, 0 stored: $DB: the database is corrupt \\(quick_check: " "$ERR"
-assert_match "and what to do: restore a backup, or .recover" \
-    "restore the last backup.*sqlite3 $DB \\.recover" "$ERR"
+assert_match "and what to do: restore a backup, or salvage (RECOVERY in the man page)" \
+    "restore the last backup \\(rollcall db backup\\); RECOVERY in rollcall\\(1\\) says how, and how to salvage" "$ERR"
 assert_eq "collect logs it once (no second copy from the writer)" 1 \
     "$(grep -c 'the database is corrupt' <<<"$ERR")"
 
