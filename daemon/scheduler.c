@@ -73,11 +73,13 @@ struct sched {
 	int			 stopping;	/* sched_stop called */
 	sched_stopped_cb	 stopped_cb;	/* then tell this */
 	void			*stopped_arg;	/* its argument */
+	int			 db_broken_said; /* "not sweeping" logged */
 	sched_change_cb		 change_cb;	/* a sweep started or ended */
 	void			*change_arg;	/* its argument */
 };
 
 static void	sched_plan(struct sched *);
+static int	sched_db_broken(struct sched *, char *, size_t);
 static void	sched_tick_cb(evutil_socket_t, short, void *);
 static void	sched_after_cb(evutil_socket_t, short, void *);
 
@@ -215,12 +217,18 @@ sched_plan(struct sched *s)
 	int64_t			 base = 0, due, iv = 0, retry = 0, t;
 	int64_t			 now = mono_ms();
 	size_t			 i, parked = 0;
+	char			 err[256];
 
 	evtimer_del(s->timer);
 	s->next_ms = 0;
 	if (s->stopping || engine_busy(s->engine) ||
 	    evtimer_pending(s->after, NULL) || s->conf->nhosts == 0)
 		return;
+	if (sched_db_broken(s, err, sizeof err)) {	/* until a restart */
+		if (!s->db_broken_said++)
+			log_warnx("%s", err);
+		return;
+	}
 	for (i = 0; i < s->conf->nhosts; i++) {
 		h = &s->hs[i];
 		due = h->last_ms == 0 ? 0 : h->last_ms + h->interval_ms;

@@ -78,7 +78,11 @@ assert_eq "the log names the file and says it is corrupt" 1 \
 sleep 3		# three intervals of 1 s
 assert_eq "no sweep started in 3 intervals" 0 "$(log_count 'sweep started')"
 assert_match "the log says why not" 'not sweeping: the database cannot be written \(corruption\)' "$(cat "$DLOG")"
-assert_eq "status: no sweep since start" 0 "$(st | jq .sweeps_total)"
+assert_eq "the log says it once" 1 "$(log_count 'not sweeping: the database cannot be written')"
+assert_eq "status: no sweep since start, none planned" "0 null" "$(st | jq -r '"\(.sweeps_total) \(.next_sweep)"')"
+rc_run status -c "$CONF"
+assert_match "status for people: DEGRADED, not transient, corruption" \
+    'writer: .*DEGRADED \(not transient: corruption\): .*the database is corrupt' "$OUT"
 rc_run sweep -c "$CONF"
 assert_eq "rollcall sweep is refused (exit 1)" 1 "$RC"
 assert_match "and says why" 'not sweeping: the database cannot be written \(corruption\)' "$ERR"
