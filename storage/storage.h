@@ -118,8 +118,8 @@ void		 db_close(struct db *);
 
 /* Databases up to this size get PRAGMA quick_check when the writer opens
  * them, before anything is written; larger ones get it in the background
- * right after start (the writer stops writing if it fails). About 1 s of
- * reading on a slow disk. */
+ * right after start (the writer stops writing if it fails). 130 MB took
+ * 1.3 s from a cold cache on the test machine (read sequentially first). */
 #define DB_QUICK_CHECK_SYNC_MAX	(128LL * 1024 * 1024)
 
 /* The verdict of an integrity check. */

@@ -111,6 +111,8 @@ int	dbcheck_header(const char *path, char *err, size_t errlen);
 /* Above this size the quick_check runs in the background (normally
  * DB_QUICK_CHECK_SYNC_MAX; tests lower it). */
 int64_t	dbcheck_sync_max(void);
+/* Read path sequentially so the page cache holds it before a check. */
+void	dbcheck_preread(const char *path);
 /* PRAGMA quick_check on an open connection, at most a few problems.
  * Returns DBF_NONE, DBF_CORRUPT with err naming the first problem, or
  * another fault when the check could not run (err filled). */

@@ -682,6 +682,7 @@ writer_check(sqlite3 *db, const char *path, int *later, char *err,
 		*later = 1;
 		return DBF_NONE;
 	}
+	dbcheck_preread(path);
 	if ((f = dbcheck_quick(db, e, sizeof e)) == DBF_CORRUPT)
 		dbcheck_advice(path, e, err, errlen);
 	else if (f != DBF_NONE)
