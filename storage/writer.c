@@ -367,7 +367,7 @@ writer_committed(struct writer *w, struct writer_msgs *batch, int64_t took_us)
 	w->stats.commits++;
 	w->stats.results += nres;
 	w->stats.last_commit_us = took_us;
-	if (w->stats.degraded) {
+	if (w->stats.degraded && !w->stats.broken) {
 		w->stats.degraded = 0;
 		w->stats.fault = DBF_NONE;
 		w->stats.last_error[0] = '\0';
@@ -380,7 +380,8 @@ writer_committed(struct writer *w, struct writer_msgs *batch, int64_t took_us)
 }
 
 /* Broken for good: say so once, drop what is queued (counted as lost),
- * release every waiter; called with the lock held. */
+ * release every waiter; called with the lock held, from the writer thread
+ * or the background check's. */
 static void
 writer_break(struct writer *w, enum db_fault fault, const char *err)
 {
@@ -395,7 +396,9 @@ writer_break(struct writer *w, enum db_fault fault, const char *err)
 		    err);
 	lost = writer_msg_free_list(&w->queue);
 	w->stats.lost += lost;
-	w->queued = w->inflight = w->pending_drops = 0;
+	/* A batch may be in flight (the background check breaks the writer
+	 * from its own thread): it stays counted until it comes back. */
+	w->queued = w->inflight;
 	w->barrier_done = w->barrier_seq;
 	pthread_cond_broadcast(&w->done);
 	if (lost > 0)
@@ -425,6 +428,10 @@ writer_failed(struct writer *w, struct writer_msgs *batch,
 
 	writer_requeue(w, batch);
 	w->inflight = 0;
+	if (w->stats.broken) {		/* meanwhile, by the background check */
+		writer_break(w, w->stats.fault, w->stats.last_error);
+		return 0;
+	}
 	if (!db_fault_transient(fault)) {
 		dbcheck_advice(w->path, err, msg, sizeof msg);
 		writer_break(w, fault, msg);
