@@ -316,6 +316,18 @@ db_iso(int64_t t, char *buf, size_t len)
 	return buf;
 }
 
+/* Epoch seconds as a JSON value: the quoted ISO time, or null for 0. */
+static const char *
+db_json_time(int64_t t, char *buf, size_t len)
+{
+	char	 iso[32];
+
+	if (t <= 0)
+		return "null";
+	snprintf(buf, len, "\"%s\"", db_iso(t, iso, sizeof iso));
+	return buf;
+}
+
 /* Bytes stored per host: pages in use over the hosts known. */
 static int64_t
 db_per_host(const struct db_stats *st)
@@ -329,7 +341,7 @@ db_per_host(const struct db_stats *st)
 static void
 db_stats_json(const char *path, const struct db_stats *st)
 {
-	char	 a[32], b[32];
+	char	 a[48], b[48];
 	size_t	 r;
 
 	printf("{\"database\": ");
@@ -338,14 +350,14 @@ db_stats_json(const char *path, const struct db_stats *st)
 	    "%lld, \"pages\": %lld, \"free_pages\": %lld, \"schema_version\": "
 	    "%d, \"hosts\": %lld, \"hosts_in_inventory\": %lld, "
 	    "\"bytes_per_host\": %lld, \"sweeps\": %lld, \"oldest_sweep\": "
-	    "\"%s\", \"oldest_change\": \"%s\", \"tables\": [",
+	    "%s, \"oldest_change\": %s, \"tables\": [",
 	    (long long)st->file_bytes, (long long)st->wal_bytes,
 	    (long long)st->page_size, (long long)st->pages,
 	    (long long)st->free_pages, st->schema_version,
 	    (long long)st->hosts, (long long)st->hosts_inventory,
 	    (long long)db_per_host(st), (long long)st->sweeps,
-	    db_iso(st->oldest_sweep, a, sizeof a),
-	    db_iso(st->oldest_history, b, sizeof b));
+	    db_json_time(st->oldest_sweep, a, sizeof a),
+	    db_json_time(st->oldest_history, b, sizeof b));
 	for (r = 0; r < st->tables->nrows; r++) {
 		printf("%s{\"table\": ", r ? ", " : "");
 		json_write_string(stdout, st->tables->rows[r][0]);

@@ -60,6 +60,17 @@ assert_eq "status: writer not degraded" false \
 daemon_term
 assert_eq "the daemon stops cleanly" 0 "$DRC"
 
+# db stats on the database the daemon wrote: what the tables hold.
+rc_run db stats -c "$CONF" --json
+assert_eq "db stats --json: hosts, sweeps and attempts rows as in the database" \
+    "0 $HOSTS $(sql 'SELECT count(*) FROM sweeps') $(sql 'SELECT count(*) FROM attempts')" \
+    "$RC $(jq -r '"\(.hosts) \(.sweeps) \(.tables[] | select(.table == "attempts") | .rows)"' <<<"$OUT")"
+assert_match "db stats --json: the oldest sweep as an ISO time" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' \
+    "$(jq -r .oldest_sweep <<<"$OUT")"
+rc_run db stats -c "$CONF"
+assert_match "db stats for people: size, hosts and bytes per host, the table list" \
+    $'size: .*bytes.*\nhosts: +'"$HOSTS"' \(.*\), [0-9]+ bytes per host' "$OUT"
+
 # A restored backup is a working database: collect writes into it.
 cp "$BK" "$T_DIR/restored.db"
 rc_run collect -c "$CONF" --db "$T_DIR/restored.db"
