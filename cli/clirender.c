@@ -215,9 +215,9 @@ cli_read_open(struct cli_read *c)
 		return EXIT_USAGE;
 	c->db = db_open_ro(path, err, sizeof err);
 	free(path);
-	if (c->db == NULL) {
+	if (c->db == NULL) {		/* missing, no permission, corrupt */
 		fprintf(stderr, "rollcall %s: %s\n", c->spec->cmd, err);
-		return EXIT_FAIL;
+		return EXIT_USAGE;
 	}
 	return 0;
 }
@@ -264,6 +264,14 @@ cli_read_output_table(struct cli_read *c, struct table *t)
 	return EXIT_OK;
 }
 
+/* The exit code after a failed query: 2 when the database could not be
+ * read (corrupt, I/O), so scripts do not take it for "nothing found". */
+int
+cli_read_failed(const struct cli_read *c)
+{
+	return db_fault(c->db) != DBF_NONE ? EXIT_USAGE : EXIT_FAIL;
+}
+
 /* Run a query and print it; EXIT_FAIL on error, or on no row if asked. */
 static int
 cli_read_print_rows(struct cli_read *c, const char *sql,
@@ -273,7 +281,7 @@ cli_read_print_rows(struct cli_read *c, const char *sql,
 	int		 rc;
 
 	if ((t = cli_read_query(c, sql, params, nparams)) == NULL)
-		return EXIT_FAIL;
+		return cli_read_failed(c);
 	rc = cli_read_output_table(c, t);
 	if (rc == EXIT_OK && need_rows && t->nrows == 0)
 		rc = EXIT_FAIL;

@@ -61,7 +61,8 @@ struct cli_read {
  * (0 after --help, EXIT_USAGE on a usage error, message printed). */
 int	 cli_read_parse(struct cli_read *, const struct cli_spec *, int,
 	    char **);
-/* Open the database read-only; 0, or the exit code with a message. */
+/* Open the database read-only; 0, or EXIT_USAGE with a message (missing,
+ * no permission, corrupt). */
 int	 cli_read_open(struct cli_read *);
 /* Run a query with text parameters; NULL with a message on stderr. */
 struct table *cli_read_query(struct cli_read *, const char *sql,
@@ -69,6 +70,9 @@ struct table *cli_read_query(struct cli_read *, const char *sql,
 /* Print a result set as the options say (--sort, -o, --wide,
  * --no-headers); an empty table is spec->empty on stderr. Exit code. */
 int	 cli_read_output_table(struct cli_read *, struct table *);
+/* The exit code after cli_read_query failed: EXIT_USAGE when the database
+ * could not be read (corrupt, I/O error), EXIT_FAIL for the query's own. */
+int	 cli_read_failed(const struct cli_read *);
 /* Run a query and print it in the chosen format; returns the exit code. */
 int	 cli_read_print(struct cli_read *, const char *sql,
 	    const char *const *params, size_t nparams);

@@ -62,9 +62,12 @@ collect_usage(FILE *fp)
 	    "      --db PATH        database to write (default: from config)\n"
 	    "  -v, --verbose        debug logging\n"
 	    "  -h, --help           this help\n\n"
-	    "exit status: 0 every host ok, 1 some host failed, 2 usage,\n"
-	    "configuration or database error, 130 interrupted (Ctrl-C: the\n"
-	    "hosts in flight are aborted, the finished ones stay stored)\n",
+	    "exit status: 0 every host ok and stored, 1 some host failed,\n"
+	    "2 usage, configuration or database error, 3 some results were\n"
+	    "not stored (the database could not be written: corrupt, disk\n"
+	    "full, read-only; the summary says how many), 130 interrupted\n"
+	    "(Ctrl-C: the hosts in flight are aborted, the finished ones\n"
+	    "stay stored)\n",
 	    CONFIG_DEFAULT_PATH);
 }
 
@@ -174,15 +177,46 @@ collect_print_script(const struct config *conf)
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
+/* Nothing counts as done that was not stored: say how many results the
+ * database did not take, and why. Returns the exit code for it. */
+static int
+collect_stored(const struct writer_stats *ws, int rc)
+{
+	if (ws->lost == 0 && ws->results >= ws->submitted)
+		return rc;
+	fprintf(stderr, "rollcall collect: %llu swept, %llu stored: %s\n",
+	    (unsigned long long)ws->submitted,
+	    (unsigned long long)ws->results, ws->last_error[0] != '\0' ?
+	    ws->last_error : "results dropped while the database was not "
+	    "writable");
+	return EXIT_NOTSTORED;
+}
+
+/* The writer opened a database that failed its check: sweep nothing. */
+static int
+collect_broken(struct writer *w)
+{
+	struct writer_stats	 ws;
+
+	writer_get_stats(w, &ws);
+	if (!ws.broken)
+		return 0;
+	fprintf(stderr, "rollcall collect: 0 swept, 0 stored: %s\n",
+	    ws.last_error);
+	writer_close(w);
+	return EXIT_NOTSTORED;
+}
+
 /* Run the sweep on a fresh engine and loop. */
 static int
 collect_run(struct config *conf, const char *limit)
 {
-	struct collect	 c;
-	struct writer	*w;
-	struct timeval	 tv = { 0, PROGRESS_MS * 1000 };
-	char		 err[512];
-	int		 rc = EXIT_USAGE;
+	struct collect		 c;
+	struct writer		*w;
+	struct writer_stats	 ws;
+	struct timeval		 tv = { 0, PROGRESS_MS * 1000 };
+	char			 err[1024];
+	int			 rc = EXIT_USAGE;
 
 	memset(&c, 0, sizeof c);
 	if ((w = writer_open(conf->database, err, sizeof err)) == NULL) {
@@ -190,6 +224,9 @@ collect_run(struct config *conf, const char *limit)
 		return EXIT_USAGE;
 	}
 	event_set_log_callback(log_libevent);
+	if ((rc = collect_broken(w)) != 0)
+		return rc;
+	rc = EXIT_USAGE;
 	if ((c.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	c.engine = engine_new(c.base, conf, w);
@@ -222,8 +259,9 @@ out:
 	if (c.sigterm != NULL)
 		event_free(c.sigterm);
 	engine_free(c.engine);
-	writer_close(w);		/* every finished host is stored now */
+	writer_close_stats(w, &ws);	/* every finished host is stored now */
 	event_base_free(c.base);
+	rc = collect_stored(&ws, rc);
 	if (c.interrupted)
 		fprintf(stderr, "interrupted: %zu hosts finished and stored, "
 		    "%zu aborted\n", c.sum.nhosts - c.sum.skipped -

@@ -69,11 +69,12 @@ history_run(int argc, char **argv, const struct cli_spec *spec, int fleet,
 		if (t != NULL && t->nrows == 0)
 			fprintf(stderr, "rollcall %s: no host named '%s' in "
 			    "the database\n", spec->cmd, params[0]);
-		rc = t == NULL || t->nrows == 0;
+		rc = t == NULL ? cli_read_failed(&c) : t->nrows == 0 ?
+		    EXIT_FAIL : EXIT_OK;
 		table_free(t);
-		if (rc) {
+		if (rc != EXIT_OK) {
 			cli_read_close(&c);
-			return EXIT_FAIL;
+			return rc;
 		}
 	}
 	snprintf(from, sizeof from, "%lld", (long long)s);

@@ -222,7 +222,7 @@ show_host(struct cli_read *c, const char *collector)
 	int		 rc = EXIT_FAIL;
 
 	if ((host = cli_read_query(c, show_host_sql, params, 1)) == NULL)
-		return EXIT_FAIL;
+		return cli_read_failed(c);
 	if (host->nrows == 0)
 		fprintf(stderr, "rollcall show: no host named '%s' in the "
 		    "database\n", c->args[0]);
@@ -236,7 +236,8 @@ show_host(struct cli_read *c, const char *collector)
 		else
 			show_print_table(host, runs, facts);
 		rc = EXIT_OK;
-	}
+	} else
+		rc = cli_read_failed(c);
 	table_free(runs);
 	table_free(facts);
 	table_free(host);

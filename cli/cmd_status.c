@@ -89,6 +89,27 @@ status_print_plan(const struct facts *f)
 		    "one\n", q, strcmp(q, "1") == 0 ? "" : "s");
 }
 
+/* The writer line: queue, results lost, and if degraded whether the
+ * cause is transient (disk full: retried) or not (corruption: no sweeps). */
+static void
+status_writer(const struct facts *f)
+{
+	char	 d[32];
+
+	printf("writer:      queue %s, last commit %s, %s results lost, ",
+	    ctl_get(f, "?", "writer.queue_depth"),
+	    status_dur(f, "writer.last_commit_ms", 1, d, sizeof d),
+	    ctl_get(f, "0", "writer.results_lost"));
+	if (strcmp(ctl_get(f, "false", "writer.degraded"), "true") != 0) {
+		printf("ok\n");
+		return;
+	}
+	printf("DEGRADED (%s: %s): %s\n",
+	    strcmp(ctl_get(f, "false", "writer.broken"), "true") == 0 ?
+	    "not transient" : "transient", ctl_get(f, "?", "writer.fault"),
+	    ctl_get(f, "", "writer.last_error"));
+}
+
 /* The status for people. */
 static void
 status_print(const struct facts *f)
@@ -123,13 +144,7 @@ status_print(const struct facts *f)
 		    status_dur(f, "next_retry.in_seconds", 1000, d, sizeof d));
 	printf(", %s waiting for known_hosts\n",
 	    ctl_get(f, "0", "hostkey_parked"));
-	printf("writer:      queue %s, last commit %s, %s%s\n",
-	    ctl_get(f, "?", "writer.queue_depth"),
-	    status_dur(f, "writer.last_commit_ms", 1, d, sizeof d),
-	    strcmp(ctl_get(f, "false", "writer.degraded"), "true") == 0 ?
-	    "DEGRADED: " : "ok",
-	    strcmp(ctl_get(f, "false", "writer.degraded"), "true") == 0 ?
-	    ctl_get(f, "", "writer.last_error") : "");
+	status_writer(f);
 	printf("last sweeps: %s since start\n",
 	    ctl_get(f, "0", "sweeps_total"));
 	if (facts_get(f, "last_sweeps.0.id") != NULL)

@@ -127,6 +127,10 @@ daemon_status_cb(evutil_socket_t fd, short what, void *arg)
 	sched_get_stats(d->sched, &st);
 	if (d->stopping)
 		notify_status("stopping: %zu hosts in flight", st.inflight);
+	else if (st.writer.broken)
+		notify_status("DEGRADED, not sweeping: the database cannot be "
+		    "written (%s): rollcall status says more",
+		    db_fault_str(st.writer.fault));
 	else if (st.sweeping)
 		notify_status("sweeping: %zu/%zu done, %zu in flight",
 		    st.done, st.total, st.inflight);
@@ -256,8 +260,9 @@ daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
 static int
 daemon_setup(struct daemon *d, struct config *conf)
 {
-	struct timeval	 tv = { 0, DAEMON_STATUS_MS * 1000 };
-	char		 err[512];
+	struct timeval		 tv = { 0, DAEMON_STATUS_MS * 1000 };
+	struct writer_stats	 ws;
+	char			 err[1024];
 
 	if ((d->writer = writer_open(conf->database, err, sizeof err)) ==
 	    NULL) {
@@ -265,6 +270,9 @@ daemon_setup(struct daemon *d, struct config *conf)
 		config_free(conf);
 		return EXIT_FAIL;
 	}
+	writer_get_stats(d->writer, &ws);
+	if (ws.broken)		/* up to say so, but no sweeps */
+		log_warnx("%s", ws.last_error);
 	d->engine = engine_new(d->base, conf, d->writer);
 	d->sched = sched_new(d->base, d->engine, d->writer, conf);
 	if (restore_state(conf->database, d->sched, err, sizeof err) == -1)

@@ -238,10 +238,21 @@ control_json_writer(struct json_writer *w, const struct sched_stats *st)
 	json_bool(w, st->writer.degraded);
 	json_key(w, "last_error");
 	json_str(w, st->writer.last_error);
+	/* transient: retried until it passes (disk full); broken: nothing
+	 * is written and no sweep runs until a restart (corruption). */
+	json_key(w, "fault");
+	json_str(w, st->writer.degraded ? db_fault_str(st->writer.fault) :
+	    "none");
+	json_key(w, "transient");
+	json_bool(w, st->writer.degraded && !st->writer.broken);
+	json_key(w, "broken");
+	json_bool(w, st->writer.broken);
 	json_key(w, "commits");
 	json_uint(w, st->writer.commits);
 	json_key(w, "results");
 	json_uint(w, st->writer.results);
+	json_key(w, "results_lost");
+	json_uint(w, st->writer.lost);
 	json_key(w, "last_commit_ms");
 	json_fixed(w, (double)st->writer.last_commit_us / 1000.0, 3);
 	json_object_close(w);

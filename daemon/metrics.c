@@ -153,6 +153,20 @@ metrics_render(struct evbuffer *b, const struct metrics *m,
 	    "1 while database writes fail and results are held back.");
 	evbuffer_add_printf(b, "rollcall_writer_degraded %d\n",
 	    st->writer.degraded != 0);
+	metrics_head(b, "rollcall_writer_degraded_transient", "gauge",
+	    "1 while degraded by a cause that may pass (disk full, "
+	    "read-only, busy, I/O): results are held and retried.");
+	evbuffer_add_printf(b, "rollcall_writer_degraded_transient %d\n",
+	    st->writer.degraded && !st->writer.broken);
+	metrics_head(b, "rollcall_writer_broken", "gauge",
+	    "1 when the database cannot be written until an operator acts "
+	    "(corruption): no sweeps run.");
+	evbuffer_add_printf(b, "rollcall_writer_broken %d\n",
+	    st->writer.broken != 0);
+	metrics_head(b, "rollcall_writer_results_lost_total", "counter",
+	    "Host results that were never stored.");
+	evbuffer_add_printf(b, "rollcall_writer_results_lost_total %llu\n",
+	    (unsigned long long)st->writer.lost);
 }
 
 /* GET /metrics, and / with a link to it; anything else is 404 or 405. */

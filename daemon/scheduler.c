@@ -90,6 +90,7 @@ struct sched {
 	int			 stopping;	/* sched_stop called */
 	sched_stopped_cb	 stopped_cb;	/* then tell this */
 	void			*stopped_arg;	/* its argument */
+	int			 db_broken_said; /* "not sweeping" logged */
 	sched_change_cb		 change_cb;	/* a sweep started or ended */
 	void			*change_arg;	/* its argument */
 	struct sweep_summary	 sum;		/* the sweep that just ended
@@ -102,6 +103,7 @@ struct sched {
 };
 
 static void	sched_plan(struct sched *);
+static int	sched_db_broken(struct sched *, char *, size_t);
 static void	sched_tick_cb(evutil_socket_t, short, void *);
 static void	sched_after_cb(evutil_socket_t, short, void *);
 static void	sched_host_cb(const struct host *, enum host_status, void *);
@@ -282,12 +284,18 @@ sched_plan(struct sched *s)
 	int64_t			 base = 0, due, iv = 0, retry = 0, t;
 	int64_t			 now = mono_ms();
 	size_t			 i, parked = 0;
+	char			 err[256];
 
 	evtimer_del(s->timer);
 	s->next_ms = 0;
 	if (s->stopping || engine_busy(s->engine) ||
 	    evtimer_pending(s->after, NULL) || s->conf->nhosts == 0)
 		return;
+	if (sched_db_broken(s, err, sizeof err)) {	/* until a restart */
+		if (!s->db_broken_said++)
+			log_warnx("%s", err);
+		return;
+	}
 	for (i = 0; i < s->conf->nhosts; i++) {
 		h = &s->hs[i];
 		due = h->last_ms == 0 ? 0 : h->last_ms + h->interval_ms;
@@ -374,11 +382,28 @@ sched_kh_check(struct sched *s, int64_t now)
 
 static void	sched_done(const struct sweep_summary *, void *);
 
+/* Is the database broken for good (corruption)? Then sweeping the fleet
+ * would only throw the results away: say why instead. */
+static int
+sched_db_broken(struct sched *s, char *err, size_t errlen)
+{
+	struct writer_stats	 ws;
+
+	writer_get_stats(s->writer, &ws);
+	if (!ws.broken)
+		return 0;
+	snprintf(err, errlen, "not sweeping: the database cannot be written "
+	    "(%s); restore it and restart the daemon", db_fault_str(ws.fault));
+	return 1;
+}
+
 /* Start a sweep of hosts; on failure plan a later try. */
 static int
 sched_launch(struct sched *s, const char *trigger, const struct host **hosts,
     size_t n, char *err, size_t errlen)
 {
+	if (sched_db_broken(s, err, errlen))
+		return -1;
 	if (engine_sweep_hosts(s->engine, trigger, hosts, n, sched_done, s,
 	    err, errlen) == -1)
 		return -1;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "common/result.h"
+#include "storage/storage.h"
 #include "storage/storage_test.h"
 
 /* Highest schema version this build knows (PRAGMA user_version). */
@@ -90,5 +91,46 @@ const char	*item_owner(enum item_kind);
 
 /* version_cmp() and fact_match() for SQL (storage/sqlfunc.c). */
 int	sqlfunc_register(sqlite3 *);
+
+/* A read-only connection of the CLI (storage/db.c). */
+struct db {
+	sqlite3		*db;		/* read-only connection */
+	char		*path;		/* for messages */
+	enum db_fault	 fault;		/* why the last query failed, if the
+					   database could not be read */
+};
+
+/* The class of an SQLite error code (extended or not), with the system
+ * errno behind an I/O error if known (0 if not). */
+enum db_fault	 db_fault_of(int rc, int sys_errno);
+
+/* The checks the writer runs at open, before anything is written
+ * (storage/dbcheck.c). The header: magic, page size, a file cut short.
+ * 0 when fine (or empty: a new database), -1 with err filled. */
+int	dbcheck_header(const char *path, char *err, size_t errlen);
+/* Above this size the quick_check runs in the background (normally
+ * DB_QUICK_CHECK_SYNC_MAX; tests lower it). */
+int64_t	dbcheck_sync_max(void);
+/* Read path sequentially so the page cache holds it before a check. */
+void	dbcheck_preread(const char *path);
+/* PRAGMA quick_check on an open connection, at most a few problems.
+ * Returns DBF_NONE, DBF_CORRUPT with err naming the first problem, or
+ * another fault when the check could not run (err filled). */
+enum db_fault dbcheck_quick(sqlite3 *, char *err, size_t errlen);
+/* What to tell the operator when path is corrupt: err gets the cause and
+ * the way out (restore a backup, .recover), and that nothing is written. */
+void	dbcheck_advice(const char *path, const char *cause, char *err,
+	    size_t errlen);
+
+/* A quick_check of a large database on a thread of its own, with its own
+ * read-only connection, so the writer starts at once. */
+struct dbcheck_bg;
+/* Called on the check's thread when it found corruption (err says what). */
+typedef void (*dbcheck_bg_cb)(void *arg, const char *err);
+struct dbcheck_bg *dbcheck_bg_start(const char *path, dbcheck_bg_cb,
+	    void *arg);
+/* Interrupt the check if it still runs, wait for its thread, free. NULL
+ * is fine. */
+void	dbcheck_bg_stop(struct dbcheck_bg *);
 
 #endif

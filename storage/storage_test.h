@@ -12,6 +12,9 @@ struct writer;
  * transaction (e.g. PRAGMA max_page_count to simulate a full disk);
  * returns once it ran. */
 void	writer_test_exec(struct writer *, const char *sql);
+/* Check databases above this many bytes in the background instead of
+ * DB_QUICK_CHECK_SYNC_MAX (0: every database). */
+void	dbcheck_test_sync_max(long long bytes);
 /* Bound the queue at n results instead of 10,000. */
 void	writer_test_queue_max(struct writer *, size_t n);
 

@@ -3,7 +3,10 @@
  * thread takes everything queued and applies it in one transaction. When a
  * transaction fails (disk full, read-only, I/O error, locked) the batch is
  * rolled back and kept at the head of a bounded queue, the writer reports
- * itself degraded and retries with backoff until the database takes it. */
+ * itself degraded and retries with backoff until the database takes it.
+ * A fault that cannot heal by itself (corruption, found at open or by a
+ * failed write) makes it broken instead: nothing more is written, results
+ * are counted as lost, and the file is left as it is for the operator. */
 #include <sys/queue.h>
 #include <sys/stat.h>
 
@@ -83,6 +86,7 @@ struct writer {
 	int64_t		 prune_before;	/* retention: prune older (epoch s) */
 	int64_t		 pruned;	/* rows pruned by this prune run */
 	struct writer_stats stats;	/* for writer_get_stats */
+	struct dbcheck_bg *bg;		/* quick_check of a large database */
 };
 
 /* Free one message and what it owns. */
@@ -139,6 +143,7 @@ writer_drop_oldest(struct writer *w)
 		return;
 	STAILQ_REMOVE(&w->queue, m, writer_msg, link);
 	w->queued--;
+	w->stats.lost++;
 	if (w->dropped++ % 1000 == 0)
 		log_warnx("writer: queue full (%zu results) while the database "
 		    "is not writable: dropped the oldest result (%s), %llu "
@@ -152,6 +157,14 @@ static void
 writer_enqueue(struct writer *w, struct writer_msg *m)
 {
 	pthread_mutex_lock(&w->lock);
+	if (m->type == WM_RESULT)
+		w->stats.submitted++;
+	if (m->type == WM_RESULT && w->stats.broken) {
+		w->stats.lost++;	/* it could never be stored */
+		pthread_mutex_unlock(&w->lock);
+		writer_msg_free(m);
+		return;
+	}
 	if (m->type == WM_RESULT) {
 		if (w->queued >= w->queue_max)
 			writer_drop_oldest(w);
@@ -260,6 +273,9 @@ writer_apply_saved(struct writer *w, const struct writer_msg *m)
 		    m->type == WM_RESULT ? "" : " for the database",
 		    sqlite3_errmsg(db));
 		sqlite3_exec(db, "ROLLBACK TO msg", NULL, NULL, NULL);
+		pthread_mutex_lock(&w->lock);
+		w->stats.lost += m->type == WM_RESULT;
+		pthread_mutex_unlock(&w->lock);
 		rc = SQLITE_OK;
 	}
 	if (rc != SQLITE_OK)
@@ -292,23 +308,27 @@ writer_os_errno(sqlite3 *db)
 
 /* Why a transaction failed. SQLite says "disk I/O error" for any failed
  * write; the system error says which (EROFS: "Read-only file system"). */
-static void
+static enum db_fault
 writer_error(sqlite3 *db, int rc, char *err, size_t errlen)
 {
 	int	 sys = 0;
 
 	if ((rc & 0xff) == SQLITE_IOERR)
 		sys = writer_os_errno(db);
-	snprintf(err, errlen, "%s (%s%s%s)", sqlite3_errmsg(db),
-	    sqlite3_errstr(rc), sys != 0 ? ": " : "",
-	    sys != 0 ? strerror(sys) : "");
+	if (sys == 0 && strcmp(sqlite3_errmsg(db), sqlite3_errstr(rc)) == 0)
+		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+	else
+		snprintf(err, errlen, "%s (%s%s%s)", sqlite3_errmsg(db),
+		    sqlite3_errstr(rc), sys != 0 ? ": " : "",
+		    sys != 0 ? strerror(sys) : "");
+	return db_fault_of(rc, sys);
 }
 
-/* Apply a batch in one transaction. Returns 0, or -1 with err filled and
- * everything rolled back. */
+/* Apply a batch in one transaction. Returns 0, or -1 with err filled,
+ * the fault in *fault and everything rolled back. */
 static int
-writer_apply(struct writer *w, struct writer_msgs *batch, char *err,
-    size_t errlen)
+writer_apply(struct writer *w, struct writer_msgs *batch,
+    enum db_fault *fault, char *err, size_t errlen)
 {
 	sqlite3		*db = w->store.db;
 	struct writer_msg	*m;
@@ -322,7 +342,7 @@ writer_apply(struct writer *w, struct writer_msgs *batch, char *err,
 		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		return 0;
-	writer_error(db, rc, err, errlen);
+	*fault = writer_error(db, rc, err, errlen);
 	if (!sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
@@ -347,8 +367,9 @@ writer_committed(struct writer *w, struct writer_msgs *batch, int64_t took_us)
 	w->stats.commits++;
 	w->stats.results += nres;
 	w->stats.last_commit_us = took_us;
-	if (w->stats.degraded) {
+	if (w->stats.degraded && !w->stats.broken) {
 		w->stats.degraded = 0;
+		w->stats.fault = DBF_NONE;
 		w->stats.last_error[0] = '\0';
 		log_warnx("writer: database writable again, catching up "
 		    "(%zu results still queued)", w->queued);
@@ -358,26 +379,77 @@ writer_committed(struct writer *w, struct writer_msgs *batch, int64_t took_us)
 	writer_msg_free_list(batch);
 }
 
+/* Broken for good: say so once, drop what is queued (counted as lost),
+ * release every waiter; called with the lock held, from the writer thread
+ * or the background check's. */
+static void
+writer_break(struct writer *w, enum db_fault fault, const char *err)
+{
+	size_t	 lost;
+
+	if (!w->stats.broken)
+		log_warnx("writer: %s", err);
+	w->stats.degraded = w->stats.broken = 1;
+	w->stats.fault = fault;
+	if (err != w->stats.last_error)
+		snprintf(w->stats.last_error, sizeof w->stats.last_error, "%s",
+		    err);
+	lost = writer_msg_free_list(&w->queue);
+	w->stats.lost += lost;
+	/* A batch may be in flight (the background check breaks the writer
+	 * from its own thread): it stays counted until it comes back. */
+	w->queued = w->inflight;
+	w->barrier_done = w->barrier_seq;
+	pthread_cond_broadcast(&w->done);
+	if (lost > 0)
+		log_warnx("writer: %zu results not stored (%s)", lost,
+		    db_fault_str(fault));
+}
+
+/* The background quick_check found corruption: stop writing. */
+static void
+writer_bg_corrupt(void *arg, const char *err)
+{
+	struct writer	*w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	writer_break(w, DBF_CORRUPT, err);
+	pthread_mutex_unlock(&w->lock);
+}
+
 /* After a failed batch: requeue, report, give up if closing too long;
  * called with the lock held. Returns 1 when the thread should exit. */
 static int
-writer_failed(struct writer *w, struct writer_msgs *batch, const char *err)
+writer_failed(struct writer *w, struct writer_msgs *batch,
+    enum db_fault fault, const char *err)
 {
+	char	 msg[sizeof w->stats.last_error];
 	size_t	 lost;
 
 	writer_requeue(w, batch);
 	w->inflight = 0;
+	if (w->stats.broken) {		/* meanwhile, by the background check */
+		writer_break(w, w->stats.fault, w->stats.last_error);
+		return 0;
+	}
+	if (!db_fault_transient(fault)) {
+		dbcheck_advice(w->path, err, msg, sizeof msg);
+		writer_break(w, fault, msg);
+		return 0;
+	}
 	for (; w->pending_drops > 0; w->pending_drops--)
 		writer_drop_oldest(w);
 	if (!w->stats.degraded || strcmp(w->stats.last_error, err) != 0)
 		log_warnx("writer: database write failed: %s; keeping %zu "
 		    "results queued and retrying", err, w->queued);
 	w->stats.degraded = 1;
+	w->stats.fault = fault;
 	snprintf(w->stats.last_error, sizeof w->stats.last_error, "%s", err);
 	if (!w->stopping || mono_ms() < w->stop_deadline)
 		return 0;
 	lost = writer_msg_free_list(&w->queue);
 	w->queued = 0;
+	w->stats.lost += lost;
 	w->barrier_done = w->barrier_seq;
 	pthread_cond_broadcast(&w->done);
 	log_warnx("writer: giving up at shutdown: %zu results were not "
@@ -408,7 +480,9 @@ writer_run_exec(struct writer *w)
 	char	*sql = w->exec_sql;
 
 	pthread_mutex_unlock(&w->lock);
-	if (sqlite3_exec(w->store.db, sql, NULL, NULL, NULL) != SQLITE_OK)
+	if (w->store.db == NULL)
+		log_warnx("writer: test exec: no database");
+	else if (sqlite3_exec(w->store.db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		log_warnx("writer: test exec: %s", sqlite3_errmsg(w->store.db));
 	pthread_mutex_lock(&w->lock);
 	free(sql);
@@ -476,6 +550,7 @@ writer_main(void *arg)
 	struct writer_msgs	 batch;
 	char			 err[sizeof w->stats.last_error];
 	int64_t			 backoff = 0, t0;
+	enum db_fault		 fault = DBF_OTHER;
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
@@ -484,6 +559,13 @@ writer_main(void *arg)
 			pthread_cond_wait(&w->wake, &w->lock);
 		if (w->exec_sql != NULL) {
 			writer_run_exec(w);
+			continue;
+		}
+		if (w->stats.broken) {		/* nothing is written */
+			writer_break(w, w->stats.fault, w->stats.last_error);
+			if (w->stopping)
+				break;
+			w->prune_before = 0;
 			continue;
 		}
 		if (STAILQ_EMPTY(&w->queue) && w->prune_before != 0 &&
@@ -500,15 +582,19 @@ writer_main(void *arg)
 		writer_take(w, &batch);
 		pthread_mutex_unlock(&w->lock);
 		t0 = wall_us();
-		if (writer_apply(w, &batch, err, sizeof err) == 0) {
+		if (writer_apply(w, &batch, &fault, err, sizeof err) == 0) {
 			writer_committed(w, &batch, wall_us() - t0);
 			backoff = 0;
 			pthread_mutex_lock(&w->lock);
 			continue;
 		}
 		pthread_mutex_lock(&w->lock);
-		if (writer_failed(w, &batch, err))
+		if (writer_failed(w, &batch, fault, err))
 			break;
+		if (w->stats.broken) {
+			backoff = 0;
+			continue;
+		}
 		backoff = backoff ? backoff * 2 : WRITER_BACKOFF_MIN;
 		if (backoff > WRITER_BACKOFF_MAX)
 			backoff = WRITER_BACKOFF_MAX;
@@ -583,19 +669,58 @@ writer_max_sweep(sqlite3 *db)
 	return id;
 }
 
-/* Open the connection: file, pragmas, migrations. */
+/* The checks before anything is written: the header, then quick_check
+ * when the file is small enough to check now (*later set otherwise).
+ * Returns DBF_NONE or the fault, with err filled. */
+static enum db_fault
+writer_check(sqlite3 *db, const char *path, int *later, char *err,
+    size_t errlen)
+{
+	struct stat	 sb;
+	enum db_fault	 f;
+	char		 e[256];
+
+	*later = 0;
+	if (dbcheck_header(path, e, sizeof e) == -1) {
+		dbcheck_advice(path, e, err, errlen);
+		return DBF_CORRUPT;
+	}
+	if (stat(path, &sb) == 0 && sb.st_size > dbcheck_sync_max()) {
+		*later = 1;
+		return DBF_NONE;
+	}
+	dbcheck_preread(path);
+	if ((f = dbcheck_quick(db, e, sizeof e)) == DBF_CORRUPT)
+		dbcheck_advice(path, e, err, errlen);
+	else if (f != DBF_NONE)
+		snprintf(err, errlen, "%s: %s", path, e);
+	return f;
+}
+
+/* Open the connection: file, checks, pragmas, migrations. Corruption
+ * sets *fault and leaves the file as it was (no checkpoint at close). */
 static sqlite3 *
-writer_open_db(const char *path, char *err, size_t errlen)
+writer_open_db(const char *path, enum db_fault *fault, int *later,
+    char *err, size_t errlen)
 {
 	sqlite3	*db = NULL;
 	char	 e[256];
 
+	*fault = DBF_NONE;
 	if (writer_create_file(path, err, errlen) == -1)
 		return NULL;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, db != NULL ?
 		    sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, WRITER_BUSY_MS);
+	if ((*fault = writer_check(db, path, later, err, errlen)) !=
+	    DBF_NONE) {
+		sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
+		    NULL);
 		sqlite3_close(db);
 		return NULL;
 	}
@@ -608,30 +733,40 @@ writer_open_db(const char *path, char *err, size_t errlen)
 	return db;
 }
 
-/* Open the database and start the writer thread. */
+/* Open the database and start the writer thread. A corrupt database
+ * still gets a writer, a broken one: the daemon stays up to say so in
+ * status and metrics, and `collect` sees it in writer_get_stats. */
 struct writer *
 writer_open(const char *path, char *err, size_t errlen)
 {
 	struct writer	*w;
 	sqlite3		*db;
 	mode_t		 omask;
+	enum db_fault	 fault;
+	int		 later;
 
 	/* -wal and -shm are created with the database's mode; the umask
 	 * covers them anyway while we create them here. */
 	omask = umask(077);
-	db = writer_open_db(path, err, errlen);
+	db = writer_open_db(path, &fault, &later, err, errlen);
 	umask(omask);
-	if (db == NULL)
+	if (db == NULL && fault != DBF_CORRUPT)
 		return NULL;
 	w = xcalloc(1, sizeof *w);
 	w->path = xstrdup(path);
 	w->store.db = db;
-	w->next_sweep = writer_max_sweep(db);
+	w->next_sweep = db != NULL ? writer_max_sweep(db) : 0;
 	w->queue_max = WRITER_QUEUE_MAX;
 	STAILQ_INIT(&w->queue);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	pthread_cond_init(&w->done, NULL);
+	if (db == NULL) {	/* the caller says so: collect or daemon */
+		w->stats.degraded = w->stats.broken = 1;
+		w->stats.fault = DBF_CORRUPT;
+		snprintf(w->stats.last_error, sizeof w->stats.last_error, "%s",
+		    err);
+	}
 	if ((errno = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
 		snprintf(err, errlen, "writer thread: %s", strerror(errno));
 		sqlite3_close(db);
@@ -639,6 +774,8 @@ writer_open(const char *path, char *err, size_t errlen)
 		free(w);
 		return NULL;
 	}
+	if (later)
+		w->bg = dbcheck_bg_start(path, writer_bg_corrupt, w);
 	return w;
 }
 
@@ -749,19 +886,28 @@ writer_flush(struct writer *w)
 	pthread_mutex_unlock(&w->lock);
 }
 
-/* Stop the thread once the queue is stored (or given up), close. */
+/* Stop the thread once the queue is stored (or given up), close, and
+ * hand back the final counters if asked. */
 void
-writer_close(struct writer *w)
+writer_close_stats(struct writer *w, struct writer_stats *final)
 {
 	if (w == NULL)
 		return;
+	dbcheck_bg_stop(w->bg);
 	pthread_mutex_lock(&w->lock);
 	w->stopping = 1;
 	w->stop_deadline = mono_ms() + WRITER_GIVE_UP_MS;
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
+	if (final != NULL) {
+		*final = w->stats;
+		final->queue_depth = w->queued;
+	}
 	stmt_finalize_all(&w->store);
+	if (w->stats.broken && w->store.db != NULL)	/* leave the file as is */
+		sqlite3_db_config(w->store.db,
+		    SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	if (sqlite3_close(w->store.db) != SQLITE_OK)
 		log_warnx("writer: closing %s: %s", w->path,
 		    sqlite3_errmsg(w->store.db));
@@ -770,6 +916,13 @@ writer_close(struct writer *w)
 	pthread_cond_destroy(&w->done);
 	free(w->path);
 	free(w);
+}
+
+/* Stop the thread once the queue is stored (or given up), close. */
+void
+writer_close(struct writer *w)
+{
+	writer_close_stats(w, NULL);
 }
 
 /* Copy the counters. */

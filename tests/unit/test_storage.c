@@ -170,8 +170,8 @@ test_readonly(void)
 
 	snprintf(p, sizeof p, "%s/nope.db", tmpdir);
 	CHECK(db_open_ro(p, err, sizeof err) == NULL);
-	CHECK(strstr(err, "does not exist: run 'rollcall collect' first") !=
-	    NULL);
+	CHECK(strstr(err, "cannot open DB") != NULL);
+	CHECK(strstr(err, "No such file (run 'rollcall collect'") != NULL);
 	CHECK(strncmp(q("DELETE FROM hosts"), "(error: only read-only", 22)
 	    == 0);
 	CHECK(strncmp(q("INSERT INTO hosts(name) VALUES ('x')"),
@@ -688,6 +688,139 @@ test_degraded_readonly(struct writer *w)
 	CHECK_STR(q("PRAGMA integrity_check"), "ok");
 }
 
+/* A whole file in memory (caller frees), for before/after comparisons. */
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE	*fp;
+	char	*buf;
+	long	 n;
+
+	if ((fp = fopen(path, "rb")) == NULL)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	buf = malloc(n > 0 ? (size_t)n : 1);
+	*len = fread(buf, 1, (size_t)n, fp);
+	fclose(fp);
+	return buf;
+}
+
+/* Overwrite page n (1-based) of path with 0xff bytes. */
+static void
+smash_page(const char *path, int n, int psz)
+{
+	char	*page;
+	FILE	*fp;
+
+	page = malloc((size_t)psz);
+	memset(page, 0xff, (size_t)psz);
+	fp = fopen(path, "r+b");
+	CHECK(fp != NULL);
+	if (fp != NULL) {
+		fseek(fp, (long)(n - 1) * psz, SEEK_SET);
+		CHECK(fwrite(page, 1, (size_t)psz, fp) == (size_t)psz);
+		fclose(fp);
+	}
+	free(page);
+}
+
+/* Wait up to 5 s for the writer to call itself broken. */
+static void
+wait_broken(struct writer *w, struct writer_stats *st)
+{
+	int	 i;
+
+	for (i = 0; i < 500; i++) {
+		writer_get_stats(w, st);
+		if (st->broken)
+			return;
+		usleep(10000);
+	}
+}
+
+/* A backup of the live database, then one page of it overwritten: the
+ * writer finds it at open (at once, or in the background above the
+ * bound), writes nothing, counts what it could not store, and leaves the
+ * file's bytes as they were; db check lists the page; the fault table
+ * says corruption is not transient. */
+static void
+test_corrupt(void)
+{
+	struct db_backup_info	 bi;
+	struct db_verdict	 v;
+	struct writer_stats	 st;
+	struct writer		*w;
+	enum db_fault		 f;
+	char			 p[600], err[1024], *before, *after, want[64];
+	size_t			 blen = 0, alen = 0;
+	int			 page;
+
+	snprintf(p, sizeof p, "%s/corrupt.db", tmpdir);
+	CHECK(db_backup(dbpath, p, 0, &bi, err, sizeof err) == 0);
+	CHECK(filemode("") == 0600);
+	page = atoi(q("SELECT rootpage FROM sqlite_master WHERE name = "
+	    "'hosts'"));
+	smash_page(p, page, atoi(q("PRAGMA page_size")));
+	before = slurp(p, &blen);
+	w = writer_open(p, err, sizeof err);
+	CHECK(w != NULL);
+	writer_get_stats(w, &st);
+	CHECK(st.broken == 1 && st.degraded == 1 && st.fault == DBF_CORRUPT);
+	CHECK(strstr(st.last_error, "the database is corrupt") != NULL);
+	CHECK(strstr(st.last_error, p) != NULL);
+	writer_submit(w, mkres("lost01", 1, "os=ok", "os.id=x", NULL));
+	writer_flush(w);		/* returns at once: nothing to wait for */
+	writer_close_stats(w, &st);
+	CHECK(st.submitted == 1 && st.results == 0 && st.lost == 1);
+	after = slurp(p, &alen);
+	CHECK(before != NULL && after != NULL && alen == blen &&
+	    memcmp(before, after, blen) == 0);
+	free(after);
+	/* The same file checked in the background. */
+	dbcheck_test_sync_max(0);
+	w = writer_open(p, err, sizeof err);
+	CHECK(w != NULL);
+	wait_broken(w, &st);
+	CHECK(st.broken == 1 && st.fault == DBF_CORRUPT);
+	writer_close(w);
+	dbcheck_test_sync_max(DB_QUICK_CHECK_SYNC_MAX);
+	/* db check: the page is named. */
+	CHECK(db_check(p, &v, &f, err, sizeof err) == 0);
+	CHECK(v.ok == 0 && f == DBF_CORRUPT && v.nproblems >= 1);
+	snprintf(want, sizeof want, "Page %d: ", page);
+	CHECK(v.nproblems >= 1 && strncmp(v.problems[0], want,
+	    strlen(want)) == 0);
+	db_verdict_free(&v);
+	CHECK(db_check(dbpath, &v, &f, err, sizeof err) == 0);
+	CHECK(v.ok == 1 && f == DBF_NONE);
+	db_verdict_free(&v);
+	CHECK(!db_fault_transient(DBF_CORRUPT));
+	CHECK(db_fault_transient(DBF_FULL) && db_fault_transient(DBF_BUSY) &&
+	    db_fault_transient(DBF_READONLY));
+	free(before);
+}
+
+/* db stats agrees with the tables it sums up. */
+static void
+test_stats(void)
+{
+	struct db_stats	 st;
+	char		 err[512];
+	size_t		 r;
+
+	CHECK(db_stats(dbpath, &st, err, sizeof err) == 0);
+	CHECK(st.hosts == atoll(q("SELECT count(*) FROM hosts")));
+	CHECK(st.schema_version == 3);
+	CHECK(st.page_size > 0 && st.pages > 0 && st.file_bytes > 0);
+	for (r = 0; st.tables != NULL && r < st.tables->nrows; r++)
+		if (strcmp(st.tables->rows[r][0], "attempts") == 0)
+			CHECK_STR(st.tables->rows[r][1],
+			    q("SELECT count(*) FROM attempts"));
+	db_stats_free(&st);
+}
+
 int
 main(void)
 {
@@ -712,6 +845,8 @@ main(void)
 		test_inventory(w);
 		test_degraded(w);
 		test_degraded_readonly(w);
+		test_corrupt();
+		test_stats();
 	}
 	writer_close(w);
 	db_close(rdb);
