@@ -149,12 +149,13 @@ test_open(void)
 	CHECK(w != NULL);
 	rdb = db_open_ro(dbpath, err, sizeof err);
 	CHECK(rdb != NULL);
-	CHECK_STR(q("PRAGMA user_version"), "3");
+	CHECK_STR(q("PRAGMA user_version"), "4");
 	CHECK_STR(q("SELECT count(*) FROM sqlite_master WHERE name IN "
 	    "('hosts','sweeps','attempts','collector_runs','facts',"
 	    "'fact_history','packages','services','interfaces','addresses',"
 	    "'filesystems','item_history','host_status','host_facts',"
-	    "'changes','host_packages','host_services')"), "17");
+	    "'changes','host_packages','host_services','package_items',"
+	    "'package_links','collector_state')"), "20");
 	CHECK(filemode("") == 0600);
 	CHECK(filemode("-wal") == 0600);
 	CHECK(filemode("-shm") == 0600);
@@ -214,8 +215,7 @@ test_uri(void)
 	free(u);
 }
 
-/* A version-2 database with an attempt in it (made by taking version 3's
- * column away again) is upgraded in place: the old row keeps its data and
+/* A version-2 database with an attempt in it is upgraded in place: the old row keeps its data and
  * gets a NULL authed_us, new rows get theirs. */
 static void
 test_upgrade(void)
@@ -227,13 +227,9 @@ test_upgrade(void)
 	int64_t		 s;
 
 	snprintf(p, sizeof p, "%s/upgrade.db", tmpdir);
-	w = writer_open(p, err, sizeof err);
-	CHECK(w != NULL);
-	writer_close(w);
 	CHECK(sqlite3_open(p, &db) == SQLITE_OK);
-	CHECK(sqlite3_exec(db, "ALTER TABLE attempts DROP COLUMN authed_us;"
-	    "PRAGMA user_version = 2;"
-	    "INSERT INTO hosts(id, name, first_seen, last_seen) "
+	CHECK(schema_migrate_to(db, 2, err, sizeof err) == 0);
+	CHECK(sqlite3_exec(db, "INSERT INTO hosts(id, name, first_seen, last_seen) "
 	    "VALUES (1, 'old01', 1, 1);"
 	    "INSERT INTO attempts(sweep_id, host_id, status, started_us, "
 	    "ended_us) VALUES (NULL, 1, 'ok', 1000000, 2000000);", NULL, NULL,
@@ -254,7 +250,7 @@ test_upgrade(void)
 		CHECK(udb != NULL);
 		return;
 	}
-	CHECK_STR(qdb(udb, "PRAGMA user_version"), "3");
+	CHECK_STR(qdb(udb, "PRAGMA user_version"), "4");
 	CHECK_STR(qdb(udb, "SELECT group_concat(x, ' ') FROM (SELECT "
 	    "h.name || ':' || coalesce(a.authed_us - a.started_us, 'NULL') || "
 	    "':' || (a.ended_us - a.started_us) AS x FROM attempts a JOIN "
@@ -279,8 +275,11 @@ test_history(struct writer *w)
 	CHECK_STR(q("SELECT value FROM host_facts WHERE host='web01' AND "
 	    "key='os.id'"), "debian");
 	CHECK_STR(q("SELECT count(*) FROM facts"), "4");
-	CHECK_STR(q("SELECT count(*) FROM fact_history WHERE old_value IS "
-	    "NULL AND sweep_id=%lld", (long long)s1), "4");
+	/* First sight is a baseline: one first_seen row, no history. */
+	CHECK_STR(q("SELECT count(*) FROM fact_history WHERE sweep_id=%lld",
+	    (long long)s1), "0");
+	CHECK_STR(q("SELECT change || ' ' || new_value FROM changes WHERE "
+	    "host='web01'"), "first_seen facts=4");
 
 	/* One changed, one removed, one added. */
 	s2 = writer_sweep_begin(w, "test", 1);
@@ -311,7 +310,8 @@ test_history(struct writer *w)
 	    NULL));
 	writer_sweep_end(w, s3);
 	writer_flush(w);
-	CHECK_STR(q("SELECT count(*) FROM fact_history"), "7");
+	CHECK_STR(q("SELECT count(*) FROM fact_history"), "3");
+	CHECK_STR(q("SELECT count(*) FROM changes WHERE host='web01'"), "4");
 	CHECK_STR(q("SELECT count(*) FROM attempts"), "3");
 	CHECK_STR(q("SELECT ok || '/' || failed || '/' || nhosts FROM sweeps "
 	    "WHERE id=%lld", (long long)s3), "1/0/1");
@@ -406,7 +406,10 @@ test_lists(struct writer *w)
 	writer_submit(w, mklist(s1, "3.0.11-1", 1, 0, "active"));
 	writer_flush(w);
 	CHECK_STR(q("SELECT count(*) FROM item_history WHERE change="
-	    "'installed'"), "2");
+	    "'installed'"), "0");
+	CHECK_STR(q("SELECT new_value FROM item_history WHERE change="
+	    "'first_seen' AND name='db01'"), "facts=0 packages=2 services=1 "
+	    "filesystems=1");
 	CHECK_STR(q("SELECT count(*) FROM host_packages WHERE host='db01'"),
 	    "2");
 	s2 = writer_sweep_begin(w, "test", 1);
@@ -459,9 +462,8 @@ test_volatile(struct writer *w)
 	    "memory.available_bytes=4000", "memory.swap_free_bytes=10",
 	    "time.epoch=1700000000", "time.timezone=UTC", NULL));
 	writer_flush(w);
-	CHECK_STR(q("SELECT group_concat(key) FROM (SELECT key FROM "
-	    "fact_history WHERE sweep_id=%lld ORDER BY key)", (long long)s1),
-	    "memory.total_bytes,time.timezone");
+	CHECK_STR(q("SELECT count(*) FROM fact_history WHERE sweep_id=%lld",
+	    (long long)s1), "0");		/* baseline */
 	CHECK_STR(q("SELECT count(*) FROM host_facts WHERE host='vol01'"),
 	    "9");
 	s2 = writer_sweep_begin(w, "test", 1);
@@ -518,7 +520,7 @@ test_versions(struct writer *w)
 	}
 	CHECK_STR(q("SELECT group_concat(name || ':' || change, ' ') FROM "
 	    "(SELECT i.name, i.change FROM item_history i JOIN hosts h ON "
-	    "h.id=i.host_id WHERE h.name='pkg01' AND change <> 'installed' "
+	    "h.id=i.host_id WHERE h.name='pkg01' AND change <> 'first_seen' "
 	    "ORDER BY i.id)"), "a:upgraded b:upgraded c:upgraded "
 	    "a:downgraded b:changed c:upgraded");
 	CHECK_STR(q("SELECT change FROM changes WHERE host='pkg01' AND "
