@@ -45,6 +45,10 @@ void		 writer_flush(struct writer *);
 /* Flush, stop the thread, close the database, free. NULL is fine. */
 void		 writer_close(struct writer *);
 
+/* The stored digests of collector outputs (storage/digest.h), read on
+ * any thread before parsing; owned by the writer. */
+struct digests	*writer_digests(struct writer *);
+
 /* Counters for status/metrics; cheap, lock-protected. */
 struct writer_stats {
 	size_t	 queue_depth;		/* results waiting */

@@ -21,6 +21,7 @@
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
+#include "storage/digest.h"
 #include "storage/retention.h"
 #include "storage/storage.h"
 #include "storage/storage_int.h"
@@ -60,6 +61,7 @@ STAILQ_HEAD(writer_msgs, writer_msg);
 struct writer {
 	char		*path;		/* database file */
 	struct store	 store;		/* connection + statements */
+	struct digests	*digests;	/* read-only digest lookups */
 	pthread_t	 thread;	/* the writer thread */
 	pthread_mutex_t	 lock;		/* guards everything below */
 	pthread_cond_t	 wake;		/* the queue's one wake-up: work,
@@ -626,6 +628,7 @@ writer_open(const char *path, char *err, size_t errlen)
 	w = xcalloc(1, sizeof *w);
 	w->path = xstrdup(path);
 	w->store.db = db;
+	w->digests = digests_open(path);
 	w->next_sweep = writer_max_sweep(db);
 	w->queue_max = WRITER_QUEUE_MAX;
 	STAILQ_INIT(&w->queue);
@@ -634,6 +637,7 @@ writer_open(const char *path, char *err, size_t errlen)
 	pthread_cond_init(&w->done, NULL);
 	if ((errno = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
 		snprintf(err, errlen, "writer thread: %s", strerror(errno));
+		digests_close(w->digests);
 		sqlite3_close(db);
 		free(w->path);
 		free(w);
@@ -762,6 +766,7 @@ writer_close(struct writer *w)
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
 	stmt_finalize_all(&w->store);
+	digests_close(w->digests);
 	if (sqlite3_close(w->store.db) != SQLITE_OK)
 		log_warnx("writer: closing %s: %s", w->path,
 		    sqlite3_errmsg(w->store.db));
@@ -770,6 +775,13 @@ writer_close(struct writer *w)
 	pthread_cond_destroy(&w->done);
 	free(w->path);
 	free(w);
+}
+
+/* The digest lookups the workers use before parsing. */
+struct digests *
+writer_digests(struct writer *w)
+{
+	return w != NULL ? w->digests : NULL;
 }
 
 /* Copy the counters. */
