@@ -135,6 +135,11 @@ static int
 collstate_first_seen(struct store *s, int64_t host_id,
     const struct host_result *r, int64_t when)
 {
+	static const char *const plural[ITEM_KIND_MAX] = {
+		[ITEM_PACKAGE] = "packages", [ITEM_SERVICE] = "services",
+		[ITEM_INTERFACE] = "interfaces", [ITEM_ADDRESS] = "addresses",
+		[ITEM_FILESYSTEM] = "filesystems",
+	};
 	sqlite3_stmt	*st;
 	struct buf	 b = { 0 };
 	size_t		 n[ITEM_KIND_MAX] = { 0 }, i;
@@ -145,7 +150,7 @@ collstate_first_seen(struct store *s, int64_t host_id,
 	buf_printf(&b, "facts=%zu", r->facts.n);
 	for (i = 0; i < ITEM_KIND_MAX; i++)
 		if (n[i] > 0)
-			buf_printf(&b, " %ss=%zu", item_kind_str(i), n[i]);
+			buf_printf(&b, " %s=%zu", plural[i], n[i]);
 	if ((st = collstate_stmt(s, CST_FIRST_SEEN)) == NULL) {
 		buf_free(&b);
 		return sqlite3_errcode(s->db);

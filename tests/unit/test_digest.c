@@ -231,7 +231,9 @@ main(void)
 	writer_close(w);
 	db_close(rdb);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
+	if (getenv("TEST_KEEP") != NULL)	/* to look at it afterwards */
+		printf("kept %s\n", tmpdir);
+	else if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", tmpdir);
 	TEST_MAIN_END();
 }
