@@ -891,6 +891,77 @@ test_degraded_readonly(struct writer *w)
 	CHECK_STR(q("PRAGMA integrity_check"), "ok");
 }
 
+/* A result with n packages of about 100 bytes each, ~20 KB. */
+static struct host_result *
+mkbig(int i, int64_t s, int n)
+{
+	struct host_result	*r;
+	char			 host[32], name[64];
+	int			 j;
+
+	snprintf(host, sizeof host, "bp%04d", i);
+	r = mkres(host, s, "packages=ok", NULL);
+	for (j = 0; j < n; j++) {
+		snprintf(name, sizeof name, "package-with-a-long-name-%d", j);
+		item(r, ITEM_PACKAGE, name, "1.2.3-4+deb12u5~really-long",
+		    "amd64", "dpkg", NULL);
+	}
+	return r;
+}
+
+/* Backpressure with a slow writer (50 ms per transaction): a producer
+ * that waits while the writer is backlogged (as the dispatcher does)
+ * never has more than the high mark plus one result waiting, and loses
+ * nothing; one that ignores it is held at the hard bound by dropping the
+ * oldest results. */
+static void
+test_backpressure(struct writer *w)
+{
+	struct writer_stats	 st;
+	const size_t		 high = 256 << 10, max = 1 << 20;
+	uint64_t		 before;
+	int64_t			 s;
+	int			 i, waited = 0;
+
+	writer_flush(w);
+	writer_test_delay(w, 50);
+	writer_test_bytes(w, high, max);
+	writer_get_stats(w, &st);
+	before = st.results;
+	s = writer_sweep_begin(w, "test", 200);
+	for (i = 0; i < 200; i++) {
+		while (writer_backlogged(w)) {
+			usleep(1000);
+			waited = 1;
+		}
+		writer_submit(w, mkbig(i, s, 200));
+	}
+	writer_flush(w);
+	writer_get_stats(w, &st);
+	CHECK(waited);
+	CHECK(st.queue_bytes_peak > 0);
+	CHECK(st.queue_bytes_peak <= high + 64 * 1024);
+	CHECK(st.results - before == 200);
+	fprintf(stderr, "backpressure: peak %zu bytes waiting (high mark "
+	    "%zu)\n", st.queue_bytes_peak, high);
+
+	writer_test_bytes(w, high, max);
+	before = st.results;
+	for (i = 0; i < 200; i++)
+		writer_submit(w, mkbig(i, s, 200));
+	writer_sweep_end(w, s);
+	writer_flush(w);
+	writer_get_stats(w, &st);
+	CHECK(st.queue_bytes_peak <= max);
+	CHECK(st.results - before < 200);
+	CHECK(st.queue_bytes == 0);
+	fprintf(stderr, "no backpressure: peak %zu bytes waiting (bound %zu), "
+	    "%llu of 200 stored\n", st.queue_bytes_peak, max,
+	    (unsigned long long)(st.results - before));
+	writer_test_delay(w, 0);
+	writer_test_bytes(w, 8u << 20, 32u << 20);
+}
+
 int
 main(void)
 {
@@ -916,6 +987,7 @@ main(void)
 		test_inventory(w);
 		test_degraded(w);
 		test_degraded_readonly(w);
+		test_backpressure(w);
 	}
 	writer_close(w);
 	db_close(rdb);
