@@ -32,12 +32,13 @@ struct item_desc {
 	const char	*changed;		/* change word for new values */
 	int		 verf;			/* version field, -1 none */
 	int		 mgrf;			/* its package manager field */
+	int		 shared;		/* hosts link to sets (itemset.c) */
 };
 
 static const struct item_desc item_descs[ITEM_KIND_MAX] = {
 	[ITEM_PACKAGE] = { "package", "packages",
 	    { "name", "version", "arch", "manager" },
-	    F(0) | F(2), F(1), 0, 0, 0, 2, "installed", "upgraded", 1, 3 },
+	    F(0) | F(2), F(1), 0, 0, 0, 2, "installed", "upgraded", 1, 3, 1 },
 	[ITEM_SERVICE] = { "service", "services",
 	    { "name", "load", "active", "sub", "enabled" },
 	    F(0), F(1) | F(2) | F(3) | F(4), 0, 0, 0, -1, "added", "changed",
@@ -116,8 +117,15 @@ item_sql(const struct item_desc *d, enum item_stmt which)
 		for (i = 0; i < n; i++)
 			buf_printf(&b, ", %s.%s", (d->linkmask & F(i)) ?
 			    "l" : "i", d->cols[i]);
-		buf_printf(&b, " FROM %s_links l JOIN %s_items i ON i.id ="
-		    " l.item_id WHERE l.host_id = ?1", d->kind, d->kind);
+		if (d->shared)
+			buf_printf(&b, " FROM %s_links l JOIN %s_set_items s"
+			    " ON s.set_id = l.set_id JOIN %s_items i ON i.id ="
+			    " s.item_id WHERE l.host_id = ?1", d->kind, d->kind,
+			    d->kind);
+		else
+			buf_printf(&b, " FROM %s_links l JOIN %s_items i ON"
+			    " i.id = l.item_id WHERE l.host_id = ?1", d->kind,
+			    d->kind);
 		break;
 	case IST_FIND:
 		buf_printf(&b, "SELECT id FROM %s_items WHERE", d->kind);
@@ -160,13 +168,14 @@ item_sql(const struct item_desc *d, enum item_stmt which)
 		    " sweep_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
 		break;
 	default:
-		break;
+		return itemset_sql(d->kind, which);
 	}
 	return buf_steal(&b);
 }
 
-/* Cached statement of one kind; its SQL is built only when first needed. */
-static sqlite3_stmt *
+/* Cached statement of one kind; its SQL is built only when first needed.
+ * Also itemset.c's: shared kinds are list items too. */
+sqlite3_stmt *
 item_stmt(struct store *s, enum item_kind k, enum item_stmt which)
 {
 	sqlite3_stmt	**slot = &s->ist[k][which], *st;
@@ -357,6 +366,7 @@ struct itemdiff {
 	int64_t			 when;		/* changed_at, seconds */
 	int64_t			 sweep_id;	/* for history rows */
 	int			 baseline;	/* first data: no history */
+	int			 changed;	/* shared kind: the set differs */
 };
 
 /* One item_history row. */
@@ -465,6 +475,47 @@ item_change(const struct item_desc *d, const struct irow *o,
 	return c < 0 ? d->changed : c > 0 ? "downgraded" : "changed";
 }
 
+/* The same for a shared kind: history as for any kind, and every new row
+ * gets its item id; the host's set is written once all are known. */
+static int
+itemdiff_shared(struct itemdiff *x, const struct irow *o, struct irow *n)
+{
+	int	 rc;
+
+	if (n != NULL && o != NULL && !irow_differs(o, n, ~x->d->keymask)) {
+		n->id = o->id;
+		return SQLITE_OK;
+	}
+	x->changed = 1;
+	if (n != NULL && (rc = item_id(x, n)) != SQLITE_OK)
+		return rc;
+	if (x->baseline)
+		return SQLITE_OK;
+	if (n == NULL)
+		return item_history(x, o, "removed", o, NULL);
+	if (o == NULL)
+		return item_history(x, n, x->d->added, NULL, n);
+	if (!irow_differs(o, n, x->d->histmask))
+		return SQLITE_OK;
+	return item_history(x, n, item_change(x->d, o, n), o, n);
+}
+
+/* A shared kind's new set: the ids of the new rows. */
+static int
+itemdiff_set(struct itemdiff *x, const struct irow *nw, size_t n)
+{
+	int64_t	*ids;
+	size_t	 i;
+	int	 rc;
+
+	ids = xcalloc(n + 1, sizeof *ids);
+	for (i = 0; i < n; i++)
+		ids[i] = nw[i].id;
+	rc = itemset_store(x->s, x->k, x->host_id, ids, n);
+	free(ids);
+	return rc;
+}
+
 /* One merge step: o only (removed), n only (added), or both. At the
  * collector's baseline nothing is history. */
 static int
@@ -472,6 +523,8 @@ itemdiff_step(struct itemdiff *x, const struct irow *o, struct irow *n)
 {
 	int	 rc;
 
+	if (x->d->shared)
+		return itemdiff_shared(x, o, n);
 	if (n == NULL) {
 		rc = item_link(x, IST_UNLINK, o, NULL);
 		return rc != SQLITE_OK || x->baseline ? rc :
@@ -502,7 +555,7 @@ store_items(struct store *s, int64_t host_id, enum item_kind k,
     const struct host_result *r, int64_t when, int baseline)
 {
 	struct itemdiff	 x = { s, &item_descs[k], k, host_id, when,
-			    r->sweep_id, baseline };
+			    r->sweep_id, baseline, 0 };
 	struct irow	*old, *nw;
 	size_t		 nold, nnew, i = 0, j = 0;
 	int		 rc, cmp;
@@ -524,6 +577,10 @@ store_items(struct store *s, int64_t host_id, enum item_kind k,
 		if (cmp >= 0)
 			j++;
 	}
+	/* A first sight with no items still links the host to the empty set,
+	 * so its next sight is no baseline. */
+	if (rc == SQLITE_OK && x.d->shared && (x.changed || nold == 0))
+		rc = itemdiff_set(&x, nw, nnew);
 	irows_free(old, nold);
 	irows_free(nw, nnew);
 	return rc;

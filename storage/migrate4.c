@@ -1,6 +1,7 @@
 /* Schema version 4 (issue 13): list items stored once per distinct value
  * with narrow per-host links, a digest and baseline time per host and
- * collector, and collector_runs without its separate index. The old list
+ * collector, and per attempt the number of collectors whose output was
+ * unchanged (they get no collector_runs row). The old list
  * tables become views of the same names and columns, so every query
  * written against version 3 keeps working. Runs inside schema_apply's
  * transaction; existing rows and all history are carried over. */
@@ -25,7 +26,11 @@ const char schema_migration4[] =
 "DROP VIEW host_packages; DROP VIEW host_services; DROP VIEW host_interfaces;"
 "DROP VIEW host_addresses; DROP VIEW host_filesystems;"
 
-/* packages: a value is name + version + arch + manager. */
+/* packages: a value is name + version + arch + manager; a host links to
+ * the one set of package ids it has (storage/itemset.c), stored once for
+ * every host with that set. Version 3's hosts are grouped by the list of
+ * their ids (digest NULL: the writer makes new sets with digests as hosts
+ * change, and drops these once unused). */
 ITEMS("package", "name TEXT NOT NULL, version TEXT, arch TEXT NOT NULL,"
     " manager TEXT")
 "CREATE UNIQUE INDEX package_items_value ON package_items(name, arch,"
@@ -33,15 +38,42 @@ ITEMS("package", "name TEXT NOT NULL, version TEXT, arch TEXT NOT NULL,"
 "INSERT INTO package_items(name, version, arch, manager)"
 "  SELECT DISTINCT name, version, arch, manager FROM packages"
 "  ORDER BY name, arch, version, manager;"
-LINKS("package", "")
-"INSERT OR IGNORE INTO package_links(host_id, item_id)"
-"  SELECT p.host_id, i.id FROM packages p JOIN package_items i"
-"  ON i.name = p.name AND i.arch = p.arch AND i.version IS p.version"
+"CREATE TABLE package_sets (id INTEGER PRIMARY KEY, digest BLOB,"
+"  items INTEGER NOT NULL, nhosts INTEGER NOT NULL);"
+"CREATE INDEX package_sets_digest ON package_sets(digest);"
+"CREATE TABLE package_set_items ("
+"  set_id INTEGER NOT NULL, item_id INTEGER NOT NULL,"
+"  PRIMARY KEY (set_id, item_id)) WITHOUT ROWID;"
+"CREATE INDEX package_set_items_item ON package_set_items(item_id);"
+"CREATE TABLE package_links ("
+"  host_id INTEGER PRIMARY KEY REFERENCES hosts(id) ON DELETE CASCADE,"
+"  set_id INTEGER NOT NULL);"
+"CREATE INDEX package_links_set ON package_links(set_id);"
+"CREATE TEMP TABLE m4_host (host_id INTEGER PRIMARY KEY, sig TEXT);"
+"INSERT INTO m4_host SELECT host_id, group_concat(item_id) FROM"
+"  (SELECT p.host_id AS host_id, i.id AS item_id FROM packages p"
+"  JOIN package_items i ON i.name = p.name AND i.arch = p.arch"
+"  AND i.version IS p.version AND i.manager IS p.manager"
+"  ORDER BY p.host_id, i.id) GROUP BY host_id;"
+"CREATE TEMP TABLE m4_set (id INTEGER PRIMARY KEY, sig TEXT UNIQUE);"
+"INSERT INTO m4_set(sig) SELECT DISTINCT sig FROM m4_host ORDER BY sig;"
+"INSERT INTO package_links(host_id, set_id) SELECT h.host_id, s.id"
+"  FROM m4_host h JOIN m4_set s ON s.sig = h.sig;"
+"INSERT OR IGNORE INTO package_set_items(set_id, item_id)"
+"  SELECT l.set_id, i.id FROM packages p JOIN package_links l"
+"  ON l.host_id = p.host_id JOIN package_items i ON i.name = p.name"
+"  AND i.arch = p.arch AND i.version IS p.version"
 "  AND i.manager IS p.manager;"
+"INSERT INTO package_sets(id, digest, items, nhosts) SELECT s.id, NULL,"
+"  (SELECT count(*) FROM package_set_items i WHERE i.set_id = s.id),"
+"  (SELECT count(*) FROM package_links l WHERE l.set_id = s.id)"
+"  FROM m4_set s;"
+"DROP TABLE m4_host; DROP TABLE m4_set;"
 "DROP TABLE packages;"
 "CREATE VIEW packages AS SELECT l.host_id AS host_id, i.name AS name,"
 "  i.version AS version, i.arch AS arch, i.manager AS manager"
-"  FROM package_links l JOIN package_items i ON i.id = l.item_id;"
+"  FROM package_links l JOIN package_set_items s ON s.set_id = l.set_id"
+"  JOIN package_items i ON i.id = s.item_id;"
 
 /* services: name + load, active, sub, enabled. */
 ITEMS("service", "name TEXT NOT NULL, load TEXT, active TEXT, sub TEXT,"
@@ -149,17 +181,8 @@ LINKS("filesystem", ", used_bytes INTEGER")
 "  FROM collector_runs c JOIN attempts a ON a.id = c.attempt_id"
 "  WHERE c.status = 'ok' GROUP BY a.host_id, c.collector;"
 
-/* collector_runs keyed by (attempt, collector): no rowid, no second
- * index; `unchanged` = 1 when the output equalled the stored digest and
- * parsing was skipped. */
-"CREATE TABLE collector_runs4 ("
-"  attempt_id INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,"
-"  collector TEXT NOT NULL, status TEXT NOT NULL, exit_code INTEGER,"
-"  error TEXT, out_bytes INTEGER, duration_ms INTEGER, unchanged INTEGER,"
-"  PRIMARY KEY (attempt_id, collector)) WITHOUT ROWID;"
-"INSERT OR IGNORE INTO collector_runs4(attempt_id, collector, status,"
-"  exit_code, error, out_bytes, duration_ms)"
-"  SELECT attempt_id, collector, status, exit_code, error, out_bytes,"
-"  duration_ms FROM collector_runs ORDER BY rowid;"
-"DROP TABLE collector_runs;"
-"ALTER TABLE collector_runs4 RENAME TO collector_runs;";
+/* A collector that ran ok with the same output as last time gets no
+ * collector_runs row (its facts are confirmed as they are): the attempt
+ * counts them, so a sweep in which nothing changed writes a few rows per
+ * host, not one per collector. */
+"ALTER TABLE attempts ADD COLUMN unchanged INTEGER;";

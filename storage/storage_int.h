@@ -60,6 +60,14 @@ enum item_stmt {
 	IST_UNLINK,
 	IST_RELINK,
 	IST_HISTORY,		/* item_history row (same SQL for every kind) */
+	IST_SET_OF,		/* shared kinds (storage/itemset.c): */
+	IST_SET_FIND,		/*  a host's set, a set by digest, */
+	IST_SET_ADD,		/*  a new set, one of its items, */
+	IST_SET_ITEM,
+	IST_SET_USE,		/*  its host count, */
+	IST_SET_DROP_ITEMS,	/*  dropping an unused set, */
+	IST_SET_DROP,
+	IST_SET_HOST,		/*  and the host's link to it */
 	IST_MAX
 };
 
@@ -122,6 +130,17 @@ int	collstate_commit(struct store *, int64_t host_id,
 	    int64_t when);
 /* Does the host have no collector state at all? */
 int	collstate_host_new(struct store *, int64_t host_id);
+
+/* Shared kinds (packages): a host links to one set of items, stored once
+ * for every host with exactly those items (storage/itemset.c). */
+/* items.c's cached statement of a kind (itemset.c's set statements too). */
+sqlite3_stmt	*item_stmt(struct store *, enum item_kind, enum item_stmt);
+/* SQL of the set statements of a kind, NULL for other statements. */
+char	*itemset_sql(const char *kind, enum item_stmt);
+/* Link the host to the set of these item ids (sorted here), creating it
+ * if no host had it, dropping its old set if no host has that any more. */
+int	 itemset_store(struct store *, enum item_kind, int64_t host_id,
+	    int64_t *ids, size_t n);
 
 /* Collector that owns a list kind ("packages", "network", ...). */
 const char	*item_owner(enum item_kind);

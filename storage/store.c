@@ -35,11 +35,11 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " failed = (SELECT count(*) FROM attempts"
 	    "  WHERE sweep_id = ?1 AND status <> 'ok') WHERE id = ?1",
 	[ST_ATTEMPT] = "INSERT INTO attempts(sweep_id, host_id, status, error,"
-	    " started_us, ended_us, address, port, authed_us)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[ST_COLL_RUN] = "INSERT OR REPLACE INTO collector_runs(attempt_id,"
-	    " collector, status, exit_code, error, out_bytes, duration_ms,"
-	    " unchanged) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	    " started_us, ended_us, address, port, authed_us, unchanged)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[ST_COLL_RUN] = "INSERT INTO collector_runs(attempt_id, collector,"
+	    " status, exit_code, error, out_bytes, duration_ms)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[ST_FACTS_RANGE] = "SELECT key, value FROM facts WHERE host_id = ?1"
 	    " AND key >= ?2 AND key < ?3 ORDER BY key",
 	[ST_FACT_INSERT] = "INSERT INTO facts(host_id, key, value, collector,"
@@ -153,14 +153,15 @@ store_host(struct store *s, const struct host_result *r, int64_t when,
 	return rc;
 }
 
-/* The attempt row and one collector_runs row per collector. */
+/* The attempt row and one collector_runs row per collector, except those
+ * that ran ok with unchanged output: the attempt counts them. */
 static int
 store_attempt(struct store *s, int64_t host_id, const struct host_result *r)
 {
 	const struct coll_result	*c;
 	sqlite3_stmt			*st;
 	int64_t				 attempt;
-	size_t				 i;
+	size_t				 i, same;
 	int				 rc;
 
 	if ((st = store_stmt(s, ST_ATTEMPT)) == NULL)
@@ -177,11 +178,17 @@ store_attempt(struct store *s, int64_t host_id, const struct host_result *r)
 		sqlite3_bind_int64(st, 9, r->authed_us);
 	else
 		sqlite3_bind_null(st, 9);
+	for (i = 0, same = 0; i < r->ncolls; i++)
+		same += r->colls[i].status == COLL_OK && r->colls[i].unchanged;
+	if (same > 0)
+		sqlite3_bind_int64(st, 10, (sqlite3_int64)same);
 	if ((rc = stmt_step_done(st)) != SQLITE_OK)
 		return rc;
 	attempt = sqlite3_last_insert_rowid(s->db);
 	for (i = 0; i < r->ncolls; i++) {
 		c = &r->colls[i];
+		if (c->status == COLL_OK && c->unchanged)
+			continue;
 		if ((st = store_stmt(s, ST_COLL_RUN)) == NULL)
 			return sqlite3_errcode(s->db);
 		sqlite3_bind_int64(st, 1, attempt);

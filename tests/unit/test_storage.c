@@ -437,6 +437,8 @@ test_migrate4(void)
 	}
 	CHECK_STR(qdb(udb, "SELECT count(*) FROM package_items WHERE "
 	    "name='curl'"), "1");	/* shared by both hosts */
+	CHECK_STR(qdb(udb, "SELECT group_concat(items || ':' || nhosts, ' ') "
+	    "FROM (SELECT * FROM package_sets ORDER BY id)"), "3:1 2:1");
 	CHECK_STR(qdb(udb, "PRAGMA foreign_key_check"), "(none)");
 	CHECK_STR(qdb(udb, "PRAGMA integrity_check"), "ok");
 
@@ -456,6 +458,11 @@ test_migrate4(void)
 	    "package:openssl upgraded 3.0.13-1~deb12u1");
 	CHECK_STR(qdb(udb, "SELECT count(*) FROM host_packages WHERE "
 	    "host='db-07'"), "3");
+	/* db-07 moved to a new set; the migrated one nobody uses is gone. */
+	CHECK_STR(qdb(udb, "SELECT group_concat(items || ':' || nhosts || ':' "
+	    "|| (digest IS NULL), ' ') FROM (SELECT * FROM package_sets ORDER "
+	    "BY id)"), "2:1:1 3:1:0");
+	CHECK_STR(qdb(udb, "SELECT count(*) FROM package_set_items"), "5");
 	db_close(udb);
 	writer_close(w);
 }
