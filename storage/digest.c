@@ -33,7 +33,7 @@ struct digests {
 	char			*path;	/* database file */
 	pthread_mutex_t		 lock;	/* guards free */
 	STAILQ_HEAD(, dconn)	 free;	/* idle connections */
-	int			 warned; /* an open failure was logged */
+	int			 warned; /* open failures (logged once) */
 };
 
 /* A pool for the database at path; connections open on first use. */
@@ -64,13 +64,17 @@ dconn_new(struct digests *d)
 {
 	struct dconn	*c;
 	char		 sql[64];
+	int		 warn;
 
 	c = xcalloc(1, sizeof *c);
 	if (sqlite3_open_v2(d->path, &c->db, SQLITE_OPEN_READONLY |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(c->db, digest_sql, -1,
 	    SQLITE_PREPARE_PERSISTENT, &c->st, NULL) != SQLITE_OK) {
-		if (!d->warned++)
+		pthread_mutex_lock(&d->lock);
+		warn = !d->warned++;
+		pthread_mutex_unlock(&d->lock);
+		if (warn)
 			log_warnx("digests: %s: %s (outputs are parsed every "
 			    "time)", d->path, c->db != NULL ?
 			    sqlite3_errmsg(c->db) : "out of memory");
