@@ -75,6 +75,7 @@ struct engine {
 	struct msgq		 q;		/* job events from the workers */
 	struct event		*wake;		/* on msgq_fd(&q) */
 	struct event		*backlog;	/* writer behind: retry dispatch */
+	int			 paused;	/* dispatch paused for the writer */
 	struct run		*run;		/* the sweep, or NULL */
 	engine_host_cb		 host_cb;	/* a host ended, or NULL */
 	void			*host_arg;	/* its argument */
@@ -223,8 +224,15 @@ engine_backlogged(struct engine *e)
 {
 	struct timeval	 tv = { 0, ENGINE_BACKLOG_MS * 1000 };
 
-	if (!writer_backlogged(e->writer))
+	if (!writer_backlogged(e->writer)) {
+		if (e->paused)
+			log_debug("engine: writer caught up, dispatch resumes");
+		e->paused = 0;
 		return 0;
+	}
+	if (!e->paused)
+		log_debug("engine: writer behind, dispatch paused");
+	e->paused = 1;
 	if (!evtimer_pending(e->backlog, NULL))
 		evtimer_add(e->backlog, &tv);
 	return 1;
