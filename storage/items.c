@@ -168,14 +168,13 @@ item_sql(const struct item_desc *d, enum item_stmt which)
 		    " sweep_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
 		break;
 	default:
-		return itemset_sql(d->kind, which);
+		break;
 	}
 	return buf_steal(&b);
 }
 
-/* Cached statement of one kind; its SQL is built only when first needed.
- * Also itemset.c's: shared kinds are list items too. */
-sqlite3_stmt *
+/* Cached statement of one kind; its SQL is built only when first needed. */
+static sqlite3_stmt *
 item_stmt(struct store *s, enum item_kind k, enum item_stmt which)
 {
 	sqlite3_stmt	**slot = &s->ist[k][which], *st;

@@ -16,40 +16,40 @@
 
 /* SQL of one set statement. Parameters: ?1 host_id or set id, ?2 item
  * id, set id or count, ?3 digest. */
-char *
-itemset_sql(const char *kind, enum item_stmt which)
+static char *
+itemset_sql(const char *kind, enum itemset_stmt which)
 {
 	struct buf	 b = { 0 };
 
 	switch (which) {
-	case IST_SET_OF:
+	case SST_SET_OF:
 		buf_printf(&b, "SELECT set_id FROM %s_links WHERE host_id = ?1",
 		    kind);
 		break;
-	case IST_SET_FIND:
+	case SST_SET_FIND:
 		buf_printf(&b, "SELECT id FROM %s_sets WHERE digest = ?3",
 		    kind);
 		break;
-	case IST_SET_ADD:
+	case SST_SET_ADD:
 		buf_printf(&b, "INSERT INTO %s_sets(digest, items, nhosts)"
 		    " VALUES (?3, ?2, 0)", kind);
 		break;
-	case IST_SET_ITEM:
+	case SST_SET_ITEM:
 		buf_printf(&b, "INSERT INTO %s_set_items(set_id, item_id)"
 		    " VALUES (?1, ?2)", kind);
 		break;
-	case IST_SET_USE:
+	case SST_SET_USE:
 		buf_printf(&b, "UPDATE %s_sets SET nhosts = nhosts + ?2"
 		    " WHERE id = ?1 RETURNING nhosts", kind);
 		break;
-	case IST_SET_DROP_ITEMS:
+	case SST_SET_DROP_ITEMS:
 		buf_printf(&b, "DELETE FROM %s_set_items WHERE set_id = ?1",
 		    kind);
 		break;
-	case IST_SET_DROP:
+	case SST_SET_DROP:
 		buf_printf(&b, "DELETE FROM %s_sets WHERE id = ?1", kind);
 		break;
-	case IST_SET_HOST:
+	case SST_SET_HOST:
 		buf_printf(&b, "INSERT INTO %s_links(host_id, set_id)"
 		    " VALUES (?1, ?2) ON CONFLICT(host_id)"
 		    " DO UPDATE SET set_id = excluded.set_id", kind);
@@ -58,6 +58,20 @@ itemset_sql(const char *kind, enum item_stmt which)
 		return NULL;
 	}
 	return buf_steal(&b);
+}
+
+/* The kind's cached statement; its SQL is built only when first needed. */
+static sqlite3_stmt *
+itemset_stmt(struct store *s, enum item_kind k, enum itemset_stmt which)
+{
+	sqlite3_stmt	**slot = &s->sst[k][which], *st;
+	char		*sql = NULL;
+
+	if (*slot == NULL)	/* tables are named by item_kind_str() */
+		sql = itemset_sql(item_kind_str(k), which);
+	st = stmt_cached(s->db, slot, sql);
+	free(sql);
+	return st;
 }
 
 /* Order item ids. */
@@ -85,29 +99,29 @@ itemset_digest(const int64_t *ids, size_t n, unsigned char *dg)
 
 /* Run a statement with two integer parameters; SQLITE_OK or a code. */
 static int
-itemset_run(struct store *s, enum item_kind k, enum item_stmt which,
+itemset_run(struct store *s, enum item_kind k, enum itemset_stmt which,
     int64_t a, int64_t b)
 {
 	sqlite3_stmt	*st;
 
-	if ((st = item_stmt(s, k, which)) == NULL)
+	if ((st = itemset_stmt(s, k, which)) == NULL)
 		return sqlite3_errcode(s->db);
 	sqlite3_bind_int64(st, 1, a);
-	if (which != IST_SET_DROP && which != IST_SET_DROP_ITEMS)
+	if (which != SST_SET_DROP && which != SST_SET_DROP_ITEMS)
 		sqlite3_bind_int64(st, 2, b);
 	return stmt_step_done(st);
 }
 
 /* A one-value query: *out set on a row, 0 when none. */
 static int
-itemset_get(struct store *s, enum item_kind k, enum item_stmt which,
+itemset_get(struct store *s, enum item_kind k, enum itemset_stmt which,
     int64_t a, int64_t b, const unsigned char *dg, int64_t *out)
 {
 	sqlite3_stmt	*st;
 	int		 rc;
 
 	*out = 0;
-	if ((st = item_stmt(s, k, which)) == NULL)
+	if ((st = itemset_stmt(s, k, which)) == NULL)
 		return sqlite3_errcode(s->db);
 	sqlite3_bind_int64(st, 1, a);
 	sqlite3_bind_int64(st, 2, b);
@@ -131,16 +145,16 @@ itemset_find(struct store *s, enum item_kind k, const int64_t *ids,
 
 	if (itemset_digest(ids, n, dg) == -1)
 		return SQLITE_ERROR;
-	rc = itemset_get(s, k, IST_SET_FIND, 0, 0, dg, set);
+	rc = itemset_get(s, k, SST_SET_FIND, 0, 0, dg, set);
 	if (rc != SQLITE_OK || *set != 0)
 		return rc;
-	if ((rc = itemset_get(s, k, IST_SET_ADD, 0, (int64_t)n, dg, set)) !=
+	if ((rc = itemset_get(s, k, SST_SET_ADD, 0, (int64_t)n, dg, set)) !=
 	    SQLITE_OK)
 		return rc;
 	*set = sqlite3_last_insert_rowid(s->db);
 	for (i = 0; i < n && rc == SQLITE_OK; i++)
 		if (i == 0 || ids[i] != ids[i - 1])
-			rc = itemset_run(s, k, IST_SET_ITEM, *set, ids[i]);
+			rc = itemset_run(s, k, SST_SET_ITEM, *set, ids[i]);
 	return rc;
 }
 
@@ -151,12 +165,12 @@ itemset_release(struct store *s, enum item_kind k, int64_t set)
 	int64_t	 left;
 	int	 rc;
 
-	if ((rc = itemset_get(s, k, IST_SET_USE, set, -1, NULL, &left)) !=
+	if ((rc = itemset_get(s, k, SST_SET_USE, set, -1, NULL, &left)) !=
 	    SQLITE_OK || left > 0)
 		return rc;
-	if ((rc = itemset_run(s, k, IST_SET_DROP_ITEMS, set, 0)) != SQLITE_OK)
+	if ((rc = itemset_run(s, k, SST_SET_DROP_ITEMS, set, 0)) != SQLITE_OK)
 		return rc;
-	return itemset_run(s, k, IST_SET_DROP, set, 0);
+	return itemset_run(s, k, SST_SET_DROP, set, 0);
 }
 
 /* Move the host to the set of ids. */
@@ -168,17 +182,17 @@ itemset_store(struct store *s, enum item_kind k, int64_t host_id,
 	int	 rc;
 
 	qsort(ids, n, sizeof *ids, id_cmp);
-	if ((rc = itemset_get(s, k, IST_SET_OF, host_id, 0, NULL, &old)) !=
+	if ((rc = itemset_get(s, k, SST_SET_OF, host_id, 0, NULL, &old)) !=
 	    SQLITE_OK)
 		return rc;
 	if ((rc = itemset_find(s, k, ids, n, &set)) != SQLITE_OK)
 		return rc;
 	if (set == old)
 		return SQLITE_OK;
-	if ((rc = itemset_get(s, k, IST_SET_USE, set, 1, NULL, &used)) !=
+	if ((rc = itemset_get(s, k, SST_SET_USE, set, 1, NULL, &used)) !=
 	    SQLITE_OK)
 		return rc;
-	if ((rc = itemset_run(s, k, IST_SET_HOST, host_id, set)) != SQLITE_OK)
+	if ((rc = itemset_run(s, k, SST_SET_HOST, host_id, set)) != SQLITE_OK)
 		return rc;
 	return old != 0 ? itemset_release(s, k, old) : SQLITE_OK;
 }

@@ -38,6 +38,11 @@ stmt_finalize_all(struct store *s)
 		sqlite3_finalize(s->st[i]);
 		s->st[i] = NULL;
 	}
+	for (i = 0; i < ITEM_KIND_MAX; i++)
+		for (j = 0; j < SST_MAX; j++) {
+			sqlite3_finalize(s->sst[i][j]);
+			s->sst[i][j] = NULL;
+		}
 	for (i = 0; i < CST_MAX; i++) {
 		sqlite3_finalize(s->cst[i]);
 		s->cst[i] = NULL;

@@ -60,15 +60,20 @@ enum item_stmt {
 	IST_UNLINK,
 	IST_RELINK,
 	IST_HISTORY,		/* item_history row (same SQL for every kind) */
-	IST_SET_OF,		/* shared kinds (storage/itemset.c): */
-	IST_SET_FIND,		/*  a host's set, a set by digest, */
-	IST_SET_ADD,		/*  a new set, one of its items, */
-	IST_SET_ITEM,
-	IST_SET_USE,		/*  its host count, */
-	IST_SET_DROP_ITEMS,	/*  dropping an unused set, */
-	IST_SET_DROP,
-	IST_SET_HOST,		/*  and the host's link to it */
 	IST_MAX
+};
+
+/* Statements of storage/itemset.c, per shared kind. */
+enum itemset_stmt {
+	SST_SET_OF,		/* a host's set */
+	SST_SET_FIND,		/* a set by digest */
+	SST_SET_ADD,		/* a new set */
+	SST_SET_ITEM,		/* one of its items */
+	SST_SET_USE,		/* its host count */
+	SST_SET_DROP_ITEMS,	/* dropping an unused set's items */
+	SST_SET_DROP,		/* and the set */
+	SST_SET_HOST,		/* the host's link to its set */
+	SST_MAX
 };
 
 /* Statements of storage/collstate.c. */
@@ -86,6 +91,7 @@ struct store {
 	sqlite3_stmt	*st[ST_MAX];		/* store.c's, lazily prepared */
 	sqlite3_stmt	*ist[ITEM_KIND_MAX][IST_MAX];	/* items.c's */
 	sqlite3_stmt	*cst[CST_MAX];		/* collstate.c's */
+	sqlite3_stmt	*sst[ITEM_KIND_MAX][SST_MAX];	/* itemset.c's */
 };
 
 /* The statement cache (storage/stmt.c). stmt_cached prepares sql into
@@ -133,10 +139,6 @@ int	collstate_host_new(struct store *, int64_t host_id);
 
 /* Shared kinds (packages): a host links to one set of items, stored once
  * for every host with exactly those items (storage/itemset.c). */
-/* items.c's cached statement of a kind (itemset.c's set statements too). */
-sqlite3_stmt	*item_stmt(struct store *, enum item_kind, enum item_stmt);
-/* SQL of the set statements of a kind, NULL for other statements. */
-char	*itemset_sql(const char *kind, enum item_stmt);
 /* Link the host to the set of these item ids (sorted here), creating it
  * if no host had it, dropping its old set if no host has that any more. */
 int	 itemset_store(struct store *, enum item_kind, int64_t host_id,
