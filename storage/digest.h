@@ -7,7 +7,7 @@
 
 struct digests;
 
-/* A lookup pool for the database file at path (caller closes). */
+/* The look-up connection for the database file at path (caller closes). */
 struct digests	*digests_open(const char *path);
 /* Thread-safe: 1 and dg filled if host's collector has a stored digest,
  * else 0. d may be NULL (always 0). */
