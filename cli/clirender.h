@@ -93,9 +93,10 @@ void	 cli_read_close(struct cli_read *);
 /* history and changes (cli/cmd_history.c): parse, check the host, print
  * the changes of one host (fleet 0, HOST operand) or all (fleet 1);
  * --since, --key, --group land in the pointers; since_def when no
- * --since. Returns the exit code. */
+ * --since; with *baseline set (--baseline, history only; else NULL) the
+ * host's baseline instead. Returns the exit code. */
 int	 history_run(int argc, char **argv, const struct cli_spec *spec,
 	    int fleet, const char **since, const char **key,
-	    const char **group, const char *since_def);
+	    const char **group, const char *since_def, const char **baseline);
 
 #endif

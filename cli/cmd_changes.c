@@ -33,5 +33,5 @@ cmd_changes(int argc, char **argv)
 		sizeof extra / sizeof extra[0], 0, "No changes found" };
 
 	return history_run(argc, argv, &spec, 1, &since, &key, &group,
-	    CHANGES_DEFAULT);
+	    CHANGES_DEFAULT, NULL);
 }

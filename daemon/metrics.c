@@ -145,6 +145,10 @@ metrics_render(struct evbuffer *b, const struct metrics *m,
 	    "Host results waiting for the database.");
 	evbuffer_add_printf(b, "rollcall_writer_queue_depth %zu\n",
 	    st->writer.queue_depth);
+	metrics_head(b, "rollcall_writer_queue_bytes", "gauge",
+	    "Memory held by results waiting for the database (bytes).");
+	evbuffer_add_printf(b, "rollcall_writer_queue_bytes %zu\n",
+	    st->writer.queue_bytes);
 	metrics_head(b, "rollcall_writer_commit_seconds", "gauge",
 	    "Duration of the writer's last transaction.");
 	evbuffer_add_printf(b, "rollcall_writer_commit_seconds %.6f\n",

@@ -65,9 +65,19 @@ void		 writer_flush(struct writer *);
 /* Flush, stop the thread, close the database, free. NULL is fine. */
 void		 writer_close(struct writer *);
 
+/* Backpressure: 1 while the results waiting hold more memory than the
+ * writer wants queued (8 MB); the dispatcher starts no host meanwhile. */
+int		 writer_backlogged(struct writer *);
+
+/* The stored digests of collector outputs (storage/digest.h), read on
+ * any thread before parsing; owned by the writer. */
+struct digests	*writer_digests(struct writer *);
+
 /* Counters for status/metrics; cheap, lock-protected. */
 struct writer_stats {
 	size_t	 queue_depth;		/* results waiting */
+	size_t	 queue_bytes;		/* memory they hold, roughly */
+	size_t	 queue_bytes_peak;	/* the most it ever was */
 	uint64_t commits;		/* transactions committed */
 	uint64_t submitted;		/* host results handed to the writer */
 	uint64_t results;		/* host results stored */

@@ -24,6 +24,7 @@
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
+#include "storage/digest.h"
 #include "storage/retention.h"
 #include "storage/storage.h"
 #include "storage/storage_int.h"
@@ -35,6 +36,8 @@
 #define WRITER_LINGER_MS	50	/* group commit: wait for more results */
 #define WRITER_GIVE_UP_MS	10000	/* close/flush while degraded */
 #define WRITER_BUSY_MS		5000	/* busy_timeout */
+#define WRITER_BYTES_HIGH	(8u << 20)  /* backlogged: dispatch pauses */
+#define WRITER_BYTES_MAX	(32u << 20) /* bound on bytes waiting */
 
 /* What a queued message asks the writer thread to store. */
 enum writer_msg_type {
@@ -55,6 +58,7 @@ struct writer_msg {
 	int64_t		 id;		/* sweep id, or barrier sequence */
 	int64_t		 at;		/* when it happened, epoch seconds */
 	char		*trigger;	/* WM_SWEEP_BEGIN */
+	size_t		 bytes;		/* WM_RESULT: memory it holds */
 };
 
 /* Messages in order: the queue, or a batch taken from its head. */
@@ -63,6 +67,7 @@ STAILQ_HEAD(writer_msgs, writer_msg);
 struct writer {
 	char		*path;		/* database file */
 	struct store	 store;		/* connection + statements */
+	struct digests	*digests;	/* read-only digest lookups */
 	pthread_t	 thread;	/* the writer thread */
 	pthread_mutex_t	 lock;		/* guards everything below */
 	pthread_cond_t	 wake;		/* the queue's one wake-up: work,
@@ -74,6 +79,10 @@ struct writer {
 					   without a group-commit wait */
 	size_t		 queued;	/* results in queue and in flight */
 	size_t		 queue_max;	/* bound on queued while degraded */
+	size_t		 qbytes;	/* their memory (result_bytes) */
+	size_t		 qbytes_high;	/* backlogged above this */
+	size_t		 qbytes_max;	/* oldest dropped above this */
+	int64_t		 test_delay_ms;	/* test hook: slow every commit */
 	size_t		 inflight;	/* results the thread is writing */
 	size_t		 pending_drops;	/* drops owed to the in-flight batch */
 	uint64_t	 barrier_seq;	/* last barrier handed out */
@@ -88,6 +97,8 @@ struct writer {
 	struct writer_stats stats;	/* for writer_get_stats */
 	struct dbcheck_bg *bg;		/* quick_check of a large database */
 };
+
+static int	writer_drop_first(struct writer *);
 
 /* Free one message and what it owns. */
 static void
@@ -130,32 +141,72 @@ writer_msg_free_list(struct writer_msgs *l)
 static void
 writer_drop_oldest(struct writer *w)
 {
+	if (w->inflight > 0)
+		w->pending_drops++;
+	else
+		writer_drop_first(w);
+}
+
+/* Drop the first waiting result; 0 if there is none. Lock held. */
+static int
+writer_drop_first(struct writer *w)
+{
 	struct writer_msg	*m;
 
-	if (w->inflight > 0) {
-		w->pending_drops++;
-		return;
-	}
 	STAILQ_FOREACH(m, &w->queue, link)
 		if (m->type == WM_RESULT)
 			break;
 	if (m == NULL)
-		return;
+		return 0;
 	STAILQ_REMOVE(&w->queue, m, writer_msg, link);
+	w->qbytes -= m->bytes;
 	w->queued--;
 	w->stats.lost++;
 	if (w->dropped++ % 1000 == 0)
-		log_warnx("writer: queue full (%zu results) while the database "
-		    "is not writable: dropped the oldest result (%s), %llu "
-		    "dropped so far", w->queue_max, m->result->name,
-		    (unsigned long long)w->dropped);
+		log_warnx("writer: queue full (%zu results, %zu bytes) while "
+		    "the database is not keeping up: dropped the oldest result "
+		    "(%s), %llu dropped so far", w->queued, w->qbytes,
+		    m->result->name, (unsigned long long)w->dropped);
 	writer_msg_free(m);
+	return 1;
+}
+
+/* Memory a queued result holds, roughly: what it allocated. */
+static size_t
+result_bytes(const struct host_result *r)
+{
+	size_t	 n = sizeof *r + 64, i;
+	int	 j;
+
+	n += r->facts.cap * sizeof *r->facts.v;
+	n += r->facts.capitems * sizeof *r->facts.items;
+	n += r->ncolls * sizeof *r->colls;
+	for (i = 0; i < r->facts.n; i++)
+		n += strlen(r->facts.v[i].key) + strlen(r->facts.v[i].value) +
+		    2 * 16;		/* two allocations, malloc overhead */
+	for (i = 0; i < r->facts.nitems; i++)
+		for (j = 0; j < ITEM_FIELDS; j++)
+			if (r->facts.items[i].f[j] != NULL)
+				n += strlen(r->facts.items[i].f[j]) + 16;
+	return n;
+}
+
+/* Keep the bytes waiting under the bound: drop the oldest waiting
+ * results until one of `more` bytes fits; called with the lock held. A
+ * batch in flight counts until it commits and is never dropped. */
+static void
+writer_bound_bytes(struct writer *w, size_t more)
+{
+	while (w->qbytes + more > w->qbytes_max && writer_drop_first(w))
+		;
 }
 
 /* Append a message and wake the thread. */
 static void
 writer_enqueue(struct writer *w, struct writer_msg *m)
 {
+	if (m->type == WM_RESULT)
+		m->bytes = result_bytes(m->result);
 	pthread_mutex_lock(&w->lock);
 	if (m->type == WM_RESULT)
 		w->stats.submitted++;
@@ -168,7 +219,11 @@ writer_enqueue(struct writer *w, struct writer_msg *m)
 	if (m->type == WM_RESULT) {
 		if (w->queued >= w->queue_max)
 			writer_drop_oldest(w);
+		writer_bound_bytes(w, m->bytes);
 		w->queued++;
+		w->qbytes += m->bytes;
+		if (w->qbytes > w->stats.queue_bytes_peak)
+			w->stats.queue_bytes_peak = w->qbytes;
 	}
 	if (m->type != WM_RESULT)
 		w->urgent = 1;
@@ -358,6 +413,7 @@ writer_committed(struct writer *w, struct writer_msgs *batch, int64_t took_us)
 	pthread_mutex_lock(&w->lock);
 	STAILQ_FOREACH(m, batch, link) {
 		nres += m->type == WM_RESULT;
+		w->qbytes -= m->bytes;
 		if (m->type == WM_BARRIER)
 			w->barrier_done = (uint64_t)m->id;
 	}
@@ -450,6 +506,7 @@ writer_failed(struct writer *w, struct writer_msgs *batch,
 	lost = writer_msg_free_list(&w->queue);
 	w->queued = 0;
 	w->stats.lost += lost;
+	w->qbytes = 0;
 	w->barrier_done = w->barrier_seq;
 	pthread_cond_broadcast(&w->done);
 	log_warnx("writer: giving up at shutdown: %zu results were not "
@@ -549,7 +606,7 @@ writer_main(void *arg)
 	struct writer		*w = arg;
 	struct writer_msgs	 batch;
 	char			 err[sizeof w->stats.last_error];
-	int64_t			 backoff = 0, t0;
+	int64_t			 backoff = 0, t0, delay;
 	enum db_fault		 fault = DBF_OTHER;
 
 	pthread_mutex_lock(&w->lock);
@@ -580,7 +637,10 @@ writer_main(void *arg)
 		if (w->exec_sql != NULL)
 			continue;
 		writer_take(w, &batch);
+		delay = w->test_delay_ms;
 		pthread_mutex_unlock(&w->lock);
+		if (delay > 0)
+			usleep((useconds_t)delay * 1000);
 		t0 = wall_us();
 		if (writer_apply(w, &batch, &fault, err, sizeof err) == 0) {
 			writer_committed(w, &batch, wall_us() - t0);
@@ -755,9 +815,12 @@ writer_open(const char *path, char *err, size_t errlen)
 	w = xcalloc(1, sizeof *w);
 	w->path = xstrdup(path);
 	w->store.db = db;
+	w->digests = db != NULL ? digests_open(path) : NULL;
 	w->next_sweep = db != NULL ? writer_max_sweep(db) : 0;
 	w->queue_max = WRITER_QUEUE_MAX;
 	STAILQ_INIT(&w->queue);
+	w->qbytes_high = WRITER_BYTES_HIGH;
+	w->qbytes_max = WRITER_BYTES_MAX;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	pthread_cond_init(&w->done, NULL);
@@ -769,6 +832,7 @@ writer_open(const char *path, char *err, size_t errlen)
 	}
 	if ((errno = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
 		snprintf(err, errlen, "writer thread: %s", strerror(errno));
+		digests_close(w->digests);
 		sqlite3_close(db);
 		free(w->path);
 		free(w);
@@ -908,6 +972,7 @@ writer_close_stats(struct writer *w, struct writer_stats *final)
 	if (w->stats.broken && w->store.db != NULL)	/* leave the file as is */
 		sqlite3_db_config(w->store.db,
 		    SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	digests_close(w->digests);
 	if (sqlite3_close(w->store.db) != SQLITE_OK)
 		log_warnx("writer: closing %s: %s", w->path,
 		    sqlite3_errmsg(w->store.db));
@@ -925,6 +990,13 @@ writer_close(struct writer *w)
 	writer_close_stats(w, NULL);
 }
 
+/* The digest lookups the workers use before parsing. */
+struct digests *
+writer_digests(struct writer *w)
+{
+	return w != NULL ? w->digests : NULL;
+}
+
 /* Copy the counters. */
 void
 writer_get_stats(struct writer *w, struct writer_stats *st)
@@ -932,6 +1004,7 @@ writer_get_stats(struct writer *w, struct writer_stats *st)
 	pthread_mutex_lock(&w->lock);
 	*st = w->stats;
 	st->queue_depth = w->queued;
+	st->queue_bytes = w->qbytes;
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -946,6 +1019,41 @@ writer_test_exec(struct writer *w, const char *sql)
 	pthread_cond_signal(&w->wake);
 	while (w->exec_sql != NULL)
 		pthread_cond_wait(&w->done, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Is more waiting for the database than it should? The dispatcher starts
+ * no new host while it is (backpressure), so memory holds at any N. */
+int
+writer_backlogged(struct writer *w)
+{
+	int	 b;
+
+	if (w == NULL)
+		return 0;
+	pthread_mutex_lock(&w->lock);
+	b = w->qbytes > w->qbytes_high;
+	pthread_mutex_unlock(&w->lock);
+	return b;
+}
+
+/* Test hook: bytes bounds instead of the defaults. */
+void
+writer_test_bytes(struct writer *w, size_t high, size_t max)
+{
+	pthread_mutex_lock(&w->lock);
+	w->qbytes_high = high;
+	w->qbytes_max = max;
+	w->stats.queue_bytes_peak = w->qbytes;
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Test hook: a slow database, every transaction ms longer. */
+void
+writer_test_delay(struct writer *w, int64_t ms)
+{
+	pthread_mutex_lock(&w->lock);
+	w->test_delay_ms = ms;
 	pthread_mutex_unlock(&w->lock);
 }
 
