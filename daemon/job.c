@@ -25,6 +25,7 @@
 #include "daemon/job.h"
 #include "daemon/knownhosts.h"
 #include "daemon/ssh.h"
+#include "daemon/sshagent.h"
 #include "daemon/worker.h"
 #include "storage/storage.h"
 
@@ -408,6 +409,8 @@ job_fail(struct job *job, enum host_status status, const char *fmt, ...)
 	} else
 		log_debug("%s: %s", job->host->name, msg);
 	event_del(job->io);
+	if (job->agent_io != NULL)
+		event_del(job->agent_io);
 	evtimer_del(job->phase_timer);
 	if (job->retry_timer != NULL)
 		evtimer_del(job->retry_timer);
@@ -775,6 +778,79 @@ job_state_hostkey(struct job *job)
 	}
 }
 
+/* Authenticated: tell the dispatcher, plan the channels. */
+static enum job_step
+job_authed(struct job *job)
+{
+	if (job->agent_io != NULL)
+		event_del(job->agent_io);
+	agent_close(job->agent);
+	job->agent = NULL;
+	job->authed = 1;
+	job->res->authed_us = wall_us();
+	worker_report(job->worker, job->idx, JOB_EV_AUTHED, HOST_OK);
+	job_plan(job);
+	job->unit = 0;
+	job_set_state(job, job->nunits > 0 ? JOB_UNIT_START : JOB_DISCONNECT);
+	return STEP_NEXT;
+}
+
+/* While the agent signs, wait on its socket instead of the session's
+ * (libssh2 reads nothing until the signature is there). */
+static enum job_step
+job_wait_agent(struct job *job)
+{
+	short	 flags = agent_wants(job->agent) & SSH_WANT_WRITE ? EV_WRITE :
+	    EV_READ;
+
+	event_del(job->io);
+	if (job->agent_io == NULL)
+		job->agent_io = event_new(worker_base(job->worker),
+		    agent_fd(job->agent), flags | EV_PERSIST, job_io_cb, job);
+	else {
+		event_del(job->agent_io);
+		event_assign(job->agent_io, worker_base(job->worker),
+		    agent_fd(job->agent), flags | EV_PERSIST, job_io_cb, job);
+	}
+	event_add(job->agent_io, NULL);
+	return STEP_WAIT;
+}
+
+/* ssh-agent's keys, one after another until the server takes one. */
+static enum job_step
+job_state_auth_agent(struct job *job, const struct identity *id)
+{
+	char	 err[256];
+
+	if (id->error != NULL)
+		return job_fail(job, HOST_AUTH_FAILED, "cannot use ssh-agent: "
+		    "%s", id->error);
+	if (job->agent == NULL && (job->agent = agent_open(NULL, err,
+	    sizeof err)) == NULL)
+		return job_fail(job, HOST_AUTH_FAILED, "%s", err);
+	for (; job->agent_next < id->agent.n; job->agent_next++) {
+		switch (ssh_auth_agent(job->ssh, job->host->user, job->agent,
+		    &id->agent.k[job->agent_next])) {
+		case SSH_AGAIN:
+			if (agent_wants(job->agent) != 0)
+				return job_wait_agent(job);
+			if (job->agent_io != NULL)
+				event_del(job->agent_io);
+			return STEP_SSH;
+		case SSH_FAIL:
+			if (*ssh_agent_error(job->ssh) != '\0')
+				return job_fail(job, HOST_AUTH_FAILED, "%s",
+				    ssh_agent_error(job->ssh));
+			if (!ssh_is_auth_error(job->ssh))
+				return job_ssh_error(job, "authentication");
+			continue;	/* this key is not wanted: the next */
+		}
+		return job_authed(job);
+	}
+	return job_fail(job, HOST_AUTH_FAILED, "none of ssh-agent's %zu "
+	    "key(s) accepted for user %s", id->agent.n, job->host->user);
+}
+
 /* Public-key authentication with the key read at sweep start. */
 static enum job_step
 job_state_auth(struct job *job)
@@ -782,6 +858,8 @@ job_state_auth(struct job *job)
 	const struct identity	*id;
 
 	id = sweep_identity(job->sweep, job->host->identity);
+	if (id != NULL && strcmp(id->path, "agent") == 0)
+		return job_state_auth_agent(job, id);
 	if (id == NULL || id->key == NULL)
 		return job_fail(job, HOST_AUTH_FAILED, "cannot use identity "
 		    "%s: %s", job->host->identity,
@@ -796,13 +874,7 @@ job_state_auth(struct job *job)
 		    "for user %s%s", id->path, job->host->user,
 		    ssh_auth_hint(id->key));
 	}
-	job->authed = 1;
-	job->res->authed_us = wall_us();
-	worker_report(job->worker, job->idx, JOB_EV_AUTHED, HOST_OK);
-	job_plan(job);
-	job->unit = 0;
-	job_set_state(job, job->nunits > 0 ? JOB_UNIT_START : JOB_DISCONNECT);
-	return STEP_NEXT;
+	return job_authed(job);
 }
 
 /* Fresh buffers and counters for the unit about to run. */
@@ -1129,6 +1201,9 @@ job_free(struct job *job)
 		event_free(job->host_timer);
 	if (job->retry_timer != NULL)
 		event_free(job->retry_timer);
+	if (job->agent_io != NULL)
+		event_free(job->agent_io);
+	agent_close(job->agent);
 	if (job->fd >= 0)
 		close(job->fd);
 	for (i = 0; i < job->nunits; i++)

@@ -20,6 +20,7 @@ struct sweep;
 struct ssh;
 struct evdns_getaddrinfo_request;
 struct job;
+struct agent_conn;
 
 /* The states of a per-host job, in the order a job goes through them.
  * What each one means lives in job_states[] (job.c): one line per state. */
@@ -137,6 +138,9 @@ struct job {
 	int64_t			 unit_started_ms; /* for collector durations */
 	int			 exit_code;	/* per-collector channel status */
 	char			 exit_signal[32];
+	struct agent_conn	*agent;		/* ssh-agent conversation */
+	struct event		*agent_io;	/* its socket, while it signs */
+	size_t			 agent_next;	/* agent key being tried */
 };
 
 /* Start a job on the calling worker thread. */

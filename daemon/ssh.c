@@ -16,6 +16,7 @@
 #include "daemon/knownhosts.h"
 #include "daemon/ssh.h"
 #include "daemon/sshkey.h"
+#include "daemon/sshagent.h"
 #include "daemon/sshmem.h"
 
 struct ssh_kh {
@@ -31,6 +32,9 @@ struct ssh {
 	char			*host;	/* as looked up in known_hosts */
 	int			 port;	/* likewise */
 	void			*sign_key; /* sign callback's abstract */
+	struct agent_conn	*agent;	/* agent auth: the conversation */
+	const struct agent_key	*agent_key; /* the key being tried */
+	char			 agent_err[200]; /* why the agent failed */
 };
 
 /* Host key types: libssh2 session type, known_hosts type bit, name. */
@@ -555,4 +559,45 @@ ssh_error(struct ssh *c, char *buf, size_t len)
 		    msg != NULL ? msg : "unknown error", code);
 		return HOST_PROTOCOL_ERROR;
 	}
+}
+
+/* libssh2 sign callback for agent keys: the agent signs; while its answer
+ * is on the way libssh2 gets EAGAIN and the caller waits on the agent's
+ * socket, then calls ssh_auth_agent() again, which lands here again with
+ * the same data. */
+static int
+ssh_agent_sign_cb(LIBSSH2_SESSION *session, unsigned char **sig,
+    size_t *siglen, const unsigned char *data, size_t datalen,
+    void **abstract)
+{
+	struct ssh	*c = *abstract;
+
+	switch (agent_sign(c->agent, c->agent_key, data, datalen,
+	    ssh_mem_alloc, sig, siglen, c->agent_err, sizeof c->agent_err)) {
+	case SSH_AGAIN:
+		return LIBSSH2_ERROR_EAGAIN;
+	case SSH_FAIL:
+		return -1;
+	}
+	return 0;
+}
+
+/* Public-key authentication with a key the agent holds. */
+int
+ssh_auth_agent(struct ssh *c, const char *user, struct agent_conn *a,
+    const struct agent_key *k)
+{
+	c->agent = a;
+	c->agent_key = k;
+	c->agent_err[0] = '\0';
+	c->sign_key = c;
+	return ssh_rc(libssh2_userauth_publickey(c->s, user, k->blob, k->len,
+	    ssh_agent_sign_cb, &c->sign_key));
+}
+
+/* Why the agent could not sign ("" if it was not the agent). */
+const char *
+ssh_agent_error(const struct ssh *c)
+{
+	return c->agent_err;
 }

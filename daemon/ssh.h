@@ -60,6 +60,14 @@ int	 ssh_auth_pubkey(struct ssh *, const char *user, struct ssh_key *);
 /* Text to append to "key rejected": why this key may not work with the
  * libssh2 we were built against ("" when there is no reason to think so). */
 const char *ssh_auth_hint(const struct ssh_key *);
+/* Public-key authentication signed by ssh-agent (daemon/sshagent.h):
+ * SSH_AGAIN with agent_wants(a) != 0 means wait on the agent's socket,
+ * not the session's. */
+struct agent_conn;
+struct agent_key;
+int	 ssh_auth_agent(struct ssh *, const char *user, struct agent_conn *,
+	    const struct agent_key *);
+const char *ssh_agent_error(const struct ssh *);
 int	 ssh_channel_open(struct ssh *, uint32_t window);
 int	 ssh_channel_exec(struct ssh *, const char *command);
 /* Read from stream 0 (stdout) or 1 (stderr): >0 bytes, 0 nothing now,

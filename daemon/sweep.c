@@ -15,6 +15,37 @@
 #include "daemon/sweep.h"
 
 #define SWEEP_KEY_MAX	(64 * 1024)	/* larger "keys" are not keys */
+#define SWEEP_AGENT_MS	2000		/* ssh-agent's answer, at most */
+
+/* "agent": list ssh-agent's keys once per sweep (a bounded wait, here and
+ * not on a worker's loop); keep the ones libssh2 can sign with. */
+static void
+sweep_read_agent(struct identity *id)
+{
+	struct agent_keys	*ks = &id->agent;
+	char			 err[256];
+	size_t			 i, j;
+
+	if (agent_list(NULL, SWEEP_AGENT_MS, ks, err, sizeof err) == -1) {
+		xasprintf(&id->error, "%s", err);
+		return;
+	}
+	for (i = j = 0; i < ks->n; i++) {
+		if (strcmp(ks->k[i].type, "ssh-rsa") == 0) {
+			log_debug("ssh-agent key %s (RSA) skipped: this libssh2 "
+			    "has no rsa-sha2 signatures", ks->k[i].comment);
+			free(ks->k[i].blob);
+			free(ks->k[i].type);
+			free(ks->k[i].comment);
+		} else
+			ks->k[j++] = ks->k[i];
+	}
+	ks->n = j;
+	if (j == 0)
+		xasprintf(&id->error, "ssh-agent holds no ed25519 or ECDSA key "
+		    "(RSA keys need rsa-sha2 signatures, which libssh2 1.10 "
+		    "lacks)");
+}
 
 /* Read and parse one private key file into an identity. */
 static void
@@ -25,6 +56,10 @@ sweep_read_key(struct identity *id)
 	ssize_t		 n;
 	int		 fd;
 
+	if (strcmp(id->path, "agent") == 0) {
+		sweep_read_agent(id);
+		return;
+	}
 	if ((fd = open(id->path, O_RDONLY | O_CLOEXEC)) == -1) {
 		xasprintf(&id->error, "%s", strerror(errno));
 		return;
@@ -90,6 +125,7 @@ sweep_release(struct sweep *sw)
 	for (i = 0; i < sw->nids; i++) {
 		free(sw->ids[i].path);
 		ssh_key_free(sw->ids[i].key);
+		agent_keys_free(&sw->ids[i].agent);
 		free(sw->ids[i].error);
 	}
 	free(sw->ids);
