@@ -196,7 +196,7 @@ host_free(struct host *h)
 	free(h->address);
 	free(h->user);
 	free(h->identity);
-	reach_hops_free(h->jumps, h->njumps);
+	config_jump_free(h->jumps, h->njumps);
 	strv_free(h->groups, h->ngroups);
 	for (i = 0; i < h->nvars; i++) {
 		free(h->vars[i].key);

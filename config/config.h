@@ -91,6 +91,7 @@ struct config {
 	int	 concurrency;	/* hosts in flight; default 256 */
 	int	 workers;	/* event-loop threads; 0 = one per core */
 	int	 max_handshakes;	/* unauthenticated sessions; 0 = no cap */
+	int	 bastion_concurrency;	/* tunnels per bastion session; 64 */
 	size_t	 max_output;	/* bytes per collector; default 1 MiB */
 	char	*channel_mode;	/* "combined" (default) or "per-collector" */
 	char	**collectors;	/* built-in names to run; default set */
@@ -150,6 +151,7 @@ int		 config_expand_range(const char *pattern, char ***out,
  * filled when it is not one. Caller frees the hops' strings and array. */
 int		 config_parse_jump(const char *spec, struct jump_hop **hops,
 		    size_t *n, char *err, size_t errlen);
+void		 config_jump_free(struct jump_hop *, size_t);
 /* The ProxyJump given in ssh(1) arguments (ansible_ssh_common_args), or
  * NULL. Caller frees. */
 char		*config_ssh_args_jump(const char *args);

@@ -193,7 +193,7 @@ struct sshcfg;
 int		 config_reach_host(const struct config *, const struct sshcfg *,
 		    struct host *, const char *jump_var, const char *ssh_args,
 		    char *err, size_t errlen);
-void		 reach_hops_free(struct jump_hop *, size_t);
+
 size_t		 inventory_group(struct inventory *, const char *name,
 		    const struct iloc *);
 

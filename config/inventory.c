@@ -241,7 +241,7 @@ inv_jump_check(struct inventory *inv, const char *key, enum ivar_conn c,
 		free(p);
 		rc = -1;
 	} else if (spec != NULL)
-		reach_hops_free(hops, n);
+		config_jump_free(hops, n);
 	free(spec);
 	return rc;
 }

@@ -32,7 +32,7 @@ reach_local_user(const char **name, const char **home)
 
 /* Free a host's hops. */
 void
-reach_hops_free(struct jump_hop *hops, size_t n)
+config_jump_free(struct jump_hop *hops, size_t n)
 {
 	size_t	 i;
 
@@ -110,7 +110,7 @@ config_parse_jump(const char *spec, struct jump_hop **hopsp, size_t *np,
 	}
 	free(copy);
 	if (rc == -1) {
-		reach_hops_free(hops, n);
+		config_jump_free(hops, n);
 		return -1;
 	}
 	*hopsp = hops;

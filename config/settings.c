@@ -88,6 +88,8 @@ static const struct cfgkey cfgkeys[] = {
 	{ "concurrency", CK_INT, OFF(concurrency), 1, 1000000, NULL },
 	{ "workers", CK_INT, OFF(workers), 0, 1024, NULL },
 	{ "max_handshakes", CK_INT, OFF(max_handshakes), 0, 1000000, NULL },
+	{ "bastion_concurrency", CK_INT, OFF(bastion_concurrency), 1, 100000,
+	    NULL },
 	{ "max_output", CK_SIZE, OFF(max_output), 1, 1LL << 32, NULL },
 	{ "channel_mode", CK_FN, 0, 0, 0, key_channel_mode },
 	{ "collectors", CK_FN, 0, 0, 0, key_collectors },
@@ -172,6 +174,7 @@ settings_defaults(struct config *c)
 	c->ssh.command_timeout_ms = 60 * 1000;
 	c->ssh.host_timeout_ms = 5 * 60 * 1000;
 	c->concurrency = 256;
+	c->bastion_concurrency = 64;	/* docs/PERFORMANCE.md, bastions */
 	c->max_output = 1024 * 1024;
 	c->channel_mode = xstrdup("combined");
 	names = collector_default_names(&n);

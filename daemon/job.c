@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
+#include "daemon/bastion.h"
 #include "daemon/job.h"
 #include "daemon/knownhosts.h"
 #include "daemon/ssh.h"
@@ -49,6 +50,7 @@ static enum job_step job_state_wait(struct job *);
 static enum job_step job_state_socket(struct job *);
 static enum job_step job_state_fd_wait(struct job *);
 static enum job_step job_state_connect(struct job *);
+static enum job_step job_state_tunnel(struct job *);
 static enum job_step job_state_reconnect(struct job *);
 static enum job_step job_state_handshake(struct job *);
 static enum job_step job_state_hostkey(struct job *);
@@ -86,6 +88,8 @@ static const struct job_state_info job_states[] = {
 	    HOST_CONNECT_TIMEOUT, JOB_NEW },
 	[JOB_RECONNECT] = { job_state_reconnect, "reconnect", "TCP connect "
 	    "(second attempt)", CONN, 1, HOST_CONNECT_TIMEOUT, JOB_SOCKET },
+	[JOB_TUNNEL] = { job_state_tunnel, "tunnel", "bastion tunnel", NONE,
+	    0, HOST_CONNECT_TIMEOUT, JOB_NEW },
 	[JOB_HANDSHAKE] = { job_state_handshake, "handshake", "SSH handshake",
 	    CONN, 1, HOST_HANDSHAKE_TIMEOUT, JOB_RECONNECT },
 	[JOB_HOSTKEY] = { job_state_hostkey, "hostkey", "SSH handshake", CONN,
@@ -209,8 +213,10 @@ static int64_t
 job_budget_ms(const struct job *job)
 {
 	switch (job_states[job->state].budget) {
-	case JOB_BUDGET_CONNECT:
-		return job->sweep->conf->ssh.connect_timeout_ms;
+	case JOB_BUDGET_CONNECT:	/* ssh_config's ConnectTimeout wins */
+		return job->host->connect_timeout_ms > 0 ?
+		    job->host->connect_timeout_ms :
+		    job->sweep->conf->ssh.connect_timeout_ms;
 	case JOB_BUDGET_COMMAND:
 		return job_current_part(job)->timeout_ms + JOB_GRACE_MS;
 	case JOB_BUDGET_CLEANUP:
@@ -408,6 +414,9 @@ job_fail(struct job *job, enum host_status status, const char *fmt, ...)
 		host_result_set_error(job->res, status, "%s", msg);
 	} else
 		log_debug("%s: %s", job->host->name, msg);
+	if (job->breq != NULL)
+		bastion_cancel(job->breq);
+	job->breq = NULL;
 	event_del(job->io);
 	if (job->agent_io != NULL)
 		event_del(job->agent_io);
@@ -486,6 +495,10 @@ job_state_resolve(struct job *job)
 	struct evdns_getaddrinfo_request	*req;
 
 	job_set_state(job, JOB_RESOLVE);
+	if (job->host->njumps > 0) {	/* the bastion resolves the name */
+		job_set_state(job, JOB_TUNNEL);
+		return STEP_NEXT;
+	}
 	if (job_literal(job) == 0) {
 		job_set_state(job, JOB_SOCKET);
 		return STEP_NEXT;
@@ -704,6 +717,37 @@ job_ssh_error(struct job *job, const char *what)
 	return job_fail(job, s, "%s: %s", what, msg);
 }
 
+/* The bastion answered: a tunnel to run the session on, or why not. */
+static void
+job_tunnel_cb(void *arg, int fd, enum host_status st, const char *why)
+{
+	struct job	*job = arg;
+
+	job->breq = NULL;
+	if (fd == -1)
+		job_fail(job, st, "%s", why);
+	else {
+		job->fd = fd;
+		job_set_state(job, JOB_HANDSHAKE);
+		job->ssh = ssh_new(job->fd, worker_known_hosts(job->worker,
+		    job->sweep), job->host->address, job->host->port);
+	}
+	job_run(job);
+}
+
+/* Through bastions: ask for a tunnel and wait. No deadline of our own
+ * here: the bastion has its connect deadlines, and host_timeout bounds a
+ * wait in its queue. */
+static enum job_step
+job_state_tunnel(struct job *job)
+{
+	if (job->breq == NULL)
+		job->breq = bastion_open(job->worker, job->sweep,
+		    job->host->jumps, job->host->njumps, job->host->address,
+		    job->host->port, job_tunnel_cb, job);
+	return STEP_WAIT;
+}
+
 /* SSH key exchange; a connection lost before the banner gets a second
  * attempt. */
 static enum job_step
@@ -713,7 +757,8 @@ job_state_handshake(struct job *job)
 	case SSH_AGAIN:
 		return STEP_SSH;
 	case SSH_FAIL:
-		if (ssh_banner_lost(job->ssh) && job->attempts < JOB_ATTEMPTS)
+		if (ssh_banner_lost(job->ssh) && job->attempts < JOB_ATTEMPTS &&
+		    job->host->njumps == 0)	/* a tunnel is not retried */
 			return job_reconnect(job);
 		return job_ssh_error(job, job->attempts > 1 ?
 		    "SSH handshake failed (second connection)" :

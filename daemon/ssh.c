@@ -601,3 +601,107 @@ ssh_agent_error(const struct ssh *c)
 {
 	return c->agent_err;
 }
+
+struct ssh_chan {
+	struct ssh		*c;	/* the session it lives on */
+	LIBSSH2_CHANNEL		*ch;	/* the channel */
+	int			 closing; /* close sent: now free */
+};
+
+/* A direct-tcpip channel (bastion tunnel). libssh2 1.10 says why an open
+ * failed only as a reason code in its message: resource shortage means
+ * "wait and ask again", anything else is the target's failure. */
+int
+ssh_tunnel_open(struct ssh *c, const char *host, int port,
+    struct ssh_chan **out, int *shortage)
+{
+	LIBSSH2_CHANNEL	*ch;
+	char		*msg = NULL;
+	int		 rc;
+
+	*shortage = 0;
+	ch = libssh2_channel_direct_tcpip_ex(c->s, host, port, "127.0.0.1",
+	    22);
+	if (ch != NULL) {
+		*out = xcalloc(1, sizeof **out);
+		(*out)->c = c;
+		(*out)->ch = ch;
+		return SSH_DONE;
+	}
+	rc = libssh2_session_last_error(c->s, &msg, NULL, 0);
+	if (rc == LIBSSH2_ERROR_EAGAIN)
+		return SSH_AGAIN;
+	if (msg != NULL && strstr(msg, "resource shortage") != NULL)
+		*shortage = 1;
+	return SSH_FAIL;
+}
+
+/* Read what the tunnel has. */
+ssize_t
+ssh_chan_read(struct ssh_chan *t, char *buf, size_t len)
+{
+	ssize_t	 n = libssh2_channel_read(t->ch, buf, len);
+
+	if (n == LIBSSH2_ERROR_EAGAIN)
+		return 0;
+	return n < 0 ? SSH_FAIL : n;
+}
+
+/* Write into the tunnel. */
+ssize_t
+ssh_chan_write(struct ssh_chan *t, const char *buf, size_t len)
+{
+	ssize_t	 n = libssh2_channel_write(t->ch, buf, len);
+
+	if (n == LIBSSH2_ERROR_EAGAIN)
+		return SSH_AGAIN;
+	return n < 0 ? SSH_FAIL : n;
+}
+
+/* Has the far end sent EOF? */
+int
+ssh_chan_eof(struct ssh_chan *t)
+{
+	return libssh2_channel_eof(t->ch) == 1;
+}
+
+/* Data queued for the tunnel, without touching the socket. */
+int
+ssh_chan_pending(struct ssh_chan *t)
+{
+	return libssh2_poll_channel_read(t->ch, 0) == 1;
+}
+
+/* Tell the far end we will send no more. */
+int
+ssh_chan_send_eof(struct ssh_chan *t)
+{
+	return ssh_rc(libssh2_channel_send_eof(t->ch));
+}
+
+/* Close (without waiting for the peer's close: the tunnel is done either
+ * way), then free. */
+int
+ssh_chan_free(struct ssh_chan *t)
+{
+	int	 rc;
+
+	if (!t->closing) {
+		rc = ssh_rc(libssh2_channel_close(t->ch));
+		if (rc == SSH_AGAIN)
+			return rc;
+		t->closing = 1;
+	}
+	rc = ssh_rc(libssh2_channel_free(t->ch));
+	if (rc == SSH_AGAIN)
+		return rc;
+	free(t);
+	return rc;
+}
+
+/* The session takes its channels with it: only our handle goes. */
+void
+ssh_chan_forget(struct ssh_chan *t)
+{
+	free(t);
+}

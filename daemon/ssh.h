@@ -85,6 +85,28 @@ int	 ssh_disconnect(struct ssh *);
  * has shut the socket down it never waits: libssh2's sends fail at once. */
 int	 ssh_free(struct ssh *);
 
+/* Tunnels through a bastion's session (daemon/bastion.c): any number of
+ * direct-tcpip channels on one session, each driven by the same rules
+ * (retry an SSH_AGAIN call first, with the same arguments). */
+struct ssh_chan;
+/* Open a channel to host:port as seen from the server. On SSH_FAIL,
+ * *shortage says the server lacked resources (try again later). */
+int	 ssh_tunnel_open(struct ssh *, const char *host, int port,
+	    struct ssh_chan **, int *shortage);
+/* >0 bytes, 0 nothing now, SSH_FAIL. */
+ssize_t	 ssh_chan_read(struct ssh_chan *, char *buf, size_t len);
+/* >0 bytes taken, SSH_AGAIN (retry the same), SSH_FAIL. */
+ssize_t	 ssh_chan_write(struct ssh_chan *, const char *buf, size_t len);
+int	 ssh_chan_eof(struct ssh_chan *);	/* peer sent EOF */
+int	 ssh_chan_pending(struct ssh_chan *);	/* data queued, no I/O */
+int	 ssh_chan_send_eof(struct ssh_chan *);	/* DONE/AGAIN/FAIL */
+/* Close and free; SSH_AGAIN until done. The handle is gone after
+ * SSH_DONE or SSH_FAIL. */
+int	 ssh_chan_free(struct ssh_chan *);
+/* Drop the handle of a channel whose session is being freed (libssh2
+ * frees the channel with it). */
+void	 ssh_chan_forget(struct ssh_chan *);
+
 /* Last libssh2 error: message into buf, and the host status it means:
  * "disconnected" when the peer went away, else a protocol error. */
 enum host_status ssh_error(struct ssh *, char *buf, size_t len);

@@ -95,24 +95,34 @@ sweep_identity(const struct sweep *sw, const char *path)
 	return NULL;
 }
 
-/* Read every distinct key the sweep's hosts use, once. */
+/* Read one key (a path, or "agent") unless the sweep has it already. */
+static void
+sweep_load_key(struct sweep *sw, const char *path)
+{
+	struct identity	*id;
+
+	if (sweep_identity(sw, path) != NULL)
+		return;
+	sw->ids = xreallocarray(sw->ids, sw->nids + 1, sizeof *sw->ids);
+	id = &sw->ids[sw->nids++];
+	memset(id, 0, sizeof *id);
+	id->path = xstrdup(path);
+	sweep_read_key(id);
+	if (id->error != NULL)
+		log_warnx("identity %s: %s", id->path, id->error);
+}
+
+/* Read every distinct key the sweep's hosts and their bastions use,
+ * once. */
 void
 sweep_load_keys(struct sweep *sw, const struct host *const *hosts, size_t n)
 {
-	struct identity	*id;
-	size_t		 i;
+	size_t	 i, j;
 
 	for (i = 0; i < n; i++) {
-		if (sweep_identity(sw, hosts[i]->identity) != NULL)
-			continue;
-		sw->ids = xreallocarray(sw->ids, sw->nids + 1,
-		    sizeof *sw->ids);
-		id = &sw->ids[sw->nids++];
-		memset(id, 0, sizeof *id);
-		id->path = xstrdup(hosts[i]->identity);
-		sweep_read_key(id);
-		if (id->error != NULL)
-			log_warnx("identity %s: %s", id->path, id->error);
+		sweep_load_key(sw, hosts[i]->identity);
+		for (j = 0; j < hosts[i]->njumps; j++)
+			sweep_load_key(sw, hosts[i]->jumps[j].identity);
 	}
 }
 
