@@ -823,6 +823,17 @@ job_state_hostkey(struct job *job)
 	}
 }
 
+/* Did the peer close the connection? A key "rejected" on a connection
+ * that died (a bastion's tunnel cut mid-login) is a lost connection. */
+static int
+job_peer_closed(const struct job *job)
+{
+	char	 c;
+	ssize_t	 n = recv(job->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	return n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR);
+}
+
 /* Authenticated: tell the dispatcher, plan the channels. */
 static enum job_step
 job_authed(struct job *job)
@@ -883,6 +894,9 @@ job_state_auth_agent(struct job *job, const struct identity *id)
 				event_del(job->agent_io);
 			return STEP_SSH;
 		case SSH_FAIL:
+			if (job_peer_closed(job))
+				return job_fail(job, HOST_DISCONNECTED,
+				    "connection lost during authentication");
 			if (*ssh_agent_error(job->ssh) != '\0')
 				return job_fail(job, HOST_AUTH_FAILED, "%s",
 				    ssh_agent_error(job->ssh));
@@ -913,6 +927,9 @@ job_state_auth(struct job *job)
 	case SSH_AGAIN:
 		return STEP_SSH;
 	case SSH_FAIL:
+		if (job_peer_closed(job))
+			return job_fail(job, HOST_DISCONNECTED, "connection lost "
+			    "during authentication");
 		if (!ssh_is_auth_error(job->ssh))
 			return job_ssh_error(job, "authentication");
 		return job_fail(job, HOST_AUTH_FAILED, "public key %s rejected "
