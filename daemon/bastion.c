@@ -36,6 +36,11 @@
 #define BASTION_TICK_MS		250	/* deadline checks while busy */
 #define BASTION_SHORTAGE_MS	200	/* wait after "resource shortage" */
 
+/* What one channel's step did (not SSH_*: SSH_AGAIN is 1). */
+#define STEP_IDLE	0	/* nothing to move */
+#define STEP_MOVED	1	/* bytes or state moved */
+#define STEP_PENDING	2	/* a libssh2 call must be retried first */
+
 enum bstate {
 	B_START,		/* nothing yet */
 	B_RESOLVE,		/* DNS */
@@ -217,10 +222,9 @@ bastion_up_cb(void *arg, int fd, enum host_status st, const char *why)
 	b->up = NULL;
 	if (fd == -1) {
 		/* the previous hop's own failure stays what it is; a hop it
-		 * cannot reach is unreachable for us */
-		bastion_fail(b, st == HOST_REFUSED ||
-		    st == HOST_DISCONNECTED ? HOST_BASTION_UNREACHABLE : st,
-		    "%s", why);
+		 * cannot reach (or not in time) is unreachable for us */
+		bastion_fail(b, st >= HOST_BASTION_UNREACHABLE ? st :
+		    HOST_BASTION_UNREACHABLE, "%s", why);
 		return;
 	}
 	b->fd = fd;
@@ -851,7 +855,7 @@ bastion_open_queued(struct bastion *b)
 }
 
 /* Channel -> target: read what the channel has into the down buffer and
- * write it to the socketpair. 1 if bytes moved, SSH_AGAIN if a read left
+ * write it to the socketpair. STEP_MOVED, or STEP_PENDING if a read left
  * a send half done (it becomes the pending call). */
 static int
 bastion_chan_down(struct bastion *b, struct bastion_chan *c)
@@ -888,7 +892,7 @@ bastion_chan_down(struct bastion *b, struct bastion_chan *c)
 		if (ssh_wants(b->ssh) & SSH_WANT_WRITE) {
 			b->op = OP_READ;
 			b->opchan = c;
-			return SSH_AGAIN;
+			return STEP_PENDING;
 		}
 		break;
 	}
@@ -901,7 +905,7 @@ bastion_chan_down(struct bastion *b, struct bastion_chan *c)
 }
 
 /* Target -> channel: read the socketpair into the up buffer and write it
- * into the channel. 1 if bytes moved, SSH_AGAIN if the write is pending. */
+ * into the channel. STEP_MOVED, or STEP_PENDING if the write must wait. */
 static int
 bastion_chan_up(struct bastion *b, struct bastion_chan *c)
 {
@@ -926,7 +930,7 @@ bastion_chan_up(struct bastion *b, struct bastion_chan *c)
 		if (n == SSH_AGAIN) {
 			b->op = OP_WRITE;
 			b->opchan = c;
-			return SSH_AGAIN;
+			return STEP_PENDING;
 		}
 		if (n == SSH_FAIL) {
 			bastion_chan_end(c);
@@ -957,18 +961,18 @@ bastion_chan_step(struct bastion *b, struct bastion_chan *c)
 		b->op = OP_FREE;
 		b->opchan = c;
 		if ((rc = ssh_chan_free(c->ch)) == SSH_AGAIN)
-			return SSH_AGAIN;
+			return STEP_PENDING;
 		b->op = OP_NONE;
 		c->ch = NULL;
 		bastion_chan_drop(b, c);
 		return 1;
 	}
-	if ((rc = bastion_chan_down(b, c)) == SSH_AGAIN)
+	if ((rc = bastion_chan_down(b, c)) == STEP_PENDING)
 		return rc;
 	moved |= rc;
 	if (c->closing)
 		return 1;
-	if ((rc = bastion_chan_up(b, c)) == SSH_AGAIN)
+	if ((rc = bastion_chan_up(b, c)) == STEP_PENDING)
 		return rc;
 	return moved | rc;
 }
@@ -1003,7 +1007,7 @@ bastion_retry(struct bastion *b)
 		break;
 	case OP_EOF:
 	case OP_FREE:
-		return bastion_chan_step(b, c) == SSH_AGAIN ? SSH_AGAIN :
+		return bastion_chan_step(b, c) == STEP_PENDING ? SSH_AGAIN :
 		    SSH_DONE;
 	}
 	b->op = OP_NONE;
@@ -1052,7 +1056,7 @@ bastion_pump(struct bastion *b)
 			rc = bastion_chan_step(b, c);
 			if (b->state == B_DEAD)
 				return;
-			if (rc == SSH_AGAIN)
+			if (rc == STEP_PENDING)
 				goto wait;
 			moved |= rc;
 		}
