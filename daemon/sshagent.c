@@ -112,7 +112,7 @@ int
 agent_parse_identities(const unsigned char *m, size_t len,
     struct agent_keys *out)
 {
-	const unsigned char	*p = m + 5, *end = m + len, *blob, *cmt, *t;
+	const unsigned char	*p = m + 5, *end = m + len, *blob, *cmt, *t, *q;
 	size_t			 blen, clen, tlen, i;
 	uint32_t		 n;
 	struct agent_key	*k;
@@ -127,8 +127,8 @@ agent_parse_identities(const unsigned char *m, size_t len,
 			agent_keys_free(out);
 			return -1;
 		}
-		t = blob;
-		if (agent_string(&t, blob + blen, &t, &tlen) == -1)
+		q = blob;
+		if (agent_string(&q, blob + blen, &t, &tlen) == -1)
 			continue;	/* not a key blob: skip it */
 		out->k = xreallocarray(out->k, out->n + 1, sizeof *out->k);
 		k = &out->k[out->n++];
