@@ -10,16 +10,10 @@
 #include <sys/types.h>
 
 #include "common/result.h"
+#include "daemon/sshdefs.h"
 #include "daemon/sshkey.h"
 
 struct known_hosts;
-
-#define SSH_DONE	0
-#define SSH_AGAIN	1
-#define SSH_FAIL	(-1)
-
-#define SSH_WANT_READ	0x1
-#define SSH_WANT_WRITE	0x2
 
 enum ssh_hostkey {
 	SSH_HOSTKEY_MATCH,

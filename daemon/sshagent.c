@@ -16,8 +16,8 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
-#include "daemon/ssh.h"
 #include "daemon/sshagent.h"
+#include "daemon/sshdefs.h"
 
 #define AGENT_FAILURE		5
 #define AGENTC_REQUEST_IDS	11

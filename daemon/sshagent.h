@@ -46,7 +46,7 @@ int		 agent_parse_signature(const unsigned char *, size_t,
 struct agent_conn *agent_open(const char *sock, char *err, size_t errlen);
 int		 agent_fd(const struct agent_conn *);
 /* What the conversation waits for: SSH_WANT_READ / SSH_WANT_WRITE bits
- * (daemon/ssh.h); 0 when no request is in flight. */
+ * (daemon/sshdefs.h); 0 when no request is in flight. */
 int		 agent_wants(const struct agent_conn *);
 /* Ask for a signature of data with key, or go on asking: SSH_DONE with
  * *sig / *siglen (malloc'd by alloc, caller frees), SSH_AGAIN (wait as
