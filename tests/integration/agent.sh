@@ -102,13 +102,9 @@ assert_eq "hanging agent: hosts with a key file are ok" "$nfile" \
     "$(q hang "SELECT count(*) FROM attempts WHERE status = 'ok'")"
 assert_eq "hanging agent: its hosts fail at their deadline" "$((8 - nfile))" \
     "$(q hang "SELECT count(*) FROM attempts WHERE status = 'handshake_timeout'")"
-slowest_ok=$(q hang "SELECT max(ended_us - started_us) / 1000 FROM attempts WHERE status = 'ok'")
+# The loop was not blocked: every key-file host ended before the first
+# agent host's deadline fired (an absolute bound fails on a loaded machine).
 before=$(q hang "SELECT (SELECT max(ended_us) FROM attempts WHERE status = 'ok') <
     (SELECT min(ended_us) FROM attempts WHERE status = 'handshake_timeout')")
 assert_eq "hanging agent: key-file hosts done before its hosts' deadline" 1 "$before"
-if [[ $slowest_ok =~ ^[0-9]+$ ]] && [ "$slowest_ok" -lt 6000 ]; then
-	t_pass "hanging agent: ok hosts were not held up by it ($slowest_ok ms)"
-else
-	t_fail "hanging agent: ok hosts were not held up by it" "slowest ok host: '$slowest_ok' ms"
-fi
 finish
