@@ -270,11 +270,11 @@ test_include(void)
 {
 	static const char *const hosts[] = { "inc1", "inc2", "plain", NULL };
 
-	put("inc_a.conf", "User from_a\n"
+	free(put("inc_a.conf", "User from_a\n"
 	    "Host inc2\n"
-	    "  Port 2702\n");
-	put("inc_b.conf", "IdentityFile ~/.ssh/from_b\n");
-	put("cond.conf", "Port 2777\n");
+	    "  Port 2702\n"));
+	free(put("inc_b.conf", "IdentityFile ~/.ssh/from_b\n"));
+	free(put("cond.conf", "Port 2777\n"));
 	oracle_case("include", "Host inc1\n"
 	    "  Include @D@/cond.conf\n"
 	    "  HostName after-include\n"
@@ -353,11 +353,11 @@ test_config_apply(void)
 	char			*path;
 	size_t			 i;
 
-	put("rc_ssh", "Host web*\n  HostName %h.internal\n  User cfguser\n"
+	free(put("rc_ssh", "Host web*\n  HostName %h.internal\n  User cfguser\n"
 	    "  Port 2201\n  IdentityFile ~/.ssh/id_%h\n  ConnectTimeout 4\n"
 	    "  ProxyJump cfgjump\n"
-	    "Host cfgjump\n  HostName 10.9.9.9\n  User jumper\n  Port 2022\n");
-	put("rc_inv.yml", "all:\n  hosts:\n"
+	    "Host cfgjump\n  HostName 10.9.9.9\n  User jumper\n  Port 2022\n"));
+	free(put("rc_inv.yml", "all:\n  hosts:\n"
 	    "    web1:\n"
 	    "    web2:\n      ansible_user: invuser\n      ansible_port: 22\n"
 	    "      ansible_ssh_common_args: \"-o StrictHostKeyChecking=no "
@@ -365,7 +365,7 @@ test_config_apply(void)
 	    "    web3:\n      rollcall_proxy_jump: none\n"
 	    "    db1:\n      ansible_host: 10.0.0.5\n"
 	    "      ansible_ssh_common_args: '-J x@y'\n"
-	    "      rollcall_proxy_jump: 'ssh://r@[fd00::1]:2'\n");
+	    "      rollcall_proxy_jump: 'ssh://r@[fd00::1]:2'\n"));
 	path = put("rc.yml", "database: @D@/db\ninventory:\n  - rc_inv.yml\n"
 	    "ssh:\n  user: yml\n  port: 2000\n  identity: /k\n"
 	    "  config_file: rc_ssh\n");
@@ -418,9 +418,9 @@ test_config_apply(void)
 	config_free(c);
 	free(path);
 
-	put("rc_inv2.yml", "all:\n  hosts:\n    h1:\n"
+	free(put("rc_inv2.yml", "all:\n  hosts:\n    h1:\n"
 	    "      rollcall_proxy_jump: 'a@$(reboot)'\n"
-	    "    h2:\n      ansible_ssh_common_args: '-o ProxyJump=b:99999'\n");
+	    "    h2:\n      ansible_ssh_common_args: '-o ProxyJump=b:99999'\n"));
 	path = put("rc2.yml", "database: @D@/db\ninventory:\n  - rc_inv2.yml\n");
 	c = config_load(path, &errs);
 	CHECK(c == NULL);
