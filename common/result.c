@@ -21,6 +21,10 @@ static const char *host_status_names[] = {
 	[HOST_DISCONNECTED] = "disconnected",
 	[HOST_UNREACHABLE] = "unreachable",
 	[HOST_LOCAL_ERROR] = "local_error",
+	[HOST_BASTION_UNREACHABLE] = "bastion_unreachable",
+	[HOST_BASTION_AUTH_FAILED] = "bastion_auth_failed",
+	[HOST_BASTION_HOSTKEY_UNKNOWN] = "bastion_hostkey_unknown",
+	[HOST_BASTION_HOSTKEY_MISMATCH] = "bastion_hostkey_mismatch",
 };
 _Static_assert(sizeof host_status_names / sizeof host_status_names[0] ==
     HOST_STATUS_MAX, "a host status without a name");

@@ -22,6 +22,10 @@ enum host_status {
 	HOST_DISCONNECTED,
 	HOST_UNREACHABLE,	/* no route: EHOSTUNREACH, ENETUNREACH */
 	HOST_LOCAL_ERROR,	/* our side: no descriptor, no memory */
+	HOST_BASTION_UNREACHABLE,	/* no SSH session to a bastion */
+	HOST_BASTION_AUTH_FAILED,	/* the bastion refused our key */
+	HOST_BASTION_HOSTKEY_UNKNOWN,	/* bastion's key not in known_hosts */
+	HOST_BASTION_HOSTKEY_MISMATCH,	/* bastion's key changed */
 	HOST_STATUS_MAX
 };
 

@@ -9,6 +9,7 @@
 
 #include "common/xmalloc.h"
 #include "config/internal.h"
+#include "config/sshconfig.h"
 
 /* Append one message; past the limit, one last line says so. */
 static void
@@ -152,9 +153,13 @@ config_load(const char *path, struct cfg_errors *errs)
 		config_control_default(ld.conf);
 		before = errs->n;
 		inv = inventory_new(ld.conf);
+		if (ld.conf->ssh.config_file != NULL)
+			inv->sshcfg = sshcfg_load(ld.conf->ssh.config_file,
+			    errs);
 		for (i = 0; i < ld.nfiles; i++)
 			inventory_load(inv, ld.files[i], errs);
 		inventory_finish(inv, ld.conf, errs);
+		sshcfg_free(inv->sshcfg);
 		inventory_free(inv);
 		settings_groups(&ld, errs->n == before);
 	}
@@ -191,6 +196,7 @@ host_free(struct host *h)
 	free(h->address);
 	free(h->user);
 	free(h->identity);
+	config_jump_free(h->jumps, h->njumps);
 	strv_free(h->groups, h->ngroups);
 	for (i = 0; i < h->nvars; i++) {
 		free(h->vars[i].key);
@@ -214,6 +220,7 @@ config_free(struct config *c)
 	free(c->ssh.user);
 	free(c->ssh.identity);
 	free(c->ssh.known_hosts);
+	free(c->ssh.config_file);
 	free(c->resolv_conf);
 	free(c->channel_mode);
 	strv_free(c->collectors, c->ncollectors);

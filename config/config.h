@@ -23,13 +23,24 @@ struct kv {
 	char	*value;		/* scalars as text; lists/maps as JSON text */
 };
 
+/* One bastion a host is reached through (ProxyJump). */
+struct jump_hop {
+	char	*user;		/* login on the bastion */
+	char	*host;		/* its address (ssh_config HostName applied) */
+	int	 port;
+	char	*identity;	/* key path, or "agent" */
+};
+
 /* One host of the inventory, with everything resolved. */
 struct host {
 	char	*name;		/* inventory name, unique in the config */
 	char	*address;	/* ansible_host/address, else name */
 	int	 port;		/* resolved: host > groups > ssh.port */
 	char	*user;		/* resolved: host > groups > ssh.user */
-	char	*identity;	/* resolved private key path */
+	char	*identity;	/* resolved private key path, or "agent" */
+	struct jump_hop *jumps;	/* bastions, first hop first; none: direct */
+	size_t	 njumps;
+	int64_t	 connect_timeout_ms; /* ssh_config's; 0 = ssh.connect_timeout */
 	char	**groups;	/* every group it is in, "all" first */
 	size_t	 ngroups;
 	struct kv *vars;	/* resolved vars rollcall does not use */
@@ -63,6 +74,7 @@ struct ssh_config {
 	int	 port;		/* default 22 */
 	char	*identity;	/* default ~/.ssh/id_ed25519, else id_ecdsa */
 	char	*known_hosts;	/* default ~/.ssh/known_hosts */
+	char	*config_file;	/* ssh_config to follow; NULL (default) = none */
 	enum hostkey_policy host_key_checking;	/* default strict */
 	int64_t	 connect_timeout_ms;	/* default 10s */
 	int64_t	 command_timeout_ms;	/* default 60s */
@@ -79,6 +91,7 @@ struct config {
 	int	 concurrency;	/* hosts in flight; default 256 */
 	int	 workers;	/* event-loop threads; 0 = one per core */
 	int	 max_handshakes;	/* unauthenticated sessions; 0 = no cap */
+	int	 bastion_concurrency;	/* tunnels per bastion session; 64 */
 	size_t	 max_output;	/* bytes per collector; default 1 MiB */
 	char	*channel_mode;	/* "combined" (default) or "per-collector" */
 	char	**collectors;	/* built-in names to run; default set */
@@ -132,6 +145,16 @@ int		 config_parse_size(const char *, uint64_t *bytes);
  * array), or -1 with err filled. */
 int		 config_expand_range(const char *pattern, char ***out,
 		    char *err, size_t errlen);
+
+/* ProxyJump text ("[user@]host[:port],...", "none") into hops; user,
+ * identity and a port left 0 are for the caller to fill. -1 with err
+ * filled when it is not one. Caller frees the hops' strings and array. */
+int		 config_parse_jump(const char *spec, struct jump_hop **hops,
+		    size_t *n, char *err, size_t errlen);
+void		 config_jump_free(struct jump_hop *, size_t);
+/* The ProxyJump given in ssh(1) arguments (ansible_ssh_common_args), or
+ * NULL. Caller frees. */
+char		*config_ssh_args_jump(const char *args);
 
 /* Is the host in that group? */
 int		 host_in_group(const struct host *, const char *group);

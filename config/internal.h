@@ -110,6 +110,9 @@ enum ivar_conn {
 	CONN_PORT,		/* ansible_port, ansible_ssh_port, port */
 	CONN_USER,		/* ansible_user, ansible_ssh_user, user */
 	CONN_IDENTITY,		/* ansible_ssh_private_key_file, identity */
+	CONN_JUMP,		/* rollcall_proxy_jump */
+	CONN_SSH_ARGS,		/* ansible_ssh_common_args: ProxyJump in it */
+	CONN_SSH_EXTRA,		/* ansible_ssh_extra_args: likewise, after */
 };
 
 /* One variable as defined at one place. */
@@ -171,6 +174,7 @@ struct inventory {
 	char			*dir;		/* its directory */
 	struct cfg_errors	*errs;		/* where problems go */
 	uint64_t		 varbytes;	/* resolved var text, bounded */
+	struct sshcfg		*sshcfg;	/* ssh.config_file, or NULL */
 };
 
 struct inventory *inventory_new(const struct config *);
@@ -180,6 +184,16 @@ void		 inventory_finish(struct inventory *, struct config *,
 		    struct cfg_errors *);
 void		 inventory_free(struct inventory *);
 void		 ivars_free(struct ivars *);
+
+/* reach.c: ssh_config and bastions for one host whose inventory fields are
+ * set (unset: NULL / 0), before defaults fill the rest. jump_var is
+ * rollcall_proxy_jump, ssh_args ansible_ssh_common_args then _extra_args
+ * (NULL when not set). -1 with err filled when something is wrong. */
+struct sshcfg;
+int		 config_reach_host(const struct config *, const struct sshcfg *,
+		    struct host *, const char *jump_var, const char *ssh_args,
+		    char *err, size_t errlen);
+
 size_t		 inventory_group(struct inventory *, const char *name,
 		    const struct iloc *);
 

@@ -15,6 +15,8 @@
 
 static void	inv_group(struct inventory *, const struct ynode *name,
 		    const struct ynode *body, size_t parent);
+static int	inv_jump_check(struct inventory *, const char *,
+		    enum ivar_conn, const struct ynode *);
 
 /* Connection vars under every spelling rollcall honours. */
 static const struct {
@@ -32,6 +34,9 @@ static const struct {
 	{ "user", CONN_USER },
 	{ "ansible_ssh_private_key_file", CONN_IDENTITY },
 	{ "identity", CONN_IDENTITY },
+	{ "rollcall_proxy_jump", CONN_JUMP },
+	{ "ansible_ssh_common_args", CONN_SSH_ARGS },
+	{ "ansible_ssh_extra_args", CONN_SSH_EXTRA },
 };
 
 /* An empty builder; group "all" always exists, at index 0. */
@@ -199,12 +204,46 @@ inv_conn_value(struct inventory *inv, const char *key, enum ivar_conn c,
 		}
 		free(p);
 		return xstrdup(v->str);
+	case CONN_JUMP:
+	case CONN_SSH_ARGS:
+	case CONN_SSH_EXTRA:
+		if (inv_jump_check(inv, key, c, v) == -1)
+			break;
+		free(p);
+		return xstrdup(v->str);
 	default:
 		free(p);
+		if (strcmp(v->str, "agent") == 0)	/* ssh-agent, no file */
+			return xstrdup(v->str);
 		return cfg_expand_path(v->str, inv->dir);
 	}
 	free(p);
 	return NULL;
+}
+
+/* A bastion given by rollcall_proxy_jump, or by ProxyJump inside ssh
+ * arguments, must parse; -1 after an error at the value. */
+static int
+inv_jump_check(struct inventory *inv, const char *key, enum ivar_conn c,
+    const struct ynode *v)
+{
+	struct jump_hop	*hops;
+	size_t		 n;
+	char		*spec, err[200], *p;
+	int		 rc = 0;
+
+	spec = c == CONN_JUMP ? xstrdup(v->str) : config_ssh_args_jump(v->str);
+	if (spec != NULL && config_parse_jump(spec, &hops, &n, err,
+	    sizeof err) == -1) {
+		p = cfg_printable(spec, 64);
+		cfg_errn(inv->errs, inv->file, v, "%s: ProxyJump '%s': %s", key,
+		    p, err);
+		free(p);
+		rc = -1;
+	} else if (spec != NULL)
+		config_jump_free(hops, n);
+	free(spec);
+	return rc;
 }
 
 /* Which connection field a var name sets, if any. */

@@ -255,7 +255,8 @@ static const char *
 resolve_key(const struct ivar *v)
 {
 	static const char *const conn_keys[] = {
-		NULL, "\001address", "\001port", "\001user", "\001identity"
+		NULL, "\001address", "\001port", "\001user", "\001identity",
+		"\001jump", "\001sshargs", "\001sshextra"
 	};
 
 	return v->conn == CONN_NONE ? v->key : conn_keys[v->conn];
@@ -298,6 +299,8 @@ resolve_fill(struct resolver *rs, const struct rvars *rv, struct host *out)
 {
 	const struct config	*c = rs->inv->conf;
 	const struct ivar	*v;
+	const char		*jump = NULL, *args = NULL, *extra = NULL;
+	char			*sargs = NULL, err[300];
 	size_t			 i;
 
 	out->vars = xcalloc(rv->n + 1, sizeof *out->vars);
@@ -312,12 +315,25 @@ resolve_fill(struct resolver *rs, const struct rvars *rv, struct host *out)
 			out->user = xstrdup(v->value);
 		else if (v->conn == CONN_IDENTITY && out->identity == NULL)
 			out->identity = xstrdup(v->value);
+		else if (v->conn == CONN_JUMP)
+			jump = v->value;
+		else if (v->conn == CONN_SSH_ARGS)
+			args = v->value;
+		else if (v->conn == CONN_SSH_EXTRA)
+			extra = v->value;
 		else if (v->conn == CONN_NONE) {
 			out->vars[out->nvars].key = xstrdup(v->key);
 			out->vars[out->nvars++].value = xstrdup(v->value);
 		}
 	}
 	qsort(out->vars, out->nvars, sizeof *out->vars, kv_cmp);
+	if (args != NULL || extra != NULL)	/* ssh sees common, then extra */
+		xasprintf(&sargs, "%s %s", args ? args : "", extra ? extra : "");
+	if (config_reach_host(c, rs->inv->sshcfg, out, jump, sargs, err,
+	    sizeof err) == -1)
+		cfg_err(rs->errs, out->file, out->line, 1, "host %s: %s",
+		    out->name, err);
+	free(sargs);
 	if (out->address == NULL)
 		out->address = xstrdup(out->name);
 	if (out->port == 0)

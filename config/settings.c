@@ -48,6 +48,8 @@ static void	key_user(struct cfgload *, const struct ynode *,
 		    const struct cfgkey *);
 static void	key_hostkey(struct cfgload *, const struct ynode *,
 		    const struct cfgkey *);
+static void	key_identity(struct cfgload *, const struct ynode *,
+		    const struct cfgkey *);
 static void	key_channel_mode(struct cfgload *, const struct ynode *,
 		    const struct cfgkey *);
 static void	key_collectors(struct cfgload *, const struct ynode *,
@@ -71,8 +73,9 @@ static const struct cfgkey cfgkeys[] = {
 	{ "ssh", CK_MAP, 0, 0, 0, NULL },
 	{ "ssh.user", CK_FN, OFF(ssh.user), 0, 0, key_user },
 	{ "ssh.port", CK_INT, OFF(ssh.port), 1, 65535, NULL },
-	{ "ssh.identity", CK_PATH, OFF(ssh.identity), 0, 0, NULL },
+	{ "ssh.identity", CK_FN, OFF(ssh.identity), 0, 0, key_identity },
 	{ "ssh.known_hosts", CK_PATH, OFF(ssh.known_hosts), 0, 0, NULL },
+	{ "ssh.config_file", CK_PATH, OFF(ssh.config_file), 0, 0, NULL },
 	{ "ssh.host_key_checking", CK_FN, 0, 0, 0, key_hostkey },
 	{ "ssh.connect_timeout", CK_DURATION, OFF(ssh.connect_timeout_ms),
 	    1, DAY, NULL },
@@ -85,6 +88,8 @@ static const struct cfgkey cfgkeys[] = {
 	{ "concurrency", CK_INT, OFF(concurrency), 1, 1000000, NULL },
 	{ "workers", CK_INT, OFF(workers), 0, 1024, NULL },
 	{ "max_handshakes", CK_INT, OFF(max_handshakes), 0, 1000000, NULL },
+	{ "bastion_concurrency", CK_INT, OFF(bastion_concurrency), 1, 100000,
+	    NULL },
 	{ "max_output", CK_SIZE, OFF(max_output), 1, 1LL << 32, NULL },
 	{ "channel_mode", CK_FN, 0, 0, 0, key_channel_mode },
 	{ "collectors", CK_FN, 0, 0, 0, key_collectors },
@@ -152,7 +157,13 @@ settings_defaults(struct config *c)
 	c->ssh.port = 22;
 	c->ssh.identity = cfg_expand_path("~/.ssh/id_ed25519", NULL);
 	ecdsa = cfg_expand_path("~/.ssh/id_ecdsa", NULL);
-	if (access(c->ssh.identity, F_OK) == -1 && access(ecdsa, F_OK) == 0) {
+	if (getenv("SSH_AUTH_SOCK") != NULL && *getenv("SSH_AUTH_SOCK")) {
+		/* an agent is there and no key is named: use it, as ssh does */
+		free(c->ssh.identity);
+		free(ecdsa);
+		c->ssh.identity = xstrdup("agent");
+	} else if (access(c->ssh.identity, F_OK) == -1 &&
+	    access(ecdsa, F_OK) == 0) {
 		free(c->ssh.identity);
 		c->ssh.identity = ecdsa;
 	} else
@@ -163,6 +174,7 @@ settings_defaults(struct config *c)
 	c->ssh.command_timeout_ms = 60 * 1000;
 	c->ssh.host_timeout_ms = 5 * 60 * 1000;
 	c->concurrency = 256;
+	c->bastion_concurrency = 64;	/* docs/PERFORMANCE.md, bastions */
 	c->max_output = 1024 * 1024;
 	c->channel_mode = xstrdup("combined");
 	names = collector_default_names(&n);
@@ -419,6 +431,22 @@ key_user(struct cfgload *ld, const struct ynode *v, const struct cfgkey *k)
 	}
 	free(ld->conf->ssh.user);
 	ld->conf->ssh.user = xstrdup(s);
+}
+
+/* ssh.identity: a private key file, or "agent" for ssh-agent's keys. */
+static void
+key_identity(struct cfgload *ld, const struct ynode *v,
+    const struct cfgkey *k)
+{
+	const char	*s;
+
+	if ((s = key_scalar(ld, v, k->name)) == NULL)
+		return;
+	free(ld->conf->ssh.identity);
+	if (strcmp(s, "agent") == 0)
+		ld->conf->ssh.identity = xstrdup(s);
+	else
+		ld->conf->ssh.identity = cfg_expand_path(s, ld->dir);
 }
 
 /* ssh.host_key_checking: strict or accept-new. */

@@ -181,11 +181,24 @@ engine_fits(struct engine *e, struct run *r, size_t i)
 	return 1;
 }
 
-/* The least loaded worker. */
+/* The least loaded worker; every host behind one bastion goes to the
+ * same worker, so they share its one session there (a libssh2 session
+ * never crosses threads). */
 static int
-engine_pick_worker(struct engine *e)
+engine_pick_worker(struct engine *e, const struct host *h)
 {
-	int	 i, best = 0;
+	const struct jump_hop	*j;
+	uint32_t		 hash = 2166136261u;
+	const char		*p;
+	int			 i, best = 0;
+
+	if (h->njumps > 0) {
+		j = &h->jumps[0];
+		for (p = j->host; *p != '\0'; p++)
+			hash = (hash ^ (unsigned char)*p) * 16777619u;
+		hash ^= (uint32_t)j->port;
+		return (int)(hash % (uint32_t)e->nworkers);
+	}
 
 	for (i = 1; i < e->nworkers; i++)
 		if (e->wload[i] < e->wload[best])
@@ -199,7 +212,7 @@ engine_start_host(struct engine *e, struct run *r, size_t i)
 {
 	struct job	*job;
 	size_t		 g;
-	int		 w = engine_pick_worker(e);
+	int		 w = engine_pick_worker(e, r->hosts[i]);
 
 	r->state[i] = DISPATCH_HANDSHAKING;
 	r->running++;

@@ -702,7 +702,8 @@ sched_host_status(struct sched *s, struct sched_host *h,
 		h->last_ok = wall_us() / 1000000;
 		return;
 	}
-	if (status == HOST_HOSTKEY_MISMATCH) {
+	if (status == HOST_HOSTKEY_MISMATCH ||
+	    status == HOST_BASTION_HOSTKEY_MISMATCH) {
 		h->parked = 1;
 		if (s->kh_check_ms == 0 || s->kh_check_ms <= now)
 			s->kh_check_ms = now + SCHED_KH_CHECK_MS;

@@ -20,7 +20,8 @@ packages=(
 	libsystemd-dev	# sd_notify/watchdog/journal when run as a service
 	# tests
 	openssh-server	# real sshd standing for the simulated fleet
-	openssh-client	# ssh-keygen for fleet keys; stock client for checks
+	openssh-client	# ssh-keygen, ssh-agent, ssh -G (ssh_config oracle), ssh -J checks
+	python3		# agent.sh: a fake ssh-agent that never signs
 	iproute2	# `ip netns`: the fleet lives in a network namespace
 	sqlite3		# tests query the database directly
 	jq		# tests read `--json` output
