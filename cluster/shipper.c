@@ -253,6 +253,10 @@ ship_next_batch(struct shipper *s)
 	}
 	if (b.n == 0) {
 		free(b.json);
+		pthread_mutex_lock(&s->lock);
+		s->stats.backlog = 0;
+		s->stats.oldest_us = 0;
+		pthread_mutex_unlock(&s->lock);
 		return;
 	}
 	params[0] = b.json;
