@@ -75,6 +75,7 @@ struct shipper {
 	int64_t		 sent_upto;	/* outbox id acknowledged so far */
 	int64_t		 batch_last;	/* outbox id ending the batch in flight */
 	size_t		 batch_n;	/* attempts in the batch in flight */
+	long long	 batch_new;	/* of them, new to PostgreSQL (answer) */
 	int64_t		 last_report;	/* mono ms of the last backlog line */
 	int		 was_down;	/* a failure was logged since connected */
 	pthread_mutex_t	 lock;		/* guards stats */
@@ -264,6 +265,7 @@ ship_next_batch(struct shipper *s)
 	params[2] = s->segment;
 	s->batch_last = b.last_id;
 	s->batch_n = b.n;
+	s->batch_new = 0;
 	ship_sent(s, PQsendQueryParams(s->conn, pgschema_ship, 3, NULL,
 	    params, NULL, NULL, 0), SHIP_SENDING);
 	free(b.json);
@@ -291,6 +293,11 @@ ship_query_done(struct shipper *s)
 		pthread_mutex_unlock(&s->lock);
 		log_debug("cluster: shipped %zu attempt(s) up to outbox id %lld",
 		    s->batch_n, (long long)s->batch_last);
+		if (s->batch_new < (long long)s->batch_n)
+			log_info("cluster: %lld of %zu attempt(s) were already in "
+			    "PostgreSQL (sent again after a lost answer): "
+			    "not stored twice", (long long)s->batch_n -
+			    s->batch_new, s->batch_n);
 	}
 	ship_set_state(s, SHIP_IDLE);
 	ship_next_batch(s);
@@ -321,6 +328,9 @@ ship_results(struct shipper *s)
 			return;
 		}
 		st = PQresultStatus(res);
+		if (st == PGRES_TUPLES_OK && s->state == SHIP_SENDING &&
+		    PQntuples(res) == 1)
+			s->batch_new = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
 		    !s->query_failed) {
 			s->query_failed = 1;

@@ -80,6 +80,8 @@ trigger_sweep 2
 wait_for "backlog reported while PostgreSQL is down" 30 log_has \
     "cluster: PostgreSQL unreachable \\(.*\\): backlog [1-9][0-9]* attempt\\(s\\) in the local outbox, oldest [0-9]+s ago"
 assert_eq "sweep 2 waits in the outbox" "$TOTAL" "$(outbox_rows)"
+# Kept to replay later: a batch whose answer was lost is sent again.
+sql 'select doc from outbox order by id' >"$T_DIR/sweep2.docs"
 pg_restart || t_die "PostgreSQL did not restart"
 wait_for "caught up after the restart" 60 log_has "cluster: caught up"
 wait_for "sweep 2 arrived" 30 same_everywhere
@@ -99,19 +101,32 @@ check_exactly_once "after a crash"
 # ---- PostgreSQL down when the node starts
 daemon_term
 assert_eq "daemon stops cleanly" 0 "$DRC"
+# Replay sweep 2's documents, already in PostgreSQL, as if their answer had
+# been lost: they must be dropped centrally, not stored twice.
+assert_eq "sweep 2's documents kept" "$TOTAL" "$(grep -c . "$T_DIR/sweep2.docs")"
+python3 - "$DB" "$T_DIR/sweep2.docs" <<'PY'
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1])
+with db:
+    for doc in open(sys.argv[2]).read().splitlines():
+        db.execute("insert into outbox(attempt_id, created_us, doc) values (0, ?, ?)",
+                   (int(time.time() * 1e6), doc))
+PY
 pg_stop
 cp "$DLOG" "$T_DIR/daemon-1.log"
 : >"$DLOG"
 daemon_start
 wait_for "sweep 5 done with PostgreSQL down" 60 sweep_done 5
 wait_for "backlog reported at start" 30 log_has \
-    "cluster: PostgreSQL unreachable \\(.*\\): backlog $TOTAL attempt\\(s\\)"
-assert_eq "sweep 5 waits in the outbox" "$TOTAL" "$(outbox_rows)"
+    "cluster: PostgreSQL unreachable \\(.*\\): backlog $((2 * TOTAL)) attempt\\(s\\)"
+assert_eq "sweep 5 and the replay wait in the outbox" $((2 * TOTAL)) "$(outbox_rows)"
 pg_restart || t_die "PostgreSQL did not restart"
 wait_for "caught up once PostgreSQL is there" 60 log_has "cluster: caught up"
 wait_for "sweep 5 arrived" 30 same_everywhere
 check_exactly_once "started without PostgreSQL"
-assert_eq "central attempts: 5 sweeps" $((5 * TOTAL)) "$(central_attempts)"
+assert_eq "central attempts: 5 sweeps, the replay not stored twice" $((5 * TOTAL)) "$(central_attempts)"
+assert_match "the replayed attempts were recognised" \
+    "cluster: $TOTAL of $((2 * TOTAL)) attempt\\(s\\) were already in PostgreSQL" "$(cat "$DLOG")"
 
 # ---- the password never leaks
 if grep -qF -- "$PG_PASS" "$DLOG" "$T_DIR"/*.log 2>/dev/null; then
