@@ -10,6 +10,7 @@
 #include "common/xmalloc.h"
 #include "config/internal.h"
 #include "config/sshconfig.h"
+#include "config/cluster.h"
 
 /* Append one message; past the limit, one last line says so. */
 static void
@@ -222,6 +223,7 @@ config_free(struct config *c)
 	free(c->ssh.known_hosts);
 	free(c->ssh.config_file);
 	free(c->resolv_conf);
+	cluster_config_free(c->cluster);
 	free(c->channel_mode);
 	strv_free(c->collectors, c->ncollectors);
 	for (i = 0; i < c->ncustom; i++) {

@@ -81,6 +81,8 @@ struct ssh_config {
 	int64_t	 host_timeout_ms;	/* default 5m: whole-host budget */
 };
 
+struct cluster_config;	/* config/cluster.h */
+
 struct config {
 	char	*path;		/* the file loaded, as given */
 	char	*database;	/* default /var/lib/rollcall/rollcall.db */
@@ -108,6 +110,7 @@ struct config {
 	char	*metrics_listen;	/* "127.0.0.1:9465" or NULL */
 	int	 metrics_per_host;	/* a last-success series per host */
 	char	*control_socket;	/* default next to the database */
+	struct cluster_config *cluster;	/* cluster: block; NULL = single node */
 
 	struct host *hosts;	/* sorted by name */
 	size_t	 nhosts;

@@ -100,6 +100,8 @@ struct cfgload {
 void		 settings_defaults(struct config *);
 void		 settings_walk(struct cfgload *, const struct ynode *root);
 void		 settings_groups(struct cfgload *, int inventory_ok);
+/* cluster.c: the `cluster:` block */
+void		 settings_cluster(struct cfgload *, const struct ynode *);
 
 /* inventory.c (parsing) and resolve.c (groups, precedence): the builder
  * shared by every inventory file. Everything is indexes, never pointers

@@ -64,6 +64,8 @@ static void	key_metrics(struct cfgload *, const struct ynode *,
 		    const struct cfgkey *);
 static void	key_bool(struct cfgload *, const struct ynode *,
 		    const struct cfgkey *);
+static void	key_cluster(struct cfgload *, const struct ynode *,
+		    const struct cfgkey *);
 
 #define OFF(f)	offsetof(struct config, f)
 #define DAY	(24LL * 3600 * 1000)
@@ -106,6 +108,7 @@ static const struct cfgkey cfgkeys[] = {
 	{ "metrics_listen", CK_FN, 0, 0, 0, key_metrics },
 	{ "metrics_per_host", CK_FN, OFF(metrics_per_host), 0, 0, key_bool },
 	{ "control_socket", CK_PATH, OFF(control_socket), 0, 0, NULL },
+	{ "cluster", CK_FN, 0, 0, 0, key_cluster },
 };
 #define NCFGKEYS	(sizeof cfgkeys / sizeof cfgkeys[0])
 
@@ -644,6 +647,13 @@ key_metrics(struct cfgload *ld, const struct ynode *v, const struct cfgkey *k)
 	}
 	free(ld->conf->metrics_listen);
 	ld->conf->metrics_listen = xstrdup(s);
+}
+
+/* cluster: its own file (config/cluster.c). */
+static void
+key_cluster(struct cfgload *ld, const struct ynode *v, const struct cfgkey *k)
+{
+	settings_cluster(ld, v);
 }
 
 /* The group a per-group setting names, or NULL (an error when the

@@ -29,7 +29,9 @@
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
+#include "config/cluster.h"
 #include "cli/cmd.h"
+#include "cluster/shipper.h"
 #include "daemon/control.h"
 #include "daemon/engine.h"
 #include "daemon/metrics.h"
@@ -38,6 +40,7 @@
 #include "daemon/scheduler.h"
 #include "daemon/ssh.h"
 #include "daemon/worker.h"
+#include "storage/outbox.h"
 #include "storage/storage.h"
 
 #define DAEMON_GRACE_S		10	/* in-flight hosts at shutdown */
@@ -49,6 +52,7 @@ struct daemon {
 	const char		*path;		/* config file, for reloads */
 	struct event_base	*base;		/* the main loop */
 	struct writer		*writer;	/* database writer thread */
+	struct shipper		*shipper;	/* cluster mode: to PostgreSQL */
 	struct engine		*engine;	/* workers + dispatcher */
 	struct sched		*sched;		/* when to sweep what */
 	struct control		*control;	/* control socket */
@@ -273,6 +277,15 @@ daemon_setup(struct daemon *d, struct config *conf)
 	writer_get_stats(d->writer, &ws);
 	if (ws.broken)		/* up to say so, but no sweeps */
 		log_warnx("%s", ws.last_error);
+	if (conf->cluster != NULL) {
+		writer_outbox_enable(d->writer, conf->cluster->outbox_max);
+		if ((d->shipper = shipper_start(conf->cluster, conf->database,
+		    d->writer, err, sizeof err)) == NULL) {
+			log_warnx("cluster: %s", err);
+			config_free(conf);
+			return EXIT_FAIL;
+		}
+	}
 	d->engine = engine_new(d->base, conf, d->writer);
 	d->sched = sched_new(d->base, d->engine, d->writer, conf);
 	if (restore_state(conf->database, d->sched, err, sizeof err) == -1)
@@ -315,6 +328,7 @@ daemon_teardown(struct daemon *d)
 	if (d->writer != NULL)
 		writer_flush(d->writer);
 	sched_free(d->sched);		/* the configs, after the engine */
+	shipper_stop(d->shipper);	/* its acks go to the writer */
 	writer_close(d->writer);
 	if (d->sighup != NULL) {
 		event_free(d->sighup);

@@ -18,6 +18,7 @@ packages=(
 	libyaml-dev	# config and inventory parsing
 	libsqlite3-dev	# the database
 	libsystemd-dev	# sd_notify/watchdog/journal when run as a service
+	libpq-dev	# cluster mode: ships results to PostgreSQL (docs/DISTRIBUTED.md)
 	# tests
 	openssh-server	# real sshd standing for the simulated fleet
 	openssh-client	# ssh-keygen, ssh-agent, ssh -G (ssh_config oracle), ssh -J checks
@@ -32,6 +33,7 @@ packages=(
 	passwd		# useradd for the fleet's login user
 	lintian		# checks the built .deb (tests/integration/package.sh)
 	prometheus	# promtool check metrics (daemon_control.sh); not started
+	postgresql	# PostgreSQL 15: the cluster tests start their own (pg-lib.bash)
 )
 
 missing=()

@@ -25,6 +25,8 @@
 #include "common/xmalloc.h"
 #include "config/config.h"
 #include "storage/digest.h"
+#include "storage/outbox.h"
+#include "storage/outbox_int.h"
 #include "storage/retention.h"
 #include "storage/storage.h"
 #include "storage/storage_int.h"
@@ -46,6 +48,8 @@ enum writer_msg_type {
 	WM_RESULT,		/* one host's attempt, facts and lists */
 	WM_SWEEP_END,		/* close a sweep's row */
 	WM_BARRIER,		/* writer_flush waits for this to commit */
+	WM_OUTBOX_ON,		/* cluster mode: queue attempts to ship */
+	WM_OUTBOX_ACK,		/* shipped: delete outbox rows up to id */
 };
 
 /* One queued message. */
@@ -96,6 +100,8 @@ struct writer {
 	int64_t		 pruned;	/* rows pruned by this prune run */
 	struct writer_stats stats;	/* for writer_get_stats */
 	struct dbcheck_bg *bg;		/* quick_check of a large database */
+	size_t		 outbox_max;	/* writer thread only: 0 = no outbox */
+	char		 origin[OUTBOX_ORIGIN_LEN + 1];	/* outbox's origin */
 };
 
 static int	writer_drop_first(struct writer *);
@@ -291,6 +297,8 @@ writer_data_error(int rc)
 static int
 writer_apply_one(struct writer *w, const struct writer_msg *m)
 {
+	int	 rc;
+
 	switch (m->type) {
 	case WM_INVENTORY:
 		return store_sync_inventory(&w->store, m->hosts, m->n, m->at);
@@ -298,7 +306,17 @@ writer_apply_one(struct writer *w, const struct writer_msg *m)
 		return store_sweep_begin(&w->store, m->id, m->trigger, m->n,
 		    m->at);
 	case WM_RESULT:
-		return store_result(&w->store, m->result);
+		rc = store_result(&w->store, m->result);
+		if (rc == SQLITE_OK && w->outbox_max > 0)
+			rc = outbox_add(w->store.db, w->origin, m->result,
+			    w->outbox_max);
+		return rc;
+	case WM_OUTBOX_ON:
+		if ((rc = outbox_create(w->store.db, w->origin)) == SQLITE_OK)
+			w->outbox_max = m->n;
+		return rc;
+	case WM_OUTBOX_ACK:
+		return outbox_ack(w->store.db, m->id);
 	case WM_SWEEP_END:
 		return store_sweep_end(&w->store, m->id, m->at);
 	case WM_BARRIER:
@@ -906,6 +924,28 @@ writer_submit(struct writer *w, struct host_result *r)
 		return;
 	m = writer_msg_new(WM_RESULT);
 	m->result = r;
+	writer_enqueue(w, m);
+}
+
+/* Cluster mode: from now on every stored attempt is queued to ship. */
+void
+writer_outbox_enable(struct writer *w, size_t max)
+{
+	struct writer_msg	*m;
+
+	m = writer_msg_new(WM_OUTBOX_ON);
+	m->n = max > 0 ? max : 1;
+	writer_enqueue(w, m);
+}
+
+/* The shipper's acknowledgement: outbox rows up to id can go. */
+void
+writer_outbox_ack(struct writer *w, int64_t upto_id)
+{
+	struct writer_msg	*m;
+
+	m = writer_msg_new(WM_OUTBOX_ACK);
+	m->id = upto_id;
 	writer_enqueue(w, m);
 }
 
