@@ -14,7 +14,9 @@ PRELOAD=$SHIM
 if ldd "$ROLLCALL" 2>/dev/null | grep -q libasan; then
 	asan_rt=$(ldd "$ROLLCALL" | awk '/libasan/ { print $3; exit }')
 	[ -r "$asan_rt" ] || t_die "ASan build, but libasan not found by ldd"
-	PRELOAD="$asan_rt $SHIM"
+	# A colon, not a blank: RC_WRAP is split on blanks, and env would
+	# take the shim for the command to run.
+	PRELOAD="$asan_rt:$SHIM"
 fi
 
 HOSTS=24
@@ -52,6 +54,10 @@ assert_match "the writer fell behind and dispatch paused" "writer behind, dispat
 assert_match "... and resumed" "writer caught up, dispatch resumes" "$ERR"
 rss=$(tail -1 "$T_DIR/rss")
 echo "backpressure: peak RSS ${rss} KB"
-assert_eq "peak RSS under 64 MB" 1 "$([ "$rss" -lt 65536 ] && echo 1 || echo "0 ($rss KB)")"
+# The bound is rollcall's; under ASan the quarantine and shadow memory
+# (hundreds of MB) are the sanitizer's, so the normal build checks it.
+if [ -z "${asan_rt:-}" ]; then
+	assert_eq "peak RSS under 64 MB" 1 "$([ "$rss" -lt 65536 ] && echo 1 || echo "0 ($rss KB)")"
+fi
 
 finish
