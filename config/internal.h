@@ -1,5 +1,5 @@
-/* Private to config/: the YAML node tree, error helpers, a string map and
- * the inventory builder. libyaml types stay inside yamlnode.c; everything
+/* Private to config/: the YAML node tree, error helpers (cfgerr.c), a
+ * string map and the inventory builder. libyaml types stay inside yamlnode.c; everything
  * else in config/ works on this tree. */
 #ifndef ROLLCALL_CONFIG_INTERNAL_H
 #define ROLLCALL_CONFIG_INTERNAL_H
@@ -55,18 +55,19 @@ size_t		 ymap_len(const struct ynode *);
 struct ynode	*ymap_key(const struct ynode *, size_t);
 struct ynode	*ymap_val(const struct ynode *, size_t);
 char		*ynode_to_text(const struct ynode *);
+int		 cfg_dup_keys(struct cfg_errors *, const char *file,
+		    const struct ynode *map, const char *what);
 
-/* config.c: errors */
+/* cfgerr.c: errors, printable text, paths (a leaf: calls nothing back) */
 void		 cfg_err(struct cfg_errors *, const char *file, int line,
 		    int col, const char *fmt, ...)
 		    __attribute__((format(printf, 5, 6)));
 void		 cfg_errn(struct cfg_errors *, const char *file,
 		    const struct ynode *, const char *fmt, ...)
 		    __attribute__((format(printf, 4, 5)));
-int		 cfg_dup_keys(struct cfg_errors *, const char *file,
-		    const struct ynode *map, const char *what);
 char		*cfg_expand_path(const char *path, const char *dir);
 char		*cfg_dirname(const char *path);
+char		*cfg_printable(const char *, size_t max);
 
 /* strmap.c: string -> index, for hosts, groups and anchors */
 struct strmap {
@@ -82,7 +83,6 @@ void		 strmap_free(struct strmap *);
 /* range.c */
 int		 cfg_check_name(const char *, char *why, size_t whylen);
 int		 cfg_check_user(const char *);
-char		*cfg_printable(const char *, size_t max);
 
 /* settings.c: the keys of rollcall.yml */
 struct cfgload {

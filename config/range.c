@@ -245,27 +245,3 @@ cfg_check_user(const char *s)
 			return 0;
 	return 1;
 }
-
-/* A copy safe to print in a message: control and non-ASCII bytes as \xNN,
- * cut after max characters. Caller frees. */
-char *
-cfg_printable(const char *s, size_t max)
-{
-	struct buf		 b = { 0 };
-	const unsigned char	*p;
-	size_t			 n = 0;
-
-	for (p = (const unsigned char *)s; *p != '\0'; p++, n++) {
-		if (n == max) {
-			buf_printf(&b, "...");
-			break;
-		}
-		if (*p < ' ' || *p >= 0x7f || *p == '\\')
-			buf_printf(&b, "\\x%02x", *p);
-		else
-			buf_append(&b, p, 1);
-	}
-	if (b.len == 0)
-		return xstrdup("");
-	return buf_steal(&b);
-}

@@ -104,36 +104,6 @@ static const struct cfgkey cfgkeys[] = {
 /* A field of the config being filled. */
 #define FIELD(ld, k, type)	((type *)(void *)((char *)(ld)->conf + (k)->off))
 
-/* The running user's home directory: $HOME, else the password database. */
-static const char *
-home_dir(void)
-{
-	const char	*home = getenv("HOME");
-	struct passwd	*pw;
-
-	if (home != NULL && *home != '\0')
-		return home;
-	if ((pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL)
-		return pw->pw_dir;
-	return "/";
-}
-
-/* "~" and "~/x" to the home directory, relative paths against dir (when
- * given). Caller frees. */
-char *
-cfg_expand_path(const char *path, const char *dir)
-{
-	char	*out;
-
-	if (path[0] == '~' && (path[1] == '\0' || path[1] == '/'))
-		xasprintf(&out, "%s%s", home_dir(), path + 1);
-	else if (path[0] != '/' && dir != NULL)
-		xasprintf(&out, "%s/%s", dir, path);
-	else
-		out = xstrdup(path);
-	return out;
-}
-
 /* Set the defaults every key has when the file does not give it. */
 void
 settings_defaults(struct config *c)

@@ -653,3 +653,36 @@ ynode_to_text(const struct ynode *root)
 	free(st.v);
 	return buf_steal(&b);
 }
+
+/* Report every scalar key that appears twice in one mapping (YAML says
+ * keys are unique; PyYAML silently keeps the last, which hides typos).
+ * Returns how many duplicates were found. */
+int
+cfg_dup_keys(struct cfg_errors *errs, const char *file,
+    const struct ynode *map, const char *what)
+{
+	struct strmap		 seen = { 0 };
+	const struct ynode	*k, *first;
+	size_t			 i, j;
+	int			 ndup = 0;
+	char			*p;
+
+	for (i = 0; i < ymap_len(map); i++) {
+		k = ymap_key(map, i);
+		if (k->kind != YN_SCALAR)
+			continue;
+		if (!strmap_get(&seen, k->str, &j)) {
+			strmap_put(&seen, k->str, i);
+			continue;
+		}
+		first = ymap_key(map, j);
+		p = cfg_printable(k->str, 64);
+		cfg_errn(errs, file, k, "duplicate %s '%s' (first at line "
+		    "%d, column %d)", what, p, first->line, first->col);
+		free(p);
+		ndup++;
+	}
+	strmap_free(&seen);
+	return ndup;
+}
+
