@@ -21,6 +21,8 @@ static const char *host_status_names[] = {
 	[HOST_DISCONNECTED] = "disconnected",
 	[HOST_UNREACHABLE] = "unreachable",
 	[HOST_LOCAL_ERROR] = "local_error",
+	[HOST_CONFIG_ERROR] = "config_error",
+	[HOST_UNSUPPORTED_CONNECTION] = "unsupported_connection",
 };
 _Static_assert(sizeof host_status_names / sizeof host_status_names[0] ==
     HOST_STATUS_MAX, "a host status without a name");

@@ -22,6 +22,8 @@ enum host_status {
 	HOST_DISCONNECTED,
 	HOST_UNREACHABLE,	/* no route: EHOSTUNREACH, ENETUNREACH */
 	HOST_LOCAL_ERROR,	/* our side: no descriptor, no memory */
+	HOST_CONFIG_ERROR,		/* the inventory gives no usable connection */
+	HOST_UNSUPPORTED_CONNECTION,	/* ansible_connection rollcall lacks */
 	HOST_STATUS_MAX
 };
 

@@ -61,6 +61,22 @@ cfg_errn(struct cfg_errors *errs, const char *file, const struct ynode *n,
 	va_end(ap);
 }
 
+/* Move every message of src to the end of dst; src is left empty. */
+void
+cfg_errors_move(struct cfg_errors *dst, struct cfg_errors *src)
+{
+	size_t	 i;
+
+	for (i = 0; i < src->n; i++) {
+		dst->msgs = xreallocarray(dst->msgs, dst->n + 1,
+		    sizeof *dst->msgs);
+		dst->msgs[dst->n++] = src->msgs[i];
+	}
+	free(src->msgs);
+	src->msgs = NULL;
+	src->n = 0;
+}
+
 /* Free the error list. */
 void
 cfg_errors_free(struct cfg_errors *errs)

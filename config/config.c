@@ -21,18 +21,53 @@ config_control_default(struct config *c)
 	free(dir);
 }
 
+/* Read inventory files, in order, into the config's hosts and groups. */
+static void
+config_inventories(struct config *conf, char *const *files, size_t n,
+    struct cfg_errors *errs)
+{
+	struct inventory	*inv;
+	size_t			 i;
+
+	inv = inventory_new(conf);
+	for (i = 0; i < n; i++)
+		inventory_load(inv, files[i], errs, conf->warnings);
+	inventory_finish(inv, conf, errs);
+	inventory_free(inv);
+}
+
+/* Only inventories (`rollcall inventory -i`): no rollcall.yml, every
+ * setting at its default. Returns NULL with errs filled when anything is
+ * wrong. Caller frees both. */
+struct config *
+config_load_inventory(char *const *paths, size_t n, struct cfg_errors *errs)
+{
+	struct config	*c;
+
+	c = xcalloc(1, sizeof *c);
+	c->path = xstrdup(n > 0 ? paths[0] : "(no inventory)");
+	c->warnings = xcalloc(1, sizeof *c->warnings);
+	settings_defaults(c);
+	config_inventories(c, paths, n, errs);
+	if (errs->n > 0) {
+		config_free(c);
+		return NULL;
+	}
+	return c;
+}
+
 /* Load and validate the whole config and every inventory file. Returns
  * NULL with errs filled when anything is wrong. Caller frees both. */
 struct config *
 config_load(const char *path, struct cfg_errors *errs)
 {
 	struct cfgload	 ld = { 0 };
-	struct inventory *inv;
 	struct ydoc	*doc;
 	size_t		 i, before;
 
 	ld.conf = xcalloc(1, sizeof *ld.conf);
 	ld.conf->path = xstrdup(path);
+	ld.conf->warnings = xcalloc(1, sizeof *ld.conf->warnings);
 	ld.errs = errs;
 	ld.file = path;
 	ld.dir = cfg_dirname(path);
@@ -41,11 +76,7 @@ config_load(const char *path, struct cfg_errors *errs)
 		settings_walk(&ld, doc->root);
 		config_control_default(ld.conf);
 		before = errs->n;
-		inv = inventory_new(ld.conf);
-		for (i = 0; i < ld.nfiles; i++)
-			inventory_load(inv, ld.files[i], errs);
-		inventory_finish(inv, ld.conf, errs);
-		inventory_free(inv);
+		config_inventories(ld.conf, ld.files, ld.nfiles, errs);
 		settings_groups(&ld, errs->n == before);
 	}
 	ydoc_free(doc);
@@ -81,10 +112,13 @@ host_free(struct host *h)
 	free(h->address);
 	free(h->user);
 	free(h->identity);
+	free(h->connection);
+	free(h->error);
 	strv_free(h->groups, h->ngroups);
 	for (i = 0; i < h->nvars; i++) {
 		free(h->vars[i].key);
 		free(h->vars[i].value);
+		free(h->vars[i].json);
 	}
 	free(h->vars);
 	free(h->file);
@@ -121,8 +155,11 @@ config_free(struct config *c)
 	for (i = 0; i < c->ngroups; i++) {
 		free(c->groups[i].name);
 		strv_free(c->groups[i].children, c->groups[i].nchildren);
+		strv_free(c->groups[i].members, c->groups[i].nmembers);
 	}
 	free(c->groups);
+	cfg_errors_free(c->warnings);
+	free(c->warnings);
 	free(c);
 }
 

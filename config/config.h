@@ -1,25 +1,41 @@
-/* Configuration: rollcall.yml plus Ansible-style YAML inventories, parsed
- * with libyaml into plain structs. libyaml types never leave config/.
+/* Configuration: rollcall.yml plus Ansible inventories (YAML or INI, read
+ * as Ansible reads them), parsed into plain structs. libyaml types never leave config/.
  * Every error names file:line:column; loading goes on to report them all. */
 #ifndef ROLLCALL_CONFIG_H
 #define ROLLCALL_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "collectors/parse_mode.h"	/* enum parse_mode: collectors own it */
 
 #define CONFIG_DEFAULT_PATH	"/etc/rollcall/rollcall.yml"
 
+/* Error list: each entry "file:line:column: message". */
+struct cfg_errors {
+	char	**msgs;
+	size_t	 n;
+};
+
 enum hostkey_policy {
 	HOSTKEY_STRICT = 0,	/* unknown or changed key: no authentication */
 	HOSTKEY_ACCEPT_NEW,	/* learn unknown keys, never replace changed */
 };
 
-/* A host variable rollcall does not interpret itself, kept as given. */
+/* How a host is reached: ansible_connection. */
+enum host_transport {
+	TRANSPORT_SSH = 0,	/* ssh, smart, paramiko (the default) */
+	TRANSPORT_LOCAL,	/* local: run on this machine, no SSH */
+	TRANSPORT_UNSUPPORTED,	/* winrm, docker, network_cli, ... */
+};
+
+/* A host variable after Ansible's precedence, as the inventory gave it. */
 struct kv {
 	char	*key;
-	char	*value;		/* scalars as text; lists/maps as JSON text */
+	char	*value;		/* scalars as written; lists/maps as JSON;
+				   a !vault value as "<vault>" */
+	char	*json;		/* the value as ansible-inventory prints it */
 };
 
 /* One host of the inventory, with everything resolved. */
@@ -31,17 +47,24 @@ struct host {
 	char	*identity;	/* resolved private key path */
 	char	**groups;	/* every group it is in, "all" first */
 	size_t	 ngroups;
-	struct kv *vars;	/* resolved vars rollcall does not use */
+	struct kv *vars;	/* every var after precedence, by key */
 	size_t	 nvars;
 	char	*file;		/* where first defined, for messages */
 	int	 line;
+	int	 col;
+	enum host_transport transport;	/* from ansible_connection */
+	char	*connection;	/* ansible_connection as given; NULL = ssh */
+	char	*error;		/* "file:line:col: why" when the inventory
+				   gives no usable connection; NULL = ok */
 };
 
 /* A group, for check-config summaries and per-group settings. */
 struct group {
 	char	*name;
-	char	**children;	/* direct child group names */
+	char	**children;	/* direct child group names, as listed */
 	size_t	 nchildren;
+	char	**members;	/* hosts listed in it directly, as listed */
+	size_t	 nmembers;
 	size_t	 nhosts;	/* hosts in it, directly or via children */
 	int	 concurrency;	/* group_concurrency limit; 0 = none */
 	int64_t	 interval_ms;	/* per-group sweep interval; 0 = global */
@@ -98,17 +121,18 @@ struct config {
 	size_t	 nhosts;
 	struct group *groups;	/* every group, "all" first, then by name */
 	size_t	 ngroups;
+	struct cfg_errors *warnings;	/* what Ansible warns about, and
+					   per-host errors; never fatal */
 };
 
-/* Error list: each entry "file:line:column: message". */
-struct cfg_errors {
-	char	**msgs;
-	size_t	 n;
-};
 
 /* Load and validate the whole config and every inventory file. Returns NULL
  * with errs filled when anything is wrong. Caller frees both. */
 struct config	*config_load(const char *path, struct cfg_errors *errs);
+/* Only inventories (`rollcall inventory -i`): no rollcall.yml, every
+ * setting at its default. Same ownership as config_load. */
+struct config	*config_load_inventory(char *const *paths, size_t n,
+		    struct cfg_errors *errs);
 void		 config_free(struct config *);
 void		 cfg_errors_free(struct cfg_errors *);
 
@@ -123,6 +147,16 @@ int		 config_parse_size(const char *, uint64_t *bytes);
  * array), or -1 with err filled. */
 int		 config_expand_range(const char *pattern, char ***out,
 		    char *err, size_t errlen);
+
+/* ansible-inventory's views of the loaded inventory (invjson.c): --list,
+ * --host NAME and --graph [GROUP]; the last two return -1 when there is
+ * no such host or group. */
+void		 config_inventory_list(const struct config *, FILE *);
+int		 config_inventory_host(const struct config *, const char *,
+		    FILE *);
+int		 config_inventory_graph(const struct config *, const char *,
+		    FILE *);
+const struct host *config_find_host(const struct config *, const char *);
 
 /* Is the host in that group? */
 int		 host_in_group(const struct host *, const char *group);

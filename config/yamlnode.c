@@ -41,8 +41,8 @@ struct ybuild {
 
 /* Read a whole file, refusing anything that is not a regular file or is
  * over the size limit before reading it. Returns 0 or -1 with an error. */
-static int
-ydoc_read(const char *path, struct buf *b, struct cfg_errors *errs)
+int
+cfg_read_file(const char *path, struct buf *b, struct cfg_errors *errs)
 {
 	struct stat	 st;
 	char		 chunk[65536];
@@ -174,6 +174,8 @@ ybuild_scalar(struct ybuild *yb, const yaml_event_t *ev)
 	memcpy(n->str, ev->data.scalar.value, n->len);
 	n->str[n->len] = '\0';
 	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	if (ev->data.scalar.tag != NULL)
+		n->tag = xstrdup((const char *)ev->data.scalar.tag);
 	ybuild_attach(yb, n);
 	ybuild_anchor(yb, (const char *)ev->data.scalar.anchor, n);
 }
@@ -417,17 +419,27 @@ ydoc_load(const char *path, struct cfg_errors *errs)
 {
 	struct buf	 b = { 0 };
 	struct ydoc	*doc;
-	int		 rc;
 
-	if (ydoc_read(path, &b, errs) == -1) {
+	if (cfg_read_file(path, &b, errs) == -1) {
 		buf_free(&b);
 		return NULL;
 	}
+	doc = ydoc_parse_text(path, buf_str(&b), b.len, errs);
+	buf_free(&b);
+	return doc;
+}
+
+/* Parse text already read from path. Returns NULL when it is not valid
+ * YAML (errors appended); the caller frees the document. */
+struct ydoc *
+ydoc_parse_text(const char *path, const char *text, size_t len,
+    struct cfg_errors *errs)
+{
+	struct ydoc	*doc;
+
 	doc = xcalloc(1, sizeof *doc);
 	doc->file = xstrdup(path);
-	rc = ydoc_parse(doc, buf_str(&b), b.len, errs);
-	buf_free(&b);
-	if (rc == -1) {
+	if (ydoc_parse(doc, text, len, errs) == -1) {
 		ydoc_free(doc);
 		return NULL;
 	}
@@ -445,6 +457,7 @@ ydoc_free(struct ydoc *doc)
 	for (n = doc->arena; n != NULL; n = next) {
 		next = n->next;
 		free(n->str);
+		free(n->tag);
 		free(n->kids);
 		free(n);
 	}
@@ -548,30 +561,6 @@ yjson_literal(const struct ynode *n)
 	return *p == '\0';
 }
 
-/* Append a JSON string literal. */
-static void
-yjson_string(struct buf *b, const char *s, size_t len)
-{
-	size_t		 i;
-	unsigned char	 c;
-
-	buf_append(b, "\"", 1);
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
-			buf_printf(b, "\\%c", c);
-		else if (c == '\n')
-			buf_append(b, "\\n", 2);
-		else if (c == '\t')
-			buf_append(b, "\\t", 2);
-		else if (c < 0x20 || c == 0x7f)
-			buf_printf(b, "\\u%04x", c);
-		else
-			buf_append(b, &s[i], 1);
-	}
-	buf_append(b, "\"", 1);
-}
-
 /* Work item of the iterative JSON writer: a node, or a literal to emit. */
 struct yjson_item {
 	const struct ynode	*node;		/* node to write, or NULL */
@@ -621,36 +610,60 @@ yjson_expand(struct buf *b, struct yjson_stack *st, const struct ynode *node)
 	}
 }
 
-/* Scalars as their text; lists and mappings as compact JSON. Map keys are
- * always strings. Iterative: the tree may be as deep as the limit allows. */
+/* Write a node as compact JSON: typed says scalars are typed as PyYAML
+ * types them (Ansible's view), else plain ones that read as JSON literals
+ * stay bare and map keys are strings. Iterative: the tree may be as deep
+ * as the limit allows. */
+static void
+yjson_write(struct buf *b, const struct ynode *root, int typed)
+{
+	struct yjson_stack	 st = { 0 };
+	struct yjson_item	 it;
+
+	yjson_push(&st, root, NULL, 0);
+	while (st.n > 0) {
+		it = st.v[--st.n];
+		if (it.lit != NULL)
+			buf_append(b, it.lit, strlen(it.lit));
+		else if (it.node->kind != YN_SCALAR && !it.is_key)
+			yjson_expand(b, &st, it.node);
+		else if (it.node->kind != YN_SCALAR)
+			cfg_json_string(b, "?", 1);
+		else if (typed)
+			yscalar_json(b, it.node, it.is_key);
+		else if (!it.is_key && ynode_is_null(it.node))
+			buf_append(b, "null", 4);
+		else if (!it.is_key && yjson_literal(it.node))
+			buf_append(b, it.node->str, it.node->len);
+		else
+			cfg_json_string(b, it.node->str, it.node->len);
+	}
+	free(st.v);
+}
+
+/* Scalars as their text; lists and mappings as compact JSON. */
 char *
 ynode_to_text(const struct ynode *root)
 {
-	struct buf		 b = { 0 };
-	struct yjson_stack	 st = { 0 };
-	struct yjson_item	 it;
+	struct buf	 b = { 0 };
 
 	if (ynode_is_null(root))
 		return xstrdup("");
 	if (root->kind == YN_SCALAR)
 		return xstrdup(root->str);
-	yjson_push(&st, root, NULL, 0);
-	while (st.n > 0) {
-		it = st.v[--st.n];
-		if (it.lit != NULL)
-			buf_append(&b, it.lit, strlen(it.lit));
-		else if (it.node->kind != YN_SCALAR && !it.is_key)
-			yjson_expand(&b, &st, it.node);
-		else if (it.node->kind != YN_SCALAR)
-			yjson_string(&b, "?", 1);
-		else if (!it.is_key && ynode_is_null(it.node))
-			buf_append(&b, "null", 4);
-		else if (!it.is_key && yjson_literal(it.node))
-			buf_append(&b, it.node->str, it.node->len);
-		else
-			yjson_string(&b, it.node->str, it.node->len);
-	}
-	free(st.v);
+	yjson_write(&b, root, 0);
+	return buf_steal(&b);
+}
+
+/* The value as ansible-inventory prints it. Caller frees. */
+char *
+ynode_to_json(const struct ynode *root)
+{
+	struct buf	 b = { 0 };
+
+	if (root == NULL)
+		return xstrdup("null");
+	yjson_write(&b, root, 1);
 	return buf_steal(&b);
 }
 
