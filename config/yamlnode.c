@@ -230,60 +230,64 @@ ynode_is_merge(const struct ynode *k)
 	return k->kind == YN_SCALAR && k->plain && strcmp(k->str, "<<") == 0;
 }
 
-/* Add src's pairs whose keys the mapping does not have yet. */
+/* Append a mapping's pairs to a flat key/value list. */
 static void
-ymerge_from(struct ynode *dst, struct strmap *seen, const struct ynode *src)
+ymerge_add(struct ynode *flat, const struct ynode *src)
 {
-	size_t	 i, unused;
+	size_t	 i;
 
 	if (src->kind != YN_MAP)
 		return;
 	for (i = 0; i + 1 < src->nkids; i += 2) {
-		if (src->kids[i]->kind == YN_SCALAR &&
-		    strmap_get(seen, src->kids[i]->str, &unused))
-			continue;
-		if (src->kids[i]->kind == YN_SCALAR)
-			strmap_put(seen, src->kids[i]->str, 0);
-		ynode_add(dst, src->kids[i]);
-		ynode_add(dst, src->kids[i + 1]);
+		ynode_add(flat, src->kids[i]);
+		ynode_add(flat, src->kids[i + 1]);
 	}
 }
 
 /* Resolve "<<: *base" merge keys the way PyYAML (and so Ansible) does:
- * explicit keys win, then earlier merge sources win over later ones. */
+ * the merged pairs come first (a list of sources in reverse order), then
+ * the mapping's own; a key keeps the position of its first occurrence and
+ * the value of its last, so explicit keys win, then earlier sources. */
 static void
 ymerge(struct ynode *map)
 {
-	struct ynode	 old = *map;
+	struct ynode	 flat = { 0 };
 	struct strmap	 seen = { 0 };
-	size_t		 i, j;
+	size_t		 i, j, at;
 
-	for (i = 0; i + 1 < old.nkids; i += 2)
-		if (ynode_is_merge(old.kids[i]))
+	for (i = 0; i + 1 < map->nkids; i += 2)
+		if (ynode_is_merge(map->kids[i]))
 			break;
-	if (i + 1 >= old.nkids)
+	if (i + 1 >= map->nkids)
 		return;
-	map->kids = NULL;
-	map->nkids = map->capkids = 0;
-	for (i = 0; i + 1 < old.nkids; i += 2) {
-		if (ynode_is_merge(old.kids[i]))
+	for (i = 0; i + 1 < map->nkids; i += 2) {
+		if (!ynode_is_merge(map->kids[i]))
 			continue;
-		if (old.kids[i]->kind == YN_SCALAR)
-			strmap_put(&seen, old.kids[i]->str, 0);
-		ynode_add(map, old.kids[i]);
-		ynode_add(map, old.kids[i + 1]);
+		if (map->kids[i + 1]->kind != YN_SEQ)
+			ymerge_add(&flat, map->kids[i + 1]);
+		else
+			for (j = map->kids[i + 1]->nkids; j-- > 0; )
+				ymerge_add(&flat, map->kids[i + 1]->kids[j]);
 	}
-	for (i = 0; i + 1 < old.nkids; i += 2) {
-		if (!ynode_is_merge(old.kids[i]))
+	for (i = 0; i + 1 < map->nkids; i += 2)
+		if (!ynode_is_merge(map->kids[i])) {
+			ynode_add(&flat, map->kids[i]);
+			ynode_add(&flat, map->kids[i + 1]);
+		}
+	map->nkids = 0;
+	for (i = 0; i + 1 < flat.nkids; i += 2) {
+		if (flat.kids[i]->kind == YN_SCALAR &&
+		    strmap_get(&seen, flat.kids[i]->str, &at)) {
+			map->kids[at + 1] = flat.kids[i + 1];
 			continue;
-		if (old.kids[i + 1]->kind == YN_SEQ) {
-			for (j = 0; j < old.kids[i + 1]->nkids; j++)
-				ymerge_from(map, &seen, old.kids[i + 1]->kids[j]);
-		} else
-			ymerge_from(map, &seen, old.kids[i + 1]);
+		}
+		if (flat.kids[i]->kind == YN_SCALAR)
+			strmap_put(&seen, flat.kids[i]->str, map->nkids);
+		ynode_add(map, flat.kids[i]);
+		ynode_add(map, flat.kids[i + 1]);
 	}
 	strmap_free(&seen);
-	free(old.kids);
+	free(flat.kids);
 }
 
 /* End of a collection: compute its expanded weight, register its anchor. */
