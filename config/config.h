@@ -56,6 +56,7 @@ struct host {
 	char	*connection;	/* ansible_connection as given; NULL = ssh */
 	char	*error;		/* "file:line:col: why" when the inventory
 				   gives no usable connection; NULL = ok */
+	size_t	 seq;		/* order of first sight in the inventory */
 };
 
 /* A group, for check-config summaries and per-group settings. */
@@ -65,6 +66,7 @@ struct group {
 	size_t	 nchildren;
 	char	**members;	/* hosts listed in it directly, as listed */
 	size_t	 nmembers;
+	size_t	 seq;		/* order of first sight in the inventory */
 	size_t	 nhosts;	/* hosts in it, directly or via children */
 	int	 concurrency;	/* group_concurrency limit; 0 = none */
 	int64_t	 interval_ms;	/* per-group sweep interval; 0 = global */
@@ -157,6 +159,14 @@ int		 config_inventory_host(const struct config *, const char *,
 int		 config_inventory_graph(const struct config *, const char *,
 		    FILE *);
 const struct host *config_find_host(const struct config *, const char *);
+
+/* Ansible host patterns (pattern.c): "web:db", "web,db", "web:&prod",
+ * "web:!web03", globs "db*", regexes "~web0[12]", subscripts "web[0:2]",
+ * "@file" (one pattern a line). Marks sel[i] for each conf->hosts[i]
+ * selected; returns how many, or -1 with err filled: a bad pattern, or an
+ * empty selection naming the part that matched nothing. */
+int		 config_select(const struct config *, const char *pattern,
+		    unsigned char *sel, char *err, size_t errlen);
 
 /* Is the host in that group? */
 int		 host_in_group(const struct host *, const char *group);

@@ -229,5 +229,6 @@ void		 connvars_warn_plain(struct inventory *, const char *key,
 /* range.c */
 int		 cfg_check_address(const char *, char *why, size_t whylen);
 char		*cfg_split_hostport(const char *key, int *port);
+int		 cfg_is_address(const char *);
 
 #endif

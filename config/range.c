@@ -7,6 +7,9 @@
  * gets that far. */
 #include <arpa/inet.h>
 
+#include <pthread.h>
+#include <regex.h>
+
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -270,26 +273,52 @@ addr_hostname(const char *s)
 	}
 }
 
-/* parse_address()'s IPv6 pattern: hex ranges count as one group. */
+/* parse_address()'s IPv6 pattern, kept as Ansible writes it: its
+ * alternatives are not grouped, so re.match() anchors only the first at
+ * the start and only the last at the end; the others match a prefix
+ * ("fe80::1%eth0" passes on "fe80::"). Compiled once. */
+static regex_t	 v6_re;
+static int	 v6_ok;
+
+/* Build and compile the IPv6 expression. */
+static void
+addr_ipv6_init(void)
+{
+	static const char *const alts[] = {
+		"(H:){7}H", "(H:){1,6}:", "(H:)(:H){1,6}", "(H:){2}(:H){1,5}",
+		"(H:){3}(:H){1,4}", "(H:){4}(:H){1,3}", "(H:){5}(:H){1,2}",
+		"(H:){6}(:H)", ":(:H){1,6}", "H?::", "(0:){6}(H\\.){3}H",
+		"::(ffff:)?(H\\.){3}H", "(0:){5}ffff:(H\\.){3}H$",
+	};
+	const char	*h = "([0-9a-f]{1,4}|\\[[0-9a-f]+:[0-9a-f]+(:[0-9]+)?\\])";
+	struct buf	 b = { 0 };
+	const char	*p;
+	size_t		 i;
+
+	buf_printf(&b, "^(");
+	for (i = 0; i < sizeof alts / sizeof alts[0]; i++) {
+		buf_printf(&b, "%s(", i ? "|" : "");
+		for (p = alts[i]; *p != '\0'; p++)
+			if (*p == 'H')
+				buf_printf(&b, "%s", h);
+			else
+				buf_append(&b, p, 1);
+		buf_printf(&b, ")");
+	}
+	buf_printf(&b, ")");
+	v6_ok = regcomp(&v6_re, buf_str(&b), REG_EXTENDED | REG_ICASE |
+	    REG_NOSUB) == 0;
+	buf_free(&b);
+}
+
+/* Does parse_address() take s for an IPv6 address? */
 static int
 addr_ipv6(const char *s)
 {
-	struct in6_addr	 a;
-	struct buf	 b = { 0 };
-	size_t		 n;
-	int		 ok;
+	static pthread_once_t	 once = PTHREAD_ONCE_INIT;
 
-	for (; *s != '\0'; s++) {
-		if (*s == '[' && (n = strcspn(s, "]")) > 0 && s[n] == ']') {
-			buf_append(&b, "0", 1);
-			s += n;
-		} else
-			buf_append(&b, s, 1);
-	}
-	ok = strchr(buf_str(&b), ':') != NULL &&
-	    inet_pton(AF_INET6, buf_str(&b), &a) == 1;
-	buf_free(&b);
-	return ok;
+	pthread_once(&once, addr_ipv6_init);
+	return v6_ok && regexec(&v6_re, s, 0, NULL, 0) == 0;
 }
 
 /* The port suffix ":NN" of hostport, when what precedes it is made of
@@ -411,4 +440,18 @@ cfg_check_user(const char *s)
 		if (!isalnum((unsigned char)*s) && strchr("._-@", *s) == NULL)
 			return 0;
 	return 1;
+}
+
+/* Does parse_address() accept the text (a host or address, maybe with a
+ * port)? Host patterns without commas are split on ':' only when not. */
+int
+cfg_is_address(const char *s)
+{
+	char	*h;
+	int	 port, ok;
+
+	h = cfg_split_hostport(s, &port);
+	ok = addr_ipv6(h) || addr_hostname(h);
+	free(h);
+	return ok;
 }

@@ -360,6 +360,7 @@ resolve_host(struct resolver *rs, size_t h, struct host *out)
 	out->file = xstrdup(ih->loc.file);
 	out->line = ih->loc.line;
 	out->col = ih->loc.col;
+	out->seq = h;
 	gv = resolve_host_groups(rs, h, &n);
 	for (i = 0; i < n; i++)
 		gv[i].rank = rs->vrank[gv[i].g];
@@ -413,6 +414,7 @@ resolve_groups(struct resolver *rs, struct config *conf)
 		g = &conf->groups[rs->nrank[i]];
 		g->name = xstrdup(ig->name);
 		g->nhosts = ig->nhosts;
+		g->seq = i;
 		g->children = xcalloc(ig->nkids + 1, sizeof *g->children);
 		for (j = 0; j < ig->nkids; j++)
 			g->children[j] = xstrdup(inv->groups[ig->kids[j]].name);
