@@ -170,9 +170,6 @@ int		 config_select(const struct config *, const char *pattern,
 
 /* Is the host in that group? */
 int		 host_in_group(const struct host *, const char *group);
-/* --limit PATTERN: comma-separated shell globs matched against the host
- * name, its address and its group names; "!glob" excludes. */
-int		 host_matches_limit(const struct host *, const char *limit);
 const struct group *config_find_group(const struct config *, const char *);
 
 #endif

@@ -348,8 +348,9 @@ pat_files(char ***v, size_t *n, char *err, size_t errlen)
 			snprintf(err, errlen, "%s", errs.msgs[0]);
 			rc = -1;
 		}
-		for (line = strtok_r(b.data, "\n", &save); line != NULL;
-		    line = strtok_r(NULL, "\n", &save))
+		save = NULL;
+		for (line = b.data ? strtok_r(b.data, "\n", &save) : NULL;
+		    line != NULL; line = strtok_r(NULL, "\n", &save))
 			pat_push(&out, &nout, line, strlen(line));
 		buf_free(&b);
 		cfg_errors_free(&errs);

@@ -271,21 +271,45 @@ yfloat(struct buf *b, const char *s)
 	cfg_json_double(b, d);
 }
 
-/* A finite double as Python's repr writes it: the shortest text that
- * reads back the same, with ".0" when it looks like an integer. */
+/* A finite double as Python's repr writes it: the shortest digits that
+ * read back the same, positional from 1e-4 to 1e16 (with ".0" when
+ * integral), else d.ddde+XX. */
 void
 cfg_json_double(struct buf *b, double d)
 {
-	char	 out[64];
-	int	 prec;
+	char	 out[64], dig[32], *e;
+	int	 prec, exp, n, i;
 
 	for (prec = 1; prec < 17; prec++) {
-		snprintf(out, sizeof out, "%.*g", prec, d);
+		snprintf(out, sizeof out, "%.*e", prec - 1, d);
 		if (strtod(out, NULL) == d)
 			break;
 	}
-	snprintf(out, sizeof out, "%.*g", prec, d);
-	buf_printf(b, "%s%s", out, strpbrk(out, ".en") ? "" : ".0");
+	snprintf(out, sizeof out, "%.*e", prec - 1, d);
+	e = strchr(out, 'e');
+	exp = atoi(e + 1);
+	for (n = 0, i = out[0] == '-'; out + i < e; i++)
+		if (isdigit((unsigned char)out[i]))
+			dig[n++] = out[i];
+	dig[n] = '\0';
+	if (out[0] == '-')
+		buf_append(b, "-", 1);
+	if (exp < -4 || exp >= 16) {
+		buf_printf(b, "%c%s%s", dig[0], n > 1 ? "." : "", dig + 1);
+		buf_printf(b, "e%c%02d", exp < 0 ? '-' : '+', abs(exp));
+	} else if (exp >= n - 1) {
+		buf_printf(b, "%s", dig);
+		for (i = n - 1; i < exp; i++)
+			buf_append(b, "0", 1);
+		buf_append(b, ".0", 2);
+	} else if (exp >= 0)
+		buf_printf(b, "%.*s.%s", exp + 1, dig, dig + exp + 1);
+	else {
+		buf_append(b, "0.", 2);
+		for (i = 1; i < -exp; i++)
+			buf_append(b, "0", 1);
+		buf_printf(b, "%s", dig);
+	}
 }
 
 /* One scalar as Ansible's JSON: typed values bare, keys always strings,

@@ -362,6 +362,7 @@ sched_sweep_now(struct sched *s, const char *limit, size_t *nhosts,
 {
 	const struct host	**hosts;
 	size_t			 i, n = 0, done, total, inflight, failed;
+	unsigned char		*sel;
 	int64_t			 now = mono_ms();
 
 	if (s->stopping) {
@@ -374,14 +375,19 @@ sched_sweep_now(struct sched *s, const char *limit, size_t *nhosts,
 		    "done, %zu in flight)", s->trigger, done, total, inflight);
 		return -1;
 	}
+	sel = xcalloc(s->conf->nhosts + 1, 1);
+	if (limit != NULL && config_select(s->conf, limit, sel, err,
+	    errlen) == -1) {
+		free(sel);
+		return -1;
+	}
 	hosts = xcalloc(s->conf->nhosts + 1, sizeof *hosts);
 	for (i = 0; i < s->conf->nhosts; i++)
-		if (limit == NULL || host_matches_limit(&s->conf->hosts[i],
-		    limit))
+		if (limit == NULL || sel[i])
 			hosts[n++] = &s->conf->hosts[i];
+	free(sel);
 	if (n == 0) {
-		snprintf(err, errlen, "no host matches '%s'",
-		    limit != NULL ? limit : "");
+		snprintf(err, errlen, "the inventory has no host");
 		free(hosts);
 		return -1;
 	}

@@ -676,32 +676,302 @@ test_ranges(void)
 	}
 }
 
-/* --limit: globs over name, address and groups; "!" excludes. */
-static void
-test_limit(void)
+/* Load corpus inventories with -i semantics; caller frees. */
+static struct config *
+load_corpus(const char *name)
 {
-	char		*groups[] = { "all", "web" };
-	struct host	 h = { 0 };
+	struct cfg_errors	 errs = { 0 };
+	struct config		*c;
+	char			*path;
+	size_t			 i;
 
-	h.name = "web01.example.com";
-	h.address = "10.0.0.1";
-	h.groups = groups;
-	h.ngroups = 2;
-	CHECK(host_matches_limit(&h, NULL) == 1);
-	CHECK(host_matches_limit(&h, "") == 1);
-	CHECK(host_matches_limit(&h, "web*") == 1);
-	CHECK(host_matches_limit(&h, "db*") == 0);
-	CHECK(host_matches_limit(&h, "10.0.0.*") == 1);
-	CHECK(host_matches_limit(&h, "web") == 1);
-	CHECK(host_matches_limit(&h, "!web") == 0);
-	CHECK(host_matches_limit(&h, "!db") == 1);
-	CHECK(host_matches_limit(&h, "db*,web*") == 1);
-	CHECK(host_matches_limit(&h, "web*,!web01*") == 0);
-	CHECK(host_matches_limit(&h, "all,!10.0.0.1") == 0);
-	CHECK(host_matches_limit(&h, " db , web01.example.com ") == 1);
-	CHECK(host_matches_limit(&h, "db,!web") == 0);
-	CHECK(host_in_group(&h, "web") == 1);
-	CHECK(host_in_group(&h, "db") == 0);
+	xasprintf(&path, "%s/../inventories/%s", fixtures, name);
+	c = config_load_inventory(&path, 1, &errs);
+	CHECK(c != NULL);
+	for (i = 0; i < errs.n; i++)
+		fprintf(stderr, "  %s: %s\n", name, errs.msgs[i]);
+	cfg_errors_free(&errs);
+	free(path);
+	return c;
+}
+
+/* Hosts a pattern selects, comma-joined by name; or "ERR: message". */
+static char *
+selected(const struct config *c, const char *pattern)
+{
+	unsigned char	*sel = xcalloc(c->nhosts + 1, 1);
+	char		 err[512], *s = xstrdup(""), *t;
+	size_t		 i;
+
+	if (config_select(c, pattern, sel, err, sizeof err) == -1) {
+		free(s);
+		xasprintf(&s, "ERR: %s", err);
+	} else
+		for (i = 0; i < c->nhosts; i++) {
+			if (!sel[i])
+				continue;
+			xasprintf(&t, "%s%s%s", s, *s ? "," : "",
+			    c->hosts[i].name);
+			free(s);
+			s = t;
+		}
+	free(sel);
+	return s;
+}
+
+/* One pattern and what it must select. */
+static void
+check_select(const struct config *c, const char *pattern, const char *want)
+{
+	char	*got = selected(c, pattern);
+
+	CHECK_STR(got, want);
+	free(got);
+}
+
+/* Ansible's host patterns (tests/inventory_diff.sh checks the same
+ * against `ansible --list-hosts`; these pin the rules one by one). */
+static void
+test_patterns(void)
+{
+	struct config	*c = load_corpus("overlap.yml");
+
+	if (c == NULL)
+		return;
+	check_select(c, "webservers", "bar.example.com,foo.example.com");
+	check_select(c, "webservers:dbservers", "bar.example.com,"
+	    "foo.example.com,one.example.com,three.example.com,"
+	    "two.example.com");
+	check_select(c, "webservers,dbservers[0]", "bar.example.com,"
+	    "foo.example.com,one.example.com");
+	check_select(c, "webservers:&east", "foo.example.com");
+	check_select(c, "east:!one.example.com", "foo.example.com,"
+	    "two.example.com");
+	check_select(c, "!east", "bar.example.com,three.example.com");
+	/* t* names group "test" (bar, three) and host two */
+	check_select(c, "t*", "bar.example.com,three.example.com,"
+	    "two.example.com");
+	check_select(c, "~(one|two)\\.", "one.example.com,two.example.com");
+	check_select(c, "~o", "one.example.com");
+	check_select(c, "dbservers[1:]", "three.example.com,two.example.com");
+	check_select(c, "dbservers[-1]", "three.example.com");
+	check_select(c, "prod", "foo.example.com,one.example.com,"
+	    "two.example.com");
+	check_select(c, "nomatch", "ERR: no host matches 'nomatch' "
+	    "('nomatch' matched nothing)");
+	check_select(c, "webservers:&dbservers", "ERR: no host matches "
+	    "'webservers:&dbservers'");
+	check_select(c, "dbservers[7]", "ERR: no hosts matched the "
+	    "subscripted pattern 'dbservers[7]'");
+	check_select(c, "~(", "ERR: invalid host list pattern '~('");
+	check_select(c, "@/nonexistent/limit", "ERR: /nonexistent/limit: "
+	    "cannot open: No such file or directory");
+	config_free(c);
+}
+
+/* A host's connection fields and status, with its error if any. */
+static void
+check_conn(const struct config *c, const char *name, const char *address,
+    int port, const char *user, enum host_transport t)
+{
+	const struct host	*h = config_find_host(c, name);
+
+	CHECK(h != NULL);
+	if (h == NULL)
+		return;
+	CHECK_STR(h->address, address);
+	CHECK(h->port == port);
+	CHECK_STR(h->user, user);
+	CHECK(h->transport == t);
+}
+
+/* What selects the connection: ansible_* (ansible_ssh_* first) and
+ * rollcall_*, never plain port/user/address; other plugins are a status. */
+static void
+test_connection_vars(void)
+{
+	struct config		*c = load_corpus("connection.yml");
+	const struct host	*h;
+	char			*p;
+
+	if (c == NULL)
+		return;
+	check_conn(c, "aliased", "192.0.2.20", 2020, "legacy", TRANSPORT_SSH);
+	check_conn(c, "modern", "192.0.2.21", 2021, "ops", TRANSPORT_SSH);
+	check_conn(c, "mine", "192.0.2.23", 2223, "ops", TRANSPORT_SSH);
+	check_conn(c, "dbhost", "dbhost", 22, "ops", TRANSPORT_SSH);
+	check_conn(c, "self", "self", 22, c->ssh.user, TRANSPORT_LOCAL);
+	check_conn(c, "win1", "win1", 22, c->ssh.user, TRANSPORT_UNSUPPORTED);
+	check_conn(c, "box", "box", 22, c->ssh.user, TRANSPORT_UNSUPPORTED);
+	h = config_find_host(c, "switch1");
+	CHECK_STR(h ? h->connection : NULL, "ansible.netcommon.network_cli");
+	h = config_find_host(c, "aliased");
+	xasprintf(&p, "%s/../inventories/keys/legacy", fixtures);
+	CHECK_STR(h ? h->identity : NULL, p);
+	free(p);
+	CHECK_STR(host_var(config_find_host(c, "dbhost"), "port"), "5432");
+	CHECK(c->warnings->n == 3);
+	CHECK(c->warnings->n == 3 && strstr(c->warnings->msgs[0],
+	    "connection.yml:32:13: 'port' is an ordinary host var") != NULL);
+	config_free(c);
+}
+
+/* The error of a corpus host must end with text. */
+static void
+check_host_error(const struct config *c, const char *name, const char *text)
+{
+	const struct host	*h = config_find_host(c, name);
+
+	CHECK(h != NULL && h->error != NULL && strlen(h->error) >=
+	    strlen(text) && strcmp(h->error + strlen(h->error) -
+	    strlen(text), text) == 0);
+	if (h != NULL && h->error != NULL && strstr(h->error, text) == NULL)
+		fprintf(stderr, "  %s: got %s\n", name, h->error);
+}
+
+/* Values rollcall cannot use are that host's error; the file loads. */
+static void
+test_unusable_values(void)
+{
+	struct config		*c = load_corpus("vault.yml");
+	const struct host	*h;
+
+	if (c != NULL) {
+		check_host_error(c, "secret1", "vault.yml:12:21: ansible_host "
+		    "is vaulted (!vault): rollcall cannot decrypt it; give "
+		    "host 'secret1' a plain value");
+		check_host_error(c, "secret2", "ansible_user is vaulted "
+		    "(!vault): rollcall cannot decrypt it; give host 'secret2' "
+		    "a plain value");
+		h = config_find_host(c, "plain1");
+		CHECK(h != NULL && h->error == NULL);
+		CHECK_STR(host_var(h, "db_password"), "<vault>");
+		config_free(c);
+	}
+	if ((c = load_corpus("jinja.yml")) != NULL) {
+		check_host_error(c, "j2", "jinja.yml:10:37: "
+		    "ansible_ssh_private_key_file holds a Jinja template ('{{ "
+		    "inventory_dir }}/keys/j2'): rollcall does not render "
+		    "templates");
+		check_host_error(c, "j3", "ansible_host holds a Jinja template "
+		    "('{{ fqdn }}'): rollcall does not render templates");
+		h = config_find_host(c, "j1");
+		CHECK(h != NULL && h->error == NULL);
+		CHECK_STR(host_var(h, "fqdn"), "{{ inventory_hostname }}.{{ "
+		    "domain }}");
+		config_free(c);
+	}
+}
+
+/* IPv6 and ports in host keys, as Ansible's parse_address() reads them. */
+static void
+test_addresses(void)
+{
+	struct config	*c = load_corpus("ipv6.yml");
+
+	if (c != NULL) {
+		check_conn(c, "2001:db8::10", "2001:db8::10", 22, c->ssh.user,
+		    TRANSPORT_SSH);
+		check_conn(c, "2001:db8::11", "2001:db8::11", 2222, c->ssh.user,
+		    TRANSPORT_SSH);
+		check_conn(c, "fe80::1%eth0", "fe80::1%eth0", 22, c->ssh.user,
+		    TRANSPORT_SSH);
+		check_conn(c, "v6named", "2001:db8::12", 22, c->ssh.user,
+		    TRANSPORT_SSH);
+		check_conn(c, "v4port.example.com", "v4port.example.com", 2201,
+		    c->ssh.user, TRANSPORT_SSH);
+		config_free(c);
+	}
+	if ((c = load_corpus("hostport.yml")) != NULL) {
+		/* the port of the first listing; ansible_port overrides */
+		check_conn(c, "web1", "web1", 2222, c->ssh.user, TRANSPORT_SSH);
+		check_conn(c, "web2", "web2", 2201, c->ssh.user, TRANSPORT_SSH);
+		check_conn(c, "ranged2", "ranged2", 2100, c->ssh.user,
+		    TRANSPORT_SSH);
+		/* not a host:port to Ansible (a label ends in '-') */
+		check_host_error(c, "badlabel-:22", "host name 'badlabel-:22' "
+		    "is its address and contains ':' (allowed: letters, "
+		    "digits, '.', '-', '_', or an IPv6 address); set "
+		    "ansible_host");
+		config_free(c);
+	}
+	if ((c = load_corpus("unicode.yml")) != NULL) {
+		check_conn(c, "příbor", "192.0.2.7", 22, c->ssh.user,
+		    TRANSPORT_SSH);
+		config_free(c);
+	}
+}
+
+/* Groups: ungrouped, priority, warnings for what Ansible skips. */
+static void
+test_group_rules(void)
+{
+	struct config		*c;
+	const struct group	*g;
+
+	if ((c = load_corpus("ungrouped.yml")) != NULL) {
+		g = config_find_group(c, "ungrouped");
+		CHECK(g != NULL && g->nmembers == 2 &&
+		    strcmp(g->members[0], "explicit") == 0 &&
+		    strcmp(g->members[1], "lonely") == 0);
+		config_free(c);
+	}
+	if ((c = load_corpus("priority.yml")) != NULL) {
+		CHECK_STR(host_var(config_find_host(c, "p1"), "color"), "zeta");
+		CHECK_STR(host_var(config_find_host(c, "p2"), "color"), "zeta");
+		CHECK_STR(host_var(config_find_host(c, "p3"), "color"), "mid");
+		CHECK(host_var(config_find_host(c, "p1"),
+		    "ansible_group_priority") == NULL);
+		config_free(c);
+	}
+	if ((c = load_corpus("unknown-keys.yml")) != NULL) {
+		CHECK(c->warnings->n == 5);
+		CHECK(c->warnings->n > 0 && strstr(c->warnings->msgs[0],
+		    "unknown-keys.yml:10:7: unknown key 'hostz' in group 'web' "
+		    "skipped") != NULL);
+		config_free(c);
+	}
+	if ((c = load_corpus("dupkeys.yml")) != NULL) {
+		CHECK(c->warnings->n == 2);
+		CHECK_STR(host_var(config_find_host(c, "d1"), "size"), "big");
+		CHECK(host_var(config_find_host(c, "d1"), "color") == NULL);
+		config_free(c);
+	}
+}
+
+/* INI: Ansible's quoting and literal_eval types; format by content. */
+static void
+test_ini(void)
+{
+	struct config		*c;
+	const struct host	*h;
+	size_t			 i;
+
+	if ((c = load_corpus("types.ini")) != NULL) {
+		h = config_find_host(c, "t1");
+		for (i = 0; h != NULL && i < h->nvars; i++) {
+			if (strcmp(h->vars[i].key, "q") == 0)
+				CHECK_STR(h->vars[i].json, "42");
+			if (strcmp(h->vars[i].key, "qq") == 0)
+				CHECK_STR(h->vars[i].json, "\"42\"");
+			if (strcmp(h->vars[i].key, "t") == 0)
+				CHECK_STR(h->vars[i].json, "true");
+			if (strcmp(h->vars[i].key, "e") == 0)
+				CHECK_STR(h->vars[i].json, "1000.0");
+			if (strcmp(h->vars[i].key, "tup") == 0)
+				CHECK_STR(h->vars[i].json, "[1,2]");
+		}
+		CHECK_STR(host_var(h, "k") ? host_var(h, "k") : "", "");
+		CHECK_STR(host_var(h, "g_text_hash"), "abc # not a comment for "
+		    "text");
+		CHECK_STR(host_var(h, "g_comment"), "12");
+		config_free(c);
+	}
+	if ((c = load_corpus("noext-ini")) != NULL) {
+		check_conn(c, "beta", "beta", 2022, c->ssh.user, TRANSPORT_SSH);
+		CHECK(config_find_group(c, "g") != NULL);
+		config_free(c);
+	}
 }
 
 /* The shipped example config loads cleanly. */
@@ -800,7 +1070,12 @@ main(void)
 	}
 	test_units();
 	test_ranges();
-	test_limit();
+	test_patterns();
+	test_connection_vars();
+	test_unusable_values();
+	test_addresses();
+	test_group_rules();
+	test_ini();
 	test_good();
 	test_bad_files();
 	test_bad_multi();
