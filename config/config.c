@@ -138,6 +138,8 @@ config_free(struct config *c)
 	free(c->ssh.user);
 	free(c->ssh.identity);
 	free(c->ssh.known_hosts);
+	free(c->ssh.identity_at);
+	free(c->ssh.known_hosts_at);
 	free(c->resolv_conf);
 	free(c->channel_mode);
 	strv_free(c->collectors, c->ncollectors);

@@ -87,6 +87,8 @@ struct ssh_config {
 	int	 port;		/* default 22 */
 	char	*identity;	/* default ~/.ssh/id_ed25519, else id_ecdsa */
 	char	*known_hosts;	/* default ~/.ssh/known_hosts */
+	char	*identity_at;	/* "file:line:col" that set identity, or NULL */
+	char	*known_hosts_at;	/* same for known_hosts */
 	enum hostkey_policy host_key_checking;	/* default strict */
 	int64_t	 connect_timeout_ms;	/* default 10s */
 	int64_t	 command_timeout_ms;	/* default 60s */
@@ -167,6 +169,11 @@ const struct host *config_find_host(const struct config *, const char *);
  * empty selection naming the part that matched nothing. */
 int		 config_select(const struct config *, const char *pattern,
 		    unsigned char *sel, char *err, size_t errlen);
+
+/* check-config's look at the files the config names (check.c): the
+ * identity files (ssh.identity and every host's own) and known_hosts
+ * must exist and be readable. Appends one "place: problem" each. */
+void		 config_check_files(const struct config *, struct cfg_errors *);
 
 /* Is the host in that group? */
 int		 host_in_group(const struct host *, const char *group);

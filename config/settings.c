@@ -182,6 +182,23 @@ parse_int64(const char *s, int64_t *v)
 	return 0;
 }
 
+/* Remember where ssh.identity and ssh.known_hosts were set, so
+ * check-config can name the line when the file is missing. */
+static void
+key_where(struct cfgload *ld, const struct ynode *v, const struct cfgkey *k)
+{
+	char	**at;
+
+	if (strcmp(k->name, "ssh.identity") == 0)
+		at = &ld->conf->ssh.identity_at;
+	else if (strcmp(k->name, "ssh.known_hosts") == 0)
+		at = &ld->conf->ssh.known_hosts_at;
+	else
+		return;
+	free(*at);
+	xasprintf(at, "%s:%d:%d", ld->file, v->line, v->col);
+}
+
 /* Read a scalar value of a typed key into its field. */
 static void
 key_typed(struct cfgload *ld, const struct ynode *v, const struct cfgkey *k)
@@ -229,6 +246,7 @@ key_typed(struct cfgload *ld, const struct ynode *v, const struct cfgkey *k)
 	case CK_PATH:
 		free(*FIELD(ld, k, char *));
 		*FIELD(ld, k, char *) = cfg_expand_path(s, ld->dir);
+		key_where(ld, v, k);
 		break;
 	default:
 		break;

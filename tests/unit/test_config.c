@@ -1026,9 +1026,24 @@ static void
 test_check_config(void)
 {
 	char	*good = fx("good/rollcall.yml"), *bad = fx("bad/multi.yml");
+	char	*text, *clean, *hostbad;
 
-	CHECK(run_check_config("-c", good, NULL) == EXIT_OK);
-	CHECK(run_check_config("-c", good, "--json") == EXIT_OK);
+	/* every file it names exists: 0; good/ names keys that do not: 1 */
+	xasprintf(&text, "inventory: %s/../inventories/docs-basic.yml\n"
+	    "ssh: {identity: /dev/null, known_hosts: /dev/null}\n", fixtures);
+	clean = write_tmp("rollcall.yml", text);
+	free(text);
+	CHECK(run_check_config("-c", clean, NULL) == EXIT_OK);
+	CHECK(run_check_config("-c", clean, "--json") == EXIT_OK);
+	CHECK(run_check_config("-c", good, NULL) == EXIT_FAIL);
+	/* a host with no usable connection: the file is valid, exit 1 */
+	xasprintf(&text, "inventory: %s/../inventories/vault.yml\n"
+	    "ssh: {identity: /dev/null, known_hosts: /dev/null}\n", fixtures);
+	hostbad = write_tmp("hostbad.yml", text);
+	free(text);
+	CHECK(run_check_config("-c", hostbad, NULL) == EXIT_FAIL);
+	free(clean);
+	free(hostbad);
 	CHECK(run_check_config("--config", bad, NULL) == EXIT_USAGE);
 	CHECK(run_check_config("--help", NULL, NULL) == EXIT_OK);
 	CHECK(run_check_config("--bogus", NULL, NULL) == EXIT_USAGE);
@@ -1042,7 +1057,7 @@ static void
 cleanup_tmp(void)
 {
 	static const char *const names[] = { "rollcall.yml", "deep.yml",
-	    "huge.yml" };
+	    "huge.yml", "hostbad.yml" };
 	char	*p;
 	size_t	 i;
 
