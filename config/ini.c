@@ -225,6 +225,10 @@ ini_shlex(const char *s, char ***out)
 		}
 		if (*s == '\0') {
 			buf_free(&w);
+			while (n > 0)
+				free((*out)[--n]);
+			free(*out);
+			*out = NULL;
 			return -1;
 		}
 		inword = 1;
@@ -275,6 +279,10 @@ ini_host_line(struct ini *in, const char *line)
 		ini_err(in, "cannot split host line '%s': no closing quotation",
 		    line);
 		return;
+	}
+	if (nt == 0 || tok[0][0] == '\0') {
+		ini_err(in, "empty host name in '%s'", line);
+		nt = -nt;
 	}
 	for (j = 1; j < nt; j++)
 		if (strchr(tok[j], '=') == NULL) {
