@@ -35,6 +35,7 @@ struct cli_spec {
 	const struct cli_extra	*extra;		/* its own options */
 	size_t			 nextra;
 	int			 nargs;		/* positional args required */
+	int			 limit;		/* takes --limit PATTERN */
 };
 
 /* The parsed common options and the open database. */
@@ -44,6 +45,7 @@ struct cli_read {
 	const char		*db_path;	/* --db PATH */
 	enum out_format		 format;	/* --json, --csv, else table */
 	char			**args;		/* positional arguments */
+	const char		*limit;		/* --limit PATTERN, or NULL */
 	struct db		*db;		/* from cli_read_open */
 };
 

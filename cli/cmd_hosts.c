@@ -21,7 +21,8 @@ static const char hosts_sql[] =
     " AND (?1 IS NULL OR status = ?1"
     "  OR (?1 = 'failed' AND status <> 'ok')"
     "  OR (?1 = 'never' AND status IS NULL))"
-    " AND (?2 IS NULL OR instr(',' || groups || ',', ',' || ?2 || ',') > 0)";
+    " AND (?2 IS NULL OR instr(',' || groups || ',', ',' || ?2 || ',') > 0)"
+    " AND host_selected(name)";
 
 /* One --where: the host has the fact and it matches. */
 static const char hosts_where_sql[] =
@@ -82,7 +83,7 @@ hosts_run(struct cli_read *c, const char *status, const char *group,
 
 const struct cmd_entry cmd_hosts_entry = {
 	"hosts", NULL,
-	"[-c FILE] [--db PATH] [--json | --csv] [--status S]"
+	"[-c FILE] [--db PATH] [--json | --csv] [--limit PATTERN] [--status S]"
 	    " [--group G] [--where 'KEY OP VALUE']...",
 	"list hosts with their last status", cmd_hosts
 };
@@ -109,7 +110,7 @@ cmd_hosts(int argc, char **argv)
 		"A host without the fact\nnever matches a --where. Example:\n"
 		"  rollcall hosts --where 'os.id=debian' --where "
 		"'memory.total_bytes>8G' --group web", extra,
-		sizeof extra / sizeof extra[0], 0 };
+		sizeof extra / sizeof extra[0], 0, 1 };
 	struct cli_read		 c;
 	struct where		*w;
 	size_t			 i;

@@ -18,7 +18,7 @@ cmd_query(int argc, char **argv)
 		"on the database.\nStable views: host_status, host_facts, "
 		"changes, host_packages, host_services,\nhost_interfaces, "
 		"host_addresses, host_filesystems (see docs/SCHEMA.md).",
-		NULL, 0, 1 };
+		NULL, 0, 1, 0 };
 	struct cli_read		 c;
 	int			 rc;
 

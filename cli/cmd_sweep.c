@@ -25,8 +25,8 @@ sweep_usage(FILE *fp)
 	    "  -c, --config FILE    config naming the control socket (default "
 	    "%s)\n"
 	    "  -s, --socket PATH    control socket (default: from the config)\n"
-	    "  -l, --limit PATTERN  comma-separated globs on name, address or\n"
-	    "                       group; !glob excludes\n"
+	    "  -l, --limit PATTERN  an Ansible host pattern: web:db, web:&prod,\n"
+	    "                       web:!web03, db*, ~re, web[0:2], @file\n"
 	    "  -h, --help           this help\n\n"
 	    "exit status: 0 sweep started, 1 refused (a sweep runs, no host\n"
 	    "matches) or no daemon, 2 usage or configuration error\n",

@@ -73,6 +73,9 @@ struct db;
 /* Open read-only (the file must exist). Returns NULL with err filled. */
 struct db	*db_open_ro(const char *path, char *err, size_t errlen);
 void		 db_close(struct db *);
+/* Make the SQL function host_selected(name) true only for these hosts
+ * (the CLI's --limit); until called it is true for every host. */
+void		 db_limit_hosts(struct db *, char *const *names, size_t n);
 
 /* Run one read-only SQL statement. Returns NULL with err filled. */
 struct table	*db_query(struct db *, const char *sql, char *err,

@@ -63,7 +63,7 @@ rc_run status -c "$CONF" --json
 assert_eq "status shows the sweep in flight" true "$(jq -r .sweep.running <<<"$OUT")"
 wait_for "manual sweep done" 40 log_has 'sweep 2: 9 hosts in'
 wait_for "daemon idle again" 10 bash -c "ip netns exec '$NETNS' '$ROLLCALL' status --socket '$sock' --json | jq -e '.sweep.running == false and .sweeps_total == 2'"
-rc_run sweep --socket "$sock" --limit 'web00[12]'
+rc_run sweep --socket "$sock" --limit '~web00[12]$'
 assert_eq "sweep --limit exits 0" 0 "$RC"
 assert_match "sweep --limit takes 2 hosts" 'sweep started: 2 hosts' "$OUT"
 wait_for "limited sweep done" 30 log_has 'sweep 3: 2 hosts in'
