@@ -48,7 +48,7 @@ struct ydoc {
 	struct ynode	*arena;		/* every node, for freeing */
 };
 
-/* yamlnode.c */
+/* yamlnode.c (ynode_is_null is yscalar.c's: what a scalar means) */
 struct ydoc	*ydoc_load(const char *path, struct cfg_errors *);
 struct ydoc	*ydoc_parse_text(const char *path, const char *text,
 		    size_t len, struct cfg_errors *);
@@ -108,8 +108,9 @@ void		 settings_defaults(struct config *);
 void		 settings_walk(struct cfgload *, const struct ynode *root);
 void		 settings_groups(struct cfgload *, int inventory_ok);
 
-/* The inventory builder shared by every inventory file: inventory.c (YAML),
- * ini.c (INI) and resolve.c (groups, precedence, Ansible's reconcile).
+/* The inventory builder (builder.c) shared by every inventory file:
+ * inventory.c (YAML), ini.c (INI), then resolve.c (groups, precedence,
+ * Ansible's reconcile).
  * Everything is indexes, never pointers into arrays that grow. */
 
 /* Where something was written. */
@@ -184,10 +185,12 @@ struct inventory {
 
 #define NOGROUP	((size_t)-1)
 
-/* inventory.c: the builder and the YAML format */
-struct inventory *inventory_new(const struct config *);
+/* inventory.c: one file, its format chosen as Ansible does; YAML */
 void		 inventory_load(struct inventory *, const char *path,
 		    struct cfg_errors *, struct cfg_errors *warns);
+
+/* builder.c: what every format records */
+struct inventory *inventory_new(const struct config *);
 void		 inventory_free(struct inventory *);
 void		 ivars_free(struct ivars *);
 size_t		 inventory_group(struct inventory *, const char *name,
@@ -203,7 +206,7 @@ int		 inventory_set(struct inventory *, struct ivars *, size_t g,
 int		 inventory_hostkey(struct inventory *, const char *key,
 		    const struct iloc *, char ***names, int *port);
 
-/* ini.c: Ansible's INI format; yaml_failed says YAML was tried first */
+/* ini.c: Ansible's INI format */
 int		 ini_looks_like(const char *text, size_t len);
 void		 ini_load(struct inventory *, const char *text, size_t len);
 

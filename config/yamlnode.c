@@ -469,19 +469,6 @@ ydoc_free(struct ydoc *doc)
 	free(doc);
 }
 
-/* YAML null: an empty or ~/null plain scalar (quoted "" is a string). */
-int
-ynode_is_null(const struct ynode *n)
-{
-	if (n == NULL)
-		return 1;
-	if (n->kind != YN_SCALAR || !n->plain)
-		return 0;
-	return n->len == 0 || strcmp(n->str, "~") == 0 ||
-	    strcmp(n->str, "null") == 0 || strcmp(n->str, "Null") == 0 ||
-	    strcmp(n->str, "NULL") == 0;
-}
-
 /* What a node is, for "wrong type" messages. */
 const char *
 ynode_kind_str(const struct ynode *n)

@@ -48,6 +48,19 @@ cfg_json_string(struct buf *b, const char *s, size_t len)
 	buf_append(b, "\"", 1);
 }
 
+/* YAML null: an empty or ~/null plain scalar (quoted "" is a string). */
+int
+ynode_is_null(const struct ynode *n)
+{
+	if (n == NULL)
+		return 1;
+	if (n->kind != YN_SCALAR || !n->plain)
+		return 0;
+	return n->len == 0 || strcmp(n->str, "~") == 0 ||
+	    strcmp(n->str, "null") == 0 || strcmp(n->str, "Null") == 0 ||
+	    strcmp(n->str, "NULL") == 0;
+}
+
 /* Is s one of the words PyYAML reads as a boolean? Sets *v. */
 static int
 ybool(const char *s, int *v)
