@@ -40,22 +40,42 @@ cli_config_load(const char *cmd, const char *path, int to_log,
 	return EXIT_USAGE;
 }
 
+/* Only the database and control socket paths of the config: a mistake
+ * elsewhere in the file (not yet reloaded by the daemon, say) does not
+ * stop the read commands and the control client. */
+int
+cli_config_paths(const char *cmd, const char *path, char **database,
+    char **control_socket)
+{
+	struct cfg_errors	 errs = { 0 };
+	size_t			 i;
+
+	if (path == NULL)
+		path = CONFIG_DEFAULT_PATH;
+	if (config_load_paths(path, database, control_socket, &errs) == 0)
+		return 0;
+	for (i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.msgs[i]);
+	fprintf(stderr, "rollcall %s: %zu error%s in %s\n", cmd, errs.n,
+	    errs.n == 1 ? "" : "s", path);
+	cfg_errors_free(&errs);
+	return EXIT_USAGE;
+}
+
 /* The database to use: --db wins, else the config file's `database`. */
 char *
 cli_db_path(const char *cmd, const char *config_path, const char *db_override)
 {
-	struct config	*conf;
-	char		*path;
+	char	*path, *sock;
 
 	if (db_override != NULL)
 		return xstrdup(db_override);
-	if (cli_config_load(cmd, config_path, 0, &conf) != 0) {
+	if (cli_config_paths(cmd, config_path, &path, &sock) != 0) {
 		fprintf(stderr, "rollcall %s: cannot find the database: fix the "
 		    "config or pass --db PATH\n", cmd);
 		return NULL;
 	}
-	path = xstrdup(conf->database);
-	config_free(conf);
+	free(sock);
 	return path;
 }
 

@@ -8,6 +8,7 @@
 
 #include "cli/clirender.h"
 #include "cli/output.h"
+#include "common/buf.h"
 #include "common/json.h"
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
@@ -17,6 +18,9 @@
 #define OPT_JSON	257
 #define OPT_LIMIT	250
 #define OPT_CSV		258
+#define OPT_WIDE	259
+#define OPT_NOHEAD	260
+#define OPT_SORT	261
 #define OPT_EXTRA	300
 
 /* --help text: every option, common and the command's own. */
@@ -41,9 +45,17 @@ cli_read_usage(const struct cli_spec *spec)
 		    "selects\n                        (web:db, web:&prod, "
 		    "web:!web03, db*, ~re,\n                        web[0:2], "
 		    "@file), read from the inventory\n");
+	printf("  -o, --output FORMAT   table, wide (table never cut), json "
+	    "or csv\n");
+	printf("      --wide            on a terminal, do not cut long "
+	    "columns to its width\n");
+	printf("      --no-headers      no header line (table, csv)\n");
+	printf("      --sort COLUMN     sort the rows by that column "
+	    "(numbers numerically)\n");
 	for (i = 0; i < spec->nextra; i++) {
-		snprintf(opt, sizeof opt, "--%s %s", spec->extra[i].name,
-		    spec->extra[i].arg);
+		snprintf(opt, sizeof opt, "--%s%s%s", spec->extra[i].name,
+		    spec->extra[i].arg != NULL ? " " : "",
+		    spec->extra[i].arg != NULL ? spec->extra[i].arg : "");
 		/* A long option name gets its help on the next line. */
 		printf("      %-18s%s%s\n", opt, strlen(opt) < 18 ? "" :
 		    "\n                        ", spec->extra[i].help);
@@ -60,6 +72,10 @@ cli_read_options(const struct cli_spec *spec)
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "csv", no_argument, NULL, OPT_CSV },
+		{ "output", required_argument, NULL, 'o' },
+		{ "wide", no_argument, NULL, OPT_WIDE },
+		{ "no-headers", no_argument, NULL, OPT_NOHEAD },
+		{ "sort", required_argument, NULL, OPT_SORT },
 		{ "help", no_argument, NULL, 'h' },
 	};
 	struct option	*o;
@@ -74,21 +90,38 @@ cli_read_options(const struct cli_spec *spec)
 	}
 	for (i = 0; i < spec->nextra; i++) {
 		o[n + i].name = spec->extra[i].name;
-		o[n + i].has_arg = required_argument;
+		o[n + i].has_arg = spec->extra[i].arg != NULL ?
+		    required_argument : no_argument;
 		o[n + i].val = OPT_EXTRA + (int)i;
 	}
 	return o;
 }
 
-/* Set the output format once; both --json and --csv is a usage error. */
+/* Set the output format once; two different ones is a usage error. */
 static int
 cli_read_format(struct cli_read *c, enum out_format f)
 {
 	if (c->format != OUT_TABLE && c->format != f)
 		return cli_usage_error(c->spec->cmd,
-		    "--json and --csv exclude each other");
+		    "--json, --csv and -o name one output format");
 	c->format = f;
 	return -1;
+}
+
+/* -o table|wide|json|csv (kubectl's spelling). */
+static int
+cli_read_output(struct cli_read *c, const char *v)
+{
+	if (strcmp(v, "json") == 0)
+		return cli_read_format(c, OUT_JSON);
+	if (strcmp(v, "csv") == 0)
+		return cli_read_format(c, OUT_CSV);
+	if (strcmp(v, "wide") == 0)
+		c->wide = 1;
+	else if (strcmp(v, "table") != 0)
+		return cli_usage_error(c->spec->cmd, "-o: unknown format '%s' "
+		    "(table, wide, json, csv)", v);
+	return cli_read_format(c, OUT_TABLE);
 }
 
 /* Store an extra option's argument: the one value, or one more. */
@@ -98,7 +131,7 @@ cli_extra_set(const struct cli_extra *e, const char *arg)
 	struct cli_multi	*m = e->multi;
 
 	if (m == NULL) {
-		*e->value = arg;
+		*e->value = e->arg != NULL ? arg : "1";	/* a flag: set */
 		return;
 	}
 	m->v = xreallocarray(m->v, m->n + 1, sizeof *m->v);
@@ -137,6 +170,17 @@ cli_read_option(struct cli_read *c, int ch, char **argv)
 		return cli_read_format(c, OUT_JSON);
 	case OPT_CSV:
 		return cli_read_format(c, OUT_CSV);
+	case 'o':
+		return cli_read_output(c, optarg);
+	case OPT_WIDE:
+		c->wide = 1;
+		return -1;
+	case OPT_NOHEAD:
+		c->no_headers = 1;
+		return -1;
+	case OPT_SORT:
+		c->sort = optarg;
+		return -1;
 	case 'h':
 		cli_read_usage(spec);
 		return EXIT_OK;
@@ -162,13 +206,15 @@ cli_read_parse(struct cli_read *c, const struct cli_spec *spec, int argc,
 	optind = 0;		/* glibc: reinitialise, argv may differ */
 	opterr = 0;
 	while (rc == -1 &&
-	    (ch = getopt_long(argc, argv, spec->limit ? ":c:hl:" : ":c:h",
+	    (ch = getopt_long(argc, argv, spec->limit ? ":c:o:hl:" : ":c:o:h",
 	    opts, NULL)) != -1)
 		rc = cli_read_option(c, ch, argv);
 	free(opts);
 	if (rc != -1)
 		return rc;
-	if (argc - optind != spec->nargs)
+	if (spec->nargs < 0 && argc - optind <= -spec->nargs)
+		;			/* up to -nargs: the command checks */
+	else if (argc - optind != spec->nargs)
 		return cli_usage_error(spec->cmd, argc - optind < spec->nargs ?
 		    "missing %s" : "too many arguments (expected %s)",
 		    spec->args[0] ? spec->args : "none");
@@ -217,9 +263,9 @@ cli_read_open(struct cli_read *c)
 		return EXIT_USAGE;
 	c->db = db_open_ro(path, err, sizeof err);
 	free(path);
-	if (c->db == NULL) {
+	if (c->db == NULL) {		/* missing, no permission, corrupt */
 		fprintf(stderr, "rollcall %s: %s\n", c->spec->cmd, err);
-		return EXIT_FAIL;
+		return EXIT_USAGE;
 	}
 	return c->limit != NULL ? cli_read_limit(c) : 0;
 }
@@ -238,6 +284,42 @@ cli_read_query(struct cli_read *c, const char *sql,
 	return t;
 }
 
+/* Print a result set as the options say (sorted if --sort); nothing
+ * found in a table is a line on stderr, as kubectl says it, while JSON
+ * and CSV still print [] or the header. EXIT_OK, or EXIT_USAGE for a
+ * --sort column the result does not have. */
+int
+cli_read_output_table(struct cli_read *c, struct table *t)
+{
+	struct out_opts	 o = { c->format, c->no_headers, c->wide };
+	struct buf	 cols = { 0 };
+	size_t		 i;
+	int		 rc;
+
+	if (c->sort != NULL && output_sort(t, c->sort) == -1) {
+		for (i = 0; i < t->ncols; i++)
+			buf_printf(&cols, "%s%s", i ? ", " : "", t->cols[i]);
+		rc = cli_usage_error(c->spec->cmd, "--sort: no column '%s' "
+		    "(columns: %s)", c->sort, buf_str(&cols));
+		buf_free(&cols);
+		return rc;
+	}
+	if (t->nrows == 0 && c->format == OUT_TABLE)
+		fprintf(stderr, "%s\n", c->spec->empty != NULL ?
+		    c->spec->empty : "No rows found");
+	else
+		output_table_opts(stdout, t, &o);
+	return EXIT_OK;
+}
+
+/* The exit code after a failed query: 2 when the database could not be
+ * read (corrupt, I/O), so scripts do not take it for "nothing found". */
+int
+cli_read_failed(const struct cli_read *c)
+{
+	return db_fault(c->db) != DBF_NONE ? EXIT_USAGE : EXIT_FAIL;
+}
+
 /* Run a query and print it; EXIT_FAIL on error, or on no row if asked. */
 static int
 cli_read_print_rows(struct cli_read *c, const char *sql,
@@ -247,9 +329,10 @@ cli_read_print_rows(struct cli_read *c, const char *sql,
 	int		 rc;
 
 	if ((t = cli_read_query(c, sql, params, nparams)) == NULL)
-		return EXIT_FAIL;
-	output_table(stdout, t, c->format);
-	rc = need_rows && t->nrows == 0 ? EXIT_FAIL : EXIT_OK;
+		return cli_read_failed(c);
+	rc = cli_read_output_table(c, t);
+	if (rc == EXIT_OK && need_rows && t->nrows == 0)
+		rc = EXIT_FAIL;
 	table_free(t);
 	return rc;
 }

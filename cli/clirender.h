@@ -18,10 +18,11 @@ struct cli_multi {
 	size_t		  n;
 };
 
-/* One subcommand-specific option; every one takes an argument. */
+/* One subcommand-specific option. */
 struct cli_extra {
 	const char	*name;		/* long option, without "--" */
-	const char	*arg;		/* argument name in the usage */
+	const char	*arg;		/* argument name in the usage; NULL: a
+					 * flag, *value set to "1" when given */
 	const char	*help;		/* one line for --help */
 	const char	**value;	/* where the argument goes (last wins) */
 	struct cli_multi *multi;	/* or, if set: repeatable, all kept */
@@ -34,7 +35,13 @@ struct cli_spec {
 	const char		*summary;	/* what it does, for --help */
 	const struct cli_extra	*extra;		/* its own options */
 	size_t			 nextra;
-	int			 nargs;		/* positional args required */
+	int			 nargs;		/* positional args required;
+						 * -N: 0 to N, checked by the
+						 * command */
+	const char		*empty;		/* on stderr when nothing is
+						 * found, e.g. "No hosts
+						 * found"; NULL: "No rows
+						 * found" */
 	int			 limit;		/* takes --limit PATTERN */
 };
 
@@ -43,7 +50,10 @@ struct cli_read {
 	const struct cli_spec	*spec;		/* the subcommand */
 	const char		*config;	/* -c FILE, NULL = default */
 	const char		*db_path;	/* --db PATH */
-	enum out_format		 format;	/* --json, --csv, else table */
+	enum out_format		 format;	/* --json, --csv, -o, else table */
+	int			 no_headers;	/* --no-headers */
+	int			 wide;		/* --wide, -o wide: never cut */
+	const char		*sort;		/* --sort COLUMN, or NULL */
 	char			**args;		/* positional arguments */
 	const char		*limit;		/* --limit PATTERN, or NULL */
 	struct db		*db;		/* from cli_read_open */
@@ -53,11 +63,18 @@ struct cli_read {
  * (0 after --help, EXIT_USAGE on a usage error, message printed). */
 int	 cli_read_parse(struct cli_read *, const struct cli_spec *, int,
 	    char **);
-/* Open the database read-only; 0, or the exit code with a message. */
+/* Open the database read-only; 0, or EXIT_USAGE with a message (missing,
+ * no permission, corrupt). */
 int	 cli_read_open(struct cli_read *);
 /* Run a query with text parameters; NULL with a message on stderr. */
 struct table *cli_read_query(struct cli_read *, const char *sql,
 	    const char *const *params, size_t nparams);
+/* Print a result set as the options say (--sort, -o, --wide,
+ * --no-headers); an empty table is spec->empty on stderr. Exit code. */
+int	 cli_read_output_table(struct cli_read *, struct table *);
+/* The exit code after cli_read_query failed: EXIT_USAGE when the database
+ * could not be read (corrupt, I/O error), EXIT_FAIL for the query's own. */
+int	 cli_read_failed(const struct cli_read *);
 /* Run a query and print it in the chosen format; returns the exit code. */
 int	 cli_read_print(struct cli_read *, const char *sql,
 	    const char *const *params, size_t nparams);
@@ -78,9 +95,10 @@ void	 cli_read_close(struct cli_read *);
 /* history and changes (cli/cmd_history.c): parse, check the host, print
  * the changes of one host (fleet 0, HOST operand) or all (fleet 1);
  * --since, --key, --group land in the pointers; since_def when no
- * --since. Returns the exit code. */
+ * --since; with *baseline set (--baseline, history only; else NULL) the
+ * host's baseline instead. Returns the exit code. */
 int	 history_run(int argc, char **argv, const struct cli_spec *spec,
 	    int fleet, const char **since, const char **key,
-	    const char **group, const char *since_def);
+	    const char **group, const char *since_def, const char **baseline);
 
 #endif

@@ -7,8 +7,9 @@
  * A run function takes argc/argv starting at its own name, parses its own
  * options with getopt_long (always --help; the options given before the
  * name are already in argv, see cli/main.c), and returns the process exit
- * code: 0 success, 1 failure (e.g. a host failed, nothing found), 2 usage
- * or configuration error. */
+ * code: 0 success, 1 failure (e.g. a host failed, nothing found), 2 usage,
+ * configuration error or a database that cannot be read, 3 (collect) some
+ * results could not be stored. */
 #ifndef ROLLCALL_CMD_H
 #define ROLLCALL_CMD_H
 
@@ -28,6 +29,7 @@ enum out_format {
 #define EXIT_OK		0
 #define EXIT_FAIL	1
 #define EXIT_USAGE	2
+#define EXIT_NOTSTORED	3	/* collect: results swept but not stored */
 
 /* One subcommand. */
 struct cmd_entry {
@@ -43,6 +45,7 @@ extern const struct cmd_entry	cmd_changes_entry;
 extern const struct cmd_entry	cmd_check_config_entry;
 extern const struct cmd_entry	cmd_collect_entry;
 extern const struct cmd_entry	cmd_daemon_entry;
+extern const struct cmd_entry	cmd_db_entry;
 extern const struct cmd_entry	cmd_history_entry;
 extern const struct cmd_entry	cmd_hosts_entry;
 extern const struct cmd_entry	cmd_inventory_entry;
@@ -61,6 +64,7 @@ int	cmd_changes(int, char **);
 int	cmd_check_config(int, char **);
 int	cmd_collect(int, char **);
 int	cmd_daemon(int, char **);
+int	cmd_db(int, char **);
 int	cmd_history(int, char **);
 int	cmd_hosts(int, char **);
 int	cmd_inventory(int, char **);
@@ -91,6 +95,11 @@ void	 cmd_print_synopsis(FILE *);
  * with *out NULL; else 0 with *out the config (caller frees). */
 int	 cli_config_load(const char *cmd, const char *path, int to_log,
 	    struct config **out);
+/* Only `database` and `control_socket` from the config at path (NULL = the
+ * default), other keys not checked (config_load_paths). Errors printed as
+ * cli_config_load prints them; 0, or EXIT_USAGE. Caller frees both. */
+int	 cli_config_paths(const char *cmd, const char *path, char **database,
+	    char **control_socket);
 /* Database path: --db if given, else the config's `database`. Prints the
  * config errors and returns NULL on failure. Caller frees. */
 char	*cli_db_path(const char *cmd, const char *config_path,

@@ -30,8 +30,8 @@ cmd_changes(int argc, char **argv)
 		"What changed across the fleet, newest first: when (UTC), "
 		"host, key, detail,\nchange, old -> new value (see 'rollcall "
 		"history'). Exit 1 when nothing changed.", extra,
-		sizeof extra / sizeof extra[0], 0, 1 };
+		sizeof extra / sizeof extra[0], 0, "No changes found", 1 };
 
 	return history_run(argc, argv, &spec, 1, &since, &key, &group,
-	    CHANGES_DEFAULT);
+	    CHANGES_DEFAULT, NULL);
 }

@@ -37,6 +37,7 @@ struct collect {
 	struct event		*sigint;	/* SIGINT: stop the sweep */
 	struct event		*sigterm;	/* SIGTERM: likewise */
 	int			 interrupted;	/* stop signals received */
+	int			 signo;		/* the first of them */
 	struct sweep_summary	 sum;		/* filled when the sweep ends */
 	int			 finished;	/* the sweep ended */
 };
@@ -62,8 +63,13 @@ collect_usage(FILE *fp)
 	    "      --db PATH        database to write (default: from config)\n"
 	    "  -v, --verbose        debug logging\n"
 	    "  -h, --help           this help\n\n"
-	    "exit status: 0 every host ok, 1 some host failed, 2 usage,\n"
-	    "configuration or database error\n", CONFIG_DEFAULT_PATH);
+	    "exit status: 0 every host ok and stored, 1 some host failed,\n"
+	    "2 usage, configuration or database error, 3 some results were\n"
+	    "not stored (the database could not be written: corrupt, disk\n"
+	    "full, read-only; the summary says how many), 130 interrupted\n"
+	    "(Ctrl-C: the hosts in flight are aborted, the finished ones\n"
+	    "stay stored)\n",
+	    CONFIG_DEFAULT_PATH);
 }
 
 /* Redraw the progress line (stderr is a terminal). */
@@ -72,11 +78,12 @@ collect_progress_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct collect	*c = arg;
 	size_t		 done, total, inflight, failed;
+	char		 line[160];
 
 	engine_progress(c->engine, &done, &total, &inflight, &failed);
-	fprintf(stderr, "\r\033[K%zu/%zu hosts done, %zu in flight, "
+	snprintf(line, sizeof line, "%zu/%zu hosts done, %zu in flight, "
 	    "%zu failed", done, total, inflight, failed);
-	fflush(stderr);
+	log_status_line(line);
 }
 
 /* A signal: start no more hosts, abort the running ones (their results
@@ -87,7 +94,9 @@ collect_signal_cb(evutil_socket_t sig, short what, void *arg)
 	struct collect	*c = arg;
 
 	if (c->interrupted++ == 0) {
-		log_warnx("signal %d: stopping the sweep", (int)sig);
+		c->signo = (int)sig;
+		log_info("%s: stopping the sweep, aborting the hosts in "
+		    "flight", strsignal((int)sig));
 		engine_stop(c->engine, 1);
 	}
 }
@@ -102,7 +111,7 @@ collect_done(const struct sweep_summary *sum, void *arg)
 	c->finished = 1;
 	if (c->progress != NULL) {
 		event_del(c->progress);
-		fprintf(stderr, "\r\033[K");
+		log_status_line(NULL);
 	}
 	event_base_loopexit(c->base, NULL);
 }
@@ -169,21 +178,56 @@ collect_print_script(const struct config *conf)
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
+/* Nothing counts as done that was not stored: say how many results the
+ * database did not take, and why. Returns the exit code for it. */
+static int
+collect_stored(const struct writer_stats *ws, int rc)
+{
+	if (ws->lost == 0 && ws->results >= ws->submitted)
+		return rc;
+	fprintf(stderr, "rollcall collect: %llu swept, %llu stored: %s\n",
+	    (unsigned long long)ws->submitted,
+	    (unsigned long long)ws->results, ws->last_error[0] != '\0' ?
+	    ws->last_error : "results dropped while the database was not "
+	    "writable");
+	return EXIT_NOTSTORED;
+}
+
+/* The writer opened a database that failed its check: sweep nothing. */
+static int
+collect_broken(struct writer *w)
+{
+	struct writer_stats	 ws;
+
+	writer_get_stats(w, &ws);
+	if (!ws.broken)
+		return 0;
+	fprintf(stderr, "rollcall collect: 0 swept, 0 stored: %s\n",
+	    ws.last_error);
+	writer_close(w);
+	return EXIT_NOTSTORED;
+}
+
 /* Run the sweep on a fresh engine and loop. */
 static int
 collect_run(struct config *conf, const char *limit)
 {
-	struct collect	 c;
-	struct writer	*w;
-	struct timeval	 tv = { 0, PROGRESS_MS * 1000 };
-	char		 err[512];
-	int		 rc = EXIT_USAGE;
+	struct collect		 c;
+	struct writer		*w;
+	struct writer_stats	 ws;
+	struct timeval		 tv = { 0, PROGRESS_MS * 1000 };
+	char			 err[1024];
+	int			 rc = EXIT_USAGE;
 
 	memset(&c, 0, sizeof c);
 	if ((w = writer_open(conf->database, err, sizeof err)) == NULL) {
 		fprintf(stderr, "rollcall collect: %s\n", err);
 		return EXIT_USAGE;
 	}
+	event_set_log_callback(log_libevent);
+	if ((rc = collect_broken(w)) != 0)
+		return rc;
+	rc = EXIT_USAGE;
 	if ((c.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	c.engine = engine_new(c.base, conf, w);
@@ -206,6 +250,8 @@ collect_run(struct config *conf, const char *limit)
 	collect_summary(&c.sum);
 	rc = c.sum.counts[HOST_OK] == c.sum.nhosts && !c.interrupted ?
 	    EXIT_OK : EXIT_FAIL;
+	if (c.interrupted)
+		rc = 128 + c.signo;	/* as shells report a signal */
 out:
 	if (c.progress != NULL)
 		event_free(c.progress);
@@ -214,8 +260,13 @@ out:
 	if (c.sigterm != NULL)
 		event_free(c.sigterm);
 	engine_free(c.engine);
-	writer_close(w);
+	writer_close_stats(w, &ws);	/* every finished host is stored now */
 	event_base_free(c.base);
+	rc = collect_stored(&ws, rc);
+	if (c.interrupted)
+		fprintf(stderr, "interrupted: %zu hosts finished and stored, "
+		    "%zu aborted\n", c.sum.nhosts - c.sum.skipped -
+		    c.sum.cancelled, c.sum.skipped + c.sum.cancelled);
 	return rc;
 }
 

@@ -21,8 +21,20 @@ static const char hosts_sql[] =
     " AND (?1 IS NULL OR status = ?1"
     "  OR (?1 = 'failed' AND status <> 'ok')"
     "  OR (?1 = 'never' AND status IS NULL))"
-    " AND (?2 IS NULL OR instr(',' || groups || ',', ',' || ?2 || ',') > 0)"
     " AND host_selected(name)";
+
+/* --group G (repeatable: a host in any of them). */
+static const char hosts_group_sql[] =
+    "%s instr(',' || groups || ',', ',' || ?%zu || ',') > 0";
+
+/* Is any inventory host in group ?1? */
+static const char hosts_group_known_sql[] =
+    "SELECT 1 FROM hosts WHERE in_inventory = 1"
+    " AND instr(',' || groups || ',', ',' || ?1 || ',') > 0 LIMIT 1";
+
+/* Does any host have fact ?1? */
+static const char hosts_key_known_sql[] =
+    "SELECT 1 FROM facts WHERE key = ?1 LIMIT 1";
 
 /* One --where: the host has the fact and it matches. */
 static const char hosts_where_sql[] =
@@ -54,20 +66,73 @@ hosts_parse_where(const struct cli_multi *m, struct where *w)
 	return 0;
 }
 
+/* Does sql with ?1 = v find a row? 1, 0, or -1 (error printed). */
+static int
+hosts_exists(struct cli_read *c, const char *sql, const char *v)
+{
+	struct table	*t;
+	int		 found;
+
+	if ((t = cli_read_query(c, sql, &v, 1)) == NULL)
+		return -1;
+	found = t->nrows > 0;
+	table_free(t);
+	return found;
+}
+
+/* Every --group and --where key names something the database knows: a
+ * typo is said on stderr, not answered with an empty list. 0 or
+ * EXIT_FAIL. */
+static int
+hosts_check_names(struct cli_read *c, const struct cli_multi *groups,
+    const struct where *w, size_t nw)
+{
+	size_t	 i;
+	int	 k;
+
+	for (i = 0; i < groups->n; i++)
+		if ((k = hosts_exists(c, hosts_group_known_sql,
+		    groups->v[i])) != 1) {
+			if (k == 0)
+				fprintf(stderr, "rollcall hosts: no group "
+				    "'%s' (no inventory host is in it)\n",
+				    groups->v[i]);
+			return EXIT_FAIL;
+		}
+	for (i = 0; i < nw; i++)
+		if ((k = hosts_exists(c, hosts_key_known_sql, w[i].key)) !=
+		    1) {
+			if (k == 0)
+				fprintf(stderr, "rollcall hosts: no fact "
+				    "'%s' on any host (rollcall show HOST "
+				    "lists the keys)\n", w[i].key);
+			return EXIT_FAIL;
+		}
+	return 0;
+}
+
 /* Build the query and its parameters, then print the hosts found. */
 static int
-hosts_run(struct cli_read *c, const char *status, const char *group,
-    const struct where *w, size_t nw)
+hosts_run(struct cli_read *c, const char *status,
+    const struct cli_multi *groups, const struct where *w, size_t nw)
 {
 	struct buf	 sql = { 0 };
 	const char	**params;
-	size_t		 i, n = 2;
+	size_t		 i, n = 1;
 	int		 rc;
 
-	params = xcalloc(2 + 3 * nw, sizeof *params);
+	if ((rc = hosts_check_names(c, groups, w, nw)) != 0)
+		return rc;
+	params = xcalloc(1 + groups->n + 3 * nw, sizeof *params);
 	params[0] = status;
-	params[1] = group;
 	buf_printf(&sql, "%s", hosts_sql);
+	for (i = 0; i < groups->n; i++) {
+		buf_printf(&sql, hosts_group_sql, i == 0 ? " AND (" : " OR",
+		    n + 1);
+		params[n++] = groups->v[i];
+	}
+	if (groups->n > 0)
+		buf_printf(&sql, ")");
 	for (i = 0; i < nw; i++) {
 		buf_printf(&sql, hosts_where_sql, n + 1, n + 2, n + 3);
 		params[n++] = w[i].key;
@@ -84,7 +149,7 @@ hosts_run(struct cli_read *c, const char *status, const char *group,
 const struct cmd_entry cmd_hosts_entry = {
 	"hosts", NULL,
 	"[-c FILE] [--db PATH] [--json | --csv] [--limit PATTERN] [--status S]"
-	    " [--group G] [--where 'KEY OP VALUE']...",
+	    " [--group G]... [--where 'KEY OP VALUE']...",
 	"list hosts with their last status", cmd_hosts
 };
 
@@ -92,25 +157,26 @@ const struct cmd_entry cmd_hosts_entry = {
 int
 cmd_hosts(int argc, char **argv)
 {
-	const char		*status = NULL, *group = NULL;
-	struct cli_multi	 wheres = { NULL, 0 };
+	const char		*status = NULL;
+	struct cli_multi	 wheres = { NULL, 0 }, groups = { NULL, 0 };
 	const struct cli_extra	 extra[] = {
 		{ "status", "S", "only hosts whose last attempt was S: ok, "
 		    "failed (any failure), never, or a status such as "
 		    "refused", &status, NULL },
-		{ "group", "G", "only hosts in inventory group G", &group,
-		    NULL },
+		{ "group", "G", "only hosts in inventory group G; repeat "
+		    "for hosts in any of them", NULL, &groups },
 		{ "where", "'KEY OP VALUE'", "only hosts whose fact KEY "
-		    "matches; OP: = != < <= > >= ~(glob); numbers may end "
-		    "in K/M/G/T (1024); repeat to AND", NULL, &wheres },
+		    "matches; OP: = != < <= > >= ~(glob); sizes: 30G = "
+		    "30GiB (1024), 30GB (1000); repeat to AND", NULL, &wheres },
 	};
 	const struct cli_spec	 spec = { "hosts", "",
 		"List the hosts of the inventory with the status of their "
-		"last attempt\n(times in UTC). Exit 1 when no host matches. "
+		"last attempt\n(times in UTC). Exit 1 when no host matches, "
+		"or a group or fact key\nis unknown (said on stderr). "
 		"A host without the fact\nnever matches a --where. Example:\n"
 		"  rollcall hosts --where 'os.id=debian' --where "
 		"'memory.total_bytes>8G' --group web", extra,
-		sizeof extra / sizeof extra[0], 0, 1 };
+		sizeof extra / sizeof extra[0], 0, "No hosts found", 1 };
 	struct cli_read		 c;
 	struct where		*w;
 	size_t			 i;
@@ -118,6 +184,7 @@ cmd_hosts(int argc, char **argv)
 
 	if ((rc = cli_read_parse(&c, &spec, argc, argv)) != -1) {
 		cli_multi_free(&wheres);
+		cli_multi_free(&groups);
 		return rc;
 	}
 	w = xcalloc(wheres.n + 1, sizeof *w);
@@ -125,12 +192,13 @@ cmd_hosts(int argc, char **argv)
 		rc = cli_usage_error("hosts", "unknown status '%s'", status);
 	else if ((rc = hosts_parse_where(&wheres, w)) == 0 &&
 	    (rc = cli_read_open(&c)) == 0) {
-		rc = hosts_run(&c, status, group, w, wheres.n);
+		rc = hosts_run(&c, status, &groups, w, wheres.n);
 		cli_read_close(&c);
 	}
 	for (i = 0; i < wheres.n; i++)	/* zeroed ones are fine */
 		where_free(&w[i]);
 	free(w);
 	cli_multi_free(&wheres);
+	cli_multi_free(&groups);
 	return rc;
 }

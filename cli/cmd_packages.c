@@ -72,7 +72,7 @@ cmd_packages(int argc, char **argv)
 		"List the hosts that have package NAME (a glob: 'openssl*') "
 		"with its version,\narch and package manager (dpkg, rpm, apk). "
 		"Exit 1 when none has it.", extra,
-		sizeof extra / sizeof extra[0], 1, 1 };
+		sizeof extra / sizeof extra[0], 1, "No hosts found", 1 };
 	struct cli_read		 c;
 	const char		*params[4] = { NULL, NULL, NULL, NULL };
 	int			 rc;

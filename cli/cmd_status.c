@@ -9,6 +9,7 @@
 #include "cli/cmd.h"
 #include "cli/ctl.h"
 #include "common/result.h"
+#include "common/timeutil.h"
 #include "config/config.h"
 
 const struct cmd_entry cmd_status_entry = {
@@ -53,16 +54,73 @@ status_counts(const struct facts *f, const char *obj, int skip_zero)
 		printf("none");
 }
 
+/* A field holding seconds (scale 1000) or milliseconds (scale 1) as a
+ * duration in the one format (fmt_ms: 850ms, 17.1s, 59m52s); "?" when
+ * absent. */
+static const char *
+status_dur(const struct facts *f, const char *key, int scale, char *buf,
+    size_t size)
+{
+	const char	*v = ctl_get(f, NULL, "%s", key);
+
+	if (v == NULL)
+		return "?";
+	return fmt_ms((int64_t)(strtod(v, NULL) * scale), buf, size);
+}
+
+/* The next regular sweep and the manual ones queued: the plan, apart
+ * from retries (printed with the failures). */
+static void
+status_print_plan(const struct facts *f)
+{
+	const char	*q = ctl_get(f, "0", "queued_sweeps");
+	char		 d[32];
+
+	if (facts_get(f, "next_sweep.at") != NULL)
+		printf("next sweep:  %s (in %s)\n",
+		    ctl_get(f, "?", "next_sweep.at"), status_dur(f,
+		    "next_sweep.in_seconds", 1000, d, sizeof d));
+	else if (strcmp(ctl_get(f, "false", "sweep.running"), "true") == 0)
+		printf("next sweep:  planned when this one ends\n");
+	else
+		printf("next sweep:  none planned\n");
+	if (strcmp(q, "0") != 0)
+		printf("queued:      %s manual sweep request%s, after this "
+		    "one\n", q, strcmp(q, "1") == 0 ? "" : "s");
+}
+
+/* The writer line: queue, results lost, and if degraded whether the
+ * cause is transient (disk full: retried) or not (corruption: no sweeps). */
+static void
+status_writer(const struct facts *f)
+{
+	char	 d[32];
+
+	printf("writer:      queue %s, last commit %s, %s results lost, ",
+	    ctl_get(f, "?", "writer.queue_depth"),
+	    status_dur(f, "writer.last_commit_ms", 1, d, sizeof d),
+	    ctl_get(f, "0", "writer.results_lost"));
+	if (strcmp(ctl_get(f, "false", "writer.degraded"), "true") != 0) {
+		printf("ok\n");
+		return;
+	}
+	printf("DEGRADED (%s: %s): %s\n",
+	    strcmp(ctl_get(f, "false", "writer.broken"), "true") == 0 ?
+	    "not transient" : "transient", ctl_get(f, "?", "writer.fault"),
+	    ctl_get(f, "", "writer.last_error"));
+}
+
 /* The status for people. */
 static void
 status_print(const struct facts *f)
 {
 	size_t	 i;
+	char	 d[32];
 
-	printf("daemon:      pid %s, up since %s (%s s), config %s\n",
+	printf("daemon:      pid %s, up since %s (%s), config %s\n",
 	    ctl_get(f, "?", "daemon.pid"),
 	    ctl_get(f, "?", "daemon.up_since"),
-	    ctl_get(f, "?", "daemon.uptime_seconds"),
+	    status_dur(f, "daemon.uptime_seconds", 1000, d, sizeof d),
 	    ctl_get(f, "?", "daemon.config"));
 	printf("hosts:       %s (", ctl_get(f, "?", "hosts_total"));
 	status_counts(f, "hosts", 1);
@@ -77,36 +135,28 @@ status_print(const struct facts *f)
 		    ctl_get(f, "?", "sweep.failed"));
 	else
 		printf("sweep:       idle, 0 in flight\n");
-	if (facts_get(f, "next_sweep.at") != NULL)
-		printf("next sweep:  %s (in %s s, %s)\n",
-		    ctl_get(f, "?", "next_sweep.at"),
-		    ctl_get(f, "?", "next_sweep.in_seconds"),
-		    ctl_get(f, "?", "next_sweep.trigger"));
-	else
-		printf("next sweep:  none planned\n");
+	status_print_plan(f);
 	printf("failing:     ");
 	status_counts(f, "failures", 1);
-	printf("\nretries:     %s pending, %s waiting for known_hosts\n",
-	    ctl_get(f, "0", "retry_pending"),
+	printf("\nretries:     %s pending", ctl_get(f, "0", "retry_pending"));
+	if (facts_get(f, "next_retry.at") != NULL)
+		printf(", next %s (in %s)", ctl_get(f, "?", "next_retry.at"),
+		    status_dur(f, "next_retry.in_seconds", 1000, d, sizeof d));
+	printf(", %s waiting for known_hosts\n",
 	    ctl_get(f, "0", "hostkey_parked"));
-	printf("writer:      queue %s, last commit %s ms, %s%s\n",
-	    ctl_get(f, "?", "writer.queue_depth"),
-	    ctl_get(f, "?", "writer.last_commit_ms"),
-	    strcmp(ctl_get(f, "false", "writer.degraded"), "true") == 0 ?
-	    "DEGRADED: " : "ok",
-	    strcmp(ctl_get(f, "false", "writer.degraded"), "true") == 0 ?
-	    ctl_get(f, "", "writer.last_error") : "");
+	status_writer(f);
 	printf("last sweeps: %s since start\n",
 	    ctl_get(f, "0", "sweeps_total"));
 	if (facts_get(f, "last_sweeps.0.id") != NULL)
 		printf("  %-6s %-9s %-20s %10s %6s %6s %6s\n", "ID", "TRIGGER",
 		    "STARTED", "DURATION", "HOSTS", "OK", "FAILED");
 	for (i = 0; ctl_get(f, NULL, "last_sweeps.%zu.id", i) != NULL; i++)
-		printf("  %-6s %-9s %-20s %8sms %6s %6s %6s\n",
+		printf("  %-6s %-9s %-20s %10s %6s %6s %6s\n",
 		    ctl_get(f, "", "last_sweeps.%zu.id", i),
 		    ctl_get(f, "", "last_sweeps.%zu.trigger", i),
 		    ctl_get(f, "", "last_sweeps.%zu.started", i),
-		    ctl_get(f, "", "last_sweeps.%zu.duration_ms", i),
+		    fmt_ms(strtoll(ctl_get(f, "0",
+		    "last_sweeps.%zu.duration_ms", i), NULL, 10), d, sizeof d),
 		    ctl_get(f, "", "last_sweeps.%zu.hosts", i),
 		    ctl_get(f, "", "last_sweeps.%zu.ok", i),
 		    ctl_get(f, "", "last_sweeps.%zu.failed", i));

@@ -25,6 +25,7 @@ ctl_parse(const char *cmd, int argc, char **argv, struct ctl_opts *o,
 		{ "socket", required_argument, NULL, 's' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "wait", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -33,7 +34,7 @@ ctl_parse(const char *cmd, int argc, char **argv, struct ctl_opts *o,
 	memset(o, 0, sizeof *o);
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":c:s:l:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:s:l:wh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->config = optarg;
@@ -46,6 +47,12 @@ ctl_parse(const char *cmd, int argc, char **argv, struct ctl_opts *o,
 				return cli_usage_error(cmd, "--limit is for "
 				    "'rollcall sweep'");
 			o->limit = optarg;
+			break;
+		case 'w':
+			if (!is_sweep)
+				return cli_usage_error(cmd, "--wait is for "
+				    "'rollcall sweep'");
+			o->wait = 1;
 			break;
 		case 'j':
 			if (is_sweep)
@@ -71,20 +78,20 @@ ctl_parse(const char *cmd, int argc, char **argv, struct ctl_opts *o,
 char *
 ctl_ask(const char *cmd, const struct ctl_opts *o, const char *req, int *rc)
 {
-	struct config	*conf;
-	char		*path, *resp, err[512];
+	char		*path, *db, *resp, err[512];
 
+	/* Only the socket's path is read from the config: an unrelated
+	 * mistake in a file the daemon has not reloaded does not matter. */
 	if (o->socket != NULL)
 		path = xstrdup(o->socket);
-	else if ((*rc = cli_config_load(cmd, o->config, 0, &conf)) != 0) {
+	else if ((*rc = cli_config_paths(cmd, o->config, &db, &path)) != 0) {
 		fprintf(stderr, "rollcall %s: cannot find the control socket: "
 		    "fix the config or pass --socket PATH\n", cmd);
 		return NULL;
-	} else {
-		path = xstrdup(conf->control_socket);
-		config_free(conf);
-	}
-	if ((resp = control_request(path, req, err, sizeof err)) == NULL) {
+	} else
+		free(db);
+	if ((resp = control_request_wait(path, req, o->wait ? -1 : 10000, err,
+	    sizeof err)) == NULL) {
 		fprintf(stderr, "rollcall %s: %s\n", cmd, err);
 		*rc = EXIT_FAIL;
 	}

@@ -13,6 +13,7 @@ struct ctl_opts {
 	const char	*socket;	/* --socket */
 	const char	*limit;		/* sweep --limit */
 	int		 json;		/* status --json */
+	int		 wait;		/* sweep --wait */
 };
 
 /* Parse the shared options; -1 to go on, else the exit code (after

@@ -2,11 +2,14 @@
  * Text is stored as hosts gave it, so everything printed to a terminal goes
  * through output_escape_terminal(): control bytes, C1 controls, bidi
  * overrides and invalid UTF-8 become visible escapes, never terminal input. */
+#include <sys/ioctl.h>
+
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "common/buf.h"
@@ -116,14 +119,15 @@ output_csv_row(FILE *fp, char *const *cells, size_t n, int tty)
 	fputc('\n', fp);
 }
 
-/* Header record then every row. */
+/* Header record (unless no_headers) then every row. */
 static void
-output_csv(FILE *fp, const struct table *t)
+output_csv(FILE *fp, const struct table *t, int no_headers)
 {
 	int	 tty = isatty(fileno(fp));
 	size_t	 r;
 
-	output_csv_row(fp, t->cols, t->ncols, tty);
+	if (!no_headers)
+		output_csv_row(fp, t->cols, t->ncols, tty);
 	for (r = 0; r < t->nrows; r++)
 		output_csv_row(fp, t->rows[r], t->ncols, tty);
 }
@@ -140,21 +144,49 @@ display_width(const char *s)
 	return n;
 }
 
-/* One aligned line; numbers right-aligned, no trailing blanks. */
+/* Print s in at most w columns: cut with "…" when longer. */
+static void
+output_cell(FILE *fp, const char *s, size_t w)
+{
+	const char	*p = s;
+	size_t		 n = 0;
+
+	if (display_width(s) <= w) {
+		fputs(s, fp);
+		return;
+	}
+	for (; *p != '\0' && n + 1 < w; p++) {
+		if (((unsigned char)*p & 0xc0) != 0x80)
+			n++;
+		/* the code point's continuation bytes come along */
+		while ((((unsigned char)p[1]) & 0xc0) == 0x80)
+			fputc(*p++, fp);
+		fputc(*p, fp);
+	}
+	if (w > 0)
+		fputs("\u2026", fp);
+}
+
+/* One aligned line; numbers right-aligned, no trailing blanks (empty
+ * last cells leave none either). */
 static void
 output_aligned_row(FILE *fp, char *const *cells, const size_t *width,
     const int *right, size_t n)
 {
 	size_t	 c, w, pad;
 
+	while (n > 1 && cells[n - 1][0] == '\0')
+		n--;
 	for (c = 0; c < n; c++) {
 		w = display_width(cells[c]);
+		if (w > width[c])
+			w = width[c];
 		pad = width[c] > w ? width[c] - w : 0;
 		if (c > 0)
 			fputs("  ", fp);
 		if (right[c])
 			fprintf(fp, "%*s", (int)pad, "");
-		fputs(cells[c], fp);
+		output_cell(fp, cells[c], width[c]);
 		if (!right[c] && c + 1 < n)
 			fprintf(fp, "%*s", (int)pad, "");
 	}
@@ -188,42 +220,164 @@ escape_row_free(char **cells, size_t n)
 	free(cells);
 }
 
-/* Aligned columns with a header, every cell escaped. */
+/* Columns of the terminal, 0 if fp is none; $COLUMNS when the size is
+ * unknown. */
+size_t
+output_term_width(FILE *fp)
+{
+	struct winsize	 ws;
+	const char	*e;
+	long		 n;
+
+	if (!isatty(fileno(fp)))
+		return 0;
+	if (ioctl(fileno(fp), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	if ((e = getenv("COLUMNS")) != NULL && (n = strtol(e, NULL, 10)) > 0)
+		return (size_t)n;
+	return 80;
+}
+
+/* Narrow the widest cuttable column, one column at a time, until the
+ * line fits term. A column keeps at least its header (and 8), numbers
+ * keep their width. */
 static void
-output_aligned(FILE *fp, const struct table *t)
+output_fit(size_t *width, const size_t *least, size_t n, size_t term)
+{
+	size_t	 c, best, total = 0;
+
+	for (c = 0; c < n; c++)
+		total += width[c] + (c > 0 ? 2 : 0);
+	while (total > term) {
+		best = n;
+		for (c = 0; c < n; c++)
+			if (width[c] > least[c] && (best == n ||
+			    width[c] > width[best]))
+				best = c;
+		if (best == n)
+			return;			/* cannot fit: print as is */
+		width[best]--;
+		total--;
+	}
+}
+
+/* Header cells for a table: the column names upper-cased, as kubectl,
+ * ps and docker print them (one header style everywhere). */
+static char **
+output_headers(const struct table *t, size_t *width)
+{
+	char	**hdr;
+	size_t	  c;
+	char	 *p;
+
+	hdr = escape_row(t->cols, t->ncols, width);
+	for (c = 0; c < t->ncols; c++)
+		for (p = hdr[c]; *p != '\0'; p++)
+			*p = (char)toupper((unsigned char)*p);
+	return hdr;
+}
+
+/* Aligned columns with a header, every cell escaped; cut to the
+ * terminal unless wide. */
+static void
+output_aligned(FILE *fp, const struct table *t, const struct out_opts *o)
 {
 	char	***rows, **hdr;
-	size_t	  *width, r;
+	size_t	  *width, *least, r, c, term;
 
 	width = xcalloc(t->ncols + 1, sizeof *width);
-	hdr = escape_row(t->cols, t->ncols, width);
+	least = xcalloc(t->ncols + 1, sizeof *least);
+	hdr = output_headers(t, width);
+	for (c = 0; c < t->ncols; c++)
+		least[c] = width[c] > 8 ? width[c] : 8;
+	if (o->no_headers)
+		memset(width, 0, t->ncols * sizeof *width);
 	rows = xcalloc(t->nrows + 1, sizeof *rows);
 	for (r = 0; r < t->nrows; r++)
 		rows[r] = escape_row(t->rows[r], t->ncols, width);
-	output_aligned_row(fp, hdr, width, t->numeric, t->ncols);
+	for (c = 0; c < t->ncols; c++)
+		if (t->numeric[c] || least[c] > width[c])
+			least[c] = width[c];
+	if (!o->wide && (term = output_term_width(fp)) > 0)
+		output_fit(width, least, t->ncols, term);
+	if (!o->no_headers)
+		output_aligned_row(fp, hdr, width, t->numeric, t->ncols);
 	for (r = 0; r < t->nrows; r++) {
 		output_aligned_row(fp, rows[r], width, t->numeric, t->ncols);
 		escape_row_free(rows[r], t->ncols);
 	}
 	escape_row_free(hdr, t->ncols);
 	free(rows);
+	free(least);
 	free(width);
 }
 
-/* Print a result set in the chosen format. */
-void
-output_table(FILE *fp, const struct table *t, enum out_format fmt)
+/* Compare two rows by column *arg (then by the first column). */
+static int
+output_row_cmp(const void *a, const void *b, void *arg)
 {
-	switch (fmt) {
+	const struct table	*t = ((void **)arg)[0];
+	size_t			 c = *(size_t *)((void **)arg)[1];
+	char *const		*x = *(char *const *const *)a;
+	char *const		*y = *(char *const *const *)b;
+	double			 dx, dy;
+	int			 r;
+
+	if (x[c] == NULL || y[c] == NULL)
+		r = (x[c] == NULL) - (y[c] == NULL);	/* NULL last */
+	else if (t->numeric[c]) {
+		dx = strtod(x[c], NULL);
+		dy = strtod(y[c], NULL);
+		r = dx < dy ? -1 : dx > dy;
+	} else
+		r = strcmp(x[c], y[c]);
+	if (r == 0 && c != 0 && x[0] != NULL && y[0] != NULL)
+		r = strcmp(x[0], y[0]);
+	return r;
+}
+
+/* Sort rows by a column. */
+int
+output_sort(struct table *t, const char *col)
+{
+	void	*arg[2];
+	size_t	 c;
+
+	for (c = 0; c < t->ncols; c++)
+		if (strcasecmp(t->cols[c], col) == 0)
+			break;
+	if (c == t->ncols)
+		return -1;
+	arg[0] = t;
+	arg[1] = &c;
+	qsort_r(t->rows, t->nrows, sizeof *t->rows, output_row_cmp, arg);
+	return 0;
+}
+
+/* Print a result set as the options say. */
+void
+output_table_opts(FILE *fp, const struct table *t, const struct out_opts *o)
+{
+	switch (o->format) {
 	case OUT_JSON:
 		output_json(fp, t);
 		break;
 	case OUT_CSV:
-		output_csv(fp, t);
+		output_csv(fp, t, o->no_headers);
 		break;
 	case OUT_TABLE:
 	default:
-		output_aligned(fp, t);
+		output_aligned(fp, t, o);
 		break;
 	}
+}
+
+/* Print a result set in the chosen format, with headers, cut to the
+ * terminal. */
+void
+output_table(FILE *fp, const struct table *t, enum out_format fmt)
+{
+	struct out_opts	 o = { fmt, 0, 0 };
+
+	output_table_opts(fp, t, &o);
 }

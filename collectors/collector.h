@@ -39,6 +39,12 @@ enum coll_status	 collector_parse_custom(const char *name,
  * writes no history for it, so an idle host adds no history rows. */
 int			 collector_fact_is_volatile(const char *key);
 
+/* Digest of a collector's raw output (and of the build and parse mode
+ * that read it) into dg; collectors/digest.c. Returns 0 or -1. */
+int			 collector_digest(const char *name, int mode,
+			    const char *out, size_t len,
+			    unsigned char dg[RESULT_DIGEST_LEN]);
+
 /* --- Running several collectors over one channel (collectors/script.c) ---
  * The script runs each command in turn in a subshell, the whole under one
  * `timeout` where the host has it, and frames each one's stdout (and

@@ -13,6 +13,8 @@ static int		 log_verbose;	/* 0 info, 1 debug */
 static int		 log_journal;	/* stderr is the journal: use <N> */
 static const char	*log_prog = "rollcall";
 static pthread_mutex_t	 log_mtx = PTHREAD_MUTEX_INITIALIZER;
+static char		 log_status[256];	/* the terminal's progress line,
+						   "" when none is shown */
 
 /* Set verbosity and detect journald (it sets JOURNAL_STREAM for us). */
 void
@@ -47,6 +49,8 @@ log_emit(int pri, const char *msg)
 	char		 stamp[32];
 
 	pthread_mutex_lock(&log_mtx);
+	if (log_status[0] != '\0')
+		fputs("\r\033[K", stderr);	/* the log line replaces it */
 	if (log_journal)
 		fprintf(stderr, "<%d>%s\n", pri, msg);
 	else {
@@ -56,8 +60,35 @@ log_emit(int pri, const char *msg)
 		fprintf(stderr, "%s.%03ld %s: %s\n", stamp,
 		    ts.tv_nsec / 1000000, log_prog, msg);
 	}
+	if (log_status[0] != '\0')
+		fputs(log_status, stderr);	/* and comes back below it */
 	fflush(stderr);
 	pthread_mutex_unlock(&log_mtx);
+}
+
+/* Show line as the terminal's progress line (NULL or "": clear it). Log
+ * lines clear it before they print and draw it again below them, so the
+ * two never run together. Only for a terminal on stderr. */
+void
+log_status_line(const char *line)
+{
+	pthread_mutex_lock(&log_mtx);
+	fputs("\r\033[K", stderr);
+	snprintf(log_status, sizeof log_status, "%s", line != NULL ? line : "");
+	fputs(log_status, stderr);
+	fflush(stderr);
+	pthread_mutex_unlock(&log_mtx);
+}
+
+/* libevent's own diagnostics into our log, errors as warnings and the rest
+ * as debug (tmux does the same); for event_set_log_callback(). */
+void
+log_libevent(int severity, const char *msg)
+{
+	if (severity >= LOG_LIBEVENT_ERR)
+		log_warnx("libevent: %s", msg);
+	else
+		log_debug("libevent: %s", msg);
 }
 
 /* Format and emit at priority pri, dropping debug unless verbose. */

@@ -11,6 +11,15 @@
 void	log_init(int verbose, const char *progname);
 void	log_setverbose(int verbose);
 int	log_getverbose(void);
+/* libevent's EVENT_LOG_ERR, so this header needs no libevent one. */
+#define LOG_LIBEVENT_ERR	3
+
+/* The terminal's progress line (NULL clears it); log lines clear it first
+ * and redraw it after themselves. */
+void	log_status_line(const char *);
+/* event_set_log_callback() target: libevent errors as warnings, the rest
+ * as debug. */
+void	log_libevent(int severity, const char *msg);
 /* log_warn appends strerror(errno); log_warnx does not. */
 void	log_warn(const char *, ...) LOG_ATTR(1, 2);
 void	log_warnx(const char *, ...) LOG_ATTR(1, 2);

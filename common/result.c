@@ -21,6 +21,10 @@ static const char *host_status_names[] = {
 	[HOST_DISCONNECTED] = "disconnected",
 	[HOST_UNREACHABLE] = "unreachable",
 	[HOST_LOCAL_ERROR] = "local_error",
+	[HOST_BASTION_UNREACHABLE] = "bastion_unreachable",
+	[HOST_BASTION_AUTH_FAILED] = "bastion_auth_failed",
+	[HOST_BASTION_HOSTKEY_UNKNOWN] = "bastion_hostkey_unknown",
+	[HOST_BASTION_HOSTKEY_MISMATCH] = "bastion_hostkey_mismatch",
 	[HOST_CONFIG_ERROR] = "config_error",
 	[HOST_UNSUPPORTED_CONNECTION] = "unsupported_connection",
 };

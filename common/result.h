@@ -22,6 +22,10 @@ enum host_status {
 	HOST_DISCONNECTED,
 	HOST_UNREACHABLE,	/* no route: EHOSTUNREACH, ENETUNREACH */
 	HOST_LOCAL_ERROR,	/* our side: no descriptor, no memory */
+	HOST_BASTION_UNREACHABLE,	/* no SSH session to a bastion */
+	HOST_BASTION_AUTH_FAILED,	/* the bastion refused our key */
+	HOST_BASTION_HOSTKEY_UNKNOWN,	/* bastion's key not in known_hosts */
+	HOST_BASTION_HOSTKEY_MISMATCH,	/* bastion's key changed */
 	HOST_CONFIG_ERROR,		/* the inventory gives no usable connection */
 	HOST_UNSUPPORTED_CONNECTION,	/* ansible_connection rollcall lacks */
 	HOST_STATUS_MAX
@@ -89,6 +93,9 @@ void	 facts_truncate(struct facts *, size_t n, size_t nitems);
 void	 facts_free(struct facts *);
 const char *item_kind_str(enum item_kind);
 
+/* Bytes of a collector output digest (collectors/digest.c). */
+#define RESULT_DIGEST_LEN	16
+
 /* One collector's outcome on one host. */
 struct coll_result {
 	char		*name;		/* collector name */
@@ -97,6 +104,10 @@ struct coll_result {
 	char		*error;		/* human message or NULL */
 	size_t		 out_bytes;	/* stdout bytes received */
 	int64_t		 duration_ms;	/* from exec to exit */
+	unsigned char	 digest[RESULT_DIGEST_LEN]; /* of the raw output */
+	int		 has_digest;	/* digest is set */
+	int		 unchanged;	/* digest equals the stored one: not
+					 * parsed, its facts are confirmed */
 };
 
 /* One host attempt in one sweep. The engine fills it, storage consumes it. */

@@ -55,8 +55,9 @@ config_check_files(const struct config *c, struct cfg_errors *out)
 	size_t			 i, unused;
 
 	xasprintf(&dflt, "%s (default)", c->path);
-	check_readable(out, c->ssh.identity_at ? c->ssh.identity_at : dflt,
-	    "ssh.identity", c->ssh.identity);
+	if (strcmp(c->ssh.identity, "agent") != 0)	/* ssh-agent: no file */
+		check_readable(out, c->ssh.identity_at ? c->ssh.identity_at :
+		    dflt, "ssh.identity", c->ssh.identity);
 	check_known_hosts(c, out, c->ssh.known_hosts_at ?
 	    c->ssh.known_hosts_at : dflt);
 	free(dflt);
@@ -64,6 +65,7 @@ config_check_files(const struct config *c, struct cfg_errors *out)
 		h = &c->hosts[i];
 		if (h->error != NULL || h->transport != TRANSPORT_SSH ||
 		    strcmp(h->identity, c->ssh.identity) == 0 ||
+		    strcmp(h->identity, "agent") == 0 ||
 		    strmap_get(&seen, h->identity, &unused) ||
 		    access(h->identity, R_OK) == 0)
 			continue;

@@ -11,6 +11,7 @@
 #include "collectors/parse_mode.h"	/* enum parse_mode: collectors own it */
 
 #define CONFIG_DEFAULT_PATH	"/etc/rollcall/rollcall.yml"
+#define CONFIG_DEFAULT_DATABASE	"/var/lib/rollcall/rollcall.db"
 
 /* Error list: each entry "file:line:column: message". */
 struct cfg_errors {
@@ -38,13 +39,24 @@ struct kv {
 	char	*json;		/* the value as ansible-inventory prints it */
 };
 
+/* One bastion a host is reached through (ProxyJump). */
+struct jump_hop {
+	char	*user;		/* login on the bastion */
+	char	*host;		/* its address (ssh_config HostName applied) */
+	int	 port;
+	char	*identity;	/* key path, or "agent" */
+};
+
 /* One host of the inventory, with everything resolved. */
 struct host {
 	char	*name;		/* inventory name, unique in the config */
 	char	*address;	/* ansible_host/address, else name */
 	int	 port;		/* resolved: host > groups > ssh.port */
 	char	*user;		/* resolved: host > groups > ssh.user */
-	char	*identity;	/* resolved private key path */
+	char	*identity;	/* resolved private key path, or "agent" */
+	struct jump_hop *jumps;	/* bastions, first hop first; none: direct */
+	size_t	 njumps;
+	int64_t	 connect_timeout_ms; /* ssh_config's; 0 = ssh.connect_timeout */
 	char	**groups;	/* every group it is in, "all" first */
 	size_t	 ngroups;
 	struct kv *vars;	/* every var after precedence, by key */
@@ -89,11 +101,14 @@ struct ssh_config {
 	char	*known_hosts;	/* default ~/.ssh/known_hosts */
 	char	*identity_at;	/* "file:line:col" that set identity, or NULL */
 	char	*known_hosts_at;	/* same for known_hosts */
+	char	*config_file;	/* ssh_config to follow; NULL (default) = none */
 	enum hostkey_policy host_key_checking;	/* default strict */
 	int64_t	 connect_timeout_ms;	/* default 10s */
 	int64_t	 command_timeout_ms;	/* default 60s */
 	int64_t	 host_timeout_ms;	/* default 5m: whole-host budget */
 };
+
+struct cluster_config;	/* config/cluster.h */
 
 struct config {
 	char	*path;		/* the file loaded, as given */
@@ -105,6 +120,7 @@ struct config {
 	int	 concurrency;	/* hosts in flight; default 256 */
 	int	 workers;	/* event-loop threads; 0 = one per core */
 	int	 max_handshakes;	/* unauthenticated sessions; 0 = no cap */
+	int	 bastion_concurrency;	/* tunnels per bastion session; 64 */
 	size_t	 max_output;	/* bytes per collector; default 1 MiB */
 	char	*channel_mode;	/* "combined" (default) or "per-collector" */
 	char	**collectors;	/* built-in names to run; default set */
@@ -119,7 +135,9 @@ struct config {
 	int64_t	 retry_backoff_ms;	/* first backoff, doubles; default 30s */
 	int64_t	 retention_ms;	/* history kept; 0 = forever; default 180d */
 	char	*metrics_listen;	/* "127.0.0.1:9465" or NULL */
+	int	 metrics_per_host;	/* a last-success series per host */
 	char	*control_socket;	/* default next to the database */
+	struct cluster_config *cluster;	/* cluster: block; NULL = single node */
 
 	struct host *hosts;	/* sorted by name */
 	size_t	 nhosts;
@@ -137,6 +155,13 @@ struct config	*config_load(const char *path, struct cfg_errors *errs);
  * setting at its default. Same ownership as config_load. */
 struct config	*config_load_inventory(char *const *paths, size_t n,
 		    struct cfg_errors *errs);
+/* Only `database` and `control_socket` (defaults applied, paths expanded
+ * as config_load does), ignoring every other key, so the read commands
+ * and the control client work while an unrelated key is wrong. 0, or -1
+ * with errs filled (unreadable file, bad YAML, those keys not paths).
+ * Caller frees both strings. */
+int		 config_load_paths(const char *path, char **database,
+		    char **control_socket, struct cfg_errors *errs);
 void		 config_free(struct config *);
 void		 cfg_errors_free(struct cfg_errors *);
 
@@ -174,6 +199,15 @@ int		 config_select(const struct config *, const char *pattern,
  * identity files (ssh.identity and every host's own) and known_hosts
  * must exist and be readable. Appends one "place: problem" each. */
 void		 config_check_files(const struct config *, struct cfg_errors *);
+/* ProxyJump text ("[user@]host[:port],...", "none") into hops; user,
+ * identity and a port left 0 are for the caller to fill. -1 with err
+ * filled when it is not one. Caller frees the hops' strings and array. */
+int		 config_parse_jump(const char *spec, struct jump_hop **hops,
+		    size_t *n, char *err, size_t errlen);
+void		 config_jump_free(struct jump_hop *, size_t);
+/* The ProxyJump given in ssh(1) arguments (ansible_ssh_common_args), or
+ * NULL. Caller frees. */
+char		*config_ssh_args_jump(const char *args);
 
 /* Is the host in that group? */
 int		 host_in_group(const struct host *, const char *group);

@@ -2,7 +2,9 @@
  * variables (ansible_host, ansible_port, ansible_user,
  * ansible_private_key_file, ansible_connection and their ansible_ssh_*
  * spellings, which Ansible prefers when both are set) and rollcall's own
- * rollcall_* names, which win over both. Every other variable, "port" and
+ * rollcall_* names, which win over both. Bastions: rollcall_proxy_jump,
+ * else a ProxyJump in ansible_ssh_common_args / ansible_ssh_extra_args,
+ * else ssh.config_file's (reach.c). Every other variable, "port" and
  * "user" included, is just a host var. A value rollcall cannot use (a
  * !vault, a Jinja template, an address that could be read as an option)
  * is that host's error, never the inventory's. */
@@ -20,6 +22,9 @@ enum cfield {
 	CF_USER,		/* login name */
 	CF_IDENTITY,		/* private key file */
 	CF_CONNECTION,		/* ssh, local, or something rollcall lacks */
+	CF_JUMP,		/* bastions: rollcall_proxy_jump */
+	CF_SSH_ARGS,		/* ssh(1) arguments: a ProxyJump in them */
+	CF_SSH_EXTRA,		/* more of them, after the common ones */
 	CF_COUNT
 };
 
@@ -41,6 +46,9 @@ static const struct {
 	{ "ansible_ssh_private_key_file", CF_IDENTITY },
 	{ "ansible_private_key_file", CF_IDENTITY },
 	{ "ansible_connection", CF_CONNECTION },
+	{ "rollcall_proxy_jump", CF_JUMP },
+	{ "ansible_ssh_common_args", CF_SSH_ARGS },
+	{ "ansible_ssh_extra_args", CF_SSH_EXTRA },
 };
 
 /* Plain names older rollcall read as connection settings. */
@@ -201,6 +209,10 @@ connvars_field(const struct config *c, struct host *h, enum cfield f,
 			h->user = xstrdup(v->value);
 		break;
 	case CF_IDENTITY:
+		if (strcmp(v->value, "agent") == 0) {	/* ssh-agent, no file */
+			h->identity = xstrdup(v->value);
+			break;
+		}
 		dir = cfg_dirname(v->loc.file);
 		h->identity = cfg_expand_path(v->value, dir);
 		free(dir);
@@ -211,11 +223,83 @@ connvars_field(const struct config *c, struct host *h, enum cfield f,
 	}
 }
 
+/* ssh(1) arguments, of which only a ProxyJump is used: an empty one is
+ * none, a !vault or a list cannot be read. NULL when there is nothing. */
+static const char *
+connvars_args(struct host *h, const struct ivar *v)
+{
+	if (v == NULL || v->value[0] == '\0')
+		return NULL;
+	if (v->flags & IVAR_VAULT) {
+		connvars_fail(h, v, "%s is vaulted (!vault): rollcall cannot "
+		    "decrypt it to find a ProxyJump", v->key);
+		return NULL;
+	}
+	if (v->json[0] == '{' || v->json[0] == '[') {
+		connvars_fail(h, v, "%s must be a string", v->key);
+		return NULL;
+	}
+	return v->value;
+}
+
+/* A bastion spec from a variable must parse; 0 after the host's error at
+ * that variable. */
+static int
+connvars_jump_ok(struct host *h, const struct ivar *v, const char *spec)
+{
+	struct jump_hop	*hops;
+	size_t		 n;
+	char		 err[200], *p;
+
+	if (spec == NULL)
+		return 1;
+	if (config_parse_jump(spec, &hops, &n, err, sizeof err) == -1) {
+		p = cfg_printable(spec, 64);
+		connvars_fail(h, v, "%s: ProxyJump '%s': %s", v->key, p, err);
+		free(p);
+		return 0;
+	}
+	config_jump_free(hops, n);
+	return 1;
+}
+
+/* Bastions and ssh_config (reach.c), under what the variables set and
+ * before the defaults: rollcall_proxy_jump, else a ProxyJump in the ssh
+ * arguments (common, then extra, as ssh sees them), else ssh_config's. */
+static void
+connvars_reach(const struct config *c, const struct sshcfg *sc,
+    struct host *h, const struct ivar *const *win)
+{
+	const char	*jump = NULL, *args, *extra;
+	char		*sargs = NULL, *spec, err[300];
+
+	if (win[CF_JUMP] != NULL && connvars_usable(h, win[CF_JUMP]) &&
+	    connvars_jump_ok(h, win[CF_JUMP], win[CF_JUMP]->value))
+		jump = win[CF_JUMP]->value;
+	args = connvars_args(h, win[CF_SSH_ARGS]);
+	extra = connvars_args(h, win[CF_SSH_EXTRA]);
+	if (args != NULL || extra != NULL)
+		xasprintf(&sargs, "%s %s", args ? args : "", extra ? extra : "");
+	if (jump == NULL && args != NULL &&
+	    (spec = config_ssh_args_jump(args)) != NULL) {
+		(void)connvars_jump_ok(h, win[CF_SSH_ARGS], spec);
+		free(spec);
+	} else if (jump == NULL && extra != NULL &&
+	    (spec = config_ssh_args_jump(extra)) != NULL) {
+		(void)connvars_jump_ok(h, win[CF_SSH_EXTRA], spec);
+		free(spec);
+	}
+	if (h->error == NULL && config_reach_host(c, sc, h, jump, sargs,
+	    err, sizeof err) == -1)
+		connvars_fail(h, NULL, "%s", err);
+	free(sargs);
+}
+
 /* Fill the host's connection from its resolved vars (each the winning
- * definition of its key), then the config's defaults. */
+ * definition of its key), then ssh_config and the config's defaults. */
 void
-connvars_apply(const struct config *c, struct host *h,
-    const struct ivar *const *vars, size_t n)
+connvars_apply(const struct config *c, const struct sshcfg *sc,
+    struct host *h, const struct ivar *const *vars, size_t n)
 {
 	const struct ivar	*win[CF_COUNT] = { 0 };
 	size_t			 i, j;
@@ -234,6 +318,8 @@ connvars_apply(const struct config *c, struct host *h,
 	if (h->transport == TRANSPORT_SSH && (win[CF_ADDRESS] == NULL ||
 	    connvars_usable(h, win[CF_ADDRESS])))
 		connvars_address(h, win[CF_ADDRESS]);
+	if (h->transport == TRANSPORT_SSH && h->error == NULL)
+		connvars_reach(c, sc, h, win);
 	if (h->address == NULL)
 		h->address = xstrdup(h->name);
 	if (h->port == 0)

@@ -107,6 +107,8 @@ struct cfgload {
 void		 settings_defaults(struct config *);
 void		 settings_walk(struct cfgload *, const struct ynode *root);
 void		 settings_groups(struct cfgload *, int inventory_ok);
+/* cluster.c: the `cluster:` block */
+void		 settings_cluster(struct cfgload *, const struct ynode *);
 
 /* The inventory builder (builder.c) shared by every inventory file:
  * inventory.c (YAML), ini.c (INI), then resolve.c (groups, precedence,
@@ -181,6 +183,7 @@ struct inventory {
 	struct cfg_errors	*errs;		/* where problems go */
 	struct cfg_errors	*warns;		/* what Ansible would warn about */
 	uint64_t		 varbytes;	/* var text, bounded */
+	struct sshcfg		*sshcfg;	/* ssh.config_file, or NULL */
 };
 
 #define NOGROUP	((size_t)-1)
@@ -193,6 +196,16 @@ void		 inventory_load(struct inventory *, const char *path,
 struct inventory *inventory_new(const struct config *);
 void		 inventory_free(struct inventory *);
 void		 ivars_free(struct ivars *);
+
+/* reach.c: ssh_config and bastions for one host whose inventory fields are
+ * set (unset: NULL / 0), before defaults fill the rest. jump_var is
+ * rollcall_proxy_jump, ssh_args ansible_ssh_common_args then _extra_args
+ * (NULL when not set). -1 with err filled when something is wrong. */
+struct sshcfg;
+int		 config_reach_host(const struct config *, const struct sshcfg *,
+		    struct host *, const char *jump_var, const char *ssh_args,
+		    char *err, size_t errlen);
+
 size_t		 inventory_group(struct inventory *, const char *name,
 		    const struct iloc *);
 size_t		 inventory_host(struct inventory *, const char *name,
@@ -224,8 +237,8 @@ void		 inventory_finish(struct inventory *, struct config *,
 		    struct cfg_errors *);
 
 /* connvars.c: what selects the connection, and per-host errors */
-void		 connvars_apply(const struct config *, struct host *,
-		    const struct ivar *const *vars, size_t n);
+void		 connvars_apply(const struct config *, const struct sshcfg *,
+		    struct host *, const struct ivar *const *vars, size_t n);
 void		 connvars_warn_plain(struct inventory *, const char *key,
 		    const struct iloc *);
 

@@ -7,6 +7,8 @@
 
 #include "common/xmalloc.h"
 #include "config/internal.h"
+#include "config/sshconfig.h"
+#include "config/cluster.h"
 
 /* Default control socket: "control.sock" beside the database. */
 static void
@@ -30,9 +32,12 @@ config_inventories(struct config *conf, char *const *files, size_t n,
 	size_t			 i;
 
 	inv = inventory_new(conf);
+	if (conf->ssh.config_file != NULL)
+		inv->sshcfg = sshcfg_load(conf->ssh.config_file, errs);
 	for (i = 0; i < n; i++)
 		inventory_load(inv, files[i], errs, conf->warnings);
 	inventory_finish(inv, conf, errs);
+	sshcfg_free(inv->sshcfg);
 	inventory_free(inv);
 }
 
@@ -112,6 +117,7 @@ host_free(struct host *h)
 	free(h->address);
 	free(h->user);
 	free(h->identity);
+	config_jump_free(h->jumps, h->njumps);
 	free(h->connection);
 	free(h->error);
 	strv_free(h->groups, h->ngroups);
@@ -140,7 +146,9 @@ config_free(struct config *c)
 	free(c->ssh.known_hosts);
 	free(c->ssh.identity_at);
 	free(c->ssh.known_hosts_at);
+	free(c->ssh.config_file);
 	free(c->resolv_conf);
+	cluster_config_free(c->cluster);
 	free(c->channel_mode);
 	strv_free(c->collectors, c->ncollectors);
 	for (i = 0; i < c->ncustom; i++) {

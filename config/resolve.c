@@ -340,7 +340,7 @@ resolve_fill(struct resolver *rs, const struct rvars *rv, struct host *out)
 		out->vars[out->nvars++].value = xstrdup(v->value);
 	}
 	qsort(out->vars, out->nvars, sizeof *out->vars, kv_cmp);
-	connvars_apply(rs->inv->conf, out, rv->v, rv->n);
+	connvars_apply(rs->inv->conf, rs->inv->sshcfg, out, rv->v, rv->n);
 	return rs->varbytes > CFG_MAX_VARBYTES ? -1 : 0;
 }
 

@@ -48,6 +48,8 @@ static void	key_user(struct cfgload *, const struct ynode *,
 		    const struct cfgkey *);
 static void	key_hostkey(struct cfgload *, const struct ynode *,
 		    const struct cfgkey *);
+static void	key_identity(struct cfgload *, const struct ynode *,
+		    const struct cfgkey *);
 static void	key_channel_mode(struct cfgload *, const struct ynode *,
 		    const struct cfgkey *);
 static void	key_collectors(struct cfgload *, const struct ynode *,
@@ -60,6 +62,10 @@ static void	key_retention(struct cfgload *, const struct ynode *,
 		    const struct cfgkey *);
 static void	key_metrics(struct cfgload *, const struct ynode *,
 		    const struct cfgkey *);
+static void	key_bool(struct cfgload *, const struct ynode *,
+		    const struct cfgkey *);
+static void	key_cluster(struct cfgload *, const struct ynode *,
+		    const struct cfgkey *);
 
 #define OFF(f)	offsetof(struct config, f)
 #define DAY	(24LL * 3600 * 1000)
@@ -69,8 +75,9 @@ static const struct cfgkey cfgkeys[] = {
 	{ "ssh", CK_MAP, 0, 0, 0, NULL },
 	{ "ssh.user", CK_FN, OFF(ssh.user), 0, 0, key_user },
 	{ "ssh.port", CK_INT, OFF(ssh.port), 1, 65535, NULL },
-	{ "ssh.identity", CK_PATH, OFF(ssh.identity), 0, 0, NULL },
+	{ "ssh.identity", CK_FN, OFF(ssh.identity), 0, 0, key_identity },
 	{ "ssh.known_hosts", CK_PATH, OFF(ssh.known_hosts), 0, 0, NULL },
+	{ "ssh.config_file", CK_PATH, OFF(ssh.config_file), 0, 0, NULL },
 	{ "ssh.host_key_checking", CK_FN, 0, 0, 0, key_hostkey },
 	{ "ssh.connect_timeout", CK_DURATION, OFF(ssh.connect_timeout_ms),
 	    1, DAY, NULL },
@@ -83,6 +90,8 @@ static const struct cfgkey cfgkeys[] = {
 	{ "concurrency", CK_INT, OFF(concurrency), 1, 1000000, NULL },
 	{ "workers", CK_INT, OFF(workers), 0, 1024, NULL },
 	{ "max_handshakes", CK_INT, OFF(max_handshakes), 0, 1000000, NULL },
+	{ "bastion_concurrency", CK_INT, OFF(bastion_concurrency), 1, 100000,
+	    NULL },
 	{ "max_output", CK_SIZE, OFF(max_output), 1, 1LL << 32, NULL },
 	{ "channel_mode", CK_FN, 0, 0, 0, key_channel_mode },
 	{ "collectors", CK_FN, 0, 0, 0, key_collectors },
@@ -97,7 +106,9 @@ static const struct cfgkey cfgkeys[] = {
 	    NULL },
 	{ "retention", CK_FN, 0, 0, 0, key_retention },
 	{ "metrics_listen", CK_FN, 0, 0, 0, key_metrics },
+	{ "metrics_per_host", CK_FN, OFF(metrics_per_host), 0, 0, key_bool },
 	{ "control_socket", CK_PATH, OFF(control_socket), 0, 0, NULL },
+	{ "cluster", CK_FN, 0, 0, 0, key_cluster },
 };
 #define NCFGKEYS	(sizeof cfgkeys / sizeof cfgkeys[0])
 
@@ -113,13 +124,19 @@ settings_defaults(struct config *c)
 	size_t			 i, n;
 	char			*ecdsa;
 
-	c->database = xstrdup("/var/lib/rollcall/rollcall.db");
+	c->database = xstrdup(CONFIG_DEFAULT_DATABASE);
 	pw = getpwuid(getuid());
 	c->ssh.user = xstrdup(pw != NULL ? pw->pw_name : "root");
 	c->ssh.port = 22;
 	c->ssh.identity = cfg_expand_path("~/.ssh/id_ed25519", NULL);
 	ecdsa = cfg_expand_path("~/.ssh/id_ecdsa", NULL);
-	if (access(c->ssh.identity, F_OK) == -1 && access(ecdsa, F_OK) == 0) {
+	if (getenv("SSH_AUTH_SOCK") != NULL && *getenv("SSH_AUTH_SOCK")) {
+		/* an agent is there and no key is named: use it, as ssh does */
+		free(c->ssh.identity);
+		free(ecdsa);
+		c->ssh.identity = xstrdup("agent");
+	} else if (access(c->ssh.identity, F_OK) == -1 &&
+	    access(ecdsa, F_OK) == 0) {
 		free(c->ssh.identity);
 		c->ssh.identity = ecdsa;
 	} else
@@ -130,6 +147,7 @@ settings_defaults(struct config *c)
 	c->ssh.command_timeout_ms = 60 * 1000;
 	c->ssh.host_timeout_ms = 5 * 60 * 1000;
 	c->concurrency = 256;
+	c->bastion_concurrency = 64;	/* docs/PERFORMANCE.md, bastions */
 	c->max_output = 1024 * 1024;
 	c->channel_mode = xstrdup("combined");
 	names = collector_default_names(&n);
@@ -406,6 +424,23 @@ key_user(struct cfgload *ld, const struct ynode *v, const struct cfgkey *k)
 	ld->conf->ssh.user = xstrdup(s);
 }
 
+/* ssh.identity: a private key file, or "agent" for ssh-agent's keys. */
+static void
+key_identity(struct cfgload *ld, const struct ynode *v,
+    const struct cfgkey *k)
+{
+	const char	*s;
+
+	if ((s = key_scalar(ld, v, k->name)) == NULL)
+		return;
+	free(ld->conf->ssh.identity);
+	if (strcmp(s, "agent") == 0)
+		ld->conf->ssh.identity = xstrdup(s);
+	else
+		ld->conf->ssh.identity = cfg_expand_path(s, ld->dir);
+	key_where(ld, v, k);
+}
+
 /* ssh.host_key_checking: strict or accept-new. */
 static void
 key_hostkey(struct cfgload *ld, const struct ynode *v, const struct cfgkey *k)
@@ -441,7 +476,25 @@ key_channel_mode(struct cfgload *ld, const struct ynode *v,
 	ld->conf->channel_mode = xstrdup(s);
 }
 
-/* collectors: a list of built-in collector names, each known, once. */
+/* collectors: all, every built-in in run order (as ansible gathers every
+ * fact unless told otherwise). */
+static void
+key_collectors_all(struct config *c)
+{
+	const struct collector	*b;
+	size_t			 i, n;
+
+	b = collector_builtins(&n);
+	c->collectors = xreallocarray(c->collectors, n + 1,
+	    sizeof *c->collectors);
+	for (i = 0; i < n; i++)
+		c->collectors[i] = xstrdup(b[i].name);
+	c->collectors[n] = NULL;
+	c->ncollectors = n;
+}
+
+/* collectors: a list of built-in collector names, each known, once; or
+ * the word all. */
 static void
 key_collectors(struct cfgload *ld, const struct ynode *v,
     const struct cfgkey *k)
@@ -450,17 +503,28 @@ key_collectors(struct cfgload *ld, const struct ynode *v,
 	const char	*s;
 	size_t		 i, j;
 
-	if (v->kind != YN_SEQ && !ynode_is_null(v)) {
-		cfg_errn(ld->errs, ld->file, v, "'collectors' must be a list, "
-		    "not %s", ynode_kind_str(v));
+	if (v->kind != YN_SEQ && !ynode_is_null(v) && !(v->kind == YN_SCALAR &&
+	    strcmp(v->str, "all") == 0)) {
+		cfg_errn(ld->errs, ld->file, v, "'collectors' must be a list "
+		    "of collector names or 'all', not %s", ynode_kind_str(v));
 		return;
 	}
 	for (i = 0; i < c->ncollectors; i++)
 		free(c->collectors[i]);
 	c->ncollectors = 0;
+	if (v->kind == YN_SCALAR && strcmp(v->str, "all") == 0) {
+		key_collectors_all(c);
+		return;
+	}
 	for (i = 0; v->kind == YN_SEQ && i < v->nkids; i++) {
 		if ((s = key_scalar(ld, v->kids[i], "collectors")) == NULL)
 			continue;
+		if (strcmp(s, "all") == 0) {
+			cfg_errn(ld->errs, ld->file, v->kids[i], "'all' is "
+			    "not a collector: write 'collectors: all', not "
+			    "in a list");
+			continue;
+		}
 		if (collector_find(s) == NULL) {
 			cfg_errn(ld->errs, ld->file, v->kids[i], "unknown "
 			    "collector '%s'", s);
@@ -532,6 +596,24 @@ key_retention(struct cfgload *ld, const struct ynode *v,
 		ld->conf->retention_ms = ms;
 }
 
+/* A YAML boolean (true/false, as YAML 1.2 core spells it) into the int
+ * at k->off. */
+static void
+key_bool(struct cfgload *ld, const struct ynode *v, const struct cfgkey *k)
+{
+	const char	*s;
+
+	if ((s = key_scalar(ld, v, k->name)) == NULL)
+		return;
+	if (strcmp(s, "true") == 0)
+		*FIELD(ld, k, int) = 1;
+	else if (strcmp(s, "false") == 0)
+		*FIELD(ld, k, int) = 0;
+	else
+		cfg_errn(ld->errs, ld->file, v, "'%s' must be true or false, "
+		    "not '%s'", k->name, s);
+}
+
 /* metrics_listen: "address:port"; null turns it off. */
 static void
 key_metrics(struct cfgload *ld, const struct ynode *v, const struct cfgkey *k)
@@ -554,6 +636,13 @@ key_metrics(struct cfgload *ld, const struct ynode *v, const struct cfgkey *k)
 	}
 	free(ld->conf->metrics_listen);
 	ld->conf->metrics_listen = xstrdup(s);
+}
+
+/* cluster: its own file (config/cluster.c). */
+static void
+key_cluster(struct cfgload *ld, const struct ynode *v, const struct cfgkey *k)
+{
+	settings_cluster(ld, v);
 }
 
 /* The group a per-group setting names, or NULL (an error when the

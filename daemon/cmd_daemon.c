@@ -29,14 +29,18 @@
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
+#include "config/cluster.h"
 #include "cli/cmd.h"
+#include "cluster/shipper.h"
 #include "daemon/control.h"
 #include "daemon/engine.h"
 #include "daemon/metrics.h"
 #include "daemon/notify.h"
+#include "daemon/restore.h"
 #include "daemon/scheduler.h"
 #include "daemon/ssh.h"
 #include "daemon/worker.h"
+#include "storage/outbox.h"
 #include "storage/storage.h"
 
 #define DAEMON_GRACE_S		10	/* in-flight hosts at shutdown */
@@ -48,6 +52,7 @@ struct daemon {
 	const char		*path;		/* config file, for reloads */
 	struct event_base	*base;		/* the main loop */
 	struct writer		*writer;	/* database writer thread */
+	struct shipper		*shipper;	/* cluster mode: to PostgreSQL */
 	struct engine		*engine;	/* workers + dispatcher */
 	struct sched		*sched;		/* when to sweep what */
 	struct control		*control;	/* control socket */
@@ -88,16 +93,6 @@ daemon_usage(FILE *fp)
 	    "error\n", DAEMON_GRACE_S, CONFIG_DEFAULT_PATH);
 }
 
-/* libevent's own diagnostics go to our log (tmux does the same). */
-static void
-daemon_event_log(int severity, const char *msg)
-{
-	if (severity >= EVENT_LOG_ERR)
-		log_warnx("libevent: %s", msg);
-	else
-		log_debug("libevent: %s", msg);
-}
-
 /* Watchdog check: are the workers and the writer making progress? (The
  * main loop is, or this timer would not run.) */
 static int
@@ -136,6 +131,10 @@ daemon_status_cb(evutil_socket_t fd, short what, void *arg)
 	sched_get_stats(d->sched, &st);
 	if (d->stopping)
 		notify_status("stopping: %zu hosts in flight", st.inflight);
+	else if (st.writer.broken)
+		notify_status("DEGRADED, not sweeping: the database cannot be "
+		    "written (%s): rollcall status says more",
+		    db_fault_str(st.writer.fault));
 	else if (st.sweeping)
 		notify_status("sweeping: %zu/%zu done, %zu in flight",
 		    st.done, st.total, st.inflight);
@@ -194,11 +193,13 @@ daemon_reload(struct daemon *d)
 	notify_reloading();
 	if (cli_config_load("daemon", d->path, 1, &conf) != 0) {
 		log_warnx("reload: keeping the running configuration");
+		metrics_reloaded(d->metrics, 0, wall_us() / 1000000);
 		notify_ready();
 		return;
 	}
 	daemon_restart_keys(sched_config(d->sched), conf);
 	sched_reload(d->sched, conf);
+	metrics_reloaded(d->metrics, 1, wall_us() / 1000000);
 	notify_ready();
 }
 
@@ -263,8 +264,9 @@ daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
 static int
 daemon_setup(struct daemon *d, struct config *conf)
 {
-	struct timeval	 tv = { 0, DAEMON_STATUS_MS * 1000 };
-	char		 err[512];
+	struct timeval		 tv = { 0, DAEMON_STATUS_MS * 1000 };
+	struct writer_stats	 ws;
+	char			 err[1024];
 
 	if ((d->writer = writer_open(conf->database, err, sizeof err)) ==
 	    NULL) {
@@ -272,15 +274,31 @@ daemon_setup(struct daemon *d, struct config *conf)
 		config_free(conf);
 		return EXIT_FAIL;
 	}
+	writer_get_stats(d->writer, &ws);
+	if (ws.broken)		/* up to say so, but no sweeps */
+		log_warnx("%s", ws.last_error);
+	if (conf->cluster != NULL) {
+		writer_outbox_enable(d->writer, conf->cluster->outbox_max);
+		if ((d->shipper = shipper_start(conf->cluster, conf->database,
+		    d->writer, err, sizeof err)) == NULL) {
+			log_warnx("cluster: %s", err);
+			config_free(conf);
+			return EXIT_FAIL;
+		}
+	}
 	d->engine = engine_new(d->base, conf, d->writer);
 	d->sched = sched_new(d->base, d->engine, d->writer, conf);
+	if (restore_state(conf->database, d->sched, err, sizeof err) == -1)
+		log_warnx("cannot read the last known state of the hosts: %s; "
+		    "status starts empty", err);
 	if ((d->control = control_new(d->base, conf->control_socket,
 	    d->sched, err, sizeof err)) == NULL) {
 		log_warnx("control socket: %s", err);
 		return EXIT_FAIL;
 	}
 	if (conf->metrics_listen != NULL && (d->metrics = metrics_new(d->base,
-	    conf->metrics_listen, d->sched, err, sizeof err)) == NULL) {
+	    conf->metrics_listen, d->sched, wall_us() / 1000000, err,
+	    sizeof err)) == NULL) {
 		log_warnx("%s", err);
 		return EXIT_FAIL;
 	}
@@ -310,6 +328,7 @@ daemon_teardown(struct daemon *d)
 	if (d->writer != NULL)
 		writer_flush(d->writer);
 	sched_free(d->sched);		/* the configs, after the engine */
+	shipper_stop(d->shipper);	/* its acks go to the writer */
 	writer_close(d->writer);
 	if (d->sighup != NULL) {
 		event_free(d->sighup);
@@ -332,7 +351,8 @@ daemon_run(const char *path, struct config *conf)
 
 	memset(&d, 0, sizeof d);
 	d.path = path;
-	event_set_log_callback(daemon_event_log);
+	_Static_assert(LOG_LIBEVENT_ERR == EVENT_LOG_ERR, "libevent levels");
+	event_set_log_callback(log_libevent);
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	if ((rc = daemon_setup(&d, conf)) != 0) {

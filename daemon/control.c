@@ -1,6 +1,8 @@
 /* The control socket (relayd/ntpd control.c style): status and sweep
  * requests from `rollcall status` and `rollcall sweep`, on the main loop.
- * Connections are short: one request line, one JSON line, close. */
+ * Connections are short: one request line, one JSON line, close; only
+ * sweep-wait holds its connection (without a timeout) until the sweep
+ * ends. */
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -24,6 +26,7 @@
 #include "common/xmalloc.h"
 #include "daemon/control.h"
 #include "daemon/scheduler.h"
+#include "daemon/summary.h"
 
 #define CONTROL_MAX_CLIENTS	64	/* connections at once */
 #define CONTROL_LINE_MAX	4096	/* request line bytes */
@@ -35,6 +38,8 @@ struct cclient {
 	struct control		*ctl;		/* owner */
 	struct bufferevent	*bev;		/* the socket */
 	int			 closing;	/* response queued: close */
+	int			 waiting;	/* sweep-wait: answer at the end */
+	size_t			 nhosts;	/* hosts of the awaited sweep */
 	char			*refused;	/* why the peer may not ask */
 	struct cclient		*next;		/* in ctl->clients */
 };
@@ -61,6 +66,8 @@ cclient_free(struct cclient *c)
 			break;
 		}
 	c->ctl->nclients--;
+	if (c->waiting)
+		sched_cancel_wait(c->ctl->sched, c);
 	bufferevent_free(c->bev);
 	free(c->refused);
 	free(c);
@@ -118,7 +125,31 @@ control_json_daemon(struct json_writer *w, const struct sched_stats *st,
 	json_object_close(w);
 }
 
-/* "sweep" (the running one) and "next_sweep" (or null). */
+/* "next_retry": when the first pending retry is due, and how many. */
+static void
+control_json_retry(struct json_writer *w, const struct sched_stats *st,
+    int64_t now)
+{
+	char	 t[32];
+
+	json_key(w, "next_retry");
+	if (st->next_retry <= 0) {
+		json_null(w);
+		return;
+	}
+	json_object_open(w);
+	json_key(w, "at");
+	json_str(w, control_iso(st->next_retry, t, sizeof t));
+	json_key(w, "in_seconds");
+	json_int(w, (long long)(st->next_retry > now ?
+	    st->next_retry - now : 0));
+	json_key(w, "hosts");
+	json_uint(w, st->retry_pending);
+	json_object_close(w);
+}
+
+/* "sweep" (the running one), "next_sweep" (the next regular one, or
+ * null), "next_retry" (the earliest retry, or null), "queued_sweeps". */
 static void
 control_json_sweeps(struct json_writer *w, const struct sched_stats *st,
     int64_t now)
@@ -142,6 +173,9 @@ control_json_sweeps(struct json_writer *w, const struct sched_stats *st,
 		json_uint(w, st->failed);
 	}
 	json_object_close(w);
+	json_key(w, "queued_sweeps");
+	json_uint(w, st->queued);
+	control_json_retry(w, st, now);
 	json_key(w, "next_sweep");
 	if (st->next_sweep <= 0) {
 		json_null(w);
@@ -154,7 +188,7 @@ control_json_sweeps(struct json_writer *w, const struct sched_stats *st,
 	json_int(w, (long long)(st->next_sweep > now ?
 	    st->next_sweep - now : 0));
 	json_key(w, "trigger");
-	json_str(w, st->next_trigger);
+	json_str(w, "schedule");
 	json_object_close(w);
 }
 
@@ -204,10 +238,21 @@ control_json_writer(struct json_writer *w, const struct sched_stats *st)
 	json_bool(w, st->writer.degraded);
 	json_key(w, "last_error");
 	json_str(w, st->writer.last_error);
+	/* transient: retried until it passes (disk full); broken: nothing
+	 * is written and no sweep runs until a restart (corruption). */
+	json_key(w, "fault");
+	json_str(w, st->writer.degraded ? db_fault_str(st->writer.fault) :
+	    "none");
+	json_key(w, "transient");
+	json_bool(w, st->writer.degraded && !st->writer.broken);
+	json_key(w, "broken");
+	json_bool(w, st->writer.broken);
 	json_key(w, "commits");
 	json_uint(w, st->writer.commits);
 	json_key(w, "results");
 	json_uint(w, st->writer.results);
+	json_key(w, "results_lost");
+	json_uint(w, st->writer.lost);
 	json_key(w, "last_commit_ms");
 	json_fixed(w, (double)st->writer.last_commit_us / 1000.0, 3);
 	json_object_close(w);
@@ -259,9 +304,10 @@ control_error_json(FILE *fp, const char *msg)
 	json_object_close(&w);
 }
 
-/* {"ok":true,"hosts":N}: a sweep of N hosts started. */
+/* {"ok":true,"hosts":N,"queued":BOOL}: a sweep of N hosts started, or
+ * queued behind the running one. */
 static void
-control_sweep_json(FILE *fp, size_t n)
+control_sweep_json(FILE *fp, size_t n, int queued)
 {
 	struct json_writer	 w;
 
@@ -271,37 +317,124 @@ control_sweep_json(FILE *fp, size_t n)
 	json_bool(&w, 1);
 	json_key(&w, "hosts");
 	json_uint(&w, n);
+	json_key(&w, "queued");
+	json_bool(&w, queued);
 	json_object_close(&w);
 }
 
-/* Answer one request line into fp. */
+/* Queue a response and close once it is sent. */
 static void
-control_handle(struct control *ctl, const char *line, FILE *fp)
+cclient_reply(struct cclient *c, const char *resp, size_t len)
+{
+	c->closing = 1;
+	c->waiting = 0;
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_write(c->bev, resp, len);
+}
+
+/* {"ok":true,"hosts":N,"sweep":{...}}: the awaited sweep ended. */
+static void
+control_waited_json(FILE *fp, size_t n, const struct sweep_summary *sum)
+{
+	struct json_writer	 w;
+	char			*line = summary_line(sum);
+
+	json_writer_init(&w, fp);
+	json_object_open(&w);
+	json_key(&w, "ok");
+	json_bool(&w, 1);
+	json_key(&w, "hosts");
+	json_uint(&w, n);
+	json_key(&w, "sweep");
+	json_object_open(&w);
+	json_key(&w, "id");
+	json_int(&w, (long long)sum->id);
+	json_key(&w, "hosts");
+	json_uint(&w, sum->nhosts);
+	json_key(&w, "ok");
+	json_uint(&w, sum->counts[HOST_OK]);
+	json_key(&w, "failed");
+	json_uint(&w, summary_failed(sum));
+	json_key(&w, "interrupted");
+	json_uint(&w, sum->skipped + sum->cancelled);
+	json_key(&w, "duration_ms");
+	json_int(&w, (long long)sum->wall_ms);
+	json_key(&w, "summary");
+	json_str(&w, line);
+	json_object_close(&w);
+	json_object_close(&w);
+	free(line);
+}
+
+/* The awaited sweep ended (or will not run): answer sweep-wait. */
+static void
+control_wait_cb(const struct sweep_summary *sum, const char *err, void *arg)
+{
+	struct cclient	*c = arg;
+	char		*resp = NULL;
+	size_t		 rlen = 0;
+	FILE		*fp;
+
+	if ((fp = open_memstream(&resp, &rlen)) == NULL)
+		fatal("open_memstream");
+	if (sum == NULL)
+		control_error_json(fp, err != NULL ? err : "sweep not run");
+	else
+		control_waited_json(fp, c->nhosts, sum);
+	fputc('\n', fp);
+	fclose(fp);
+	cclient_reply(c, resp, rlen);
+	free(resp);
+}
+
+/* sweep [LIMIT] / sweep-wait [LIMIT]. Returns 1 when the answer waits
+ * for the sweep's end. */
+static int
+control_sweep(struct cclient *c, const char *line, FILE *fp)
+{
+	const char	*limit, *arg;
+	size_t		 n;
+	int		 wait, queued;
+	char		 err[512];
+
+	wait = strncmp(line, "sweep-wait", 10) == 0;
+	arg = line + (wait ? 10 : 5);
+	limit = *arg == ' ' && arg[1] != '\0' ? arg + 1 : NULL;
+	if (sched_sweep_now(c->ctl->sched, limit, wait ? control_wait_cb :
+	    NULL, c, &n, &queued, err, sizeof err) == -1) {
+		control_error_json(fp, err);
+		return 0;
+	}
+	log_info("control: sweep of %zu hosts requested%s%s%s", n,
+	    limit != NULL ? " with --limit " : "", limit != NULL ? limit : "",
+	    queued ? " (queued: a sweep runs)" : "");
+	if (wait) {
+		c->nhosts = n;
+		return 1;
+	}
+	control_sweep_json(fp, n, queued);
+	return 0;
+}
+
+/* Answer one request line into fp; 1 if the answer comes later. */
+static int
+control_handle(struct cclient *c, const char *line, FILE *fp)
 {
 	struct sched_stats	 st;
-	const char		*limit;
-	size_t			 n;
-	char			 err[512];
 
 	if (strcmp(line, "status") == 0) {
-		sched_get_stats(ctl->sched, &st);
+		sched_get_stats(c->ctl->sched, &st);
 		control_status_json(fp, &st);
-	} else if (strcmp(line, "sweep") == 0 ||
-	    strncmp(line, "sweep ", 6) == 0) {
-		limit = line[5] == ' ' && line[6] != '\0' ? line + 6 : NULL;
-		if (sched_sweep_now(ctl->sched, limit, &n, err,
-		    sizeof err) == -1)
-			control_error_json(fp, err);
-		else {
-			control_sweep_json(fp, n);
-			log_info("control: sweep of %zu hosts requested%s%s", n,
-			    limit != NULL ? " with --limit " : "",
-			    limit != NULL ? limit : "");
-		}
+	} else if (strcmp(line, "sweep") == 0 || strcmp(line,
+	    "sweep-wait") == 0 || strncmp(line, "sweep ", 6) == 0 ||
+	    strncmp(line, "sweep-wait ", 11) == 0) {
+		if (control_sweep(c, line, fp))
+			return 1;
 	} else
 		control_error_json(fp, "unknown request (expected: status, "
-		    "sweep [LIMIT])");
+		    "sweep [LIMIT], sweep-wait [LIMIT])");
 	fputc('\n', fp);
+	return 0;
 }
 
 /* Response sent: close. */
@@ -325,8 +458,10 @@ control_read_cb(struct bufferevent *bev, void *arg)
 	size_t		 len, rlen = 0;
 	FILE		*fp;
 
-	if (c->closing)
+	if (c->closing || c->waiting) {
+		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
+	}
 	if ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_CRLF)) == NULL) {
 		if (evbuffer_get_length(in) > CONTROL_LINE_MAX)
 			cclient_free(c);
@@ -337,13 +472,16 @@ control_read_cb(struct bufferevent *bev, void *arg)
 	if (c->refused != NULL) {
 		control_error_json(fp, c->refused);
 		fputc('\n', fp);
-	} else
-		control_handle(c->ctl, line, fp);
+	} else if (control_handle(c, line, fp)) {
+		/* No timeout while the sweep runs; reading on shows EOF when
+		 * the client gives up. */
+		c->waiting = 1;
+		bufferevent_set_timeouts(bev, NULL, NULL);
+	}
 	fclose(fp);
 	free(line);
-	c->closing = 1;
-	bufferevent_disable(bev, EV_READ);
-	bufferevent_write(bev, resp, rlen);
+	if (!c->waiting)
+		cclient_reply(c, resp, rlen);
 	free(resp);
 }
 
@@ -518,14 +656,15 @@ control_free(struct control *ctl)
 	free(ctl);
 }
 
-/* Wait for fd to be ready for events, up to the timeout; 0 or -1. */
+/* Wait for fd to be ready for events, up to timeout_ms (-1: no limit);
+ * 0 or -1. */
 static int
-control_wait(int fd, short events)
+control_wait(int fd, short events, int timeout_ms)
 {
 	struct pollfd	 pfd = { fd, events, 0 };
 	int		 rc;
 
-	while ((rc = poll(&pfd, 1, CONTROL_TIMEOUT_S * 1000)) == -1 &&
+	while ((rc = poll(&pfd, 1, timeout_ms)) == -1 &&
 	    errno == EINTR)
 		;
 	if (rc == 0)
@@ -537,6 +676,15 @@ control_wait(int fd, short events)
 char *
 control_request(const char *path, const char *request, char *err,
     size_t errlen)
+{
+	return control_request_wait(path, request, CONTROL_TIMEOUT_S * 1000,
+	    err, errlen);
+}
+
+/* The same, waiting up to timeout_ms (-1: for ever) for the answer. */
+char *
+control_request_wait(const char *path, const char *request, int timeout_ms,
+    char *err, size_t errlen)
 {
 	struct sockaddr_un	 sun;
 	char			*resp = NULL, buf[4096];
@@ -560,7 +708,7 @@ control_request(const char *path, const char *request, char *err,
 		return NULL;
 	}
 	for (;;) {
-		if (control_wait(fd, POLLIN) == -1 ||
+		if (control_wait(fd, POLLIN, timeout_ms) == -1 ||
 		    (n = read(fd, buf, sizeof buf)) == -1) {
 			snprintf(err, errlen, "%s: no answer: %s", path,
 			    strerror(errno));

@@ -2,8 +2,13 @@
  * SO_PEERCRED: root and the daemon's own uid only). One request line per
  * connection, one JSON object line back:
  *   status          the daemon's state (sched_stats as JSON)
- *   sweep [LIMIT]   start a sweep now: {"ok":true,"hosts":N} or
- *                   {"error":"..."} (e.g. a sweep already runs) */
+ *   sweep [LIMIT]   start a sweep now, or queue it behind the running one:
+ *                   {"ok":true,"hosts":N,"queued":BOOL} or {"error":"..."}
+ *                   (no host matches, shutting down)
+ *   sweep-wait [LIMIT]  the same, answered once that sweep has ended and
+ *                   its results are stored: {"ok":true,"hosts":N,"sweep":
+ *                   {"id","hosts","ok","failed","interrupted",
+ *                   "duration_ms","summary"}} */
 #ifndef ROLLCALL_CONTROL_H
 #define ROLLCALL_CONTROL_H
 
@@ -24,5 +29,8 @@ void		 control_free(struct control *);
  * response line (caller frees) or NULL with err filled. */
 char		*control_request(const char *path, const char *request,
 		    char *err, size_t errlen);
+/* The same, waiting up to timeout_ms (-1: for ever) for the answer. */
+char		*control_request_wait(const char *path, const char *request,
+		    int timeout_ms, char *err, size_t errlen);
 
 #endif

@@ -23,6 +23,7 @@
 
 #define ENGINE_WINDOW	(256 * 1024)	/* channel window: bytes in flight */
 #define ENGINE_FD_SPARE	64		/* fds kept for everything else */
+#define ENGINE_BACKLOG_MS 20		/* writer behind: look again after */
 
 /* Where a host of the sweep is in the dispatcher's hands. */
 enum dispatch_state {
@@ -73,7 +74,11 @@ struct engine {
 	int			*ginflight;	/* per config group */
 	struct msgq		 q;		/* job events from the workers */
 	struct event		*wake;		/* on msgq_fd(&q) */
+	struct event		*backlog;	/* writer behind: retry dispatch */
+	int			 paused;	/* dispatch paused for the writer */
 	struct run		*run;		/* the sweep, or NULL */
+	engine_host_cb		 host_cb;	/* a host ended, or NULL */
+	void			*host_arg;	/* its argument */
 };
 
 /* Raise the soft fd limit to the hard one; return what we may use. */
@@ -108,6 +113,7 @@ engine_nworkers(const struct config *conf)
 
 static void	engine_wake_cb(evutil_socket_t, short, void *);
 static void	engine_post(void *, size_t, enum job_event, enum host_status);
+static void	engine_backlog_cb(evutil_socket_t, short, void *);
 
 /* Start the workers and the wake-up channel. */
 struct engine *
@@ -137,6 +143,7 @@ engine_new(struct event_base *base, const struct config *conf,
 	e->wake = event_new(base, msgq_fd(&e->q), EV_READ | EV_PERSIST,
 	    engine_wake_cb, e);
 	event_add(e->wake, NULL);
+	e->backlog = evtimer_new(base, engine_backlog_cb, e);
 	e->workers = xcalloc((size_t)e->nworkers, sizeof *e->workers);
 	e->wload = xcalloc((size_t)e->nworkers, sizeof *e->wload);
 	for (i = 0; i < e->nworkers; i++)
@@ -174,11 +181,24 @@ engine_fits(struct engine *e, struct run *r, size_t i)
 	return 1;
 }
 
-/* The least loaded worker. */
+/* The least loaded worker; every host behind one bastion goes to the
+ * same worker, so they share its one session there (a libssh2 session
+ * never crosses threads). */
 static int
-engine_pick_worker(struct engine *e)
+engine_pick_worker(struct engine *e, const struct host *h)
 {
-	int	 i, best = 0;
+	const struct jump_hop	*j;
+	uint32_t		 hash = 2166136261u;
+	const char		*p;
+	int			 i, best = 0;
+
+	if (h->njumps > 0) {
+		j = &h->jumps[0];
+		for (p = j->host; *p != '\0'; p++)
+			hash = (hash ^ (unsigned char)*p) * 16777619u;
+		hash ^= (uint32_t)j->port;
+		return (int)(hash % (uint32_t)e->nworkers);
+	}
 
 	for (i = 1; i < e->nworkers; i++)
 		if (e->wload[i] < e->wload[best])
@@ -192,7 +212,7 @@ engine_start_host(struct engine *e, struct run *r, size_t i)
 {
 	struct job	*job;
 	size_t		 g;
-	int		 w = engine_pick_worker(e);
+	int		 w = engine_pick_worker(e, r->hosts[i]);
 
 	r->state[i] = DISPATCH_HANDSHAKING;
 	r->running++;
@@ -210,6 +230,27 @@ engine_start_host(struct engine *e, struct run *r, size_t i)
 	worker_submit(e->workers[w], job);
 }
 
+/* Backpressure: while the writer holds too much, start nobody and look
+ * again shortly; results of hosts in flight still go to it. */
+static int
+engine_backlogged(struct engine *e)
+{
+	struct timeval	 tv = { 0, ENGINE_BACKLOG_MS * 1000 };
+
+	if (!writer_backlogged(e->writer)) {
+		if (e->paused)
+			log_debug("engine: writer caught up, dispatch resumes");
+		e->paused = 0;
+		return 0;
+	}
+	if (!e->paused)
+		log_debug("engine: writer behind, dispatch paused");
+	e->paused = 1;
+	if (!evtimer_pending(e->backlog, NULL))
+		evtimer_add(e->backlog, &tv);
+	return 1;
+}
+
 /* Start as many waiting hosts as the limits allow. */
 static void
 engine_dispatch(struct engine *e)
@@ -218,6 +259,8 @@ engine_dispatch(struct engine *e)
 	int		 maxhs = e->conf->max_handshakes;
 	size_t		 i;
 
+	if (engine_backlogged(e))
+		return;
 	while (!r->stopping && r->running < e->concurrency &&
 	    (maxhs <= 0 || r->handshaking < (size_t)maxhs)) {
 		while (r->cursor < r->n &&
@@ -297,13 +340,28 @@ engine_event(struct engine *e, const struct engine_msg *m)
 		e->ginflight[r->groups[i][g]]--;
 	if (m->status >= HOST_STATUS_MAX)
 		r->sum.cancelled++;
-	else
+	else {
 		r->sum.counts[m->status]++;
+		if (e->host_cb != NULL)
+			e->host_cb(r->hosts[i], m->status, e->host_arg);
+	}
 	if (m->status != HOST_OK)
 		r->failed++;
 	if (r->done == r->n)
 		engine_sweep_done(e);
 	else
+		engine_dispatch(e);
+}
+
+/* The backpressure timer: try dispatching again. */
+static void
+engine_backlog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct engine	*e = arg;
+
+	(void)fd;
+	(void)what;
+	if (e->run != NULL)
 		engine_dispatch(e);
 }
 
@@ -442,6 +500,14 @@ engine_sweep(struct engine *e, const char *trigger, const char *limit,
 	return rc;
 }
 
+/* Tell cb about each host as its job ends. */
+void
+engine_on_host(struct engine *e, engine_host_cb cb, void *arg)
+{
+	e->host_cb = cb;
+	e->host_arg = arg;
+}
+
 /* Switch config between sweeps. */
 int
 engine_set_config(struct engine *e, const struct config *conf)
@@ -512,6 +578,7 @@ engine_free(struct engine *e)
 		worker_free(e->workers[i]);
 	engine_run_free(e->run);
 	event_free(e->wake);
+	event_free(e->backlog);
 	msgq_destroy(&e->q, &rest);
 	while ((q = msgq_pop(&rest)) != NULL)
 		free(MSGQ_ITEM(q, struct engine_msg, entry));

@@ -33,6 +33,10 @@ struct sweep_summary {
 };
 
 typedef void (*sweep_done_cb)(const struct sweep_summary *, void *arg);
+/* One host's job has ended (on the main loop, as it happens), with its
+ * status; cancelled hosts are not reported. */
+typedef void (*engine_host_cb)(const struct host *, enum host_status,
+		    void *arg);
 
 /* Start the worker threads. conf must outlive the engine (or be replaced
  * with engine_set_config between sweeps). */
@@ -50,6 +54,9 @@ int		 engine_sweep_hosts(struct engine *, const char *trigger,
 		    const struct host *const *hosts, size_t n,
 		    sweep_done_cb done, void *arg, char *err, size_t errlen);
 int		 engine_busy(struct engine *);
+/* Tell cb (NULL: nobody) about each host as its job ends, so status and
+ * metrics move with the sweep instead of at its end. */
+void		 engine_on_host(struct engine *, engine_host_cb, void *arg);
 /* Use another config from the next sweep on; -1 while a sweep runs.
  * (Worker count and DNS settings stay as they were at engine_new.) */
 int		 engine_set_config(struct engine *, const struct config *);

@@ -9,8 +9,11 @@
 #include "collectors/collector.h"
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
+#include "daemon/harvest.h"
 #include "daemon/job.h"
 #include "daemon/sweep.h"
+#include "storage/digest.h"
+#include "storage/storage.h"
 
 #define HARVEST_ERRLINE	200	/* stderr bytes quoted in an error */
 
@@ -148,28 +151,47 @@ harvest_errline(const char *p, size_t len, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
+/* Parse one collector's output unless its digest says it is unchanged. */
+void
+harvest_output(struct digests *dg, struct host_result *r,
+    struct coll_result *c, const struct collector *builtin,
+    const char *custom, enum parse_mode mode, const char *out, size_t len)
+{
+	struct facts	*f = &r->facts;
+	size_t		 n0 = f->n, i0 = f->nitems;
+	unsigned char	 old[RESULT_DIGEST_LEN];
+	char		*copy, err[256] = "";
+	enum coll_status st;
+
+	c->has_digest = collector_digest(c->name, builtin != NULL ? -1 :
+	    (int)mode, out, len, c->digest) == 0;
+	if (c->has_digest && digests_get(dg, r->name, c->name, old) &&
+	    memcmp(old, c->digest, RESULT_DIGEST_LEN) == 0) {
+		c->unchanged = 1;
+		harvest_set(c, COLL_OK, NULL);
+		return;
+	}
+	copy = xmalloc(len + 1);
+	memcpy(copy, out, len);
+	copy[len] = '\0';
+	if (builtin != NULL)
+		st = builtin->parse(copy, len, f, err, sizeof err);
+	else
+		st = collector_parse_custom(custom, mode, copy, len, f, err,
+		    sizeof err);
+	free(copy);
+	if (st != COLL_OK)
+		facts_truncate(f, n0, i0);
+	harvest_set(c, st, err[0] != '\0' ? "%s" : NULL, err);
+}
+
 /* Parse a part's complete output into the host's facts. */
 static void
 harvest_parse(struct job *job, struct job_part *p, const char *out,
     size_t len)
 {
-	struct facts	*f = &job->res->facts;
-	size_t		 n0 = f->n, i0 = f->nitems;
-	char		*copy, err[256] = "";
-	enum coll_status st;
-
-	copy = xmalloc(len + 1);
-	memcpy(copy, out, len);
-	copy[len] = '\0';
-	if (p->builtin != NULL)
-		st = p->builtin->parse(copy, len, f, err, sizeof err);
-	else
-		st = collector_parse_custom(p->custom, p->mode, copy, len, f,
-		    err, sizeof err);
-	free(copy);
-	if (st != COLL_OK)
-		facts_truncate(f, n0, i0);
-	harvest_set(p->res, st, err[0] != '\0' ? "%s" : NULL, err);
+	harvest_output(writer_digests(job->sweep->writer), job->res, p->res,
+	    p->builtin, p->custom, p->mode, out, len);
 }
 
 /* Outcome of a part that ran to its end, from its exit status. */

@@ -22,9 +22,11 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
+#include "daemon/bastion.h"
 #include "daemon/job.h"
 #include "daemon/knownhosts.h"
 #include "daemon/ssh.h"
+#include "daemon/sshagent.h"
 #include "daemon/worker.h"
 #include "storage/storage.h"
 
@@ -48,6 +50,7 @@ static enum job_step job_state_wait(struct job *);
 static enum job_step job_state_socket(struct job *);
 static enum job_step job_state_fd_wait(struct job *);
 static enum job_step job_state_connect(struct job *);
+static enum job_step job_state_tunnel(struct job *);
 static enum job_step job_state_reconnect(struct job *);
 static enum job_step job_state_handshake(struct job *);
 static enum job_step job_state_hostkey(struct job *);
@@ -85,6 +88,8 @@ static const struct job_state_info job_states[] = {
 	    HOST_CONNECT_TIMEOUT, JOB_NEW },
 	[JOB_RECONNECT] = { job_state_reconnect, "reconnect", "TCP connect "
 	    "(second attempt)", CONN, 1, HOST_CONNECT_TIMEOUT, JOB_SOCKET },
+	[JOB_TUNNEL] = { job_state_tunnel, "tunnel", "bastion tunnel", NONE,
+	    0, HOST_CONNECT_TIMEOUT, JOB_NEW },
 	[JOB_HANDSHAKE] = { job_state_handshake, "handshake", "SSH handshake",
 	    CONN, 1, HOST_HANDSHAKE_TIMEOUT, JOB_RECONNECT },
 	[JOB_HOSTKEY] = { job_state_hostkey, "hostkey", "SSH handshake", CONN,
@@ -208,8 +213,10 @@ static int64_t
 job_budget_ms(const struct job *job)
 {
 	switch (job_states[job->state].budget) {
-	case JOB_BUDGET_CONNECT:
-		return job->sweep->conf->ssh.connect_timeout_ms;
+	case JOB_BUDGET_CONNECT:	/* ssh_config's ConnectTimeout wins */
+		return job->host->connect_timeout_ms > 0 ?
+		    job->host->connect_timeout_ms :
+		    job->sweep->conf->ssh.connect_timeout_ms;
 	case JOB_BUDGET_COMMAND:
 		return job_current_part(job)->timeout_ms + JOB_GRACE_MS;
 	case JOB_BUDGET_CLEANUP:
@@ -407,7 +414,12 @@ job_fail(struct job *job, enum host_status status, const char *fmt, ...)
 		host_result_set_error(job->res, status, "%s", msg);
 	} else
 		log_debug("%s: %s", job->host->name, msg);
+	if (job->breq != NULL)
+		bastion_cancel(job->breq);
+	job->breq = NULL;
 	event_del(job->io);
+	if (job->agent_io != NULL)
+		event_del(job->agent_io);
 	evtimer_del(job->phase_timer);
 	if (job->retry_timer != NULL)
 		evtimer_del(job->retry_timer);
@@ -483,6 +495,10 @@ job_state_resolve(struct job *job)
 	struct evdns_getaddrinfo_request	*req;
 
 	job_set_state(job, JOB_RESOLVE);
+	if (job->host->njumps > 0) {	/* the bastion resolves the name */
+		job_set_state(job, JOB_TUNNEL);
+		return STEP_NEXT;
+	}
 	if (job_literal(job) == 0) {
 		job_set_state(job, JOB_SOCKET);
 		return STEP_NEXT;
@@ -701,6 +717,37 @@ job_ssh_error(struct job *job, const char *what)
 	return job_fail(job, s, "%s: %s", what, msg);
 }
 
+/* The bastion answered: a tunnel to run the session on, or why not. */
+static void
+job_tunnel_cb(void *arg, int fd, enum host_status st, const char *why)
+{
+	struct job	*job = arg;
+
+	job->breq = NULL;
+	if (fd == -1)
+		job_fail(job, st, "%s", why);
+	else {
+		job->fd = fd;
+		job_set_state(job, JOB_HANDSHAKE);
+		job->ssh = ssh_new(job->fd, worker_known_hosts(job->worker,
+		    job->sweep), job->host->address, job->host->port);
+	}
+	job_run(job);
+}
+
+/* Through bastions: ask for a tunnel and wait. No deadline of our own
+ * here: the bastion has its connect deadlines, and host_timeout bounds a
+ * wait in its queue. */
+static enum job_step
+job_state_tunnel(struct job *job)
+{
+	if (job->breq == NULL)
+		job->breq = bastion_open(job->worker, job->sweep,
+		    job->host->jumps, job->host->njumps, job->host->address,
+		    job->host->port, job_tunnel_cb, job);
+	return STEP_WAIT;
+}
+
 /* SSH key exchange; a connection lost before the banner gets a second
  * attempt. */
 static enum job_step
@@ -710,7 +757,8 @@ job_state_handshake(struct job *job)
 	case SSH_AGAIN:
 		return STEP_SSH;
 	case SSH_FAIL:
-		if (ssh_banner_lost(job->ssh) && job->attempts < JOB_ATTEMPTS)
+		if (ssh_banner_lost(job->ssh) && job->attempts < JOB_ATTEMPTS &&
+		    job->host->njumps == 0)	/* a tunnel is not retried */
 			return job_reconnect(job);
 		return job_ssh_error(job, job->attempts > 1 ?
 		    "SSH handshake failed (second connection)" :
@@ -758,14 +806,12 @@ job_state_hostkey(struct job *job)
 		free(learn);
 		return rc;
 	case SSH_HOSTKEY_MISMATCH:
-		log_warnx("%s: HOST KEY CHANGED: %s offers %s, which is not "
-		    "the key in %s; not authenticating (possible "
-		    "man-in-the-middle)", job->host->name, job->host->address,
-		    fp, job->sweep->conf->ssh.known_hosts);
-		return job_fail(job, HOST_HOSTKEY_MISMATCH, "host key changed: "
-		    "%s offers %s, known_hosts has another key; not "
-		    "authenticating until known_hosts is fixed",
-		    job->host->address, fp);
+		/* One loud line: the host's failure line carries it. */
+		return job_fail(job, HOST_HOSTKEY_MISMATCH, "HOST KEY CHANGED: "
+		    "%s offers %s, which is not the key in %s; not "
+		    "authenticating until known_hosts is fixed (possible "
+		    "man-in-the-middle)", job->host->address, fp,
+		    job->sweep->conf->ssh.known_hosts);
 	case SSH_HOSTKEY_REVOKED:
 		log_warnx("%s: host key %s is marked @revoked",
 		    job->host->name, fp);
@@ -777,6 +823,93 @@ job_state_hostkey(struct job *job)
 	}
 }
 
+/* Did the peer close the connection? A key "rejected" on a connection
+ * that died (a bastion's tunnel cut mid-login) is a lost connection. */
+static int
+job_peer_closed(const struct job *job)
+{
+	char	 c;
+	ssize_t	 n = recv(job->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	return n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR);
+}
+
+/* Authenticated: tell the dispatcher, plan the channels. */
+static enum job_step
+job_authed(struct job *job)
+{
+	if (job->agent_io != NULL)
+		event_del(job->agent_io);
+	agent_close(job->agent);
+	job->agent = NULL;
+	job->authed = 1;
+	job->res->authed_us = wall_us();
+	worker_report(job->worker, job->idx, JOB_EV_AUTHED, HOST_OK);
+	job_plan(job);
+	job->unit = 0;
+	job_set_state(job, job->nunits > 0 ? JOB_UNIT_START : JOB_DISCONNECT);
+	return STEP_NEXT;
+}
+
+/* While the agent signs, wait on its socket instead of the session's
+ * (libssh2 reads nothing until the signature is there). */
+static enum job_step
+job_wait_agent(struct job *job)
+{
+	short	 flags = agent_wants(job->agent) & SSH_WANT_WRITE ? EV_WRITE :
+	    EV_READ;
+
+	event_del(job->io);
+	if (job->agent_io == NULL)
+		job->agent_io = event_new(worker_base(job->worker),
+		    agent_fd(job->agent), flags | EV_PERSIST, job_io_cb, job);
+	else {
+		event_del(job->agent_io);
+		event_assign(job->agent_io, worker_base(job->worker),
+		    agent_fd(job->agent), flags | EV_PERSIST, job_io_cb, job);
+	}
+	event_add(job->agent_io, NULL);
+	return STEP_WAIT;
+}
+
+/* ssh-agent's keys, one after another until the server takes one. */
+static enum job_step
+job_state_auth_agent(struct job *job, const struct identity *id)
+{
+	char	 err[256];
+
+	if (id->error != NULL)
+		return job_fail(job, HOST_AUTH_FAILED, "cannot use ssh-agent: "
+		    "%s", id->error);
+	if (job->agent == NULL && (job->agent = agent_open(NULL, err,
+	    sizeof err)) == NULL)
+		return job_fail(job, HOST_AUTH_FAILED, "%s", err);
+	for (; job->agent_next < id->agent.n; job->agent_next++) {
+		switch (ssh_auth_agent(job->ssh, job->host->user, job->agent,
+		    &id->agent.k[job->agent_next])) {
+		case SSH_AGAIN:
+			if (agent_wants(job->agent) != 0)
+				return job_wait_agent(job);
+			if (job->agent_io != NULL)
+				event_del(job->agent_io);
+			return STEP_SSH;
+		case SSH_FAIL:
+			if (job_peer_closed(job))
+				return job_fail(job, HOST_DISCONNECTED,
+				    "connection lost during authentication");
+			if (*ssh_agent_error(job->ssh) != '\0')
+				return job_fail(job, HOST_AUTH_FAILED, "%s",
+				    ssh_agent_error(job->ssh));
+			if (!ssh_is_auth_error(job->ssh))
+				return job_ssh_error(job, "authentication");
+			continue;	/* this key is not wanted: the next */
+		}
+		return job_authed(job);
+	}
+	return job_fail(job, HOST_AUTH_FAILED, "none of ssh-agent's %zu "
+	    "key(s) accepted for user %s", id->agent.n, job->host->user);
+}
+
 /* Public-key authentication with the key read at sweep start. */
 static enum job_step
 job_state_auth(struct job *job)
@@ -784,6 +917,8 @@ job_state_auth(struct job *job)
 	const struct identity	*id;
 
 	id = sweep_identity(job->sweep, job->host->identity);
+	if (id != NULL && strcmp(id->path, "agent") == 0)
+		return job_state_auth_agent(job, id);
 	if (id == NULL || id->key == NULL)
 		return job_fail(job, HOST_AUTH_FAILED, "cannot use identity "
 		    "%s: %s", job->host->identity,
@@ -792,19 +927,16 @@ job_state_auth(struct job *job)
 	case SSH_AGAIN:
 		return STEP_SSH;
 	case SSH_FAIL:
+		if (job_peer_closed(job))
+			return job_fail(job, HOST_DISCONNECTED, "connection lost "
+			    "during authentication");
 		if (!ssh_is_auth_error(job->ssh))
 			return job_ssh_error(job, "authentication");
 		return job_fail(job, HOST_AUTH_FAILED, "public key %s rejected "
 		    "for user %s%s", id->path, job->host->user,
 		    ssh_auth_hint(id->key));
 	}
-	job->authed = 1;
-	job->res->authed_us = wall_us();
-	worker_report(job->worker, job->idx, JOB_EV_AUTHED, HOST_OK);
-	job_plan(job);
-	job->unit = 0;
-	job_set_state(job, job->nunits > 0 ? JOB_UNIT_START : JOB_DISCONNECT);
-	return STEP_NEXT;
+	return job_authed(job);
 }
 
 /* Fresh buffers and counters for the unit about to run. */
@@ -1141,6 +1273,9 @@ job_free(struct job *job)
 		event_free(job->host_timer);
 	if (job->retry_timer != NULL)
 		event_free(job->retry_timer);
+	if (job->agent_io != NULL)
+		event_free(job->agent_io);
+	agent_close(job->agent);
 	if (job->fd >= 0)
 		close(job->fd);
 	for (i = 0; i < job->nunits; i++)

@@ -20,6 +20,8 @@ struct sweep;
 struct ssh;
 struct evdns_getaddrinfo_request;
 struct job;
+struct agent_conn;
+struct bastion_req;
 
 /* The states of a per-host job, in the order a job goes through them.
  * What each one means lives in job_states[] (job.c): one line per state. */
@@ -30,6 +32,7 @@ enum job_state {
 	JOB_FD_WAIT,		/* no descriptor free: wait for one */
 	JOB_CONNECT,		/* connect() in progress */
 	JOB_RECONNECT,		/* reset before the banner: wait, then again */
+	JOB_TUNNEL,		/* through bastions: wait for the tunnel */
 	JOB_HANDSHAKE,		/* SSH key exchange */
 	JOB_HOSTKEY,		/* check against known_hosts */
 	JOB_AUTH,		/* public key */
@@ -137,6 +140,10 @@ struct job {
 	int64_t			 unit_started_ms; /* for collector durations */
 	int			 exit_code;	/* per-collector channel status */
 	char			 exit_signal[32];
+	struct bastion_req	*breq;		/* tunnel asked for, unanswered */
+	struct agent_conn	*agent;		/* ssh-agent conversation */
+	struct event		*agent_io;	/* its socket, while it signs */
+	size_t			 agent_next;	/* agent key being tried */
 };
 
 /* Start a job on the calling worker thread. */

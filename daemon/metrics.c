@@ -15,7 +15,19 @@
 struct metrics {
 	struct evhttp	*http;		/* the server */
 	struct sched	*sched;		/* where the numbers come from */
+	int		 reload_ok;	/* the last load or reload succeeded */
+	int64_t		 reload_ok_at;	/* epoch seconds of the last success */
 };
+
+/* What `/` answers, as Prometheus' own exporters do: a pointer to the
+ * metrics for whoever opens the address in a browser. */
+static const char metrics_index[] =
+    "<!DOCTYPE html>\n"
+    "<html><head><title>rollcall</title></head>\n"
+    "<body><h1>rollcall</h1>\n"
+    "<p>rollcall " ROLLCALL_VERSION ": server inventory collector.</p>\n"
+    "<p><a href=\"/metrics\">Metrics</a></p>\n"
+    "</body></html>\n";
 
 /* HELP and TYPE lines of one metric. */
 static void
@@ -26,14 +38,84 @@ metrics_head(struct evbuffer *b, const char *name, const char *type,
 	    name, type);
 }
 
+/* Identity and config state, in the names Prometheus' own exporters use
+ * (prometheus_build_info, prometheus_config_last_reload_successful). */
+static void
+metrics_render_daemon(struct evbuffer *b, const struct metrics *m,
+    const struct sched_stats *st)
+{
+	const struct sched_sweep	*l;
+
+	metrics_head(b, "rollcall_build_info", "gauge",
+	    "A metric with a constant '1' value labeled by the version of "
+	    "rollcall.");
+	evbuffer_add_printf(b, "rollcall_build_info{version=\"%s\"} 1\n",
+	    ROLLCALL_VERSION);
+	metrics_head(b, "rollcall_up", "gauge", "1 while the daemon runs.");
+	evbuffer_add_printf(b, "rollcall_up 1\n");
+	metrics_head(b, "rollcall_start_time_seconds", "gauge",
+	    "When the daemon started, in seconds since the epoch.");
+	evbuffer_add_printf(b, "rollcall_start_time_seconds %lld\n",
+	    (long long)st->up_since);
+	metrics_head(b, "rollcall_config_last_reload_successful", "gauge",
+	    "Whether the last configuration load or reload (SIGHUP) "
+	    "succeeded.");
+	evbuffer_add_printf(b, "rollcall_config_last_reload_successful %d\n",
+	    m->reload_ok);
+	metrics_head(b, "rollcall_config_last_reload_success_timestamp_seconds",
+	    "gauge", "When the configuration in use was loaded, in seconds "
+	    "since the epoch.");
+	evbuffer_add_printf(b, "rollcall_config_last_reload_success_timestamp_"
+	    "seconds %lld\n", (long long)m->reload_ok_at);
+	metrics_head(b, "rollcall_last_sweep_end_timestamp_seconds", "gauge",
+	    "When the last sweep ended, in seconds since the epoch (no "
+	    "sample before the first sweep).");
+	if (st->nlast > 0) {
+		l = &st->last[0];
+		evbuffer_add_printf(b, "rollcall_last_sweep_end_timestamp_"
+		    "seconds %.3f\n", (double)l->started +
+		    (double)l->duration_ms / 1000.0);
+	}
+}
+
+/* One host's last-success sample; the name escaped as a label value
+ * (backslash, double quote and newline, as the text format asks). */
+static void
+metrics_host_cb(const char *name, int status, int64_t last_ok, void *arg)
+{
+	struct evbuffer	*b = arg;
+	const char	*p;
+
+	if (last_ok <= 0)
+		return;
+	evbuffer_add_printf(b, "rollcall_host_last_success_timestamp_seconds"
+	    "{host=\"");
+	for (p = name; *p != '\0'; p++) {
+		if (*p == '\\' || *p == '"')
+			evbuffer_add_printf(b, "\\%c", *p);
+		else if (*p == '\n')
+			evbuffer_add_printf(b, "\\n");
+		else
+			evbuffer_add(b, p, 1);
+	}
+	evbuffer_add_printf(b, "\"} %lld\n", (long long)last_ok);
+}
+
 /* The exposition text. */
 static void
-metrics_render(struct evbuffer *b, const struct sched_stats *st)
+metrics_render(struct evbuffer *b, const struct metrics *m,
+    const struct sched_stats *st)
 {
 	int	 i;
 
-	metrics_head(b, "rollcall_up", "gauge", "1 while the daemon runs.");
-	evbuffer_add_printf(b, "rollcall_up 1\n");
+	metrics_render_daemon(b, m, st);
+	if (sched_config(m->sched)->metrics_per_host) {
+		metrics_head(b, "rollcall_host_last_success_timestamp_seconds",
+		    "gauge", "When each host last succeeded, in seconds since "
+		    "the epoch (metrics_per_host: true; hosts never ok have "
+		    "no sample).");
+		sched_foreach_host(m->sched, metrics_host_cb, b);
+	}
 	metrics_head(b, "rollcall_sweeps_total", "counter",
 	    "Sweeps finished since the daemon started.");
 	evbuffer_add_printf(b, "rollcall_sweeps_total %llu\n",
@@ -63,6 +145,10 @@ metrics_render(struct evbuffer *b, const struct sched_stats *st)
 	    "Host results waiting for the database.");
 	evbuffer_add_printf(b, "rollcall_writer_queue_depth %zu\n",
 	    st->writer.queue_depth);
+	metrics_head(b, "rollcall_writer_queue_bytes", "gauge",
+	    "Memory held by results waiting for the database (bytes).");
+	evbuffer_add_printf(b, "rollcall_writer_queue_bytes %zu\n",
+	    st->writer.queue_bytes);
 	metrics_head(b, "rollcall_writer_commit_seconds", "gauge",
 	    "Duration of the writer's last transaction.");
 	evbuffer_add_printf(b, "rollcall_writer_commit_seconds %.6f\n",
@@ -71,19 +157,34 @@ metrics_render(struct evbuffer *b, const struct sched_stats *st)
 	    "1 while database writes fail and results are held back.");
 	evbuffer_add_printf(b, "rollcall_writer_degraded %d\n",
 	    st->writer.degraded != 0);
+	metrics_head(b, "rollcall_writer_degraded_transient", "gauge",
+	    "1 while degraded by a cause that may pass (disk full, "
+	    "read-only, busy, I/O): results are held and retried.");
+	evbuffer_add_printf(b, "rollcall_writer_degraded_transient %d\n",
+	    st->writer.degraded && !st->writer.broken);
+	metrics_head(b, "rollcall_writer_broken", "gauge",
+	    "1 when the database cannot be written until an operator acts "
+	    "(corruption): no sweeps run.");
+	evbuffer_add_printf(b, "rollcall_writer_broken %d\n",
+	    st->writer.broken != 0);
+	metrics_head(b, "rollcall_writer_results_lost_total", "counter",
+	    "Host results that were never stored.");
+	evbuffer_add_printf(b, "rollcall_writer_results_lost_total %llu\n",
+	    (unsigned long long)st->writer.lost);
 }
 
-/* GET /metrics; anything else is 404 or 405. */
+/* GET /metrics, and / with a link to it; anything else is 404 or 405. */
 static void
 metrics_cb(struct evhttp_request *req, void *arg)
 {
 	struct metrics		*m = arg;
 	struct sched_stats	 st;
 	struct evbuffer		*b;
-	const char		*path;
+	const char		*path, *type;
 
 	path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
-	if (path == NULL || strcmp(path, "/metrics") != 0) {
+	if (path == NULL || (strcmp(path, "/metrics") != 0 &&
+	    strcmp(path, "/") != 0)) {
 		evhttp_send_error(req, HTTP_NOTFOUND, "try /metrics");
 		return;
 	}
@@ -94,10 +195,16 @@ metrics_cb(struct evhttp_request *req, void *arg)
 	}
 	if ((b = evbuffer_new()) == NULL)
 		fatalx("evbuffer_new failed");
-	sched_get_stats(m->sched, &st);
-	metrics_render(b, &st);
+	if (strcmp(path, "/") == 0) {
+		evbuffer_add(b, metrics_index, sizeof metrics_index - 1);
+		type = "text/html; charset=utf-8";
+	} else {
+		sched_get_stats(m->sched, &st);
+		metrics_render(b, m, &st);
+		type = "text/plain; version=0.0.4; charset=utf-8";
+	}
 	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	    "Content-Type", type);
 	evhttp_send_reply(req, HTTP_OK, "OK", b);
 	evbuffer_free(b);
 }
@@ -126,7 +233,7 @@ metrics_split(const char *listen, char **host, int *port)
 /* Bind the endpoint. */
 struct metrics *
 metrics_new(struct event_base *base, const char *listen, struct sched *sched,
-    char *err, size_t errlen)
+    int64_t loaded_at, char *err, size_t errlen)
 {
 	struct metrics	*m;
 	char		*host;
@@ -139,6 +246,8 @@ metrics_new(struct event_base *base, const char *listen, struct sched *sched,
 	}
 	m = xcalloc(1, sizeof *m);
 	m->sched = sched;
+	m->reload_ok = 1;
+	m->reload_ok_at = loaded_at;
 	if ((m->http = evhttp_new(base)) == NULL)
 		fatalx("evhttp_new failed");
 	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
@@ -155,6 +264,17 @@ metrics_new(struct event_base *base, const char *listen, struct sched *sched,
 	log_info("metrics on http://%s/metrics", listen);
 	free(host);
 	return m;
+}
+
+/* Note a reload's outcome for rollcall_config_last_reload_*. */
+void
+metrics_reloaded(struct metrics *m, int ok, int64_t when)
+{
+	if (m == NULL)
+		return;
+	m->reload_ok = ok != 0;
+	if (ok)
+		m->reload_ok_at = when;
 }
 
 /* Close the endpoint. */

@@ -16,6 +16,8 @@
  * within 5% of its interval joins the sweep that starts now, and hosts new
  * in a reloaded config join the next regular sweep: so hosts stay together
  * in few sweeps rather than drifting into many small ones. */
+#include <sys/queue.h>
+#include <sys/types.h>
 #include <sys/stat.h>
 
 #include <stdio.h>
@@ -44,6 +46,22 @@ struct sched_host {
 	int		 retries;	/* since the last regular attempt */
 	int		 status;	/* last status; -1 none seen */
 	int		 parked;	/* hostkey_mismatch: wait for a fix */
+	int64_t		 last_ok;	/* epoch s of the last ok; 0 never */
+};
+
+/* A manual sweep asked for while another ran: it waits its turn. */
+struct sched_req {
+	char			*limit;		/* NULL: every host */
+	STAILQ_ENTRY(sched_req)	 entry;		/* in sched.queued */
+};
+
+/* Someone (rollcall sweep --wait) waiting for a sweep to end. */
+struct sched_wait {
+	sched_wait_cb		 cb;		/* told once, then freed */
+	void			*arg;		/* the waiter, for cancel */
+	uint64_t		 seq;		/* launch it waits for; 0: the
+						   queued one, not started */
+	STAILQ_ENTRY(sched_wait) entry;		/* in sched.waits */
 };
 
 struct sched {
@@ -73,13 +91,23 @@ struct sched {
 	int			 stopping;	/* sched_stop called */
 	sched_stopped_cb	 stopped_cb;	/* then tell this */
 	void			*stopped_arg;	/* its argument */
+	int			 db_broken_said; /* "not sweeping" logged */
 	sched_change_cb		 change_cb;	/* a sweep started or ended */
 	void			*change_arg;	/* its argument */
+	struct sweep_summary	 sum;		/* the sweep that just ended
+						   (counts only: its arrays are
+						   the engine's) */
+	uint64_t		 seq;		/* sweeps launched so far */
+	STAILQ_HEAD(, sched_req) queued;	/* manual sweeps waiting */
+	size_t			 nqueued;	/* entries of queued */
+	STAILQ_HEAD(, sched_wait) waits;	/* --wait clients */
 };
 
 static void	sched_plan(struct sched *);
+static int	sched_db_broken(struct sched *, char *, size_t);
 static void	sched_tick_cb(evutil_socket_t, short, void *);
 static void	sched_after_cb(evutil_socket_t, short, void *);
+static void	sched_host_cb(const struct host *, enum host_status, void *);
 
 /* The shortest interval that applies to a host. */
 static int64_t
@@ -159,7 +187,49 @@ sched_new(struct event_base *base, struct engine *e, struct writer *w,
 	s->after = evtimer_new(base, sched_after_cb, s);
 	s->up_since = wall_us() / 1000000;
 	s->regular_base = -1;
+	STAILQ_INIT(&s->queued);
+	STAILQ_INIT(&s->waits);
+	engine_on_host(e, sched_host_cb, s);
 	return s;
+}
+
+/* Start from what the database knew before a restart: each host's last
+ * status and success (rows: name, status, last_success epoch s) and the
+ * last finished sweeps (rows: id, trigger, started_at, ended_at, nhosts,
+ * ok, failed; newest first), so status and metrics do not say "never
+ * attempted" for a fleet swept a minute ago. */
+void
+sched_restore(struct sched *s, const struct table *hosts,
+    const struct table *sweeps)
+{
+	struct sched_sweep	*l;
+	char *const		*r;
+	ssize_t			 j;
+	size_t			 i;
+
+	for (i = 0; hosts != NULL && hosts->ncols >= 3 && i < hosts->nrows;
+	    i++) {
+		r = hosts->rows[i];
+		if (r[0] == NULL || (j = sched_find(s->conf, r[0])) == -1)
+			continue;
+		s->hs[j].status = r[1] != NULL ? host_status_parse(r[1]) : -1;
+		s->hs[j].last_ok = r[2] != NULL ? strtoll(r[2], NULL, 10) : 0;
+	}
+	for (i = 0; sweeps != NULL && sweeps->ncols >= 7 &&
+	    i < sweeps->nrows && s->nlast < SCHED_KEEP; i++) {
+		r = sweeps->rows[i];
+		l = &s->last[s->nlast++];
+		memset(l, 0, sizeof *l);
+		l->id = r[0] != NULL ? strtoll(r[0], NULL, 10) : 0;
+		snprintf(l->trigger, sizeof l->trigger, "%s",
+		    r[1] != NULL ? r[1] : "?");
+		l->started = r[2] != NULL ? strtoll(r[2], NULL, 10) : 0;
+		l->duration_ms = r[3] != NULL ? (strtoll(r[3], NULL, 10) -
+		    l->started) * 1000 : 0;
+		l->nhosts = r[4] != NULL ? strtoull(r[4], NULL, 10) : 0;
+		l->ok = r[5] != NULL ? strtoull(r[5], NULL, 10) : 0;
+		l->failed = r[6] != NULL ? strtoull(r[6], NULL, 10) : 0;
+	}
 }
 
 /* The config the engine uses. */
@@ -215,12 +285,18 @@ sched_plan(struct sched *s)
 	int64_t			 base = 0, due, iv = 0, retry = 0, t;
 	int64_t			 now = mono_ms();
 	size_t			 i, parked = 0;
+	char			 err[256];
 
 	evtimer_del(s->timer);
 	s->next_ms = 0;
 	if (s->stopping || engine_busy(s->engine) ||
 	    evtimer_pending(s->after, NULL) || s->conf->nhosts == 0)
 		return;
+	if (sched_db_broken(s, err, sizeof err)) {	/* until a restart */
+		if (!s->db_broken_said++)
+			log_warnx("%s", err);
+		return;
+	}
 	for (i = 0; i < s->conf->nhosts; i++) {
 		h = &s->hs[i];
 		due = h->last_ms == 0 ? 0 : h->last_ms + h->interval_ms;
@@ -307,15 +383,33 @@ sched_kh_check(struct sched *s, int64_t now)
 
 static void	sched_done(const struct sweep_summary *, void *);
 
+/* Is the database broken for good (corruption)? Then sweeping the fleet
+ * would only throw the results away: say why instead. */
+static int
+sched_db_broken(struct sched *s, char *err, size_t errlen)
+{
+	struct writer_stats	 ws;
+
+	writer_get_stats(s->writer, &ws);
+	if (!ws.broken)
+		return 0;
+	snprintf(err, errlen, "not sweeping: the database cannot be written "
+	    "(%s); restore it and restart the daemon", db_fault_str(ws.fault));
+	return 1;
+}
+
 /* Start a sweep of hosts; on failure plan a later try. */
 static int
 sched_launch(struct sched *s, const char *trigger, const struct host **hosts,
     size_t n, char *err, size_t errlen)
 {
+	if (sched_db_broken(s, err, errlen))
+		return -1;
 	if (engine_sweep_hosts(s->engine, trigger, hosts, n, sched_done, s,
 	    err, errlen) == -1)
 		return -1;
 	snprintf(s->trigger, sizeof s->trigger, "%s", trigger);
+	s->seq++;
 	s->started = wall_us() / 1000000;
 	s->start_retry_ms = 0;
 	sched_kh_mtime(s, &s->kh_mtime);
@@ -355,60 +449,201 @@ sched_tick_cb(evutil_socket_t fd, short what, void *arg)
 	sched_plan(s);
 }
 
-/* Sweep now on request (rollcall sweep). */
-int
-sched_sweep_now(struct sched *s, const char *limit, size_t *nhosts,
-    char *err, size_t errlen)
+/* Is a sweep running, or its end still being handled? */
+static int
+sched_busy(struct sched *s)
 {
-	const struct host	**hosts;
-	size_t			 i, n = 0, done, total, inflight, failed;
-	unsigned char		*sel;
-	int64_t			 now = mono_ms();
+	return engine_busy(s->engine) || evtimer_pending(s->after, NULL);
+}
 
-	if (s->stopping) {
-		snprintf(err, errlen, "the daemon is shutting down");
-		return -1;
-	}
-	if (engine_busy(s->engine) || evtimer_pending(s->after, NULL)) {
-		engine_progress(s->engine, &done, &total, &inflight, &failed);
-		snprintf(err, errlen, "a sweep is already running (%s: %zu/%zu "
-		    "done, %zu in flight)", s->trigger, done, total, inflight);
-		return -1;
-	}
+/* Add the hosts the Ansible pattern limit (NULL: all) selects that are
+ * not in yet; seen[i] marks conf->hosts[i]. Returns the new count, or -1
+ * with err filled (a bad pattern, or one that selects nothing). */
+static ssize_t
+sched_match(struct sched *s, const char *limit, const struct host **hosts,
+    char *seen, size_t n, char *err, size_t errlen)
+{
+	unsigned char	*sel;
+	size_t		 i;
+
 	sel = xcalloc(s->conf->nhosts + 1, 1);
 	if (limit != NULL && config_select(s->conf, limit, sel, err,
 	    errlen) == -1) {
 		free(sel);
 		return -1;
 	}
-	hosts = xcalloc(s->conf->nhosts + 1, sizeof *hosts);
 	for (i = 0; i < s->conf->nhosts; i++)
-		if (limit == NULL || sel[i])
+		if (!seen[i] && (limit == NULL || sel[i])) {
+			seen[i] = 1;
 			hosts[n++] = &s->conf->hosts[i];
+		}
 	free(sel);
-	if (n == 0) {
-		snprintf(err, errlen, "the inventory has no host");
-		free(hosts);
-		return -1;
-	}
-	if (sched_launch(s, "manual", hosts, n, err, errlen) == -1) {
-		free(hosts);
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		/* A manual attempt counts as the regular one. */
-		struct sched_host *h = &s->hs[hosts[i] - s->conf->hosts];
+	return (ssize_t)n;
+}
 
+/* A manual attempt counts as the host's regular one. */
+static void
+sched_mark_manual(struct sched *s, const struct host **hosts, size_t n)
+{
+	struct sched_host	*h;
+	int64_t		 now = mono_ms();
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		h = &s->hs[hosts[i] - s->conf->hosts];
 		h->last_ms = now;
 		h->retries = 0;
 		h->retry_at_ms = 0;
 		h->parked = 0;
 	}
-	free(hosts);
-	*nhosts = n;
 	evtimer_del(s->timer);
 	s->next_ms = 0;
-	return 0;
+}
+
+/* Remember that cb waits for launch seq (0: the queued sweep). */
+static void
+sched_add_wait(struct sched *s, sched_wait_cb cb, void *arg, uint64_t seq)
+{
+	struct sched_wait	*w;
+
+	if (cb == NULL)
+		return;
+	w = xcalloc(1, sizeof *w);
+	w->cb = cb;
+	w->arg = arg;
+	w->seq = seq;
+	STAILQ_INSERT_TAIL(&s->waits, w, entry);
+}
+
+/* Tell the waiters of launch seq (all: every one) that it ended (sum) or
+ * will not run (err). Each is unlinked before its callback runs, which
+ * may call sched_cancel_wait. */
+static void
+sched_wake(struct sched *s, uint64_t seq, int all,
+    const struct sweep_summary *sum, const char *err)
+{
+	struct sched_wait	*w;
+
+	for (;;) {
+		STAILQ_FOREACH(w, &s->waits, entry)
+			if (all || w->seq == seq)
+				break;
+		if (w == NULL)
+			return;
+		STAILQ_REMOVE(&s->waits, w, sched_wait, entry);
+		w->cb(sum, err, w->arg);
+		free(w);
+	}
+}
+
+/* The waiter arg went away: forget it. */
+void
+sched_cancel_wait(struct sched *s, void *arg)
+{
+	struct sched_wait	*w;
+
+	for (;;) {
+		STAILQ_FOREACH(w, &s->waits, entry)
+			if (w->arg == arg)
+				break;
+		if (w == NULL)
+			return;
+		STAILQ_REMOVE(&s->waits, w, sched_wait, entry);
+		free(w);
+	}
+}
+
+/* Queue a manual sweep behind the running one. */
+static void
+sched_enqueue(struct sched *s, const char *limit, sched_wait_cb cb,
+    void *arg)
+{
+	struct sched_req	*r;
+
+	r = xcalloc(1, sizeof *r);
+	r->limit = limit != NULL ? xstrdup(limit) : NULL;
+	STAILQ_INSERT_TAIL(&s->queued, r, entry);
+	s->nqueued++;
+	sched_add_wait(s, cb, arg, 0);
+}
+
+/* The running sweep has ended: start the queued manual ones, as one
+ * sweep of every host any of them asked for. */
+static void
+sched_launch_queued(struct sched *s)
+{
+	struct sched_req	*r;
+	struct sched_wait	*w;
+	const struct host	**hosts;
+	char			*seen, err[256];
+	size_t			 n = 0;
+	ssize_t			 m;
+
+	hosts = xcalloc(s->conf->nhosts + 1, sizeof *hosts);
+	seen = xcalloc(s->conf->nhosts + 1, 1);
+	while ((r = STAILQ_FIRST(&s->queued)) != NULL) {
+		STAILQ_REMOVE_HEAD(&s->queued, entry);
+		/* the config may have been reloaded since it was asked for */
+		if ((m = sched_match(s, r->limit, hosts, seen, n, err,
+		    sizeof err)) == -1)
+			log_warnx("queued sweep --limit %s: %s", r->limit, err);
+		else
+			n = (size_t)m;
+		free(r->limit);
+		free(r);
+	}
+	s->nqueued = 0;
+	if (n == 0)
+		sched_wake(s, 0, 0, NULL, "no host of the reloaded "
+		    "configuration matches");
+	else if (sched_launch(s, "manual", hosts, n, err, sizeof err) == -1) {
+		log_warnx("cannot start the queued sweep: %s", err);
+		sched_wake(s, 0, 0, NULL, err);
+	} else {
+		sched_mark_manual(s, hosts, n);
+		STAILQ_FOREACH(w, &s->waits, entry)
+			if (w->seq == 0)
+				w->seq = s->seq;
+	}
+	free(seen);
+	free(hosts);
+}
+
+/* Sweep now on request (rollcall sweep), or after the running one. */
+int
+sched_sweep_now(struct sched *s, const char *limit, sched_wait_cb cb,
+    void *arg, size_t *nhosts, int *queued, char *err, size_t errlen)
+{
+	const struct host	**hosts;
+	char			*seen;
+	size_t			 n;
+	ssize_t			 m;
+
+	if (s->stopping) {
+		snprintf(err, errlen, "the daemon is shutting down");
+		return -1;
+	}
+	hosts = xcalloc(s->conf->nhosts + 1, sizeof *hosts);
+	seen = xcalloc(s->conf->nhosts + 1, 1);
+	m = sched_match(s, limit, hosts, seen, 0, err, errlen);
+	free(seen);
+	*queued = 0;
+	n = m > 0 ? (size_t)m : 0;
+	if (m == 0)		/* -1: err says what the pattern selects */
+		snprintf(err, errlen, "the inventory has no host");
+	else if (m == -1)
+		n = 0;
+	else if (sched_busy(s)) {
+		sched_enqueue(s, limit, cb, arg);
+		*queued = 1;
+	} else if (sched_launch(s, "manual", hosts, n, err, errlen) == 0) {
+		sched_mark_manual(s, hosts, n);
+		sched_add_wait(s, cb, arg, s->seq);
+	} else
+		n = 0;
+	free(hosts);
+	*nhosts = n;
+	return n > 0 ? 0 : -1;
 }
 
 /* Remember a finished sweep for status and metrics. */
@@ -416,7 +651,6 @@ static void
 sched_record(struct sched *s, const struct sweep_summary *sum)
 {
 	struct sched_sweep	*l;
-	int			 i;
 
 	memmove(&s->last[1], &s->last[0], (SCHED_KEEP - 1) * sizeof s->last[0]);
 	if (s->nlast < SCHED_KEEP)
@@ -432,8 +666,28 @@ sched_record(struct sched *s, const struct sweep_summary *sum)
 	l->failed = summary_failed(sum);
 	l->interrupted = sum->skipped + sum->cancelled;
 	s->sweeps_total++;
-	for (i = 1; i < HOST_STATUS_MAX; i++)
-		s->failures_total[i] += sum->counts[i];
+}
+
+/* When the next regular sweep is due (mono), from the hosts' own times:
+ * regular_base is stale when a config is applied at the end of a sweep,
+ * and new hosts must join the sweep after it, not get one of their own
+ * now (and keep that offset for good). 0 when nothing is planned. */
+static int64_t
+sched_next_due(const struct sched *s)
+{
+	const struct sched_host	*h;
+	int64_t			 due, next = 0;
+	size_t			 i;
+
+	for (i = 0; i < s->conf->nhosts; i++) {
+		h = &s->hs[i];
+		if (h->last_ms == 0)
+			return 0;		/* one is due at once */
+		due = h->last_ms + h->interval_ms;
+		if (next == 0 || due < next)
+			next = due;
+	}
+	return next > mono_ms() ? next : 0;
 }
 
 /* Use a new config now that the engine is idle. */
@@ -444,8 +698,7 @@ sched_apply(struct sched *s, struct config *conf)
 
 	if (engine_set_config(s->engine, conf) == -1)
 		fatalx("scheduler: config swap while a sweep runs");
-	hs = sched_states(conf, s->conf, s->hs,
-	    s->regular_base > mono_ms() ? s->regular_base : 0);
+	hs = sched_states(conf, s->conf, s->hs, sched_next_due(s));
 	free(s->hs);
 	config_free(s->conf);
 	s->hs = hs;
@@ -463,9 +716,12 @@ sched_host_status(struct sched *s, struct sched_host *h,
 	int64_t	 delay;
 
 	h->status = status;
-	if (status == HOST_OK)
+	if (status == HOST_OK) {
+		h->last_ok = wall_us() / 1000000;
 		return;
-	if (status == HOST_HOSTKEY_MISMATCH) {
+	}
+	if (status == HOST_HOSTKEY_MISMATCH ||
+	    status == HOST_BASTION_HOSTKEY_MISMATCH) {
 		h->parked = 1;
 		if (s->kh_check_ms == 0 || s->kh_check_ms <= now)
 			s->kh_check_ms = now + SCHED_KH_CHECK_MS;
@@ -479,22 +735,23 @@ sched_host_status(struct sched *s, struct sched_host *h,
 		h->retry_at_ms = now + delay;
 }
 
-/* Every host's status as the engine handed it over: the scheduler learns
- * what happened from the jobs themselves, so a database that cannot be
- * written (or read) does not cost a host its retry. */
+/* Each host's status as the engine hands it over, as its job ends: the
+ * scheduler learns what happened from the jobs themselves (a database
+ * that cannot be written does not cost a host its retry), and status and
+ * metrics move with the sweep, not only at its end. */
 static void
-sched_statuses(struct sched *s, const struct sweep_summary *sum)
+sched_host_cb(const struct host *h, enum host_status status, void *arg)
 {
-	int64_t		 now = mono_ms();
+	struct sched	*s = arg;
 	ssize_t		 j;
-	size_t		 i;
 
-	for (i = 0; i < sum->nhosts; i++) {
-		if (sum->status[i] >= HOST_STATUS_MAX ||
-		    (j = sched_find(s->conf, sum->hosts[i]->name)) == -1)
-			continue;	/* never ran, or cancelled */
-		sched_host_status(s, &s->hs[j], sum->status[i], now);
-	}
+	if (h >= s->conf->hosts && h < s->conf->hosts + s->conf->nhosts)
+		j = h - s->conf->hosts;
+	else if ((j = sched_find(s->conf, h->name)) == -1)
+		return;
+	sched_host_status(s, &s->hs[j], status, mono_ms());
+	if (status != HOST_OK && status < HOST_STATUS_MAX)
+		s->failures_total[status]++;
 }
 
 /* Engine callback (inside the engine): note the sweep and every host's
@@ -507,11 +764,23 @@ sched_done(const struct sweep_summary *sum, void *arg)
 	char		*line;
 
 	sched_record(s, sum);
-	sched_statuses(s, sum);
+	s->sum = *sum;
+	s->sum.hosts = NULL;		/* the engine's, valid only here */
+	s->sum.status = NULL;
 	line = summary_line(sum);
 	log_info("%s", line);
 	free(line);
 	evtimer_add(s->after, &zero);
+}
+
+/* A sweep ended and its results went to the writer: tell whoever waited
+ * for it, then start the manual sweeps that were asked for meanwhile. */
+static void
+sched_sweep_ended(struct sched *s)
+{
+	sched_wake(s, s->seq, 0, &s->sum, NULL);
+	if (!STAILQ_EMPTY(&s->queued))
+		sched_launch_queued(s);
 }
 
 /* Tell cb when a sweep starts or ends. */
@@ -541,6 +810,7 @@ sched_after_cb(evutil_socket_t fd, short what, void *arg)
 	if (s->conf->retention_ms > 0)
 		writer_prune(s->writer, wall_us() / 1000000 -
 		    s->conf->retention_ms / 1000);
+	sched_sweep_ended(s);
 	sched_plan(s);
 	if (s->change_cb != NULL)
 		s->change_cb(s->change_arg);
@@ -568,13 +838,21 @@ sched_reload(struct sched *s, struct config *conf)
 void
 sched_stop(struct sched *s, sched_stopped_cb cb, void *arg)
 {
-	struct timeval	 zero = { 0, 0 };
+	struct timeval		 zero = { 0, 0 };
+	struct sched_req	*r;
 
 	s->stopping = 1;
 	s->stopped_cb = cb;
 	s->stopped_arg = arg;
 	evtimer_del(s->timer);
 	s->next_ms = 0;
+	while ((r = STAILQ_FIRST(&s->queued)) != NULL) {
+		STAILQ_REMOVE_HEAD(&s->queued, entry);
+		free(r->limit);
+		free(r);
+	}
+	s->nqueued = 0;
+	sched_wake(s, 0, 1, NULL, "the daemon is shutting down");
 	if (engine_busy(s->engine)) {
 		engine_stop(s->engine, 0);	/* done comes: sched_after_cb */
 		return;
@@ -612,10 +890,13 @@ sched_get_stats(struct sched *s, struct sched_stats *st)
 	st->trigger = st->sweeping ? s->trigger : NULL;
 	engine_progress(s->engine, &st->done, &st->total, &st->inflight,
 	    &st->failed);
-	if (s->next_ms > 0) {
-		st->next_sweep = sched_wall(s->next_ms);
-		st->next_trigger = s->next_regular ? "schedule" : "retry";
-	}
+	/* The regular sweep as planned, not the timer: that may be set for
+	 * a retry or a known_hosts check. */
+	if (!s->stopping && !sched_busy(s) && s->regular_base >= 0 &&
+	    s->conf->nhosts > 0)
+		st->next_sweep = sched_wall(s->regular_at > s->start_retry_ms ?
+		    s->regular_at : s->start_retry_ms);
+	st->queued = s->nqueued;
 	memcpy(st->last, s->last, sizeof st->last);
 	st->nlast = s->nlast;
 	st->sweeps_total = s->sweeps_total;
@@ -627,18 +908,47 @@ sched_get_stats(struct sched *s, struct sched_stats *st)
 			st->hosts[h->status]++;
 		else
 			st->hosts_never++;
-		st->retry_pending += h->retry_at_ms > 0;
+		if (h->retry_at_ms > 0) {
+			st->retry_pending++;
+			if (st->next_retry == 0 || sched_wall(h->retry_at_ms) <
+			    st->next_retry)
+				st->next_retry = sched_wall(h->retry_at_ms);
+		}
 		st->hostkey_parked += h->parked;
 	}
 	writer_get_stats(s->writer, &st->writer);
+}
+
+/* Each inventory host's name, last status and last success, for the
+ * per-host metrics. */
+void
+sched_foreach_host(struct sched *s, sched_host_fn fn, void *arg)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->conf->nhosts; i++)
+		fn(s->conf->hosts[i].name, s->hs[i].status, s->hs[i].last_ok,
+		    arg);
 }
 
 /* Free everything (the stop completed). */
 void
 sched_free(struct sched *s)
 {
+	struct sched_req	*r;
+	struct sched_wait	*w;
+
 	if (s == NULL)
 		return;
+	while ((r = STAILQ_FIRST(&s->queued)) != NULL) {
+		STAILQ_REMOVE_HEAD(&s->queued, entry);
+		free(r->limit);
+		free(r);
+	}
+	while ((w = STAILQ_FIRST(&s->waits)) != NULL) {
+		STAILQ_REMOVE_HEAD(&s->waits, entry);
+		free(w);
+	}
 	event_free(s->timer);
 	event_free(s->after);
 	config_free(s->pending);

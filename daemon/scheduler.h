@@ -11,6 +11,7 @@
 
 #include "common/result.h"
 #include "config/config.h"
+#include "daemon/engine.h"
 #include "storage/storage.h"
 
 struct event_base;
@@ -42,8 +43,10 @@ struct sched_stats {
 	size_t		 total;		/* its hosts */
 	size_t		 inflight;	/* its hosts in flight */
 	size_t		 failed;	/* its hosts failed so far */
-	int64_t		 next_sweep;	/* epoch seconds; 0 = none planned */
-	const char	*next_trigger;	/* schedule or retry */
+	int64_t		 next_sweep;	/* the next regular sweep, epoch s;
+					   0 = none planned (or one runs) */
+	int64_t		 next_retry;	/* the earliest retry, epoch s; 0 none */
+	size_t		 queued;	/* manual sweeps waiting their turn */
 	struct sched_sweep last[SCHED_KEEP];	/* newest first */
 	size_t		 nlast;
 	uint64_t	 sweeps_total;	/* sweeps finished since start */
@@ -67,10 +70,28 @@ struct sched	*sched_new(struct event_base *, struct engine *,
 		    struct writer *, struct config *conf);
 /* First sweep now, then on schedule. */
 void		 sched_start(struct sched *);
-/* Sweep the hosts matching limit (NULL: all) now. -1 with err filled when
- * a sweep runs or nothing matches; else *nhosts says how many. */
+/* A sweep someone waited for has ended, its results stored (sum), or it
+ * will not run (sum NULL, err says why). */
+typedef void (*sched_wait_cb)(const struct sweep_summary *sum,
+		    const char *err, void *arg);
+/* Each host: name, last status (-1 none), last success (epoch s, 0). */
+typedef void (*sched_host_fn)(const char *name, int status,
+		    int64_t last_ok, void *arg);
+
+/* Start from the database's last-known state (see scheduler.c). */
+void		 sched_restore(struct sched *, const struct table *hosts,
+		    const struct table *sweeps);
+/* Sweep the hosts matching limit (NULL: all) now, or, while a sweep runs,
+ * as soon as it ends (*queued set; requests queued meanwhile become one
+ * sweep). cb (NULL: none) is told when that sweep has ended. -1 with err
+ * filled when nothing matches or the daemon stops; else *nhosts says how
+ * many hosts match. */
 int		 sched_sweep_now(struct sched *, const char *limit,
-		    size_t *nhosts, char *err, size_t errlen);
+		    sched_wait_cb cb, void *arg, size_t *nhosts, int *queued,
+		    char *err, size_t errlen);
+/* arg no longer waits (its client left). */
+void		 sched_cancel_wait(struct sched *, void *arg);
+void		 sched_foreach_host(struct sched *, sched_host_fn, void *arg);
 /* Take over a validated new config: used from the next sweep on (at once
  * when idle; when the running sweep ends otherwise). */
 void		 sched_reload(struct sched *, struct config *);

@@ -16,6 +16,7 @@
 #include "daemon/knownhosts.h"
 #include "daemon/ssh.h"
 #include "daemon/sshkey.h"
+#include "daemon/sshagent.h"
 #include "daemon/sshmem.h"
 
 struct ssh_kh {
@@ -31,6 +32,9 @@ struct ssh {
 	char			*host;	/* as looked up in known_hosts */
 	int			 port;	/* likewise */
 	void			*sign_key; /* sign callback's abstract */
+	struct agent_conn	*agent;	/* agent auth: the conversation */
+	const struct agent_key	*agent_key; /* the key being tried */
+	char			 agent_err[200]; /* why the agent failed */
 };
 
 /* Host key types: libssh2 session type, known_hosts type bit, name. */
@@ -555,4 +559,149 @@ ssh_error(struct ssh *c, char *buf, size_t len)
 		    msg != NULL ? msg : "unknown error", code);
 		return HOST_PROTOCOL_ERROR;
 	}
+}
+
+/* libssh2 sign callback for agent keys: the agent signs; while its answer
+ * is on the way libssh2 gets EAGAIN and the caller waits on the agent's
+ * socket, then calls ssh_auth_agent() again, which lands here again with
+ * the same data. */
+static int
+ssh_agent_sign_cb(LIBSSH2_SESSION *session, unsigned char **sig,
+    size_t *siglen, const unsigned char *data, size_t datalen,
+    void **abstract)
+{
+	struct ssh	*c = *abstract;
+
+	switch (agent_sign(c->agent, c->agent_key, data, datalen,
+	    ssh_mem_alloc, sig, siglen, c->agent_err, sizeof c->agent_err)) {
+	case SSH_AGAIN:
+		return LIBSSH2_ERROR_EAGAIN;
+	case SSH_FAIL:
+		return -1;
+	}
+	return 0;
+}
+
+/* Public-key authentication with a key the agent holds. */
+int
+ssh_auth_agent(struct ssh *c, const char *user, struct agent_conn *a,
+    const struct agent_key *k)
+{
+	c->agent = a;
+	c->agent_key = k;
+	c->agent_err[0] = '\0';
+	c->sign_key = c;
+	return ssh_rc(libssh2_userauth_publickey(c->s, user, k->blob, k->len,
+	    ssh_agent_sign_cb, &c->sign_key));
+}
+
+/* Why the agent could not sign ("" if it was not the agent). */
+const char *
+ssh_agent_error(const struct ssh *c)
+{
+	return c->agent_err;
+}
+
+struct ssh_chan {
+	struct ssh		*c;	/* the session it lives on */
+	LIBSSH2_CHANNEL		*ch;	/* the channel */
+	int			 closing; /* close sent: now free */
+};
+
+/* A direct-tcpip channel (bastion tunnel). libssh2 1.10 says why an open
+ * failed only as a reason code in its message: resource shortage means
+ * "wait and ask again", anything else is the target's failure. */
+int
+ssh_tunnel_open(struct ssh *c, const char *host, int port,
+    struct ssh_chan **out, int *shortage)
+{
+	LIBSSH2_CHANNEL	*ch;
+	char		*msg = NULL;
+	int		 rc;
+
+	*shortage = 0;
+	ch = libssh2_channel_direct_tcpip_ex(c->s, host, port, "127.0.0.1",
+	    22);
+	if (ch != NULL) {
+		*out = xcalloc(1, sizeof **out);
+		(*out)->c = c;
+		(*out)->ch = ch;
+		return SSH_DONE;
+	}
+	rc = libssh2_session_last_error(c->s, &msg, NULL, 0);
+	if (rc == LIBSSH2_ERROR_EAGAIN)
+		return SSH_AGAIN;
+	if (msg != NULL && strstr(msg, "resource shortage") != NULL)
+		*shortage = 1;
+	return SSH_FAIL;
+}
+
+/* Read what the tunnel has. */
+ssize_t
+ssh_chan_read(struct ssh_chan *t, char *buf, size_t len)
+{
+	ssize_t	 n = libssh2_channel_read(t->ch, buf, len);
+
+	if (n == LIBSSH2_ERROR_EAGAIN)
+		return 0;
+	return n < 0 ? SSH_FAIL : n;
+}
+
+/* Write into the tunnel. */
+ssize_t
+ssh_chan_write(struct ssh_chan *t, const char *buf, size_t len)
+{
+	ssize_t	 n = libssh2_channel_write(t->ch, buf, len);
+
+	if (n == LIBSSH2_ERROR_EAGAIN)
+		return SSH_AGAIN;
+	return n < 0 ? SSH_FAIL : n;
+}
+
+/* Has the far end sent EOF? */
+int
+ssh_chan_eof(struct ssh_chan *t)
+{
+	return libssh2_channel_eof(t->ch) == 1;
+}
+
+/* Data queued for the tunnel, without touching the socket. */
+int
+ssh_chan_pending(struct ssh_chan *t)
+{
+	return libssh2_poll_channel_read(t->ch, 0) == 1;
+}
+
+/* Tell the far end we will send no more. */
+int
+ssh_chan_send_eof(struct ssh_chan *t)
+{
+	return ssh_rc(libssh2_channel_send_eof(t->ch));
+}
+
+/* Close (without waiting for the peer's close: the tunnel is done either
+ * way), then free. */
+int
+ssh_chan_free(struct ssh_chan *t)
+{
+	int	 rc;
+
+	if (!t->closing) {
+		rc = ssh_rc(libssh2_channel_close(t->ch));
+		if (rc == SSH_AGAIN)
+			return rc;
+		t->closing = 1;
+	}
+	rc = ssh_rc(libssh2_channel_free(t->ch));
+	if (rc == SSH_AGAIN)
+		return rc;
+	free(t);
+	return rc;
+}
+
+/* The session takes its channels with it: only our handle goes. */
+void
+ssh_chan_forget(struct ssh_chan *t)
+{
+	free(t);
 }

@@ -10,16 +10,10 @@
 #include <sys/types.h>
 
 #include "common/result.h"
+#include "daemon/sshdefs.h"
 #include "daemon/sshkey.h"
 
 struct known_hosts;
-
-#define SSH_DONE	0
-#define SSH_AGAIN	1
-#define SSH_FAIL	(-1)
-
-#define SSH_WANT_READ	0x1
-#define SSH_WANT_WRITE	0x2
 
 enum ssh_hostkey {
 	SSH_HOSTKEY_MATCH,
@@ -60,6 +54,14 @@ int	 ssh_auth_pubkey(struct ssh *, const char *user, struct ssh_key *);
 /* Text to append to "key rejected": why this key may not work with the
  * libssh2 we were built against ("" when there is no reason to think so). */
 const char *ssh_auth_hint(const struct ssh_key *);
+/* Public-key authentication signed by ssh-agent (daemon/sshagent.h):
+ * SSH_AGAIN with agent_wants(a) != 0 means wait on the agent's socket,
+ * not the session's. */
+struct agent_conn;
+struct agent_key;
+int	 ssh_auth_agent(struct ssh *, const char *user, struct agent_conn *,
+	    const struct agent_key *);
+const char *ssh_agent_error(const struct ssh *);
 int	 ssh_channel_open(struct ssh *, uint32_t window);
 int	 ssh_channel_exec(struct ssh *, const char *command);
 /* Read from stream 0 (stdout) or 1 (stderr): >0 bytes, 0 nothing now,
@@ -76,6 +78,28 @@ int	 ssh_disconnect(struct ssh *);
 /* Free the session; may need several calls (SSH_AGAIN). Once the caller
  * has shut the socket down it never waits: libssh2's sends fail at once. */
 int	 ssh_free(struct ssh *);
+
+/* Tunnels through a bastion's session (daemon/bastion.c): any number of
+ * direct-tcpip channels on one session, each driven by the same rules
+ * (retry an SSH_AGAIN call first, with the same arguments). */
+struct ssh_chan;
+/* Open a channel to host:port as seen from the server. On SSH_FAIL,
+ * *shortage says the server lacked resources (try again later). */
+int	 ssh_tunnel_open(struct ssh *, const char *host, int port,
+	    struct ssh_chan **, int *shortage);
+/* >0 bytes, 0 nothing now, SSH_FAIL. */
+ssize_t	 ssh_chan_read(struct ssh_chan *, char *buf, size_t len);
+/* >0 bytes taken, SSH_AGAIN (retry the same), SSH_FAIL. */
+ssize_t	 ssh_chan_write(struct ssh_chan *, const char *buf, size_t len);
+int	 ssh_chan_eof(struct ssh_chan *);	/* peer sent EOF */
+int	 ssh_chan_pending(struct ssh_chan *);	/* data queued, no I/O */
+int	 ssh_chan_send_eof(struct ssh_chan *);	/* DONE/AGAIN/FAIL */
+/* Close and free; SSH_AGAIN until done. The handle is gone after
+ * SSH_DONE or SSH_FAIL. */
+int	 ssh_chan_free(struct ssh_chan *);
+/* Drop the handle of a channel whose session is being freed (libssh2
+ * frees the channel with it). */
+void	 ssh_chan_forget(struct ssh_chan *);
 
 /* Last libssh2 error: message into buf, and the host status it means:
  * "disconnected" when the peer went away, else a protocol error. */

@@ -15,6 +15,37 @@
 #include "daemon/sweep.h"
 
 #define SWEEP_KEY_MAX	(64 * 1024)	/* larger "keys" are not keys */
+#define SWEEP_AGENT_MS	2000		/* ssh-agent's answer, at most */
+
+/* "agent": list ssh-agent's keys once per sweep (a bounded wait, here and
+ * not on a worker's loop); keep the ones libssh2 can sign with. */
+static void
+sweep_read_agent(struct identity *id)
+{
+	struct agent_keys	*ks = &id->agent;
+	char			 err[256];
+	size_t			 i, j;
+
+	if (agent_list(NULL, SWEEP_AGENT_MS, ks, err, sizeof err) == -1) {
+		xasprintf(&id->error, "%s", err);
+		return;
+	}
+	for (i = j = 0; i < ks->n; i++) {
+		if (strcmp(ks->k[i].type, "ssh-rsa") == 0) {
+			log_debug("ssh-agent key %s (RSA) skipped: this libssh2 "
+			    "has no rsa-sha2 signatures", ks->k[i].comment);
+			free(ks->k[i].blob);
+			free(ks->k[i].type);
+			free(ks->k[i].comment);
+		} else
+			ks->k[j++] = ks->k[i];
+	}
+	ks->n = j;
+	if (j == 0)
+		xasprintf(&id->error, "ssh-agent holds no ed25519 or ECDSA key "
+		    "(RSA keys need rsa-sha2 signatures, which libssh2 1.10 "
+		    "lacks)");
+}
 
 /* Read and parse one private key file into an identity. */
 static void
@@ -25,6 +56,10 @@ sweep_read_key(struct identity *id)
 	ssize_t		 n;
 	int		 fd;
 
+	if (strcmp(id->path, "agent") == 0) {
+		sweep_read_agent(id);
+		return;
+	}
 	if ((fd = open(id->path, O_RDONLY | O_CLOEXEC)) == -1) {
 		xasprintf(&id->error, "%s", strerror(errno));
 		return;
@@ -60,24 +95,34 @@ sweep_identity(const struct sweep *sw, const char *path)
 	return NULL;
 }
 
-/* Read every distinct key the sweep's hosts use, once. */
+/* Read one key (a path, or "agent") unless the sweep has it already. */
+static void
+sweep_load_key(struct sweep *sw, const char *path)
+{
+	struct identity	*id;
+
+	if (sweep_identity(sw, path) != NULL)
+		return;
+	sw->ids = xreallocarray(sw->ids, sw->nids + 1, sizeof *sw->ids);
+	id = &sw->ids[sw->nids++];
+	memset(id, 0, sizeof *id);
+	id->path = xstrdup(path);
+	sweep_read_key(id);
+	if (id->error != NULL)
+		log_warnx("identity %s: %s", id->path, id->error);
+}
+
+/* Read every distinct key the sweep's hosts and their bastions use,
+ * once. */
 void
 sweep_load_keys(struct sweep *sw, const struct host *const *hosts, size_t n)
 {
-	struct identity	*id;
-	size_t		 i;
+	size_t	 i, j;
 
 	for (i = 0; i < n; i++) {
-		if (sweep_identity(sw, hosts[i]->identity) != NULL)
-			continue;
-		sw->ids = xreallocarray(sw->ids, sw->nids + 1,
-		    sizeof *sw->ids);
-		id = &sw->ids[sw->nids++];
-		memset(id, 0, sizeof *id);
-		id->path = xstrdup(hosts[i]->identity);
-		sweep_read_key(id);
-		if (id->error != NULL)
-			log_warnx("identity %s: %s", id->path, id->error);
+		sweep_load_key(sw, hosts[i]->identity);
+		for (j = 0; j < hosts[i]->njumps; j++)
+			sweep_load_key(sw, hosts[i]->jumps[j].identity);
 	}
 }
 
@@ -90,6 +135,7 @@ sweep_release(struct sweep *sw)
 	for (i = 0; i < sw->nids; i++) {
 		free(sw->ids[i].path);
 		ssh_key_free(sw->ids[i].key);
+		agent_keys_free(&sw->ids[i].agent);
 		free(sw->ids[i].error);
 	}
 	free(sw->ids);

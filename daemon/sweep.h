@@ -9,15 +9,17 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "daemon/sshagent.h"
 
 struct known_hosts;
 struct ssh_key;
 struct writer;
 
-/* A private key read and parsed once per sweep. */
+/* A private key read and parsed once per sweep, or ssh-agent's keys. */
 struct identity {
-	char		*path;	/* as configured */
-	struct ssh_key	*key;	/* parsed key, NULL if unusable */
+	char		*path;	/* as configured; "agent" for ssh-agent */
+	struct ssh_key	*key;	/* parsed key, NULL if unusable or agent */
+	struct agent_keys agent; /* "agent": public keys it holds */
 	char		*error;	/* why it is unusable */
 };
 

@@ -15,6 +15,7 @@
 #include "common/msgq.h"
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
+#include "daemon/bastion.h"
 #include "daemon/job.h"
 #include "daemon/ssh.h"
 #include "daemon/worker.h"
@@ -47,6 +48,7 @@ struct worker {
 	int			 stopping;	/* exit once live is 0 */
 	struct ssh_kh		*kh;		/* known hosts for kh_sweep */
 	int64_t			 kh_sweep;	/* sweep id kh was built for */
+	struct bastion_pool	*bastions;	/* sessions to bastions */
 	struct event		*beat;		/* heartbeat timer (watchdog) */
 	_Atomic int64_t		 beat_ms;	/* its last run, mono ms */
 	LIST_ENTRY(worker)	 all;		/* in workers_all */
@@ -247,6 +249,7 @@ worker_free(struct worker *w)
 	pthread_mutex_unlock(&workers_mtx);
 	worker_push(w, WORKER_MSG_STOP, NULL);
 	pthread_join(w->thread, NULL);
+	bastion_pool_free(w->bastions);		/* the thread is gone */
 	event_free(w->beat);
 	event_free(w->wake);
 	evdns_base_free(w->dns, 1);
@@ -261,6 +264,13 @@ struct event_base *
 worker_base(struct worker *w)
 {
 	return w->base;
+}
+
+/* This worker's bastion sessions (daemon/bastion.c). */
+struct bastion_pool **
+worker_bastions(struct worker *w)
+{
+	return &w->bastions;
 }
 
 /* This worker's resolver. */

@@ -18,9 +18,11 @@ packages=(
 	libyaml-dev	# config and inventory parsing
 	libsqlite3-dev	# the database
 	libsystemd-dev	# sd_notify/watchdog/journal when run as a service
+	libpq-dev	# cluster mode: ships results to PostgreSQL (docs/DISTRIBUTED.md)
 	# tests
 	openssh-server	# real sshd standing for the simulated fleet
-	openssh-client	# ssh-keygen for fleet keys; stock client for checks
+	openssh-client	# ssh-keygen, ssh-agent, ssh -G (ssh_config oracle), ssh -J checks
+	python3		# agent.sh: a fake ssh-agent that never signs
 	iproute2	# `ip netns`: the fleet lives in a network namespace
 	sqlite3		# tests query the database directly
 	jq		# tests read `--json` output
@@ -30,6 +32,9 @@ packages=(
 	util-linux	# prlimit: fd-limit cases (auth_keys, connect_phases)
 	valgrind	# memcheck runs of the integration sweep
 	passwd		# useradd for the fleet's login user
+	lintian		# checks the built .deb (tests/integration/package.sh)
+	prometheus	# promtool check metrics (daemon_control.sh); not started
+	postgresql	# PostgreSQL 15: the cluster tests start their own (pg-lib.bash)
 )
 
 missing=()

@@ -25,6 +25,7 @@ BUILD=${1:-$SRC/build}
 # characters). Keep each one justified.
 ALLOW=$(cat <<'EOF'
 daemon/job daemon/worker	owner/owned: a worker runs its jobs (job_start, job_cancel); a job runs on its worker's loop and reports through it
+daemon/bastion daemon/worker	owner/owned: a worker keeps its bastion sessions (bastion_pool_free when it ends); a bastion runs on its worker's loop and uses its resolver and known_hosts
 daemon/harvest daemon/job	one module in two files: harvest.c is the job's output half (job_harvest_*, job_plan, declared in job.h) and needs struct job
 cli/cmd_* cli/cmd	owner/owned: cli/cmd.c's table lists every command (tmux's cmd_entry); a command uses the table's usage helpers
 daemon/cmd_daemon cli/*	owner/owned: the service's command entry stays beside the service, listed in cli/'s table and using its helpers

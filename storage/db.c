@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/log.h"
@@ -20,12 +21,11 @@
 #define DB_BUSY_MS	5000
 #define DB_WAL_HEADER	32	/* bytes of a -wal before its first frame */
 
-struct db {
-	sqlite3	*db;		/* read-only connection */
-	char	*path;		/* for messages */
-	char	**limit;	/* --limit's hosts, sorted; NULL = every host */
-	size_t	 nlimit;
-};
+/* What any statement that would change something gets, however SQLite
+ * found out (not read-only, denied by the authorizer, or refused by the
+ * read-only connection while it ran). */
+#define DB_READONLY_MSG	"only read-only statements are allowed (SELECT, " \
+			"WITH ... SELECT): the database is opened read-only"
 
 /* Order names, for bsearch. */
 static int
@@ -191,23 +191,45 @@ db_connect_rofs(const char *path, sqlite3 **dbp)
 	return rc;
 }
 
-/* Open an existing database read-only. */
-struct db *
-db_open_ro(const char *path, char *err, size_t errlen)
+/* Can the file be opened at all? Missing and permission are the usual
+ * reasons, and the ones with a clear way out. */
+static int
+db_stat(const char *path, enum db_fault *fault, char *err, size_t errlen)
 {
 	struct stat	 sb;
+
+	if (stat(path, &sb) == 0 && access(path, R_OK) == 0)
+		return 0;
+	if (errno == ENOENT) {
+		*fault = DBF_MISSING;
+		snprintf(err, errlen, "cannot open DB %s: No such file (run "
+		    "'rollcall collect' or start the daemon first, or pass "
+		    "--db PATH)", path);
+	} else if (errno == EACCES || errno == EPERM) {
+		*fault = DBF_PERM;
+		snprintf(err, errlen, "cannot open DB %s: permission denied "
+		    "(the database is 0600; run as root or the rollcall user)",
+		    path);
+	} else {
+		*fault = DBF_OTHER;
+		snprintf(err, errlen, "cannot open DB %s: %s", path,
+		    strerror(errno));
+	}
+	return -1;
+}
+
+/* Open an existing database read-only, saying why not. */
+struct db *
+db_open_ro_fault(const char *path, enum db_fault *fault, char *err,
+    size_t errlen)
+{
 	struct db	*d;
 	sqlite3		*db = NULL;
 	int		 rc;
 
-	if (stat(path, &sb) == -1) {
-		if (errno == ENOENT)
-			snprintf(err, errlen, "database %s does not exist: run "
-			    "'rollcall collect' first", path);
-		else
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	*fault = DBF_NONE;
+	if (db_stat(path, fault, err, errlen) == -1)
 		return NULL;
-	}
 	rc = db_connect(path, SQLITE_OPEN_READONLY, NULL, &db);
 	if (((rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_READONLY)
 	    && db_dir_readonly(path)) {
@@ -215,12 +237,15 @@ db_open_ro(const char *path, char *err, size_t errlen)
 		rc = db_connect_rofs(path, &db);
 	}
 	if (rc != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, db != NULL ?
-		    sqlite3_errmsg(db) : "out of memory");
+		*fault = db_fault_of(rc, 0);
+		snprintf(err, errlen, "cannot read DB %s: %s%s", path,
+		    db != NULL ? sqlite3_errmsg(db) : "out of memory",
+		    *fault == DBF_CORRUPT ? " (run 'rollcall db check')" : "");
 		sqlite3_close(db);
 		return NULL;
 	}
 	if (sqlfunc_register(db) != SQLITE_OK) {
+		*fault = DBF_OTHER;
 		snprintf(err, errlen, "%s: registering SQL functions: %s",
 		    path, sqlite3_errmsg(db));
 		sqlite3_close(db);
@@ -232,12 +257,29 @@ db_open_ro(const char *path, char *err, size_t errlen)
 	d->path = xstrdup(path);
 	if (sqlite3_create_function_v2(db, "host_selected", 1, SQLITE_UTF8, d,
 	    sql_host_selected, NULL, NULL, NULL) != SQLITE_OK) {
+		*fault = DBF_OTHER;
 		snprintf(err, errlen, "%s: registering SQL functions: %s",
 		    path, sqlite3_errmsg(db));
 		db_close(d);
 		return NULL;
 	}
 	return d;
+}
+
+/* Open an existing database read-only. */
+struct db *
+db_open_ro(const char *path, char *err, size_t errlen)
+{
+	enum db_fault	 fault;
+
+	return db_open_ro_fault(path, &fault, err, errlen);
+}
+
+/* Why the last query failed, when the database itself was the reason. */
+enum db_fault
+db_fault(const struct db *d)
+{
+	return d->fault;
 }
 
 /* Close; NULL is fine. */
@@ -290,15 +332,34 @@ sql_tail_empty(sqlite3 *db, const char *tail)
 	return 0;
 }
 
+/* Remember whether a failure was the database's (unreadable) rather than
+ * the query's own (SQLITE_ERROR: syntax, no such table). */
+static void
+db_note_fault(struct db *d, int rc)
+{
+	enum db_fault	 f = db_fault_of(rc, 0);
+
+	/* A statement refused for writing (our authorizer, or the read-only
+	 * connection) is the statement's fault, not the database's. */
+	if ((rc & 0xff) == SQLITE_AUTH || (rc & 0xff) == SQLITE_READONLY)
+		f = DBF_NONE;
+	d->fault = f == DBF_OTHER ? DBF_NONE : f;
+}
+
 /* Prepare exactly one read-only statement. */
 static sqlite3_stmt *
 db_prepare(struct db *d, const char *sql, char *err, size_t errlen)
 {
 	sqlite3_stmt	*st = NULL;
 	const char	*tail = NULL;
+	int		 rc;
 
-	if (sqlite3_prepare_v2(d->db, sql, -1, &st, &tail) != SQLITE_OK) {
-		snprintf(err, errlen, "%s", sqlite3_errmsg(d->db));
+	d->fault = DBF_NONE;
+	if ((rc = sqlite3_prepare_v2(d->db, sql, -1, &st, &tail)) !=
+	    SQLITE_OK) {
+		db_note_fault(d, rc);
+		snprintf(err, errlen, "%s", rc == SQLITE_AUTH ? DB_READONLY_MSG :
+		    sqlite3_errmsg(d->db));
 		return NULL;
 	}
 	if (st == NULL) {
@@ -311,8 +372,7 @@ db_prepare(struct db *d, const char *sql, char *err, size_t errlen)
 		return NULL;
 	}
 	if (!sqlite3_stmt_readonly(st)) {
-		snprintf(err, errlen, "only read-only statements are allowed "
-		    "(SELECT, WITH ... SELECT)");
+		snprintf(err, errlen, "%s", DB_READONLY_MSG);
 		sqlite3_finalize(st);
 		return NULL;
 	}
@@ -379,7 +439,13 @@ db_collect(struct db *d, sqlite3_stmt *st, char *err, size_t errlen)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		table_add_row(t, st, &cap);
 	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "%s", sqlite3_errmsg(d->db));
+		db_note_fault(d, rc);
+		if ((rc & 0xff) == SQLITE_READONLY)
+			snprintf(err, errlen, "%s", DB_READONLY_MSG);
+		else
+			snprintf(err, errlen, "%s%s", sqlite3_errmsg(d->db),
+			    d->fault == DBF_CORRUPT ? " (the database is "
+			    "damaged: run 'rollcall db check')" : "");
 		table_free(t);
 		return NULL;
 	}

@@ -1,7 +1,10 @@
-/* List tables (packages, services, interfaces, addresses, filesystems):
- * one table per kind holding the current rows, replaced per host when the
- * owning collector ran ok, with an item_history row for each item that was
- * added, removed or changed. Table-driven so every kind shares one diff. */
+/* List items (packages, services, interfaces, addresses, filesystems):
+ * each distinct value is stored once in <kind>_items and a host has it
+ * through a narrow <kind>_links row (schema version 4). A host's links of
+ * one kind are replaced when the owning collector ran ok, with an
+ * item_history row for each item added, removed or changed (none at the
+ * collector's baseline, its first data on the host). Table-driven so
+ * every kind shares one diff. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,47 +17,50 @@
 
 #define F(i)	(1u << (i))
 
-/* How one item kind maps onto its table. */
+/* How one item kind maps onto its tables. */
 struct item_desc {
-	const char	*table;			/* SQL table */
+	const char	*kind;			/* <kind>_items, <kind>_links */
 	const char	*owner;			/* collector that owns the rows */
 	const char	*cols[ITEM_FIELDS];	/* column per field, NULL unused */
-	unsigned	 keymask;		/* fields identifying a row */
+	unsigned	 keymask;		/* fields identifying a host's row */
 	unsigned	 histmask;		/* fields whose change is history */
 	unsigned	 intmask;		/* integer columns, normalised */
+	unsigned	 linkmask;		/* fields kept in the link row */
 	int		 namef;			/* field for item_history.name */
 	int		 detailf;		/* field for .detail, -1 none */
 	const char	*added;			/* change word for a new row */
 	const char	*changed;		/* change word for new values */
 	int		 verf;			/* version field, -1 none */
 	int		 mgrf;			/* its package manager field */
+	int		 shared;		/* hosts link to sets (itemset.c) */
 };
 
 static const struct item_desc item_descs[ITEM_KIND_MAX] = {
-	[ITEM_PACKAGE] = { "packages", "packages",
+	[ITEM_PACKAGE] = { "package", "packages",
 	    { "name", "version", "arch", "manager" },
-	    F(0) | F(2), F(1), 0, 0, 2, "installed", "upgraded", 1, 3 },
-	[ITEM_SERVICE] = { "services", "services",
+	    F(0) | F(2), F(1), 0, 0, 0, 2, "installed", "upgraded", 1, 3, 1 },
+	[ITEM_SERVICE] = { "service", "services",
 	    { "name", "load", "active", "sub", "enabled" },
-	    F(0), F(1) | F(2) | F(3) | F(4), 0, 0, -1, "added", "changed",
+	    F(0), F(1) | F(2) | F(3) | F(4), 0, 0, 0, -1, "added", "changed",
 	    -1, -1 },
-	[ITEM_INTERFACE] = { "interfaces", "network",
+	[ITEM_INTERFACE] = { "interface", "network",
 	    { "name", "mac", "mtu", "state" },
-	    F(0), F(1) | F(2) | F(3), F(2), 0, -1, "added", "changed",
+	    F(0), F(1) | F(2) | F(3), F(2), 0, 0, -1, "added", "changed",
 	    -1, -1 },
-	[ITEM_ADDRESS] = { "addresses", "network",
+	[ITEM_ADDRESS] = { "address", "network",
 	    { "interface", "family", "address", "prefix" },
-	    F(0) | F(2), F(1) | F(3), F(3), 2, 0, "added", "changed",
+	    F(0) | F(2), F(1) | F(3), F(3), 0, 2, 0, "added", "changed",
 	    -1, -1 },
-	[ITEM_FILESYSTEM] = { "filesystems", "filesystems",
+	[ITEM_FILESYSTEM] = { "filesystem", "filesystems",
 	    { "mount", "device", "fstype", "size_bytes", "used_bytes" },
-	    F(0), F(1) | F(2) | F(3), F(3) | F(4), 0, -1, "added",
+	    F(0), F(1) | F(2) | F(3), F(3) | F(4), F(4), 0, -1, "added",
 	    "changed", -1, -1 },
 };
 
 /* One list row, stored or new, with its sort key. */
 struct irow {
 	char	*f[ITEM_FIELDS];	/* fields, NULL for SQL NULL */
+	int64_t	 id;			/* its <kind>_items id, 0 unknown */
 	char	*key;			/* key fields joined by \x1f */
 	size_t	 seq;			/* position in the result */
 };
@@ -77,47 +83,84 @@ desc_nfields(const struct item_desc *d)
 	return n;
 }
 
-/* Build the SQL of one statement for a kind. */
+/* The column list of a kind's fields, each as "<prefix><col>", only the
+ * fields in mask, with a placeholder ?(i+4) instead when params. */
+static void
+item_cols(struct buf *b, const struct item_desc *d, unsigned mask,
+    const char *lead, int params)
+{
+	int	 i, n = desc_nfields(d);
+
+	for (i = 0; i < n; i++) {
+		if (!(mask & F(i)))
+			continue;
+		if (params)
+			buf_printf(b, "%s?%d", lead, i + 4);
+		else
+			buf_printf(b, "%s%s", lead, d->cols[i]);
+	}
+}
+
+/* Build the SQL of one statement for a kind. Parameters: ?1 host_id, ?2
+ * item id, ?3 new item id, ?(i+4) field i. */
 static char *
 item_sql(const struct item_desc *d, enum item_stmt which)
 {
 	struct buf	 b = { 0 };
+	unsigned	 all = F(desc_nfields(d)) - 1, vmask = all & ~d->linkmask;
 	const char	*sep = "";
 	int		 i, n = desc_nfields(d);
 
 	switch (which) {
 	case IST_SELECT:
-		buf_printf(&b, "SELECT ");
+		buf_printf(&b, "SELECT i.id");
 		for (i = 0; i < n; i++)
-			buf_printf(&b, "%s%s", i ? ", " : "", d->cols[i]);
-		buf_printf(&b, " FROM %s WHERE host_id = ?1", d->table);
+			buf_printf(&b, ", %s.%s", (d->linkmask & F(i)) ?
+			    "l" : "i", d->cols[i]);
+		if (d->shared)
+			buf_printf(&b, " FROM %s_links l JOIN %s_set_items s"
+			    " ON s.set_id = l.set_id JOIN %s_items i ON i.id ="
+			    " s.item_id WHERE l.host_id = ?1", d->kind, d->kind,
+			    d->kind);
+		else
+			buf_printf(&b, " FROM %s_links l JOIN %s_items i ON"
+			    " i.id = l.item_id WHERE l.host_id = ?1", d->kind,
+			    d->kind);
 		break;
-	case IST_INSERT:
-		buf_printf(&b, "INSERT INTO %s(host_id", d->table);
-		for (i = 0; i < n; i++)
-			buf_printf(&b, ", %s", d->cols[i]);
-		buf_printf(&b, ") VALUES (?1");
-		for (i = 0; i < n; i++)
-			buf_printf(&b, ", ?%d", i + 2);
+	case IST_FIND:
+		buf_printf(&b, "SELECT id FROM %s_items WHERE", d->kind);
+		for (i = 0; i < n; i++) {
+			if (!(vmask & F(i)))
+				continue;
+			buf_printf(&b, "%s %s IS ?%d", sep, d->cols[i], i + 4);
+			sep = " AND";
+		}
+		break;
+	case IST_ADD:
+		buf_printf(&b, "INSERT INTO %s_items(id", d->kind);
+		item_cols(&b, d, vmask, ", ", 0);
+		buf_printf(&b, ") VALUES (NULL");
+		item_cols(&b, d, vmask, ", ", 1);
 		buf_printf(&b, ")");
 		break;
-	case IST_UPDATE:
-		buf_printf(&b, "UPDATE %s SET ", d->table);
-		for (i = 0; i < n; i++) {
-			if (d->keymask & F(i))
-				continue;
-			buf_printf(&b, "%s%s = ?%d", sep, d->cols[i], i + 2);
-			sep = ", ";
-		}
-	/* FALLTHROUGH */
-	case IST_DELETE:
-		if (which == IST_DELETE)
-			buf_printf(&b, "DELETE FROM %s", d->table);
-		buf_printf(&b, " WHERE host_id = ?1");
+	case IST_LINK:
+		buf_printf(&b, "INSERT INTO %s_links(host_id, item_id",
+		    d->kind);
+		item_cols(&b, d, d->linkmask, ", ", 0);
+		buf_printf(&b, ") VALUES (?1, ?2");
+		item_cols(&b, d, d->linkmask, ", ", 1);
+		buf_printf(&b, ")");
+		break;
+	case IST_UNLINK:
+		buf_printf(&b, "DELETE FROM %s_links WHERE host_id = ?1 AND"
+		    " item_id = ?2", d->kind);
+		break;
+	case IST_RELINK:
+		buf_printf(&b, "UPDATE %s_links SET item_id = ?3", d->kind);
 		for (i = 0; i < n; i++)
-			if (d->keymask & F(i))
-				buf_printf(&b, " AND %s = ?%d", d->cols[i],
-				    i + 2);
+			if (d->linkmask & F(i))
+				buf_printf(&b, ", %s = ?%d", d->cols[i], i + 4);
+		buf_printf(&b, " WHERE host_id = ?1 AND item_id = ?2");
 		break;
 	case IST_HISTORY:
 		buf_printf(&b, "INSERT INTO item_history(host_id, kind, name,"
@@ -260,8 +303,9 @@ irows_load(struct store *s, const struct item_desc *d, enum item_kind k,
 			*out = xreallocarray(*out, cap, sizeof **out);
 		}
 		memset(&(*out)[*n], 0, sizeof **out);
+		(*out)[*n].id = sqlite3_column_int64(st, 0);
 		for (j = 0; j < nf; j++) {
-			t = (const char *)sqlite3_column_text(st, j);
+			t = (const char *)sqlite3_column_text(st, j + 1);
 			(*out)[*n].f[j] = t != NULL ? xstrdup(t) : NULL;
 		}
 		irow_key(d, &(*out)[*n]);
@@ -320,6 +364,8 @@ struct itemdiff {
 	int64_t			 host_id;
 	int64_t			 when;		/* changed_at, seconds */
 	int64_t			 sweep_id;	/* for history rows */
+	int			 baseline;	/* first data: no history */
+	int			 changed;	/* shared kind: the set differs */
 };
 
 /* One item_history row. */
@@ -352,19 +398,64 @@ item_history(struct itemdiff *x, const struct irow *row, const char *change,
 	return rc;
 }
 
-/* Run the insert, update or delete of one row. */
+/* Bind the fields of a row in mask to ?(i+4). */
+static void
+item_bind(sqlite3_stmt *st, const struct item_desc *d, unsigned mask,
+    const struct irow *r)
+{
+	int	 i, n = desc_nfields(d);
+
+	for (i = 0; i < n; i++)
+		if (mask & F(i))
+			stmt_bind_text(st, i + 4, r->f[i]);
+}
+
+/* The id of the row's value in <kind>_items, adding it if it is new. */
 static int
-item_write(struct itemdiff *x, enum item_stmt which, const struct irow *r)
+item_id(struct itemdiff *x, struct irow *r)
 {
 	sqlite3_stmt	*st;
-	int		 i, nf = desc_nfields(x->d);
+	unsigned	 vmask = ~x->d->linkmask;
+	int		 rc;
+
+	if ((st = item_stmt(x->s, x->k, IST_FIND)) == NULL)
+		return sqlite3_errcode(x->s->db);
+	item_bind(st, x->d, vmask, r);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		r->id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return SQLITE_OK;
+	if (rc != SQLITE_DONE)
+		return rc;
+	if ((st = item_stmt(x->s, x->k, IST_ADD)) == NULL)
+		return sqlite3_errcode(x->s->db);
+	item_bind(st, x->d, vmask, r);
+	if ((rc = stmt_step_done(st)) == SQLITE_OK)
+		r->id = sqlite3_last_insert_rowid(x->s->db);
+	return rc;
+}
+
+/* Link, unlink or relink a host to an item: o is the stored row (its id
+ * goes to ?2), n the new one (its id to ?2 or ?3, link fields bound). */
+static int
+item_link(struct itemdiff *x, enum item_stmt which, const struct irow *o,
+    const struct irow *n)
+{
+	sqlite3_stmt	*st;
 
 	if ((st = item_stmt(x->s, x->k, which)) == NULL)
 		return sqlite3_errcode(x->s->db);
 	sqlite3_bind_int64(st, 1, x->host_id);
-	for (i = 0; i < nf; i++)
-		if (which != IST_DELETE || (x->d->keymask & F(i)))
-			stmt_bind_text(st, i + 2, r->f[i]);
+	if (which == IST_LINK)
+		sqlite3_bind_int64(st, 2, n->id);
+	else
+		sqlite3_bind_int64(st, 2, o->id);
+	if (which == IST_RELINK)
+		sqlite3_bind_int64(st, 3, n->id);
+	if (n != NULL)
+		item_bind(st, x->d, x->d->linkmask, n);
 	return stmt_step_done(st);
 }
 
@@ -383,26 +474,76 @@ item_change(const struct item_desc *d, const struct irow *o,
 	return c < 0 ? d->changed : c > 0 ? "downgraded" : "changed";
 }
 
-/* One merge step: o only (removed), n only (added), or both. */
+/* The same for a shared kind: history as for any kind, and every new row
+ * gets its item id; the host's set is written once all are known. */
 static int
-itemdiff_step(struct itemdiff *x, const struct irow *o, const struct irow *n)
+itemdiff_shared(struct itemdiff *x, const struct irow *o, struct irow *n)
 {
 	int	 rc;
 
+	if (n != NULL && o != NULL && !irow_differs(o, n, ~x->d->keymask)) {
+		n->id = o->id;
+		return SQLITE_OK;
+	}
+	x->changed = 1;
+	if (n != NULL && (rc = item_id(x, n)) != SQLITE_OK)
+		return rc;
+	if (x->baseline)
+		return SQLITE_OK;
+	if (n == NULL)
+		return item_history(x, o, "removed", o, NULL);
+	if (o == NULL)
+		return item_history(x, n, x->d->added, NULL, n);
+	if (!irow_differs(o, n, x->d->histmask))
+		return SQLITE_OK;
+	return item_history(x, n, item_change(x->d, o, n), o, n);
+}
+
+/* A shared kind's new set: the ids of the new rows. */
+static int
+itemdiff_set(struct itemdiff *x, const struct irow *nw, size_t n)
+{
+	int64_t	*ids;
+	size_t	 i;
+	int	 rc;
+
+	ids = xcalloc(n + 1, sizeof *ids);
+	for (i = 0; i < n; i++)
+		ids[i] = nw[i].id;
+	rc = itemset_store(x->s, x->k, x->host_id, ids, n);
+	free(ids);
+	return rc;
+}
+
+/* One merge step: o only (removed), n only (added), or both. At the
+ * collector's baseline nothing is history. */
+static int
+itemdiff_step(struct itemdiff *x, const struct irow *o, struct irow *n)
+{
+	int	 rc;
+
+	if (x->d->shared)
+		return itemdiff_shared(x, o, n);
 	if (n == NULL) {
-		rc = item_write(x, IST_DELETE, o);
-		return rc != SQLITE_OK ? rc :
+		rc = item_link(x, IST_UNLINK, o, NULL);
+		return rc != SQLITE_OK || x->baseline ? rc :
 		    item_history(x, o, "removed", o, NULL);
 	}
 	if (o == NULL) {
-		rc = item_write(x, IST_INSERT, n);
-		return rc != SQLITE_OK ? rc :
+		if ((rc = item_id(x, n)) == SQLITE_OK)
+			rc = item_link(x, IST_LINK, NULL, n);
+		return rc != SQLITE_OK || x->baseline ? rc :
 		    item_history(x, n, x->d->added, NULL, n);
 	}
 	if (!irow_differs(o, n, ~x->d->keymask))
 		return SQLITE_OK;
-	rc = item_write(x, IST_UPDATE, n);
-	if (rc != SQLITE_OK || !irow_differs(o, n, x->d->histmask))
+	n->id = o->id;
+	if (irow_differs(o, n, ~x->d->linkmask) &&
+	    (rc = item_id(x, n)) != SQLITE_OK)
+		return rc;
+	rc = item_link(x, IST_RELINK, o, n);
+	if (rc != SQLITE_OK || x->baseline ||
+	    !irow_differs(o, n, x->d->histmask))
 		return rc;
 	return item_history(x, n, item_change(x->d, o, n), o, n);
 }
@@ -410,10 +551,10 @@ itemdiff_step(struct itemdiff *x, const struct irow *o, const struct irow *n)
 /* Replace one host's rows of one kind with the result's, with history. */
 int
 store_items(struct store *s, int64_t host_id, enum item_kind k,
-    const struct host_result *r, int64_t when)
+    const struct host_result *r, int64_t when, int baseline)
 {
 	struct itemdiff	 x = { s, &item_descs[k], k, host_id, when,
-			    r->sweep_id };
+			    r->sweep_id, baseline, 0 };
 	struct irow	*old, *nw;
 	size_t		 nold, nnew, i = 0, j = 0;
 	int		 rc, cmp;
@@ -435,6 +576,10 @@ store_items(struct store *s, int64_t host_id, enum item_kind k,
 		if (cmp >= 0)
 			j++;
 	}
+	/* A first sight with no items still links the host to the empty set,
+	 * so its next sight is no baseline. */
+	if (rc == SQLITE_OK && x.d->shared && (x.changed || nold == 0))
+		rc = itemdiff_set(&x, nw, nnew);
 	irows_free(old, nold);
 	irows_free(nw, nnew);
 	return rc;

@@ -30,7 +30,8 @@ static void
 sql_fact_match(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	const char	*v, *o;
-	int		 op;
+	char		 err[512];
+	int		 op, m;
 
 	v = (const char *)sqlite3_value_text(argv[0]);
 	op = where_op_from_str((const char *)sqlite3_value_text(argv[1]));
@@ -40,7 +41,10 @@ sql_fact_match(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		    "(use = != < <= > >= ~)", -1);
 		return;
 	}
-	sqlite3_result_int(ctx, where_match(v, op, o));
+	if ((m = where_match(v, op, o, err, sizeof err)) == -1)
+		sqlite3_result_error(ctx, err, -1);
+	else
+		sqlite3_result_int(ctx, m);
 }
 
 /* Register the functions on a connection; an SQLite result code. */

@@ -39,6 +39,15 @@ stmt_finalize_all(struct store *s)
 		s->st[i] = NULL;
 	}
 	for (i = 0; i < ITEM_KIND_MAX; i++)
+		for (j = 0; j < SST_MAX; j++) {
+			sqlite3_finalize(s->sst[i][j]);
+			s->sst[i][j] = NULL;
+		}
+	for (i = 0; i < CST_MAX; i++) {
+		sqlite3_finalize(s->cst[i]);
+		s->cst[i] = NULL;
+	}
+	for (i = 0; i < ITEM_KIND_MAX; i++)
 		for (j = 0; j < IST_MAX; j++) {
 			sqlite3_finalize(s->ist[i][j]);
 			s->ist[i][j] = NULL;

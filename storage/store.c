@@ -35,8 +35,8 @@ static const char *const stmt_sql[ST_MAX] = {
 	    " failed = (SELECT count(*) FROM attempts"
 	    "  WHERE sweep_id = ?1 AND status <> 'ok') WHERE id = ?1",
 	[ST_ATTEMPT] = "INSERT INTO attempts(sweep_id, host_id, status, error,"
-	    " started_us, ended_us, address, port, authed_us)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	    " started_us, ended_us, address, port, authed_us, unchanged)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[ST_COLL_RUN] = "INSERT INTO collector_runs(attempt_id, collector,"
 	    " status, exit_code, error, out_bytes, duration_ms)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -153,14 +153,15 @@ store_host(struct store *s, const struct host_result *r, int64_t when,
 	return rc;
 }
 
-/* The attempt row and one collector_runs row per collector. */
+/* The attempt row and one collector_runs row per collector, except those
+ * that ran ok with unchanged output: the attempt counts them. */
 static int
 store_attempt(struct store *s, int64_t host_id, const struct host_result *r)
 {
 	const struct coll_result	*c;
 	sqlite3_stmt			*st;
 	int64_t				 attempt;
-	size_t				 i;
+	size_t				 i, same;
 	int				 rc;
 
 	if ((st = store_stmt(s, ST_ATTEMPT)) == NULL)
@@ -177,11 +178,17 @@ store_attempt(struct store *s, int64_t host_id, const struct host_result *r)
 		sqlite3_bind_int64(st, 9, r->authed_us);
 	else
 		sqlite3_bind_null(st, 9);
+	for (i = 0, same = 0; i < r->ncolls; i++)
+		same += r->colls[i].status == COLL_OK && r->colls[i].unchanged;
+	if (same > 0)
+		sqlite3_bind_int64(st, 10, (sqlite3_int64)same);
 	if ((rc = stmt_step_done(st)) != SQLITE_OK)
 		return rc;
 	attempt = sqlite3_last_insert_rowid(s->db);
 	for (i = 0; i < r->ncolls; i++) {
 		c = &r->colls[i];
+		if (c->status == COLL_OK && c->unchanged)
+			continue;
 		if ((st = store_stmt(s, ST_COLL_RUN)) == NULL)
 			return sqlite3_errcode(s->db);
 		sqlite3_bind_int64(st, 1, attempt);
@@ -291,6 +298,7 @@ struct factdiff {
 	int64_t			 sweep_id;	/* for history rows */
 	const struct fact	**nv;		/* new facts, sorted, unique */
 	size_t			 nnv;
+	int			 baseline;	/* collector's first data */
 };
 
 /* Apply one step of the merge: old only, new only, or both. Volatile
@@ -313,7 +321,7 @@ factdiff_step(struct factdiff *d, const struct kvrow *o, const struct fact *f)
 	else
 		rc = fact_write(d->s, ST_FACT_UPDATE, d->host_id, f->key,
 		    f->value, d->coll, d->when);
-	if (rc != SQLITE_OK || collector_fact_is_volatile(key))
+	if (rc != SQLITE_OK || d->baseline || collector_fact_is_volatile(key))
 		return rc;
 	return fact_history(d->s, d->host_id, key, o != NULL ? o->value :
 	    NULL, f != NULL ? f->value : NULL, d->when, d->sweep_id);
@@ -385,12 +393,13 @@ facts_sorted(const struct facts *f, size_t *n)
 	return v;
 }
 
-/* Facts of every collector that ran ok replace what that collector owned:
- * "C." and, for a custom collector reported by its bare name,
- * "custom.C.". Collectors that did not run ok keep their old facts. */
+/* Facts of every collector that ran ok and was parsed replace what that
+ * collector owned: "C." and, for a custom collector reported by its bare
+ * name, "custom.C.". Collectors that did not run ok keep their old facts,
+ * as do those whose output was unchanged (plan says which). */
 static int
 store_facts(struct store *s, int64_t host_id, const struct host_result *r,
-    int64_t when)
+    int64_t when, const enum collplan *plan)
 {
 	struct factdiff	 d;
 	char		*prefix;
@@ -404,9 +413,10 @@ store_facts(struct store *s, int64_t host_id, const struct host_result *r,
 	d.sweep_id = r->sweep_id;
 	d.nv = facts_sorted(&r->facts, &d.nnv);
 	for (i = 0; i < r->ncolls && rc == SQLITE_OK; i++) {
-		if (r->colls[i].status != COLL_OK || r->colls[i].name == NULL)
+		if (plan[i] != CP_BASELINE && plan[i] != CP_DIFF)
 			continue;
 		d.coll = r->colls[i].name;
+		d.baseline = plan[i] == CP_BASELINE;
 		xasprintf(&prefix, "%s.", d.coll);
 		rc = factdiff_prefix(&d, prefix);
 		free(prefix);
@@ -420,19 +430,44 @@ store_facts(struct store *s, int64_t host_id, const struct host_result *r,
 	return rc;
 }
 
-/* Is the collector owning this list kind among those that ran ok? */
+/* Index of the collector owning this list kind in r->colls, or -1. */
 static int
-items_owner_ok(const struct host_result *r, enum item_kind k)
+items_owner(const struct host_result *r, enum item_kind k)
 {
 	const char	*owner = item_owner(k);
 	size_t		 i;
 
 	for (i = 0; i < r->ncolls; i++)
-		if (r->colls[i].status == COLL_OK &&
-		    r->colls[i].name != NULL &&
+		if (r->colls[i].name != NULL &&
 		    strcmp(r->colls[i].name, owner) == 0)
-			return 1;
-	return 0;
+			return (int)i;
+	return -1;
+}
+
+/* Facts and list rows of every collector that ran ok and was parsed:
+ * a baseline without history, or a diff; then the collectors' state. */
+static int
+store_data(struct store *s, int64_t host_id, const struct host_result *r,
+    int64_t when)
+{
+	enum collplan	*plan;
+	int		 rc, k, o, fresh = 0;
+
+	plan = xcalloc(r->ncolls + 1, sizeof *plan);
+	rc = collstate_plan(s, host_id, r, plan, &fresh);
+	if (rc == SQLITE_OK)
+		rc = store_facts(s, host_id, r, when, plan);
+	for (k = 0; k < ITEM_KIND_MAX && rc == SQLITE_OK; k++) {
+		if ((o = items_owner(r, k)) == -1 ||
+		    (plan[o] != CP_BASELINE && plan[o] != CP_DIFF))
+			continue;
+		rc = store_items(s, host_id, k, r, when,
+		    plan[o] == CP_BASELINE);
+	}
+	if (rc == SQLITE_OK)
+		rc = collstate_commit(s, host_id, r, plan, fresh, when);
+	free(plan);
+	return rc;
 }
 
 /* Store one host attempt: host row, attempt, collector runs, and the facts
@@ -441,20 +476,12 @@ int
 store_result(struct store *s, const struct host_result *r)
 {
 	int64_t	 host_id = 0, when;
-	int	 rc, k;
+	int	 rc;
 
 	when = (r->ended_us > 0 ? r->ended_us : wall_us()) / 1000000;
 	if ((rc = store_host(s, r, when, &host_id)) != SQLITE_OK)
 		return rc;
 	if ((rc = store_attempt(s, host_id, r)) != SQLITE_OK)
 		return rc;
-	if ((rc = store_facts(s, host_id, r, when)) != SQLITE_OK)
-		return rc;
-	for (k = 0; k < ITEM_KIND_MAX; k++) {
-		if (!items_owner_ok(r, k))
-			continue;
-		if ((rc = store_items(s, host_id, k, r, when)) != SQLITE_OK)
-			return rc;
-	}
-	return SQLITE_OK;
+	return store_data(s, host_id, r, when);
 }

@@ -3,7 +3,10 @@
  * thread takes everything queued and applies it in one transaction. When a
  * transaction fails (disk full, read-only, I/O error, locked) the batch is
  * rolled back and kept at the head of a bounded queue, the writer reports
- * itself degraded and retries with backoff until the database takes it. */
+ * itself degraded and retries with backoff until the database takes it.
+ * A fault that cannot heal by itself (corruption, found at open or by a
+ * failed write) makes it broken instead: nothing more is written, results
+ * are counted as lost, and the file is left as it is for the operator. */
 #include <sys/queue.h>
 #include <sys/stat.h>
 
@@ -21,6 +24,9 @@
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
+#include "storage/digest.h"
+#include "storage/outbox.h"
+#include "storage/outbox_int.h"
 #include "storage/retention.h"
 #include "storage/storage.h"
 #include "storage/storage_int.h"
@@ -32,6 +38,8 @@
 #define WRITER_LINGER_MS	50	/* group commit: wait for more results */
 #define WRITER_GIVE_UP_MS	10000	/* close/flush while degraded */
 #define WRITER_BUSY_MS		5000	/* busy_timeout */
+#define WRITER_BYTES_HIGH	(8u << 20)  /* backlogged: dispatch pauses */
+#define WRITER_BYTES_MAX	(32u << 20) /* bound on bytes waiting */
 
 /* What a queued message asks the writer thread to store. */
 enum writer_msg_type {
@@ -40,6 +48,8 @@ enum writer_msg_type {
 	WM_RESULT,		/* one host's attempt, facts and lists */
 	WM_SWEEP_END,		/* close a sweep's row */
 	WM_BARRIER,		/* writer_flush waits for this to commit */
+	WM_OUTBOX_ON,		/* cluster mode: queue attempts to ship */
+	WM_OUTBOX_ACK,		/* shipped: delete outbox rows up to id */
 };
 
 /* One queued message. */
@@ -52,6 +62,7 @@ struct writer_msg {
 	int64_t		 id;		/* sweep id, or barrier sequence */
 	int64_t		 at;		/* when it happened, epoch seconds */
 	char		*trigger;	/* WM_SWEEP_BEGIN */
+	size_t		 bytes;		/* WM_RESULT: memory it holds */
 };
 
 /* Messages in order: the queue, or a batch taken from its head. */
@@ -60,6 +71,7 @@ STAILQ_HEAD(writer_msgs, writer_msg);
 struct writer {
 	char		*path;		/* database file */
 	struct store	 store;		/* connection + statements */
+	struct digests	*digests;	/* read-only digest lookups */
 	pthread_t	 thread;	/* the writer thread */
 	pthread_mutex_t	 lock;		/* guards everything below */
 	pthread_cond_t	 wake;		/* the queue's one wake-up: work,
@@ -71,6 +83,10 @@ struct writer {
 					   without a group-commit wait */
 	size_t		 queued;	/* results in queue and in flight */
 	size_t		 queue_max;	/* bound on queued while degraded */
+	size_t		 qbytes;	/* their memory (result_bytes) */
+	size_t		 qbytes_high;	/* backlogged above this */
+	size_t		 qbytes_max;	/* oldest dropped above this */
+	int64_t		 test_delay_ms;	/* test hook: slow every commit */
 	size_t		 inflight;	/* results the thread is writing */
 	size_t		 pending_drops;	/* drops owed to the in-flight batch */
 	uint64_t	 barrier_seq;	/* last barrier handed out */
@@ -83,7 +99,12 @@ struct writer {
 	int64_t		 prune_before;	/* retention: prune older (epoch s) */
 	int64_t		 pruned;	/* rows pruned by this prune run */
 	struct writer_stats stats;	/* for writer_get_stats */
+	struct dbcheck_bg *bg;		/* quick_check of a large database */
+	size_t		 outbox_max;	/* writer thread only: 0 = no outbox */
+	char		 origin[OUTBOX_ORIGIN_LEN + 1];	/* outbox's origin */
 };
+
+static int	writer_drop_first(struct writer *);
 
 /* Free one message and what it owns. */
 static void
@@ -126,36 +147,89 @@ writer_msg_free_list(struct writer_msgs *l)
 static void
 writer_drop_oldest(struct writer *w)
 {
+	if (w->inflight > 0)
+		w->pending_drops++;
+	else
+		writer_drop_first(w);
+}
+
+/* Drop the first waiting result; 0 if there is none. Lock held. */
+static int
+writer_drop_first(struct writer *w)
+{
 	struct writer_msg	*m;
 
-	if (w->inflight > 0) {
-		w->pending_drops++;
-		return;
-	}
 	STAILQ_FOREACH(m, &w->queue, link)
 		if (m->type == WM_RESULT)
 			break;
 	if (m == NULL)
-		return;
+		return 0;
 	STAILQ_REMOVE(&w->queue, m, writer_msg, link);
+	w->qbytes -= m->bytes;
 	w->queued--;
+	w->stats.lost++;
 	if (w->dropped++ % 1000 == 0)
-		log_warnx("writer: queue full (%zu results) while the database "
-		    "is not writable: dropped the oldest result (%s), %llu "
-		    "dropped so far", w->queue_max, m->result->name,
-		    (unsigned long long)w->dropped);
+		log_warnx("writer: queue full (%zu results, %zu bytes) while "
+		    "the database is not keeping up: dropped the oldest result "
+		    "(%s), %llu dropped so far", w->queued, w->qbytes,
+		    m->result->name, (unsigned long long)w->dropped);
 	writer_msg_free(m);
+	return 1;
+}
+
+/* Memory a queued result holds, roughly: what it allocated. */
+static size_t
+result_bytes(const struct host_result *r)
+{
+	size_t	 n = sizeof *r + 64, i;
+	int	 j;
+
+	n += r->facts.cap * sizeof *r->facts.v;
+	n += r->facts.capitems * sizeof *r->facts.items;
+	n += r->ncolls * sizeof *r->colls;
+	for (i = 0; i < r->facts.n; i++)
+		n += strlen(r->facts.v[i].key) + strlen(r->facts.v[i].value) +
+		    2 * 16;		/* two allocations, malloc overhead */
+	for (i = 0; i < r->facts.nitems; i++)
+		for (j = 0; j < ITEM_FIELDS; j++)
+			if (r->facts.items[i].f[j] != NULL)
+				n += strlen(r->facts.items[i].f[j]) + 16;
+	return n;
+}
+
+/* Keep the bytes waiting under the bound: drop the oldest waiting
+ * results until one of `more` bytes fits; called with the lock held. A
+ * batch in flight counts until it commits and is never dropped. */
+static void
+writer_bound_bytes(struct writer *w, size_t more)
+{
+	while (w->qbytes + more > w->qbytes_max && writer_drop_first(w))
+		;
 }
 
 /* Append a message and wake the thread. */
 static void
 writer_enqueue(struct writer *w, struct writer_msg *m)
 {
+	if (m->type == WM_RESULT)
+		m->bytes = result_bytes(m->result);
 	pthread_mutex_lock(&w->lock);
+	if (m->type == WM_RESULT)
+		w->stats.submitted++;
+	if (m->type == WM_RESULT && w->stats.broken) {
+		w->stats.lost++;	/* it could never be stored */
+		pthread_mutex_unlock(&w->lock);
+		writer_msg_free(m);
+		return;
+	}
 	if (m->type == WM_RESULT) {
 		if (w->queued >= w->queue_max)
 			writer_drop_oldest(w);
+		writer_bound_bytes(w, m->bytes);
 		w->queued++;
+		w->qbytes += m->bytes;
+		if (w->qbytes > w->stats.queue_bytes_peak)
+			w->stats.queue_bytes_peak = w->qbytes;
 	}
 	if (m->type != WM_RESULT)
 		w->urgent = 1;
@@ -223,6 +297,8 @@ writer_data_error(int rc)
 static int
 writer_apply_one(struct writer *w, const struct writer_msg *m)
 {
+	int	 rc;
+
 	switch (m->type) {
 	case WM_INVENTORY:
 		return store_sync_inventory(&w->store, m->hosts, m->n, m->at);
@@ -230,7 +306,17 @@ writer_apply_one(struct writer *w, const struct writer_msg *m)
 		return store_sweep_begin(&w->store, m->id, m->trigger, m->n,
 		    m->at);
 	case WM_RESULT:
-		return store_result(&w->store, m->result);
+		rc = store_result(&w->store, m->result);
+		if (rc == SQLITE_OK && w->outbox_max > 0)
+			rc = outbox_add(w->store.db, w->origin, m->result,
+			    w->outbox_max);
+		return rc;
+	case WM_OUTBOX_ON:
+		if ((rc = outbox_create(w->store.db, w->origin)) == SQLITE_OK)
+			w->outbox_max = m->n;
+		return rc;
+	case WM_OUTBOX_ACK:
+		return outbox_ack(w->store.db, m->id);
 	case WM_SWEEP_END:
 		return store_sweep_end(&w->store, m->id, m->at);
 	case WM_BARRIER:
@@ -260,6 +346,9 @@ writer_apply_saved(struct writer *w, const struct writer_msg *m)
 		    m->type == WM_RESULT ? "" : " for the database",
 		    sqlite3_errmsg(db));
 		sqlite3_exec(db, "ROLLBACK TO msg", NULL, NULL, NULL);
+		pthread_mutex_lock(&w->lock);
+		w->stats.lost += m->type == WM_RESULT;
+		pthread_mutex_unlock(&w->lock);
 		rc = SQLITE_OK;
 	}
 	if (rc != SQLITE_OK)
@@ -292,23 +381,27 @@ writer_os_errno(sqlite3 *db)
 
 /* Why a transaction failed. SQLite says "disk I/O error" for any failed
  * write; the system error says which (EROFS: "Read-only file system"). */
-static void
+static enum db_fault
 writer_error(sqlite3 *db, int rc, char *err, size_t errlen)
 {
 	int	 sys = 0;
 
 	if ((rc & 0xff) == SQLITE_IOERR)
 		sys = writer_os_errno(db);
-	snprintf(err, errlen, "%s (%s%s%s)", sqlite3_errmsg(db),
-	    sqlite3_errstr(rc), sys != 0 ? ": " : "",
-	    sys != 0 ? strerror(sys) : "");
+	if (sys == 0 && strcmp(sqlite3_errmsg(db), sqlite3_errstr(rc)) == 0)
+		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+	else
+		snprintf(err, errlen, "%s (%s%s%s)", sqlite3_errmsg(db),
+		    sqlite3_errstr(rc), sys != 0 ? ": " : "",
+		    sys != 0 ? strerror(sys) : "");
+	return db_fault_of(rc, sys);
 }
 
-/* Apply a batch in one transaction. Returns 0, or -1 with err filled and
- * everything rolled back. */
+/* Apply a batch in one transaction. Returns 0, or -1 with err filled,
+ * the fault in *fault and everything rolled back. */
 static int
-writer_apply(struct writer *w, struct writer_msgs *batch, char *err,
-    size_t errlen)
+writer_apply(struct writer *w, struct writer_msgs *batch,
+    enum db_fault *fault, char *err, size_t errlen)
 {
 	sqlite3		*db = w->store.db;
 	struct writer_msg	*m;
@@ -322,7 +415,7 @@ writer_apply(struct writer *w, struct writer_msgs *batch, char *err,
 		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		return 0;
-	writer_error(db, rc, err, errlen);
+	*fault = writer_error(db, rc, err, errlen);
 	if (!sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
@@ -338,6 +431,7 @@ writer_committed(struct writer *w, struct writer_msgs *batch, int64_t took_us)
 	pthread_mutex_lock(&w->lock);
 	STAILQ_FOREACH(m, batch, link) {
 		nres += m->type == WM_RESULT;
+		w->qbytes -= m->bytes;
 		if (m->type == WM_BARRIER)
 			w->barrier_done = (uint64_t)m->id;
 	}
@@ -347,8 +441,9 @@ writer_committed(struct writer *w, struct writer_msgs *batch, int64_t took_us)
 	w->stats.commits++;
 	w->stats.results += nres;
 	w->stats.last_commit_us = took_us;
-	if (w->stats.degraded) {
+	if (w->stats.degraded && !w->stats.broken) {
 		w->stats.degraded = 0;
+		w->stats.fault = DBF_NONE;
 		w->stats.last_error[0] = '\0';
 		log_warnx("writer: database writable again, catching up "
 		    "(%zu results still queued)", w->queued);
@@ -358,26 +453,78 @@ writer_committed(struct writer *w, struct writer_msgs *batch, int64_t took_us)
 	writer_msg_free_list(batch);
 }
 
+/* Broken for good: say so once, drop what is queued (counted as lost),
+ * release every waiter; called with the lock held, from the writer thread
+ * or the background check's. */
+static void
+writer_break(struct writer *w, enum db_fault fault, const char *err)
+{
+	size_t	 lost;
+
+	if (!w->stats.broken)
+		log_warnx("writer: %s", err);
+	w->stats.degraded = w->stats.broken = 1;
+	w->stats.fault = fault;
+	if (err != w->stats.last_error)
+		snprintf(w->stats.last_error, sizeof w->stats.last_error, "%s",
+		    err);
+	lost = writer_msg_free_list(&w->queue);
+	w->stats.lost += lost;
+	/* A batch may be in flight (the background check breaks the writer
+	 * from its own thread): it stays counted until it comes back. */
+	w->queued = w->inflight;
+	w->barrier_done = w->barrier_seq;
+	pthread_cond_broadcast(&w->done);
+	if (lost > 0)
+		log_warnx("writer: %zu results not stored (%s)", lost,
+		    db_fault_str(fault));
+}
+
+/* The background quick_check found corruption: stop writing. */
+static void
+writer_bg_corrupt(void *arg, const char *err)
+{
+	struct writer	*w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	writer_break(w, DBF_CORRUPT, err);
+	pthread_mutex_unlock(&w->lock);
+}
+
 /* After a failed batch: requeue, report, give up if closing too long;
  * called with the lock held. Returns 1 when the thread should exit. */
 static int
-writer_failed(struct writer *w, struct writer_msgs *batch, const char *err)
+writer_failed(struct writer *w, struct writer_msgs *batch,
+    enum db_fault fault, const char *err)
 {
+	char	 msg[sizeof w->stats.last_error];
 	size_t	 lost;
 
 	writer_requeue(w, batch);
 	w->inflight = 0;
+	if (w->stats.broken) {		/* meanwhile, by the background check */
+		writer_break(w, w->stats.fault, w->stats.last_error);
+		return 0;
+	}
+	if (!db_fault_transient(fault)) {
+		dbcheck_advice(w->path, err, msg, sizeof msg);
+		writer_break(w, fault, msg);
+		return 0;
+	}
 	for (; w->pending_drops > 0; w->pending_drops--)
 		writer_drop_oldest(w);
 	if (!w->stats.degraded || strcmp(w->stats.last_error, err) != 0)
 		log_warnx("writer: database write failed: %s; keeping %zu "
 		    "results queued and retrying", err, w->queued);
 	w->stats.degraded = 1;
+	w->stats.fault = fault;
 	snprintf(w->stats.last_error, sizeof w->stats.last_error, "%s", err);
 	if (!w->stopping || mono_ms() < w->stop_deadline)
 		return 0;
 	lost = writer_msg_free_list(&w->queue);
 	w->queued = 0;
+	w->stats.lost += lost;
+	w->qbytes = 0;
 	w->barrier_done = w->barrier_seq;
 	pthread_cond_broadcast(&w->done);
 	log_warnx("writer: giving up at shutdown: %zu results were not "
@@ -408,7 +555,9 @@ writer_run_exec(struct writer *w)
 	char	*sql = w->exec_sql;
 
 	pthread_mutex_unlock(&w->lock);
-	if (sqlite3_exec(w->store.db, sql, NULL, NULL, NULL) != SQLITE_OK)
+	if (w->store.db == NULL)
+		log_warnx("writer: test exec: no database");
+	else if (sqlite3_exec(w->store.db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		log_warnx("writer: test exec: %s", sqlite3_errmsg(w->store.db));
 	pthread_mutex_lock(&w->lock);
 	free(sql);
@@ -475,7 +624,8 @@ writer_main(void *arg)
 	struct writer		*w = arg;
 	struct writer_msgs	 batch;
 	char			 err[sizeof w->stats.last_error];
-	int64_t			 backoff = 0, t0;
+	int64_t			 backoff = 0, t0, delay;
+	enum db_fault		 fault = DBF_OTHER;
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
@@ -484,6 +634,13 @@ writer_main(void *arg)
 			pthread_cond_wait(&w->wake, &w->lock);
 		if (w->exec_sql != NULL) {
 			writer_run_exec(w);
+			continue;
+		}
+		if (w->stats.broken) {		/* nothing is written */
+			writer_break(w, w->stats.fault, w->stats.last_error);
+			if (w->stopping)
+				break;
+			w->prune_before = 0;
 			continue;
 		}
 		if (STAILQ_EMPTY(&w->queue) && w->prune_before != 0 &&
@@ -498,17 +655,24 @@ writer_main(void *arg)
 		if (w->exec_sql != NULL)
 			continue;
 		writer_take(w, &batch);
+		delay = w->test_delay_ms;
 		pthread_mutex_unlock(&w->lock);
+		if (delay > 0)
+			usleep((useconds_t)delay * 1000);
 		t0 = wall_us();
-		if (writer_apply(w, &batch, err, sizeof err) == 0) {
+		if (writer_apply(w, &batch, &fault, err, sizeof err) == 0) {
 			writer_committed(w, &batch, wall_us() - t0);
 			backoff = 0;
 			pthread_mutex_lock(&w->lock);
 			continue;
 		}
 		pthread_mutex_lock(&w->lock);
-		if (writer_failed(w, &batch, err))
+		if (writer_failed(w, &batch, fault, err))
 			break;
+		if (w->stats.broken) {
+			backoff = 0;
+			continue;
+		}
 		backoff = backoff ? backoff * 2 : WRITER_BACKOFF_MIN;
 		if (backoff > WRITER_BACKOFF_MAX)
 			backoff = WRITER_BACKOFF_MAX;
@@ -583,19 +747,58 @@ writer_max_sweep(sqlite3 *db)
 	return id;
 }
 
-/* Open the connection: file, pragmas, migrations. */
+/* The checks before anything is written: the header, then quick_check
+ * when the file is small enough to check now (*later set otherwise).
+ * Returns DBF_NONE or the fault, with err filled. */
+static enum db_fault
+writer_check(sqlite3 *db, const char *path, int *later, char *err,
+    size_t errlen)
+{
+	struct stat	 sb;
+	enum db_fault	 f;
+	char		 e[256];
+
+	*later = 0;
+	if (dbcheck_header(path, e, sizeof e) == -1) {
+		dbcheck_advice(path, e, err, errlen);
+		return DBF_CORRUPT;
+	}
+	if (stat(path, &sb) == 0 && sb.st_size > dbcheck_sync_max()) {
+		*later = 1;
+		return DBF_NONE;
+	}
+	dbcheck_preread(path);
+	if ((f = dbcheck_quick(db, e, sizeof e)) == DBF_CORRUPT)
+		dbcheck_advice(path, e, err, errlen);
+	else if (f != DBF_NONE)
+		snprintf(err, errlen, "%s: %s", path, e);
+	return f;
+}
+
+/* Open the connection: file, checks, pragmas, migrations. Corruption
+ * sets *fault and leaves the file as it was (no checkpoint at close). */
 static sqlite3 *
-writer_open_db(const char *path, char *err, size_t errlen)
+writer_open_db(const char *path, enum db_fault *fault, int *later,
+    char *err, size_t errlen)
 {
 	sqlite3	*db = NULL;
 	char	 e[256];
 
+	*fault = DBF_NONE;
 	if (writer_create_file(path, err, errlen) == -1)
 		return NULL;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, db != NULL ?
 		    sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, WRITER_BUSY_MS);
+	if ((*fault = writer_check(db, path, later, err, errlen)) !=
+	    DBF_NONE) {
+		sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
+		    NULL);
 		sqlite3_close(db);
 		return NULL;
 	}
@@ -608,37 +811,53 @@ writer_open_db(const char *path, char *err, size_t errlen)
 	return db;
 }
 
-/* Open the database and start the writer thread. */
+/* Open the database and start the writer thread. A corrupt database
+ * still gets a writer, a broken one: the daemon stays up to say so in
+ * status and metrics, and `collect` sees it in writer_get_stats. */
 struct writer *
 writer_open(const char *path, char *err, size_t errlen)
 {
 	struct writer	*w;
 	sqlite3		*db;
 	mode_t		 omask;
+	enum db_fault	 fault;
+	int		 later;
 
 	/* -wal and -shm are created with the database's mode; the umask
 	 * covers them anyway while we create them here. */
 	omask = umask(077);
-	db = writer_open_db(path, err, errlen);
+	db = writer_open_db(path, &fault, &later, err, errlen);
 	umask(omask);
-	if (db == NULL)
+	if (db == NULL && fault != DBF_CORRUPT)
 		return NULL;
 	w = xcalloc(1, sizeof *w);
 	w->path = xstrdup(path);
 	w->store.db = db;
-	w->next_sweep = writer_max_sweep(db);
+	w->digests = db != NULL ? digests_open(path) : NULL;
+	w->next_sweep = db != NULL ? writer_max_sweep(db) : 0;
 	w->queue_max = WRITER_QUEUE_MAX;
 	STAILQ_INIT(&w->queue);
+	w->qbytes_high = WRITER_BYTES_HIGH;
+	w->qbytes_max = WRITER_BYTES_MAX;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	pthread_cond_init(&w->done, NULL);
+	if (db == NULL) {	/* the caller says so: collect or daemon */
+		w->stats.degraded = w->stats.broken = 1;
+		w->stats.fault = DBF_CORRUPT;
+		snprintf(w->stats.last_error, sizeof w->stats.last_error, "%s",
+		    err);
+	}
 	if ((errno = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
 		snprintf(err, errlen, "writer thread: %s", strerror(errno));
+		digests_close(w->digests);
 		sqlite3_close(db);
 		free(w->path);
 		free(w);
 		return NULL;
 	}
+	if (later)
+		w->bg = dbcheck_bg_start(path, writer_bg_corrupt, w);
 	return w;
 }
 
@@ -708,6 +927,28 @@ writer_submit(struct writer *w, struct host_result *r)
 	writer_enqueue(w, m);
 }
 
+/* Cluster mode: from now on every stored attempt is queued to ship. */
+void
+writer_outbox_enable(struct writer *w, size_t max)
+{
+	struct writer_msg	*m;
+
+	m = writer_msg_new(WM_OUTBOX_ON);
+	m->n = max > 0 ? max : 1;
+	writer_enqueue(w, m);
+}
+
+/* The shipper's acknowledgement: outbox rows up to id can go. */
+void
+writer_outbox_ack(struct writer *w, int64_t upto_id)
+{
+	struct writer_msg	*m;
+
+	m = writer_msg_new(WM_OUTBOX_ACK);
+	m->id = upto_id;
+	writer_enqueue(w, m);
+}
+
 /* Queue the end of a sweep. */
 void
 writer_sweep_end(struct writer *w, int64_t sweep_id)
@@ -749,19 +990,29 @@ writer_flush(struct writer *w)
 	pthread_mutex_unlock(&w->lock);
 }
 
-/* Stop the thread once the queue is stored (or given up), close. */
+/* Stop the thread once the queue is stored (or given up), close, and
+ * hand back the final counters if asked. */
 void
-writer_close(struct writer *w)
+writer_close_stats(struct writer *w, struct writer_stats *final)
 {
 	if (w == NULL)
 		return;
+	dbcheck_bg_stop(w->bg);
 	pthread_mutex_lock(&w->lock);
 	w->stopping = 1;
 	w->stop_deadline = mono_ms() + WRITER_GIVE_UP_MS;
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
+	if (final != NULL) {
+		*final = w->stats;
+		final->queue_depth = w->queued;
+	}
 	stmt_finalize_all(&w->store);
+	if (w->stats.broken && w->store.db != NULL)	/* leave the file as is */
+		sqlite3_db_config(w->store.db,
+		    SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	digests_close(w->digests);
 	if (sqlite3_close(w->store.db) != SQLITE_OK)
 		log_warnx("writer: closing %s: %s", w->path,
 		    sqlite3_errmsg(w->store.db));
@@ -772,6 +1023,20 @@ writer_close(struct writer *w)
 	free(w);
 }
 
+/* Stop the thread once the queue is stored (or given up), close. */
+void
+writer_close(struct writer *w)
+{
+	writer_close_stats(w, NULL);
+}
+
+/* The digest lookups the workers use before parsing. */
+struct digests *
+writer_digests(struct writer *w)
+{
+	return w != NULL ? w->digests : NULL;
+}
+
 /* Copy the counters. */
 void
 writer_get_stats(struct writer *w, struct writer_stats *st)
@@ -779,6 +1044,7 @@ writer_get_stats(struct writer *w, struct writer_stats *st)
 	pthread_mutex_lock(&w->lock);
 	*st = w->stats;
 	st->queue_depth = w->queued;
+	st->queue_bytes = w->qbytes;
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -793,6 +1059,41 @@ writer_test_exec(struct writer *w, const char *sql)
 	pthread_cond_signal(&w->wake);
 	while (w->exec_sql != NULL)
 		pthread_cond_wait(&w->done, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Is more waiting for the database than it should? The dispatcher starts
+ * no new host while it is (backpressure), so memory holds at any N. */
+int
+writer_backlogged(struct writer *w)
+{
+	int	 b;
+
+	if (w == NULL)
+		return 0;
+	pthread_mutex_lock(&w->lock);
+	b = w->qbytes > w->qbytes_high;
+	pthread_mutex_unlock(&w->lock);
+	return b;
+}
+
+/* Test hook: bytes bounds instead of the defaults. */
+void
+writer_test_bytes(struct writer *w, size_t high, size_t max)
+{
+	pthread_mutex_lock(&w->lock);
+	w->qbytes_high = high;
+	w->qbytes_max = max;
+	w->stats.queue_bytes_peak = w->qbytes;
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Test hook: a slow database, every transaction ms longer. */
+void
+writer_test_delay(struct writer *w, int64_t ms)
+{
+	pthread_mutex_lock(&w->lock);
+	w->test_delay_ms = ms;
 	pthread_mutex_unlock(&w->lock);
 }
 

@@ -44,7 +44,7 @@ rc=0; (cd "$src/examples" && "$rollcall" -c "$bad" check-config -c rollcall.yml 
 rc=0; (cd "$src/examples" && "$rollcall" -v -c rollcall.yml check-config >/dev/null 2>&1) || rc=$?
 [ "$rc" -lt 2 ] || fail "-v -c FILE check-config (exit $rc)"
 rc=0; "$rollcall" --db "$tmp/none.db" show web01 2>"$tmp/err" || rc=$?
-[ "$rc" = 1 ] && grep -q "$tmp/none.db does not exist" "$tmp/err" ||
+[ "$rc" = 2 ] && grep -q "cannot open DB $tmp/none.db: No such file" "$tmp/err" ||
     fail "--db before show did not reach it (rc $rc): $(cat "$tmp/err")"
 rc=0; "$rollcall" --db "$tmp/none.db" status 2>"$tmp/err" || rc=$?
 [ "$rc" = 2 ] || fail "--db with status (no such option) exits $rc"

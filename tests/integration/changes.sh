@@ -2,7 +2,8 @@
 # changes: history grows with change, not with sweeps, on a real sshd fleet.
 # Every host gets a stand-in dpkg-query (hostbin) so the package list is
 # ours, not the build machine's; web002 also gets stand-in OpenRC tools
-# (rc-status, rc-update) for its services. Sweep 1 records everything;
+# (rc-status, rc-update) for its services. Sweep 1 records everything as
+# each host's baseline (one first_seen row per host, no other history);
 # then on web002 openssl is upgraded, curl removed, htop installed and
 # nginx stopped; sweep 2: `changes --json` shows exactly that for web002
 # and nothing for anyone else; sweep 3 with nothing changed adds no row to
@@ -73,6 +74,10 @@ assert_eq "volatile facts are stored" 5 \
     "$(sql "SELECT count(*) FROM host_facts WHERE key = 'uptime.seconds'")"
 assert_eq "volatile facts have no history" 0 \
     "$(sql "SELECT count(*) FROM fact_history WHERE key IN ('uptime.seconds','uptime.load1','memory.available_bytes','time.epoch')")"
+assert_eq "first sight is a baseline: no fact history, one first_seen row per host" "0 5 5" \
+    "$(sql "SELECT (SELECT count(*) FROM fact_history) || ' ' || (SELECT count(*) FROM item_history) || ' ' || (SELECT count(DISTINCT host) FROM changes WHERE change = 'first_seen')")"
+assert_eq "... saying what the host had" "facts=" \
+    "$(sql "SELECT substr(new_value, 1, 6) FROM changes WHERE host = '$T'")"
 after1=$(counts)
 
 # ---- change web002: openssl upgraded, curl removed, htop installed,
@@ -103,12 +108,14 @@ $T services.running changed 3 -> 2"
 assert_eq "changes of sweep 2: exactly web002's" "$want" "$got"
 echo "--- rollcall changes --json (sweep $S2 rows):"
 jq --argjson s "$S2" '[.[] | select(.sweep_id == $s)]' <<<"$changes_json"
-assert_eq "changes lists sweep 1 too (default --since 24h)" 1 \
-    "$(jq --argjson s "$S2" '[.[] | select(.sweep_id < $s)] | length > 0 | if . then 1 else 0 end' <<<"$changes_json")"
+assert_eq "changes lists sweep 1 too (default --since 24h): the 5 first_seen rows" "5 first_seen" \
+    "$(jq -r --argjson s "$S2" '[.[] | select(.sweep_id < $s)] | "\(length) \([.[].change] | unique | join(","))"' <<<"$changes_json")"
 assert_eq "changes: newest first" "$S2" "$(jq '.[0].sweep_id' <<<"$changes_json")"
-rc_run changes -c "$RCONF" --group db --key package: --csv
-assert_eq "changes --group db --key package: exits 0 (sweep 1 installs)" 0 "$RC"
+rc_run changes -c "$RCONF" --group db --key host: --csv
+assert_eq "changes --group db --key host: exits 0 (sweep 1 first_seen)" 0 "$RC"
 assert_eq "... and names only db hosts" "" "$(tail -n +2 <<<"$OUT" | cut -d, -f2 | grep -v '^db' || true)"
+rc_run changes -c "$RCONF" --group db --key package:
+assert_eq "changes --group db --key package: nothing (sweep 1 was a baseline)" 1 "$RC"
 rc_run changes -c "$RCONF" --since 1s --key nothing.
 assert_eq "changes with nothing found exits 1" 1 "$RC"
 after2=$(counts)
@@ -163,9 +170,16 @@ assert_eq "packages without NAME: exit 2" 2 "$RC"
 # ---- history
 rc_run history -c "$RCONF" --json "$T" --key package:
 assert_eq "history web002 --key package: exits 0" 0 "$RC"
-assert_eq "... newest first: sweep 2's three, then the 4 installs" \
-    "$S2 $S2 $S2 installed installed installed installed" \
-    "$(jq -r '[.[0:3][].sweep_id] + [.[3:][].change] | join(" ")' <<<"$OUT")"
+assert_eq "... newest first: sweep 2's three, nothing from the baseline" \
+    "$S2 $S2 $S2" "$(jq -r '[.[].sweep_id] | join(" ")' <<<"$OUT")"
+rc_run history -c "$RCONF" --json "$T" --baseline
+assert_eq "history --baseline exits 0" 0 "$RC"
+assert_eq "... web002's packages as first seen, versions before sweep 2" \
+    "curl 7.88.1-10+deb12u4 libc6 2.36-9+deb12u4 openssl 3.0.11-1~deb12u2 vim 2:9.0.1378-2" \
+    "$(jq -r '[.[] | select(.key | startswith("package:")) | "\(.key | ltrimstr("package:")) \(.new_value)"] | join(" ")' <<<"$OUT")"
+assert_eq "... nginx as it was: started" "load=loaded active=active sub=started enabled=enabled" \
+    "$(jq -r '.[] | select(.key == "service:nginx") | .new_value' <<<"$OUT")"
+assert_eq "... every row a baseline" "baseline" "$(jq -r '[.[].change] | unique | join(",")' <<<"$OUT")"
 rc_run history -c "$RCONF" "$T" --since 1h
 assert_eq "history (table) exits 0" 0 "$RC"
 assert_match "history table shows old and new" '3\.0\.11-1~deb12u2 +3\.0\.13-1~deb12u1' "$OUT"

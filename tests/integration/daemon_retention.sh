@@ -8,8 +8,9 @@
 fleet_start --hosts 4 --delay 50:200
 rc_run collect -c "$CONF"
 assert_eq "collect exits 0" 0 "$RC"
-recent=$(sql "SELECT count(*) FROM fact_history")
-assert_ge "the first sweep wrote history" 1 "$recent"
+# A first sight is a baseline: no fact history, one first_seen row a host.
+recent=$(sql "SELECT count(*) FROM item_history WHERE change = 'first_seen'")
+assert_eq "the first sweep wrote one first_seen row per host" 4 "$recent"
 # 1,234 fact and 1,234 item history rows from 1970 (more than two batches),
 # plus an old sweep with one old attempt.
 sqlite3 "$DB" <<'SQL'
@@ -36,7 +37,8 @@ wait_for "prune logged" 15 log_has 'retention: pruned [0-9]+ history rows'
 assert_eq "old fact_history pruned" 0 "$(sql 'SELECT count(*) FROM fact_history WHERE changed_at < 86400')"
 assert_eq "old item_history pruned" 0 "$(sql 'SELECT count(*) FROM item_history WHERE changed_at < 86400')"
 assert_eq "old sweep and attempt pruned" 0 "$(sql 'SELECT count(*) FROM sweeps WHERE id = 1000000')"
-assert_eq "recent history kept" "$recent" "$(sql 'SELECT count(*) FROM fact_history')"
+assert_eq "recent history kept" "$recent" "$(sql 'SELECT count(*) FROM item_history')"
+assert_eq "... and no old fact history left" 0 "$(sql 'SELECT count(*) FROM fact_history')"
 assert_eq "current facts kept" 4 "$(sql "SELECT count(*) FROM facts WHERE key = 'os.id'")"
 daemon_term
 assert_eq "daemon exits 0" 0 "$DRC"

@@ -4,7 +4,8 @@
 #  - Disk full: the database lives on a 2 MB tmpfs that we fill while a
 #    sweep runs. The writer must fail, roll back, log that it keeps the
 #    results queued (degraded), lose nothing already stored, and catch up
-#    once we free the space, before collect exits.
+#    once we free the space, before collect exits. When the disk stays
+#    full, collect says how many results were not stored and exits 3.
 #  - Read-only file system: collect refuses with a clear error (exit 2),
 #    the read commands still work (immutable=1, or the -wal read without
 #    locks when it holds commits), and collect works again after.
@@ -74,6 +75,34 @@ s2=$(dsql 'SELECT max(id) FROM sweeps')
 assert_eq "sweep 2 has ended_at and every host" "1|$HOSTS" \
     "$(dsql "SELECT ended_at IS NOT NULL, (SELECT count(*) FROM attempts WHERE sweep_id = $s2) FROM sweeps WHERE id = $s2")"
 assert_eq "integrity_check after disk full" ok "$(dsql 'PRAGMA integrity_check')"
+
+# ---- disk full during sweep 3, and it stays full: nothing counts as done
+# that was not stored. collect gives up after its grace, says how many
+# results were swept and how many stored, and exits 3.
+LOG=$T_DIR/full-stays.log
+set +e
+ip netns exec "$NETNS" timeout -k 5 120 "$ROLLCALL" collect -c "$CONF" --db "$DBF" >"$LOG" 2>&1 &
+pid=$!
+set -e
+for i in $(seq 1 100); do
+	[ -e "$DBF-wal" ] && break
+	sleep 0.05
+done
+dd if=/dev/zero of="$MNT/filler" bs=16k 2>/dev/null || true	# until ENOSPC
+assert_eq "the tmpfs is full again" 0 "$(df --output=avail -k "$MNT" | tail -n 1 | tr -d ' ')"
+set +e
+wait "$pid"
+RC=$?
+set -e
+sed 's/^/  [collect, disk stays full] /' "$LOG" >&2
+assert_eq "collect exits 3 when results could not be stored" 3 "$RC"
+assert_match "the summary says how many were swept and how many stored, and why" \
+    "rollcall collect: $HOSTS swept, 0 stored: .*full" "$(cat "$LOG")"
+assert_match "the writer said it gave up on them" \
+    "writer: giving up at shutdown: $HOSTS results were not stored" "$(cat "$LOG")"
+rm -f "$MNT/filler"
+assert_eq "what was stored before is all there" "$((n1 + HOSTS))" "$(dsql 'SELECT count(*) FROM attempts')"
+assert_eq "integrity_check after a disk that stayed full" ok "$(dsql 'PRAGMA integrity_check')"
 
 # ---- read-only file system
 # Two more copies for the read side: one under a name with URI

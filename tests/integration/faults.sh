@@ -102,7 +102,7 @@ declare -A msg=(
 	[tarpit01]='handshake.*(time|deadline)'
 	[drip01]='handshake.*(time|deadline)'
 	[nonssh01]='[Bb]anner|protocol|SSH'
-	[hostkey-changed01]='host key changed.*not authenticating'
+	[hostkey-changed01]='HOST KEY CHANGED.*not authenticating'
 	[hostkey-unknown01]='not in .*known_hosts.*strict'
 	[auth-reject01]='[Aa]uth|denied|rejected'
 	[hang01]='did not finish in time.*command_timeout'
@@ -240,6 +240,7 @@ assert_eq "revoked: only web006 authenticated" 1 "$ok_auth"
 log0=$(wc -c <"$FLEET_DIR/sshd.log")
 rc_run collect -c "$CONF" --limit hostkey-changed01
 assert_match "changed key: logged loudly" 'HOST KEY CHANGED' "$ERR"
+assert_eq "changed key: logged once" 1 "$(grep -c 'HOST KEY CHANGED' <<<"$ERR")"
 sleep 0.5
 newlog=$(tail -c +$((log0 + 1)) "$FLEET_DIR/sshd.log")
 assert_ge "sshd saw the changed-key connection (VERBOSE log)" 1 "$(grep -c 'Connection from' <<<"$newlog" || true)"

@@ -91,11 +91,13 @@ in_fleet() {
 	ip netns exec "$NETNS" "$@"
 }
 
-# rollcall inside the namespace, with RC_WRAP and a hard timeout. Output
-# passes through.
+# rollcall inside the namespace (the collector's, NETNS-c, for a fleet
+# started with --bastion: T_RC_NS), with RC_WRAP and a hard timeout.
+# Output passes through.
 rc() {
 	# shellcheck disable=SC2086
-	in_fleet timeout -k 10 "$RC_TIMEOUT" ${RC_WRAP:-} "$ROLLCALL" "$@"
+	ip netns exec "${T_RC_NS:-$NETNS}" timeout -k 10 "$RC_TIMEOUT" \
+	    ${RC_WRAP:-} "$ROLLCALL" "$@"
 }
 
 # rc, capturing: sets RC (exit code), OUT (stdout), ERR (stderr, also

@@ -15,6 +15,7 @@
 
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
+#include "collectors/collector.h"
 #include "config/config.h"
 #include "cli/cmd.h"
 #include "test.h"
@@ -539,6 +540,108 @@ expect_bounded(const char *inv, const char *prefix, int64_t max_ms)
 	cfg_errors_free(&errs);
 	free(cfg);
 	free(text);
+}
+
+/* Load "collectors: VALUE" with the good inventory; the config or NULL,
+ * errors in errs. */
+static struct config *
+load_collectors(const char *value, struct cfg_errors *errs)
+{
+	struct config	*c;
+	char		*text, *cfg, *inv = fx("good/inventory.yml");
+
+	xasprintf(&text, "inventory: %s\ncollectors: %s\n", inv, value);
+	cfg = write_tmp("rollcall.yml", text);
+	c = config_load(cfg, errs);
+	free(cfg);
+	free(text);
+	free(inv);
+	return c;
+}
+
+/* collectors: all is every built-in, in run order; other words are
+ * errors that say what is accepted. */
+static void
+test_collectors_all(void)
+{
+	struct cfg_errors	 errs = { 0 };
+	const struct collector	*b;
+	struct config		*c;
+	size_t			 i, n;
+
+	b = collector_builtins(&n);
+	c = load_collectors("all", &errs);
+	CHECK(c != NULL && errs.n == 0);
+	CHECK(c != NULL && c->ncollectors == n && n >= 16);
+	for (i = 0; c != NULL && i < n && i < c->ncollectors; i++)
+		CHECK_STR(c->collectors[i], b[i].name);
+	CHECK(c != NULL && c->collectors[c->ncollectors] == NULL);
+	config_free(c);
+	c = load_collectors("[os, kernel]", &errs);
+	CHECK(c != NULL && c->ncollectors == 2);
+	config_free(c);
+	c = load_collectors("everything", &errs);
+	CHECK(c == NULL && errs.n == 1);
+	CHECK(errs.n == 1 && strstr(errs.msgs[0], "'collectors' must be a "
+	    "list of collector names or 'all'") != NULL);
+	cfg_errors_free(&errs);
+	c = load_collectors("[all]", &errs);
+	CHECK(c == NULL && errs.n == 1);
+	CHECK(errs.n == 1 && strstr(errs.msgs[0], "write 'collectors: "
+	    "all', not in a list") != NULL);
+	cfg_errors_free(&errs);
+}
+
+/* The read commands' paths: only database and control_socket matter, so
+ * a mistake elsewhere (that config_load rejects) does not stop them. */
+static void
+test_paths(void)
+{
+	struct cfg_errors	 errs = { 0 };
+	struct config		*c;
+	char			*cfg, *db, *sock, *want;
+
+	cfg = write_tmp("paths.yml", "database: state/r.db\n"
+	    "inventory: nosuch-inventory.yml\n"
+	    "ssh:\n  connect_timeout: 10 parsecs\nno_such_key: 1\n");
+	c = config_load(cfg, &errs);
+	CHECK(c == NULL && errs.n >= 3);	/* the full load refuses it */
+	cfg_errors_free(&errs);
+	CHECK(config_load_paths(cfg, &db, &sock, &errs) == 0 && errs.n == 0);
+	xasprintf(&want, "%s/state/r.db", tmpdir);
+	CHECK_STR(db, want);
+	free(want);
+	xasprintf(&want, "%s/state/control.sock", tmpdir);
+	CHECK_STR(sock, want);
+	free(want);
+	free(db);
+	free(sock);
+	free(cfg);
+
+	cfg = write_tmp("paths.yml", "control_socket: /run/rollcall/c.sock\n"
+	    "concurrency: lots\n");
+	CHECK(config_load_paths(cfg, &db, &sock, &errs) == 0);
+	CHECK_STR(db, CONFIG_DEFAULT_DATABASE);
+	CHECK_STR(sock, "/run/rollcall/c.sock");
+	free(db);
+	free(sock);
+	free(cfg);
+
+	cfg = write_tmp("paths.yml", "database: [a, b]\n");
+	CHECK(config_load_paths(cfg, &db, &sock, &errs) == -1);
+	CHECK(db == NULL && sock == NULL && errs.n == 1);
+	CHECK(errs.n == 1 && strstr(errs.msgs[0], "paths.yml:1:11: "
+	    "'database' must be a path") != NULL);
+	cfg_errors_free(&errs);
+	free(cfg);
+
+	cfg = write_tmp("paths.yml", "database: x\n  bad: [\n");
+	CHECK(config_load_paths(cfg, &db, &sock, &errs) == -1 && errs.n >= 1);
+	cfg_errors_free(&errs);
+	free(cfg);
+	CHECK(config_load_paths("/nonexistent/r.yml", &db, &sock, &errs) ==
+	    -1 && errs.n == 1);
+	cfg_errors_free(&errs);
 }
 
 /* Hostile files: alias bomb, 10,000-deep nesting, a 100 MB file. */
@@ -1096,6 +1199,8 @@ main(void)
 	test_bad_multi();
 	test_host_errors();
 	test_hostile();
+	test_collectors_all();
+	test_paths();
 	test_example();
 	test_check_config();
 	cleanup_tmp();

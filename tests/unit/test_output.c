@@ -79,10 +79,11 @@ test_formats(void)
 	struct table	 empty = { 3, cols, numeric, 0, NULL };
 	char		*out;
 
+	/* Upper-case headers; an empty last cell leaves no blanks. */
 	CHECK_FREE(capture(&t, OUT_TABLE),
-	    "name                    n  note\n"
+	    "NAME                    N  NOTE\n"
 	    "web01                   8  ok\n"
-	    "db-\\x1b]0;pwned\\x07    16  \n"
+	    "db-\\x1b]0;pwned\\x07    16\n"
 	    "caf\xc3\xa9                 1024  a,\"b\"\\xff\n");
 	CHECK_FREE(capture(&t, OUT_JSON),
 	    "[\n"
@@ -98,8 +99,28 @@ test_formats(void)
 	    "db-\x1b]0;pwned\x07,16,\n"
 	    "caf\xc3\xa9,1024,\"a,\"\"b\"\"\xff\"\n");
 	CHECK_FREE(capture(&empty, OUT_JSON), "[]\n");
-	CHECK_FREE(capture(&empty, OUT_TABLE), "name  n  note\n");
+	CHECK_FREE(capture(&empty, OUT_TABLE), "NAME  N  NOTE\n");
 	CHECK_FREE(capture(&empty, OUT_CSV), "name,n,note\n");
+
+	/* --no-headers, and --sort by a numeric column (descending input). */
+	{
+		struct out_opts	 o = { OUT_TABLE, 1, 0 };
+		char		*buf = NULL;
+		size_t		 len = 0;
+		FILE		*fp = open_memstream(&buf, &len);
+
+		CHECK(output_sort(&t, "nosuch") == -1);
+		CHECK(output_sort(&t, "N") == 0);	/* either case */
+		CHECK_STR(t.rows[0][0], "web01");	/* 8 < 16 < 1024 */
+		CHECK_STR(t.rows[2][1], "1024");
+		CHECK(output_sort(&t, "note") == 0);	/* NULL last */
+		CHECK(t.rows[2][2] == NULL);
+		output_table_opts(fp, &t, &o);
+		fclose(fp);
+		CHECK(strncmp(buf, "caf", 3) == 0);	/* no header line */
+		free(buf);
+		CHECK(output_sort(&t, "name") == 0);
+	}
 
 	/* A "numeric" cell JSON cannot take is quoted instead. */
 	r0[1] = "Inf";

@@ -149,12 +149,13 @@ test_open(void)
 	CHECK(w != NULL);
 	rdb = db_open_ro(dbpath, err, sizeof err);
 	CHECK(rdb != NULL);
-	CHECK_STR(q("PRAGMA user_version"), "3");
+	CHECK_STR(q("PRAGMA user_version"), "4");
 	CHECK_STR(q("SELECT count(*) FROM sqlite_master WHERE name IN "
 	    "('hosts','sweeps','attempts','collector_runs','facts',"
 	    "'fact_history','packages','services','interfaces','addresses',"
 	    "'filesystems','item_history','host_status','host_facts',"
-	    "'changes','host_packages','host_services')"), "17");
+	    "'changes','host_packages','host_services','package_items',"
+	    "'package_links','collector_state')"), "20");
 	CHECK(filemode("") == 0600);
 	CHECK(filemode("-wal") == 0600);
 	CHECK(filemode("-shm") == 0600);
@@ -170,8 +171,8 @@ test_readonly(void)
 
 	snprintf(p, sizeof p, "%s/nope.db", tmpdir);
 	CHECK(db_open_ro(p, err, sizeof err) == NULL);
-	CHECK(strstr(err, "does not exist: run 'rollcall collect' first") !=
-	    NULL);
+	CHECK(strstr(err, "cannot open DB") != NULL);
+	CHECK(strstr(err, "No such file (run 'rollcall collect'") != NULL);
 	CHECK(strncmp(q("DELETE FROM hosts"), "(error: only read-only", 22)
 	    == 0);
 	CHECK(strncmp(q("INSERT INTO hosts(name) VALUES ('x')"),
@@ -179,7 +180,17 @@ test_readonly(void)
 	CHECK(strncmp(q("SELECT 1; DELETE FROM hosts"),
 	    "(error: only one SQL statement", 30) == 0);
 	CHECK_STR(q("SELECT 1; -- trailing comment"), "1");
-	CHECK(strncmp(q("ATTACH '%s/x.db' AS x", tmpdir), "(error:", 7) == 0);
+	/* Every kind of write gets the one message. */
+	CHECK(strncmp(q("ATTACH '%s/x.db' AS x", tmpdir),
+	    "(error: only read-only", 22) == 0);
+	CHECK(strncmp(q("DETACH x"), "(error: only read-only", 22) == 0);
+	CHECK(strncmp(q("DROP TABLE hosts"), "(error: only read-only", 22) == 0);
+	CHECK(strncmp(q("CREATE TABLE t(a)"), "(error: only read-only", 22) == 0);
+	CHECK(strncmp(q("UPDATE hosts SET name = 'y'"), "(error: only read-only",
+	    22) == 0);
+	CHECK(strncmp(q("PRAGMA journal_mode = DELETE"),
+	    "(error: only read-only", 22) == 0);
+	CHECK(strncmp(q("VACUUM"), "(error: only read-only", 22) == 0);
 	CHECK(access(p, F_OK) == -1);
 }
 
@@ -204,8 +215,7 @@ test_uri(void)
 	free(u);
 }
 
-/* A version-2 database with an attempt in it (made by taking version 3's
- * column away again) is upgraded in place: the old row keeps its data and
+/* A version-2 database with an attempt in it is upgraded in place: the old row keeps its data and
  * gets a NULL authed_us, new rows get theirs. */
 static void
 test_upgrade(void)
@@ -217,13 +227,9 @@ test_upgrade(void)
 	int64_t		 s;
 
 	snprintf(p, sizeof p, "%s/upgrade.db", tmpdir);
-	w = writer_open(p, err, sizeof err);
-	CHECK(w != NULL);
-	writer_close(w);
 	CHECK(sqlite3_open(p, &db) == SQLITE_OK);
-	CHECK(sqlite3_exec(db, "ALTER TABLE attempts DROP COLUMN authed_us;"
-	    "PRAGMA user_version = 2;"
-	    "INSERT INTO hosts(id, name, first_seen, last_seen) "
+	CHECK(schema_migrate_to(db, 2, err, sizeof err) == 0);
+	CHECK(sqlite3_exec(db, "INSERT INTO hosts(id, name, first_seen, last_seen) "
 	    "VALUES (1, 'old01', 1, 1);"
 	    "INSERT INTO attempts(sweep_id, host_id, status, started_us, "
 	    "ended_us) VALUES (NULL, 1, 'ok', 1000000, 2000000);", NULL, NULL,
@@ -244,13 +250,221 @@ test_upgrade(void)
 		CHECK(udb != NULL);
 		return;
 	}
-	CHECK_STR(qdb(udb, "PRAGMA user_version"), "3");
+	CHECK_STR(qdb(udb, "PRAGMA user_version"), "4");
 	CHECK_STR(qdb(udb, "SELECT group_concat(x, ' ') FROM (SELECT "
 	    "h.name || ':' || coalesce(a.authed_us - a.started_us, 'NULL') || "
 	    "':' || (a.ended_us - a.started_us) AS x FROM attempts a JOIN "
 	    "hosts h ON h.id = a.host_id ORDER BY a.id)"),
 	    "old01:NULL:1000000 new01:40000:250000");
 	db_close(udb);
+}
+
+/* Every row of a query as one string ("a|b|NULL\n..."); caller frees. */
+static char *
+dump(struct db *db, const char *sql)
+{
+	struct table	*t;
+	char		 err[256], *out = NULL;
+	size_t		 r, c, len = 0;
+	FILE		*f;
+
+	if ((f = open_memstream(&out, &len)) == NULL)
+		return strdup("(open_memstream failed)");
+	if ((t = db_query(db, sql, err, sizeof err)) == NULL)
+		fprintf(f, "(error: %s)", err);
+	for (r = 0; t != NULL && r < t->nrows; r++)
+		for (c = 0; c < t->ncols; c++)
+			fprintf(f, "%s%c", t->rows[r][c] != NULL ?
+			    t->rows[r][c] : "NULL",
+			    c + 1 < t->ncols ? '|' : '\n');
+	if (t != NULL)
+		fprintf(f, "(%zu cols: %s...)", t->ncols, t->ncols ?
+		    t->cols[0] : "");
+	table_free(t);
+	fclose(f);
+	return out;
+}
+
+/* A populated version-3 database: two hosts sharing most packages, one
+ * with a NULL version and a NULL manager, services, interfaces, addresses,
+ * filesystems, facts and both histories, as version 3 wrote them. */
+static const char v3_data[] =
+"INSERT INTO hosts(id, name, address, groups, first_seen, last_seen) VALUES"
+" (1, 'db-07', '10.0.0.7', 'db,prod', 1763800000, 1763900000),"
+" (2, 'web-01', '10.0.0.8', 'web', 1763800000, 1763900000),"
+" (3, 'gone', NULL, '', 1763700000, 1763700000);"
+"INSERT INTO sweeps(id, trigger, started_at, ended_at, nhosts, ok, failed)"
+" VALUES (1, 'schedule', 1763800000, 1763800010, 3, 2, 1),"
+" (2, 'schedule', 1763890000, 1763890010, 2, 2, 0);"
+"INSERT INTO attempts(id, sweep_id, host_id, status, error, started_us,"
+" ended_us, address, port, authed_us) VALUES"
+" (1, 1, 1, 'ok', NULL, 1763800000000000, 1763800001000000, '10.0.0.7', 22,"
+"  1763800000040000),"
+" (2, 1, 2, 'ok', NULL, 1763800000000000, 1763800002000000, '10.0.0.8', 22,"
+"  NULL),"
+" (3, 1, 3, 'refused', 'connection refused', 1763700000000000,"
+"  1763700000100000, NULL, 22, NULL),"
+" (4, 2, 1, 'ok', NULL, 1763890000000000, 1763890001000000, '10.0.0.7', 22,"
+"  1763890000040000),"
+" (5, 2, 2, 'ok', NULL, 1763890000000000, 1763890001000000, '10.0.0.8', 22,"
+"  1763890000050000);"
+"INSERT INTO collector_runs(attempt_id, collector, status, exit_code,"
+" error, out_bytes, duration_ms) SELECT a.id, c.column1, 'ok', 0, NULL,"
+" 100, 5 FROM attempts a, (VALUES ('os'), ('packages'), ('services'),"
+" ('network'), ('filesystems')) c WHERE a.status = 'ok';"
+"INSERT INTO facts(host_id, key, value, collector, updated_at) VALUES"
+" (1, 'os.id', 'debian', 'os', 1763800001),"
+" (1, 'os.version_id', '12', 'os', 1763890001),"
+" (2, 'os.id', 'rocky', 'os', 1763800002),"
+" (2, 'memory.total_bytes', '17179869184', 'memory', 1763800002);"
+"INSERT INTO fact_history(host_id, key, old_value, new_value, changed_at,"
+" sweep_id) VALUES (1, 'os.id', NULL, 'debian', 1763800001, 1),"
+" (1, 'os.version_id', '11', '12', 1763890001, 2),"
+" (2, 'os.id', NULL, 'rocky', 1763800002, 1);"
+"INSERT INTO packages(host_id, name, version, arch, manager) VALUES"
+" (1, 'openssl', '3.0.11-1~deb12u2', 'amd64', 'dpkg'),"
+" (1, 'curl', '7.88.1-10+deb12u5', 'amd64', 'dpkg'),"
+" (1, 'odd', NULL, '', NULL),"
+" (2, 'openssl', '1:3.0.7-27.el9', 'x86_64', 'rpm'),"
+" (2, 'curl', '7.88.1-10+deb12u5', 'amd64', 'dpkg');"
+"INSERT INTO services(host_id, name, load, active, sub, enabled) VALUES"
+" (1, 'ssh.service', 'loaded', 'active', 'running', 'enabled'),"
+" (2, 'ssh.service', 'loaded', 'active', 'running', 'enabled'),"
+" (2, 'cron.service', 'loaded', 'inactive', 'dead', NULL);"
+"INSERT INTO interfaces(host_id, name, mac, mtu, state) VALUES"
+" (1, 'lo', NULL, 65536, 'unknown'), (2, 'lo', NULL, 65536, 'unknown'),"
+" (1, 'eth0', '52:54:00:00:00:07', 1500, 'up');"
+"INSERT INTO addresses(host_id, interface, family, address, prefix) VALUES"
+" (1, 'eth0', 'inet', '10.0.0.7', 24), (1, 'lo', 'inet', '127.0.0.1', 8),"
+" (2, 'lo', 'inet', '127.0.0.1', 8);"
+"INSERT INTO filesystems(host_id, mount, device, fstype, size_bytes,"
+" used_bytes) VALUES (1, '/', '/dev/vda1', 'ext4', 1000, 500),"
+" (2, '/', '/dev/vda1', 'ext4', 1000, 700);"
+"INSERT INTO item_history(host_id, kind, name, detail, change, old_value,"
+" new_value, changed_at, sweep_id) VALUES"
+" (1, 'package', 'openssl', 'amd64', 'installed', NULL, '3.0.11-1~deb12u1',"
+"  1763800001, 1),"
+" (1, 'package', 'openssl', 'amd64', 'upgraded', '3.0.11-1~deb12u1',"
+"  '3.0.11-1~deb12u2', 1763890001, 2),"
+" (2, 'service', 'cron.service', NULL, 'changed',"
+"  'load=loaded active=active sub=running enabled=', "
+"  'load=loaded active=inactive sub=dead enabled=', 1763890001, 2);";
+
+/* The example queries of docs/SCHEMA.md, then every documented view and
+ * every version-3 table name whole, in a fixed order. */
+static const char *const doc_queries[] = {
+	"SELECT host FROM host_facts WHERE key='os.id' AND value='debian'",
+	"SELECT host, version FROM host_packages WHERE name='openssl'"
+	" ORDER BY host",
+	"SELECT * FROM changes WHERE host='db-07' AND changed_at >= "
+	"'2026-11-22T00:00:00Z' ORDER BY changed_at, key",
+	"SELECT * FROM changes WHERE host='db-07' AND changed_at >= "
+	"'2025-11-22T00:00:00Z' ORDER BY changed_at, key",
+	"SELECT name, status, error FROM host_status WHERE status <> 'ok'",
+	"SELECT host, version FROM host_packages WHERE name='openssl' AND"
+	" version_cmp(manager, version, '3.0.13') < 0 ORDER BY host",
+	"SELECT host FROM host_facts WHERE key='memory.total_bytes' AND"
+	" fact_match(value, '>', '8G')",
+	"SELECT * FROM host_status ORDER BY name",
+	"SELECT * FROM host_facts ORDER BY host, key",
+	"SELECT * FROM changes ORDER BY host, key, changed_at",
+	"SELECT * FROM host_packages ORDER BY host, name, arch",
+	"SELECT * FROM host_services ORDER BY host, name",
+	"SELECT * FROM host_interfaces ORDER BY host, name",
+	"SELECT * FROM host_addresses ORDER BY host, interface, address",
+	"SELECT * FROM host_filesystems ORDER BY host, mount",
+	"SELECT * FROM packages ORDER BY host_id, name, arch",
+	"SELECT * FROM services ORDER BY host_id, name",
+	"SELECT * FROM interfaces ORDER BY host_id, name",
+	"SELECT * FROM addresses ORDER BY host_id, interface, address",
+	"SELECT * FROM filesystems ORDER BY host_id, mount",
+	"SELECT attempt_id, collector, status, exit_code, error, out_bytes,"
+	" duration_ms FROM collector_runs ORDER BY attempt_id, collector",
+	"SELECT * FROM item_history ORDER BY id",
+	"SELECT * FROM fact_history ORDER BY id",
+};
+#define NDOC	(sizeof doc_queries / sizeof doc_queries[0])
+
+/* Version 3 with data is migrated to 4 in place: every documented query
+ * answers the same before and after, and the next sweep of a migrated host
+ * records exactly its one change (its collectors already had a baseline). */
+static void
+test_migrate4(void)
+{
+	struct writer	*w;
+	struct db	*udb;
+	sqlite3		*db;
+	char		 p[600], err[256], *before[NDOC], *after;
+	struct host_result *r;
+	int64_t		 s;
+	size_t		 i;
+
+	snprintf(p, sizeof p, "%s/v3.db", tmpdir);
+	CHECK(sqlite3_open(p, &db) == SQLITE_OK);
+	CHECK(schema_migrate_to(db, 3, err, sizeof err) == 0);
+	CHECK(sqlite3_exec(db, v3_data, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	udb = db_open_ro(p, err, sizeof err);
+	CHECK(udb != NULL);
+	CHECK_STR(qdb(udb, "PRAGMA user_version"), "3");
+	for (i = 0; i < NDOC; i++) {
+		before[i] = dump(udb, doc_queries[i]);
+		CHECK(strstr(before[i], "(error") == NULL);
+	}
+	/* The data is really there to compare. */
+	CHECK_STR(before[1], "db-07|3.0.11-1~deb12u2\nweb-01|1:3.0.7-27.el9\n"
+	    "(2 cols: host...)");
+	CHECK_STR(before[3], "db-07|os.id|NULL|debian|2025-11-22T08:26:41Z|"
+	    "added|fact|1\ndb-07|package:openssl|NULL|3.0.11-1~deb12u1|"
+	    "2025-11-22T08:26:41Z|installed|package|1\ndb-07|os.version_id|"
+	    "11|12|2025-11-23T09:26:41Z|changed|fact|2\ndb-07|package:openssl|"
+	    "3.0.11-1~deb12u1|3.0.11-1~deb12u2|2025-11-23T09:26:41Z|upgraded|"
+	    "package|2\n(8 cols: host...)");
+	CHECK(strlen(before[10]) > 200 && strlen(before[14]) > 60);
+	db_close(udb);
+	w = writer_open(p, err, sizeof err);
+	CHECK(w != NULL);
+	udb = db_open_ro(p, err, sizeof err);
+	CHECK_STR(qdb(udb, "PRAGMA user_version"), "4");
+	for (i = 0; i < NDOC; i++) {
+		after = dump(udb, doc_queries[i]);
+		if (strcmp(before[i], after) != 0)
+			fprintf(stderr, "%s\nbefore:\n%s\nafter:\n%s\n",
+			    doc_queries[i], before[i], after);
+		CHECK_STR(after, before[i]);
+		free(after);
+		free(before[i]);
+	}
+	CHECK_STR(qdb(udb, "SELECT count(*) FROM package_items WHERE "
+	    "name='curl'"), "1");	/* shared by both hosts */
+	CHECK_STR(qdb(udb, "SELECT group_concat(items || ':' || nhosts, ' ') "
+	    "FROM (SELECT * FROM package_sets ORDER BY id)"), "3:1 2:1");
+	CHECK_STR(qdb(udb, "PRAGMA foreign_key_check"), "(none)");
+	CHECK_STR(qdb(udb, "PRAGMA integrity_check"), "ok");
+
+	/* The next sweep: one package upgraded, nothing else. */
+	s = writer_sweep_begin(w, "test", 1);
+	r = mkres("db-07", s, "packages=ok", NULL);
+	item(r, ITEM_PACKAGE, "openssl", "3.0.13-1~deb12u1", "amd64", "dpkg",
+	    NULL);
+	item(r, ITEM_PACKAGE, "curl", "7.88.1-10+deb12u5", "amd64", "dpkg",
+	    NULL);
+	item(r, ITEM_PACKAGE, "odd", NULL, NULL, NULL, NULL);
+	writer_submit(w, r);
+	writer_sweep_end(w, s);
+	writer_flush(w);
+	CHECK_STR(qdb(udb, "SELECT group_concat(key || ' ' || change || ' ' || "
+	    "new_value) FROM changes WHERE sweep_id=%lld", (long long)s),
+	    "package:openssl upgraded 3.0.13-1~deb12u1");
+	CHECK_STR(qdb(udb, "SELECT count(*) FROM host_packages WHERE "
+	    "host='db-07'"), "3");
+	/* db-07 moved to a new set; the migrated one nobody uses is gone. */
+	CHECK_STR(qdb(udb, "SELECT group_concat(items || ':' || nhosts || ':' "
+	    "|| (digest IS NULL), ' ') FROM (SELECT * FROM package_sets ORDER "
+	    "BY id)"), "2:1:1 3:1:0");
+	CHECK_STR(qdb(udb, "SELECT count(*) FROM package_set_items"), "5");
+	db_close(udb);
+	writer_close(w);
 }
 
 /* Facts round trip; history rows only for what changed. */
@@ -269,8 +483,11 @@ test_history(struct writer *w)
 	CHECK_STR(q("SELECT value FROM host_facts WHERE host='web01' AND "
 	    "key='os.id'"), "debian");
 	CHECK_STR(q("SELECT count(*) FROM facts"), "4");
-	CHECK_STR(q("SELECT count(*) FROM fact_history WHERE old_value IS "
-	    "NULL AND sweep_id=%lld", (long long)s1), "4");
+	/* First sight is a baseline: one first_seen row, no history. */
+	CHECK_STR(q("SELECT count(*) FROM fact_history WHERE sweep_id=%lld",
+	    (long long)s1), "0");
+	CHECK_STR(q("SELECT change || ' ' || new_value FROM changes WHERE "
+	    "host='web01'"), "first_seen facts=4");
 
 	/* One changed, one removed, one added. */
 	s2 = writer_sweep_begin(w, "test", 1);
@@ -301,7 +518,8 @@ test_history(struct writer *w)
 	    NULL));
 	writer_sweep_end(w, s3);
 	writer_flush(w);
-	CHECK_STR(q("SELECT count(*) FROM fact_history"), "7");
+	CHECK_STR(q("SELECT count(*) FROM fact_history"), "3");
+	CHECK_STR(q("SELECT count(*) FROM changes WHERE host='web01'"), "4");
 	CHECK_STR(q("SELECT count(*) FROM attempts"), "3");
 	CHECK_STR(q("SELECT ok || '/' || failed || '/' || nhosts FROM sweeps "
 	    "WHERE id=%lld", (long long)s3), "1/0/1");
@@ -396,7 +614,10 @@ test_lists(struct writer *w)
 	writer_submit(w, mklist(s1, "3.0.11-1", 1, 0, "active"));
 	writer_flush(w);
 	CHECK_STR(q("SELECT count(*) FROM item_history WHERE change="
-	    "'installed'"), "2");
+	    "'installed'"), "0");
+	CHECK_STR(q("SELECT new_value FROM item_history WHERE change="
+	    "'first_seen' AND name='db01'"), "facts=0 packages=2 services=1 "
+	    "filesystems=1");
 	CHECK_STR(q("SELECT count(*) FROM host_packages WHERE host='db01'"),
 	    "2");
 	s2 = writer_sweep_begin(w, "test", 1);
@@ -449,9 +670,8 @@ test_volatile(struct writer *w)
 	    "memory.available_bytes=4000", "memory.swap_free_bytes=10",
 	    "time.epoch=1700000000", "time.timezone=UTC", NULL));
 	writer_flush(w);
-	CHECK_STR(q("SELECT group_concat(key) FROM (SELECT key FROM "
-	    "fact_history WHERE sweep_id=%lld ORDER BY key)", (long long)s1),
-	    "memory.total_bytes,time.timezone");
+	CHECK_STR(q("SELECT count(*) FROM fact_history WHERE sweep_id=%lld",
+	    (long long)s1), "0");		/* baseline */
 	CHECK_STR(q("SELECT count(*) FROM host_facts WHERE host='vol01'"),
 	    "9");
 	s2 = writer_sweep_begin(w, "test", 1);
@@ -508,7 +728,7 @@ test_versions(struct writer *w)
 	}
 	CHECK_STR(q("SELECT group_concat(name || ':' || change, ' ') FROM "
 	    "(SELECT i.name, i.change FROM item_history i JOIN hosts h ON "
-	    "h.id=i.host_id WHERE h.name='pkg01' AND change <> 'installed' "
+	    "h.id=i.host_id WHERE h.name='pkg01' AND change <> 'first_seen' "
 	    "ORDER BY i.id)"), "a:upgraded b:upgraded c:upgraded "
 	    "a:downgraded b:changed c:upgraded");
 	CHECK_STR(q("SELECT change FROM changes WHERE host='pkg01' AND "
@@ -527,6 +747,13 @@ test_versions(struct writer *w)
 	CHECK_STR(q("SELECT fact_match('debian', '~', 'deb*')"), "1");
 	CHECK(strncmp(q("SELECT fact_match('a', '<>', 'b')"),
 	    "(error: fact_match: unknown operator", 36) == 0);
+	CHECK_STR(q("SELECT fact_match('33554432000', '>', '30GB')"), "1");
+	CHECK_STR(q("SELECT fact_match('33554432000', '>', '100TB')"), "0");
+	CHECK_STR(q("SELECT fact_match('debian', '>', '30G')"),
+	    "(error: 'debian' is not a number, cannot compare it with 30G)");
+	CHECK_STR(q("SELECT fact_match('1', '>', '30XB')"),
+	    "(error: unknown size unit 'XB' in '30XB' (B; K M G T P or "
+	    "KiB..PiB: powers of 1024; KB MB GB TB PB: powers of 1000))");
 }
 
 /* The inventory sync: hosts in, others out, groups as a list. */
@@ -671,6 +898,210 @@ test_degraded_readonly(struct writer *w)
 	CHECK_STR(q("PRAGMA integrity_check"), "ok");
 }
 
+/* A whole file in memory (caller frees), for before/after comparisons. */
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE	*fp;
+	char	*buf;
+	long	 n;
+
+	if ((fp = fopen(path, "rb")) == NULL)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	buf = malloc(n > 0 ? (size_t)n : 1);
+	*len = fread(buf, 1, (size_t)n, fp);
+	fclose(fp);
+	return buf;
+}
+
+/* Overwrite page n (1-based) of path with 0xff bytes. */
+static void
+smash_page(const char *path, int n, int psz)
+{
+	char	*page;
+	FILE	*fp;
+
+	page = malloc((size_t)psz);
+	memset(page, 0xff, (size_t)psz);
+	fp = fopen(path, "r+b");
+	CHECK(fp != NULL);
+	if (fp != NULL) {
+		fseek(fp, (long)(n - 1) * psz, SEEK_SET);
+		CHECK(fwrite(page, 1, (size_t)psz, fp) == (size_t)psz);
+		fclose(fp);
+	}
+	free(page);
+}
+
+/* Wait up to 5 s for the writer to call itself broken. */
+static void
+wait_broken(struct writer *w, struct writer_stats *st)
+{
+	int	 i;
+
+	for (i = 0; i < 500; i++) {
+		writer_get_stats(w, st);
+		if (st->broken)
+			return;
+		usleep(10000);
+	}
+}
+
+/* A backup of the live database, then one page of it overwritten: the
+ * writer finds it at open (at once, or in the background above the
+ * bound), writes nothing, counts what it could not store, and leaves the
+ * file's bytes as they were; db check lists the page; the fault table
+ * says corruption is not transient. */
+static void
+test_corrupt(void)
+{
+	struct db_backup_info	 bi;
+	struct db_verdict	 v;
+	struct writer_stats	 st;
+	struct writer		*w;
+	enum db_fault		 f;
+	char			 p[600], err[1024], *before, *after, want[64];
+	size_t			 blen = 0, alen = 0;
+	int			 page;
+
+	snprintf(p, sizeof p, "%s/corrupt.db", tmpdir);
+	CHECK(db_backup(dbpath, p, 0, &bi, err, sizeof err) == 0);
+	CHECK(filemode("") == 0600);
+	page = atoi(q("SELECT rootpage FROM sqlite_master WHERE name = "
+	    "'hosts'"));
+	smash_page(p, page, atoi(q("PRAGMA page_size")));
+	before = slurp(p, &blen);
+	w = writer_open(p, err, sizeof err);
+	CHECK(w != NULL);
+	writer_get_stats(w, &st);
+	CHECK(st.broken == 1 && st.degraded == 1 && st.fault == DBF_CORRUPT);
+	CHECK(strstr(st.last_error, "the database is corrupt") != NULL);
+	CHECK(strstr(st.last_error, p) != NULL);
+	writer_submit(w, mkres("lost01", 1, "os=ok", "os.id=x", NULL));
+	writer_flush(w);		/* returns at once: nothing to wait for */
+	writer_close_stats(w, &st);
+	CHECK(st.submitted == 1 && st.results == 0 && st.lost == 1);
+	after = slurp(p, &alen);
+	CHECK(before != NULL && after != NULL && alen == blen &&
+	    memcmp(before, after, blen) == 0);
+	free(after);
+	/* The same file checked in the background. */
+	dbcheck_test_sync_max(0);
+	w = writer_open(p, err, sizeof err);
+	CHECK(w != NULL);
+	wait_broken(w, &st);
+	CHECK(st.broken == 1 && st.fault == DBF_CORRUPT);
+	writer_close(w);
+	dbcheck_test_sync_max(DB_QUICK_CHECK_SYNC_MAX);
+	/* db check: the page is named. */
+	CHECK(db_check(p, &v, &f, err, sizeof err) == 0);
+	CHECK(v.ok == 0 && f == DBF_CORRUPT && v.nproblems >= 1);
+	snprintf(want, sizeof want, "Page %d: ", page);
+	CHECK(v.nproblems >= 1 && strncmp(v.problems[0], want,
+	    strlen(want)) == 0);
+	db_verdict_free(&v);
+	CHECK(db_check(dbpath, &v, &f, err, sizeof err) == 0);
+	CHECK(v.ok == 1 && f == DBF_NONE);
+	db_verdict_free(&v);
+	CHECK(!db_fault_transient(DBF_CORRUPT));
+	CHECK(db_fault_transient(DBF_FULL) && db_fault_transient(DBF_BUSY) &&
+	    db_fault_transient(DBF_READONLY));
+	free(before);
+}
+
+/* db stats agrees with the tables it sums up. */
+static void
+test_stats(void)
+{
+	struct db_stats	 st;
+	char		 err[512];
+	size_t		 r;
+
+	CHECK(db_stats(dbpath, &st, err, sizeof err) == 0);
+	CHECK(st.hosts == atoll(q("SELECT count(*) FROM hosts")));
+	CHECK(st.schema_version == atoll(q("PRAGMA user_version")));
+	CHECK(st.page_size > 0 && st.pages > 0 && st.file_bytes > 0);
+	for (r = 0; st.tables != NULL && r < st.tables->nrows; r++)
+		if (strcmp(st.tables->rows[r][0], "attempts") == 0)
+			CHECK_STR(st.tables->rows[r][1],
+			    q("SELECT count(*) FROM attempts"));
+	db_stats_free(&st);
+}
+
+/* A result with n packages of about 100 bytes each, ~20 KB. */
+static struct host_result *
+mkbig(int i, int64_t s, int n)
+{
+	struct host_result	*r;
+	char			 host[32], name[64];
+	int			 j;
+
+	snprintf(host, sizeof host, "bp%04d", i);
+	r = mkres(host, s, "packages=ok", NULL);
+	for (j = 0; j < n; j++) {
+		snprintf(name, sizeof name, "package-with-a-long-name-%d", j);
+		item(r, ITEM_PACKAGE, name, "1.2.3-4+deb12u5~really-long",
+		    "amd64", "dpkg", NULL);
+	}
+	return r;
+}
+
+/* Backpressure with a slow writer (50 ms per transaction): a producer
+ * that waits while the writer is backlogged (as the dispatcher does)
+ * never has more than the high mark plus one result waiting, and loses
+ * nothing; one that ignores it is held at the hard bound by dropping the
+ * oldest results. */
+static void
+test_backpressure(struct writer *w)
+{
+	struct writer_stats	 st;
+	const size_t		 high = 256 << 10, max = 1 << 20;
+	uint64_t		 before;
+	int64_t			 s;
+	int			 i, waited = 0;
+
+	writer_flush(w);
+	writer_test_delay(w, 50);
+	writer_test_bytes(w, high, max);
+	writer_get_stats(w, &st);
+	before = st.results;
+	s = writer_sweep_begin(w, "test", 200);
+	for (i = 0; i < 200; i++) {
+		while (writer_backlogged(w)) {
+			usleep(1000);
+			waited = 1;
+		}
+		writer_submit(w, mkbig(i, s, 200));
+	}
+	writer_flush(w);
+	writer_get_stats(w, &st);
+	CHECK(waited);
+	CHECK(st.queue_bytes_peak > 0);
+	CHECK(st.queue_bytes_peak <= high + 64 * 1024);
+	CHECK(st.results - before == 200);
+	fprintf(stderr, "backpressure: peak %zu bytes waiting (high mark "
+	    "%zu)\n", st.queue_bytes_peak, high);
+
+	writer_test_bytes(w, high, max);
+	before = st.results;
+	for (i = 0; i < 200; i++)
+		writer_submit(w, mkbig(i, s, 200));
+	writer_sweep_end(w, s);
+	writer_flush(w);
+	writer_get_stats(w, &st);
+	CHECK(st.queue_bytes_peak <= max);
+	CHECK(st.results - before < 200);
+	CHECK(st.queue_bytes == 0);
+	fprintf(stderr, "no backpressure: peak %zu bytes waiting (bound %zu), "
+	    "%llu of 200 stored\n", st.queue_bytes_peak, max,
+	    (unsigned long long)(st.results - before));
+	writer_test_delay(w, 0);
+	writer_test_bytes(w, 8u << 20, 32u << 20);
+}
+
 int
 main(void)
 {
@@ -687,6 +1118,7 @@ main(void)
 		test_readonly();
 		test_uri();
 		test_upgrade();
+		test_migrate4();
 		test_history(w);
 		test_failures(w);
 		test_lists(w);
@@ -695,6 +1127,9 @@ main(void)
 		test_inventory(w);
 		test_degraded(w);
 		test_degraded_readonly(w);
+		test_corrupt();
+		test_stats();
+		test_backpressure(w);
 	}
 	writer_close(w);
 	db_close(rdb);

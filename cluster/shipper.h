@@ -1,0 +1,39 @@
+/* The shipper (docs/DISTRIBUTED.md): its own thread sends the attempts
+ * waiting in the local outbox to PostgreSQL in batches over libpq's
+ * non-blocking API, idempotently, and acknowledges what arrived. While
+ * PostgreSQL is unreachable sweeps go on locally; the shipper reports the
+ * backlog, reconnects with backoff and catches up. No other thread ever
+ * waits on PostgreSQL. */
+#ifndef ROLLCALL_CLUSTER_SHIPPER_H
+#define ROLLCALL_CLUSTER_SHIPPER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cluster_config;
+struct writer;
+struct shipper;
+
+/* Read the password file, open the outbox reader on the database file and
+ * start the thread. The writer must have its outbox enabled and outlive
+ * the shipper. Returns NULL with err filled (never holding the password). */
+struct shipper	*shipper_start(const struct cluster_config *,
+		    const char *database, struct writer *, char *err,
+		    size_t errlen);
+
+/* Stop the thread (an unacknowledged batch is simply sent again next
+ * time), close, wipe the password, free. NULL is fine. */
+void		 shipper_stop(struct shipper *);
+
+/* For status and metrics; cheap, lock-protected. */
+struct shipper_stats {
+	int	 connected;		/* PostgreSQL session ready */
+	int64_t	 backlog;		/* attempts waiting in the outbox */
+	int64_t	 oldest_us;		/* when the oldest was stored; 0 */
+	uint64_t shipped;		/* attempts acknowledged */
+	uint64_t batches;		/* batches acknowledged */
+	char	 last_error[256];	/* why the last try failed, or "" */
+};
+void		 shipper_get_stats(struct shipper *, struct shipper_stats *);
+
+#endif

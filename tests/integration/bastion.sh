@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# bastion.sh: ProxyJump against real OpenSSH (scripts/fleet.sh --bastion):
+# the collector's namespace reaches only the bastion. 200 targets through
+# one bastion with one login in its log, all ok, overlapping in time; a
+# chain of two bastions; the bastion's host key changed; the bastion
+# refusing our key; targets the bastion cannot reach; the bastion's session
+# killed mid-sweep (in-flight targets disconnected, a new login for the
+# rest, which end ok).
+. "$(dirname "$0")/lib.sh"
+
+fleet_start --hosts 200 --delay 0:100 --bastion
+T_RC_NS=$NETNS-c
+B=$NETNS-b
+rundir=$(dirname "$(sed -n 's/^AuthorizedKeysFile //p' "$FLEET_DIR/bastion_sshd_config")")
+[ -d "$rundir/hosts" ] || t_die "cannot find the fleet's run directory"
+BLOG=$FLEET_DIR/bastion.log
+logins() { grep -c 'Accepted publickey for rollcall-test' "$1" || true; }
+
+# conf NAME: bastion.yml with its own database and inventory NAME.yml
+# (copied from the bastion inventory unless the test wrote it already).
+conf() {
+	[ -e "$T_DIR/$1-inv.yml" ] || cp "$FLEET_DIR/bastion-inventory.yml" "$T_DIR/$1-inv.yml"
+	sed -e "s|^database: .*|database: $T_DIR/$1.db|" \
+	    -e "s|^  - bastion-inventory.yml|  - $T_DIR/$1-inv.yml|" \
+	    "$FLEET_DIR/bastion.yml" >"$T_DIR/$1.yml"
+	echo "$T_DIR/$1.yml"
+}
+q() { sqlite3 -readonly -batch -noheader "$T_DIR/$1.db" "$2"; }
+# inv NAME JUMP N: an inventory of fleet hosts 1..N (10.77.1.i) behind JUMP.
+inv() {
+	local i
+	{
+		printf 'all:\n  vars:\n    rollcall_proxy_jump: %s\n  hosts:\n' "$2"
+		for ((i = 1; i <= $3; i++)); do
+			printf '    t%03d:\n      ansible_host: 10.77.1.%d\n' "$i" "$i"
+		done
+	} >"$T_DIR/$1-inv.yml"
+}
+J1=rollcall-test@10.202.0.1:22
+
+# --- 200 targets, one bastion login
+: >"$BLOG.before"; cp "$BLOG" "$BLOG.before"
+rc_run collect -c "$(conf many)"
+assert_eq "200 targets: collect exit" 0 "$RC"
+assert_eq "200 targets: every one ok" 200 "$(q many "SELECT count(*) FROM attempts WHERE status = 'ok'")"
+assert_eq "200 targets: one bastion login" 1 "$(( $(logins "$BLOG") - $(logins "$BLOG.before") ))"
+overlap=$(q many "SELECT max(n) FROM (SELECT (SELECT count(*) FROM attempts b
+    WHERE b.started_us < a.ended_us AND b.ended_us > a.started_us) AS n FROM attempts a)")
+assert_ge "200 targets: overlapping in time (most at once)" 20 "$overlap"
+
+# --- two bastions: the second is reachable only from the first
+inv twohop "$J1,rollcall-test@127.0.0.1:2222" 12
+before2=$(logins "$FLEET_DIR/bastion2.log")
+rc_run collect -c "$(conf twohop)"
+n=$(q twohop "SELECT count(*) FROM attempts")
+assert_ge "two hops: hosts swept" 10 "$n"
+assert_eq "two hops: every one ok" "$n" "$(q twohop "SELECT count(*) FROM attempts WHERE status = 'ok'")"
+assert_eq "two hops: one login on the second bastion" 1 \
+    "$(( $(logins "$FLEET_DIR/bastion2.log") - before2 ))"
+
+# --- targets the bastion cannot reach: nothing listens, no route
+inv unreach "$J1" 12
+cat >>"$T_DIR/unreach-inv.yml" <<'EOF'
+    noport01:
+      ansible_host: 10.77.1.1
+      ansible_port: 2
+    noroute01:
+      ansible_host: 10.99.0.1
+EOF
+rc_run collect -c "$(conf unreach)"
+assert_eq "unreachable targets: collect reports failures" 1 "$RC"
+assert_eq "closed port seen from the bastion: refused" refused \
+    "$(q unreach "SELECT a.status FROM attempts a JOIN hosts h ON h.id = a.host_id WHERE h.name = 'noport01'")"
+assert_match "closed port: the error names the bastion and its reason" \
+    "bastion rollcall-test@10.202.0.1:22 cannot reach 10.77.1.1 port 2: .*connect failed" \
+    "$(q unreach "SELECT a.error FROM attempts a JOIN hosts h ON h.id = a.host_id WHERE h.name = 'noport01'")"
+assert_eq "no route from the bastion: refused" refused \
+    "$(q unreach "SELECT a.status FROM attempts a JOIN hosts h ON h.id = a.host_id WHERE h.name = 'noroute01'")"
+assert_eq "the reachable targets still ok" "$n" "$(q unreach "SELECT count(*) FROM attempts WHERE status = 'ok'")"
+
+# --- the bastion's host key changed: no target, no authentication there
+c=$(conf hostkey)
+sed -i "s|^  known_hosts: .*|  known_hosts: $T_DIR/wrong-kh|" "$c"
+sed "s|^10.202.0.1 .*|10.202.0.1 $(cut -d' ' -f1,2 "$FLEET_DIR/wrong_host_ed25519_key.pub")|" \
+    "$FLEET_DIR/bastion-known_hosts" >"$T_DIR/wrong-kh"
+inv hostkey "$J1" 12
+before=$(logins "$BLOG")
+rc_run collect -c "$c"
+assert_eq "bastion host key changed: every target bastion_hostkey_mismatch" bastion_hostkey_mismatch \
+    "$(q hostkey "SELECT DISTINCT status FROM attempts")"
+assert_match "bastion host key changed: said loudly" "HOST KEY CHANGED" "$ERR"
+assert_eq "bastion host key changed: no login attempted there" "$before" "$(logins "$BLOG")"
+
+# --- the bastion refuses our key (its authorized_keys emptied)
+cp "$rundir/bastion_authorized_keys" "$T_DIR/bak"
+: >"$rundir/bastion_authorized_keys"
+inv auth "$J1" 12
+rc_run collect -c "$(conf auth)"
+cp "$T_DIR/bak" "$rundir/bastion_authorized_keys"
+assert_eq "bastion refuses auth: every target bastion_auth_failed" bastion_auth_failed \
+    "$(q auth "SELECT DISTINCT status FROM attempts")"
+assert_match "bastion refuses auth: the error names the bastion" \
+    "bastion rollcall-test@10.202.0.1:22: public key .* rejected" \
+    "$(q auth "SELECT error FROM attempts LIMIT 1")"
+
+# --- the bastion's session killed mid-sweep: 30 slow targets (3 s each),
+# 10 tunnels at a time; kill once the first 10 run.
+inv kill "$J1" 30
+for f in "$rundir"/hosts/127.0.1.*; do
+	read -r role _ arg <"$f"
+	printf '%s 3.000 %s\n' "$role" "$arg" >"$f"
+done
+c=$(conf kill)
+printf 'bastion_concurrency: 10\n' >>"$c"
+before=$(logins "$BLOG")
+( rc_run collect -c "$c"; echo "$RC" >"$T_DIR/kill.rc" ) &
+bg=$!
+for _ in $(seq 100); do
+	[ "$(( $(logins "$BLOG") - before ))" -ge 1 ] && break
+	sleep 0.1
+done
+sleep 1.5
+listener=$(cat "$FLEET_DIR/bastion.pid")
+for p in $(ip netns pids "$B"); do
+	[ "$p" = "$listener" ] && continue
+	[ "$p" = "$(cat "$FLEET_DIR/bastion2.pid")" ] && continue
+	kill -9 "$p" 2>/dev/null || true
+done
+wait "$bg" || true
+kst=$(q kill "SELECT status, count(*) FROM attempts GROUP BY status ORDER BY status" | tr '\n' ' ')
+assert_match "bastion killed: in-flight targets disconnected" "disconnected\|([1-9][0-9]*)" "$kst"
+assert_match "bastion killed: the rest ok after a new login" "ok\|([1-9][0-9]*)" "$kst"
+assert_eq "bastion killed: every target has a result" 30 "$(q kill "SELECT count(*) FROM attempts")"
+assert_eq "bastion killed: logged in again" 2 "$(( $(logins "$BLOG") - before ))"
+finish

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# cli_output: the read commands as ops people use them, on a swept fleet.
+# Unknown groups, fact keys and collectors are said on stderr (exit 1);
+# --group twice is the union; --where sizes and type errors; tables have
+# one header style, no padding past the longest value and no trailing
+# blanks, are cut with "…" to the terminal on a TTY (a pseudo-terminal
+# from script(1)) but never when piped, and --wide, --no-headers, --sort,
+# -o table|wide|json|csv; an empty table is "No hosts found" on stderr;
+# query --tables / --schema, and one read-only message for every write.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+fleet_start --hosts 5 --delay 0:100 --broken refuse
+rc_run collect -c "$CONF"
+assert_eq "collect: one host refuses" 1 "$RC"
+
+# ---- names that do not exist, and the union of groups
+rc_run hosts -c "$CONF" --group nosuch
+assert_eq "--group nosuch exits 1" 1 "$RC"
+assert_match "--group nosuch is said" "no group 'nosuch'" "$ERR"
+assert_eq "--group nosuch prints no table" "" "$OUT"
+rc_run hosts -c "$CONF" --group web -o json
+assert_eq "--group web: 4 hosts" 4 "$(jq length <<<"$OUT")"
+rc_run hosts -c "$CONF" --group web --group db -o json
+assert_eq "--group web --group db: the union, 5 hosts" 5 "$(jq length <<<"$OUT")"
+rc_run hosts -c "$CONF" --where 'os.idd=x'
+assert_eq "--where on an unknown key exits 1" 1 "$RC"
+assert_match "--where unknown key is said" "no fact 'os.idd' on any host" "$ERR"
+rc_run show -c "$CONF" web001 --collector nosuch
+assert_eq "show --collector nosuch exits 1" 1 "$RC"
+assert_match "show --collector nosuch is said" "no collector 'nosuch'" "$ERR"
+rc_run show -c "$CONF" web001 --collector os
+assert_eq "show --collector os exits 0" 0 "$RC"
+
+# ---- show HOST: each collector's outcome, sizes next to raw bytes
+rc_run show -c "$CONF" web001
+assert_match "show lists each collector's status" 'COLLECTOR +STATUS +TOOK +OUTPUT' "$OUT"
+assert_match "show: os ok with its output size" 'os +ok +[0-9.]+m?s +[0-9.]+ (B|KiB)' "$OUT"
+assert_match "show: memory.total_bytes with GiB/MiB beside" 'memory\.total_bytes +[0-9]+ \([0-9.]+ (MiB|GiB)\)' "$OUT"
+rc_run show -c "$CONF" web001 --json
+assert_eq "show --json: one entry per collector" 5 "$(jq '.collectors | length' <<<"$OUT")"
+assert_eq "show --json: exit_code is a number" number "$(jq -r '.collectors[0].exit_code | type' <<<"$OUT")"
+assert_eq "show --json: raw bytes stay raw" true \
+    "$(jq '.facts["memory.total_bytes"] | test("^[0-9]+$")' <<<"$OUT")"
+rc_run show -c "$CONF" refuse01
+assert_eq "show of a host that never connected: no collector table" "" \
+    "$(grep '^COLLECTOR' <<<"$OUT" || true)"
+
+# ---- --where sizes and types
+rc_run hosts -c "$CONF" --where 'memory.total_bytes>1K' -o json
+assert_eq "memory > 1K: every healthy host" 5 "$(jq length <<<"$OUT")"
+rc_run hosts -c "$CONF" --where 'memory.total_bytes>100TB'
+assert_eq "memory > 100TB: none, exit 1" 1 "$RC"
+assert_eq "memory > 100TB: nothing on stdout" "" "$OUT"
+assert_match "memory > 100TB: No hosts found on stderr" '^No hosts found$' "$ERR"
+rc_run hosts -c "$CONF" --where 'memory.total_bytes>30XB'
+assert_eq "an unknown unit is a usage error" 2 "$RC"
+assert_match "the unknown unit is named" "unknown size unit 'XB' in '30XB'" "$ERR"
+rc_run hosts -c "$CONF" --where 'os.id>3'
+assert_eq "a number compared with text fails" 1 "$RC"
+assert_match "the text is named" "is not a number" "$ERR"
+
+# ---- tables, piped
+rc_run hosts -c "$CONF"
+assert_match "one header style: upper case" '^NAME {6}ADDRESS +STATUS +ERROR' "$OUT"
+assert_eq "no trailing blanks" "" "$(grep -n ' $' <<<"$OUT" || true)"
+assert_match "piped: the error is whole" 'Connection refused' "$OUT"
+assert_eq "piped: nothing cut" "" "$(grep '…' <<<"$OUT" || true)"
+rc_run hosts -c "$CONF" --no-headers
+assert_match "--no-headers: the first line is a host" '^(web|db|refuse)0' "$(head -n 1 <<<"$OUT")"
+rc_run hosts -c "$CONF" --sort status --no-headers
+assert_match "--sort status: ok first" '^[a-z0-9]+ +[0-9.]+ +ok' "$(head -n 1 <<<"$OUT")"
+assert_match "--sort status: refused last" 'refused' "$(tail -n 1 <<<"$OUT")"
+rc_run hosts -c "$CONF" --sort nosuch
+assert_eq "--sort on no column is a usage error" 2 "$RC"
+assert_match "--sort names the columns" "columns: name, address, status" "$ERR"
+rc_run hosts -c "$CONF" -o csv --no-headers
+assert_eq "-o csv --no-headers: one record per host" 6 "$(grep -c . <<<"$OUT")"
+rc_run hosts -c "$CONF" -o json
+assert_eq "-o json: every host" 6 "$(jq length <<<"$OUT")"
+rc_run hosts -c "$CONF" -o yaml
+assert_eq "-o yaml is a usage error" 2 "$RC"
+
+# ---- tables on a terminal (a pseudo-terminal 70 columns wide)
+tty_run() {
+	script -qec "stty cols 70; $(printf '%q ' "$ROLLCALL" "$@")" /dev/null | tr -d '\r'
+}
+tty_out=$(tty_run hosts -c "$CONF")
+# (… is one column but three bytes: count it as one)
+longest=$(sed 's/…/./g' <<<"$tty_out" | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }')
+assert_ge "on a TTY every line fits 70 columns" "$longest" 70
+assert_match "on a TTY the long error is cut with …" 'Connection…|…' "$tty_out"
+assert_match "on a TTY the header is still there" '^NAME +ADDRESS' "$tty_out"
+tty_out=$(tty_run hosts -c "$CONF" --wide)
+assert_match "--wide on a TTY: the error is whole" 'Connection refused' "$tty_out"
+assert_eq "--wide on a TTY: nothing cut" "" "$(grep '…' <<<"$tty_out" || true)"
+tty_out=$(tty_run hosts -c "$CONF" -o wide)
+assert_match "-o wide on a TTY: the error is whole" 'Connection refused' "$tty_out"
+
+# ---- query: what there is to ask, and one read-only message
+rc_run query -c "$CONF" --tables
+assert_eq "query --tables exits 0" 0 "$RC"
+assert_match "query --tables lists host_status as a stable view" 'host_status +view +stable' "$OUT"
+rc_run query -c "$CONF" --schema host_status
+assert_match "query --schema host_status lists its columns" 'last_success' "$OUT"
+rc_run query -c "$CONF" --schema nosuch
+assert_eq "query --schema nosuch exits 1" 1 "$RC"
+first=
+for q in "DELETE FROM hosts" "INSERT INTO hosts(name) VALUES ('x')" "DROP TABLE hosts" \
+    "CREATE TABLE t(a)" "PRAGMA journal_mode = DELETE" "ATTACH '/tmp/x.db' AS x" "VACUUM"; do
+	rc_run query -c "$CONF" "$q"
+	[ -n "$first" ] || first=$ERR
+	assert_eq "query '$q' exits 1" 1 "$RC"
+	assert_eq "query '$q': the one read-only message" "$first" "$ERR"
+done
+assert_match "the read-only message says so" 'only read-only statements' "$first"
+assert_eq "the database still has every host" 6 "$(sql 'SELECT count(*) FROM hosts')"
+finish

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# cluster_ship: one node ships its attempts to a real PostgreSQL 15
+# (pg-lib.bash) while it sweeps a real sshd fleet. Every attempt arrives
+# centrally exactly once: with PostgreSQL up; with PostgreSQL stopped
+# between sweeps (backlog reported, caught up after the restart); with
+# PostgreSQL down when the node starts; and with PostgreSQL killed while
+# a batch may be in flight. The password never shows in the log or the
+# process's command line.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/daemon-lib.bash"
+. "$(dirname "${BASH_SOURCE[0]}")/pg-lib.bash"
+
+HEALTHY=6
+TOTAL=$((HEALTHY + 1))
+fleet_start --hosts "$HEALTHY" --delay 50:300 --broken refuse
+pg_start "$NETNS" || t_die "PostgreSQL did not start"
+conf_add <<YML
+interval: 1h
+retry:
+  attempts: 0
+control_socket: $T_DIR/control.sock
+cluster:
+  postgres: "$PG_CONNINFO"
+  password_file: $PG_PASSFILE
+  node: node-a
+  segment: dc1
+YML
+
+# Attempts stored locally / arrived centrally / distinct ids centrally.
+local_attempts() { sql 'select count(*) from attempts'; }
+central() { pg_psql "$1" 2>/dev/null || echo "psql failed"; }
+central_attempts() { central 'select count(*) from attempts'; }
+outbox_rows() { sql 'select count(*) from outbox'; }
+# Local and central agree, exactly once each: same count, every central row
+# one local attempt (node-a's local id), no (host, start) twice.
+same_everywhere() {
+	local n
+	n=$(local_attempts)
+	[ "$n" -gt 0 ] && [ "$n" = "$(central_attempts)" ] &&
+	    [ "$(outbox_rows)" = 0 ]
+}
+check_exactly_once() {
+	local what=$1 n
+	n=$(local_attempts)
+	assert_eq "$what: every local attempt arrived centrally" "$n" "$(central_attempts)"
+	assert_eq "$what: one central row per local attempt id" "$n" \
+	    "$(central "select count(distinct local_id) from attempts where node = 'node-a'")"
+	assert_eq "$what: no (host, start) shipped twice" "$n" \
+	    "$(central 'select count(distinct (host, started_us)) from attempts')"
+	assert_eq "$what: the outbox is empty" 0 "$(outbox_rows)"
+}
+sweep_done() { log_has "sweep $1: $TOTAL hosts in"; }
+trigger_sweep() {
+	rc_run sweep -c "$CONF"
+	assert_eq "sweep $1 started" 0 "$RC"
+	wait_for "sweep $1 done" 60 sweep_done "$1"
+}
+
+# ---- PostgreSQL up: the first sweep arrives, with facts and statuses
+daemon_start
+wait_for "sweep 1 done" 60 sweep_done 1
+wait_for "connected line" 30 log_has "cluster: connected to PostgreSQL at 127.0.0.1:$PG_PORT as node node-a \\(segment dc1\\), central schema version 1"
+wait_for "sweep 1 arrived centrally" 30 same_everywhere
+check_exactly_once "up"
+assert_eq "central host_status: every host" "$TOTAL" "$(central 'select count(*) from host_status')"
+assert_eq "central host_status: refuse01 refused" refused \
+    "$(central "select status from host_status where name = 'refuse01'")"
+assert_eq "central host_facts: os.id of every healthy host" "$HEALTHY" \
+    "$(central "select count(*) from host_facts where key = 'os.id'")"
+assert_eq "central facts = local facts (kernel.release)" \
+    "$(sql "select group_concat(host || '=' || value, ',') from (select host, value from host_facts where key = 'kernel.release' order by host)")" \
+    "$(central "select string_agg(host || '=' || value, ',' order by host) from host_facts where key = 'kernel.release'")"
+assert_eq "central nodes: node-a in dc1" "node-a|dc1" "$(central 'select name, segment from nodes')"
+assert_eq "central attempts carry the node" "$TOTAL" \
+    "$(central "select count(*) from attempts where node = 'node-a' and segment = 'dc1'")"
+
+# ---- PostgreSQL stopped between sweeps: backlog, then catch-up
+pg_stop
+trigger_sweep 2
+wait_for "backlog reported while PostgreSQL is down" 30 log_has \
+    "cluster: PostgreSQL unreachable \\(.*\\): backlog [1-9][0-9]* attempt\\(s\\) in the local outbox, oldest [0-9]+s ago"
+assert_eq "sweep 2 waits in the outbox" "$TOTAL" "$(outbox_rows)"
+# Kept to replay later: a batch whose answer was lost is sent again.
+sql 'select doc from outbox order by id' >"$T_DIR/sweep2.docs"
+pg_restart || t_die "PostgreSQL did not restart"
+wait_for "caught up after the restart" 60 log_has "cluster: caught up"
+wait_for "sweep 2 arrived" 30 same_everywhere
+check_exactly_once "after an outage"
+
+# ---- PostgreSQL killed while batches may be in flight
+rc_run sweep -c "$CONF"
+assert_eq "sweep 3 started" 0 "$RC"
+sleep 0.3
+pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null
+wait_for "sweep 3 done" 60 sweep_done 3
+trigger_sweep 4
+pg_restart || t_die "PostgreSQL did not restart"
+wait_for "sweeps 3-4 arrived after a crash" 60 same_everywhere
+check_exactly_once "after a crash"
+
+# ---- PostgreSQL down when the node starts
+daemon_term
+assert_eq "daemon stops cleanly" 0 "$DRC"
+# Replay sweep 2's documents, already in PostgreSQL, as if their answer had
+# been lost: they must be dropped centrally, not stored twice.
+assert_eq "sweep 2's documents kept" "$TOTAL" "$(grep -c . "$T_DIR/sweep2.docs")"
+python3 - "$DB" "$T_DIR/sweep2.docs" <<'PY'
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1])
+with db:
+    for doc in open(sys.argv[2]).read().splitlines():
+        db.execute("insert into outbox(attempt_id, created_us, doc) values (0, ?, ?)",
+                   (int(time.time() * 1e6), doc))
+PY
+pg_stop
+cp "$DLOG" "$T_DIR/daemon-1.log"
+: >"$DLOG"
+daemon_start
+wait_for "sweep 5 done with PostgreSQL down" 60 sweep_done 5
+wait_for "backlog reported at start" 30 log_has \
+    "cluster: PostgreSQL unreachable \\(.*\\): backlog $((2 * TOTAL)) attempt\\(s\\)"
+assert_eq "sweep 5 and the replay wait in the outbox" $((2 * TOTAL)) "$(outbox_rows)"
+pg_restart || t_die "PostgreSQL did not restart"
+wait_for "caught up once PostgreSQL is there" 60 log_has "cluster: caught up"
+wait_for "sweep 5 arrived" 30 same_everywhere
+check_exactly_once "started without PostgreSQL"
+assert_eq "central attempts: 5 sweeps, the replay not stored twice" $((5 * TOTAL)) "$(central_attempts)"
+assert_match "the replayed attempts were recognised" \
+    "cluster: $TOTAL of $((2 * TOTAL)) attempt\\(s\\) were already in PostgreSQL" "$(cat "$DLOG")"
+
+# ---- the password never leaks
+if grep -qF -- "$PG_PASS" "$DLOG" "$T_DIR"/*.log 2>/dev/null; then
+	t_fail "the password is not in the daemon log"
+else
+	t_pass "the password is not in the daemon log"
+fi
+if tr '\0' ' ' <"/proc/$DPID/cmdline" | grep -qF -- "$PG_PASS"; then
+	t_fail "the password is not on the command line"
+else
+	t_pass "the password is not on the command line"
+fi
+daemon_term
+assert_eq "daemon stops cleanly at the end" 0 "$DRC"
+finish

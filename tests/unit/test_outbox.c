@@ -1,0 +1,100 @@
+/* The cluster outbox (storage/outbox.c) through the writer: every stored
+ * attempt is queued once with a unique id, the bound drops the oldest,
+ * an ack deletes exactly what was shipped, and ids never go back. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/result.h"
+#include "common/xmalloc.h"
+#include "storage/outbox.h"
+#include "storage/storage.h"
+
+#include "test.h"
+
+/* A stored result of host name with one fact. */
+static void
+submit(struct writer *w, const char *name)
+{
+	struct host_result	*r;
+
+	r = host_result_new(name, "127.0.0.1", 22, 0);
+	r->started_us = 1000000;
+	r->ended_us = 2000000;
+	facts_add(&r->facts, "os.id", "debian");
+	writer_submit(w, r);
+}
+
+/* How many times needle occurs in s. */
+static int
+count(const char *s, const char *needle)
+{
+	int	 n = 0;
+
+	while ((s = strstr(s, needle)) != NULL) {
+		n++;
+		s += strlen(needle);
+	}
+	return n;
+}
+
+int
+main(void)
+{
+	char			 dir[] = "/tmp/rollcall-test-outbox.XXXXXX";
+	char			 path[128], err[256];
+	struct writer		*w;
+	struct outbox_reader	*r;
+	struct outbox_batch	 b;
+	struct outbox_backlog	 bl;
+	int64_t			 last;
+
+	if (mkdtemp(dir) == NULL)
+		return 2;
+	snprintf(path, sizeof path, "%s/t.db", dir);
+	w = writer_open(path, err, sizeof err);
+	CHECK(w != NULL);
+	if (w == NULL)
+		return 1;
+	r = outbox_reader_open(path, err, sizeof err);
+	CHECK(r != NULL);
+	/* Before the outbox exists: empty, not an error. */
+	CHECK(outbox_read(r, 0, 10, &b, err, sizeof err) == 0 && b.n == 0);
+	free(b.json);
+	submit(w, "before");		/* not in cluster mode yet: not queued */
+	writer_outbox_enable(w, 3);
+	submit(w, "h1");
+	submit(w, "h2");
+	submit(w, "h3");
+	submit(w, "h4");
+	writer_flush(w);
+	CHECK(outbox_backlog(r, &bl, err, sizeof err) == 0);
+	CHECK(bl.count == 3 && bl.oldest_us > 0);	/* h1 dropped */
+	CHECK(outbox_read(r, 0, 10, &b, err, sizeof err) == 0);
+	CHECK(b.n == 3 && b.json[0] == '[');
+	CHECK(strstr(b.json, "\"host\":\"h1\"") == NULL);
+	CHECK(strstr(b.json, "\"host\":\"before\"") == NULL);
+	CHECK(count(b.json, "\"uid\":\"") == 3);
+	CHECK(count(b.json, "\"facts\":{\"os.id\":\"debian\"}") == 3);
+	CHECK(strstr(b.json, ":5\",\"local_id\":5,\"host\":\"h4\"") != NULL);
+	last = b.last_id;
+	free(b.json);
+	CHECK(outbox_read(r, last - 1, 10, &b, err, sizeof err) == 0 &&
+	    b.n == 1);
+	free(b.json);
+	writer_outbox_ack(w, last);
+	writer_flush(w);
+	CHECK(outbox_backlog(r, &bl, err, sizeof err) == 0 && bl.count == 0);
+	submit(w, "h5");
+	writer_flush(w);
+	CHECK(outbox_read(r, last, 10, &b, err, sizeof err) == 0 && b.n == 1);
+	CHECK(b.last_id == last + 1);		/* ids never go back */
+	free(b.json);
+	outbox_reader_close(r);
+	writer_close(w);
+	snprintf(err, sizeof err, "rm -rf '%s'", dir);
+	if (system(err) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	TEST_MAIN_END();
+}
