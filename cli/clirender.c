@@ -16,6 +16,7 @@
 
 #define OPT_DB		256
 #define OPT_JSON	257
+#define OPT_LIMIT	250
 #define OPT_CSV		258
 #define OPT_WIDE	259
 #define OPT_NOHEAD	260
@@ -39,6 +40,11 @@ cli_read_usage(const struct cli_spec *spec)
 	    "config\n");
 	printf("      --json            JSON output\n");
 	printf("      --csv             CSV output (RFC 4180, header line)\n");
+	if (spec->limit)
+		printf("  -l, --limit PATTERN   only hosts an Ansible host pattern "
+		    "selects\n                        (web:db, web:&prod, "
+		    "web:!web03, db*, ~re,\n                        web[0:2], "
+		    "@file), read from the inventory\n");
 	printf("  -o, --output FORMAT   table, wide (table never cut), json "
 	    "or csv\n");
 	printf("      --wide            on a terminal, do not cut long "
@@ -75,8 +81,13 @@ cli_read_options(const struct cli_spec *spec)
 	struct option	*o;
 	size_t		 i, n = sizeof common / sizeof common[0];
 
-	o = xcalloc(n + spec->nextra + 1, sizeof *o);
+	o = xcalloc(n + spec->nextra + 2, sizeof *o);
 	memcpy(o, common, sizeof common);
+	if (spec->limit) {
+		o[n].name = "limit";
+		o[n].has_arg = required_argument;
+		o[n++].val = OPT_LIMIT;
+	}
 	for (i = 0; i < spec->nextra; i++) {
 		o[n + i].name = spec->extra[i].name;
 		o[n + i].has_arg = spec->extra[i].arg != NULL ?
@@ -149,6 +160,12 @@ cli_read_option(struct cli_read *c, int ch, char **argv)
 	case OPT_DB:
 		c->db_path = optarg;
 		return -1;
+	case OPT_LIMIT:
+	case 'l':
+		if (!spec->limit)
+			break;
+		c->limit = optarg;
+		return -1;
 	case OPT_JSON:
 		return cli_read_format(c, OUT_JSON);
 	case OPT_CSV:
@@ -189,7 +206,8 @@ cli_read_parse(struct cli_read *c, const struct cli_spec *spec, int argc,
 	optind = 0;		/* glibc: reinitialise, argv may differ */
 	opterr = 0;
 	while (rc == -1 &&
-	    (ch = getopt_long(argc, argv, ":c:o:h", opts, NULL)) != -1)
+	    (ch = getopt_long(argc, argv, spec->limit ? ":c:o:hl:" : ":c:o:h",
+	    opts, NULL)) != -1)
 		rc = cli_read_option(c, ch, argv);
 	free(opts);
 	if (rc != -1)
@@ -202,6 +220,36 @@ cli_read_parse(struct cli_read *c, const struct cli_spec *spec, int argc,
 		    spec->args[0] ? spec->args : "none");
 	c->args = argv + optind;
 	return -1;
+}
+
+/* --limit: resolve the pattern against the inventory (Ansible's grammar,
+ * config_select) and let only those hosts through host_selected(). */
+static int
+cli_read_limit(struct cli_read *c)
+{
+	struct config	*conf;
+	unsigned char	*sel;
+	char		**names, err[1024];
+	size_t		 i, n = 0;
+	int		 rc;
+
+	if ((rc = cli_config_load(c->spec->cmd, c->config, 0, &conf)) != 0)
+		return rc;
+	sel = xcalloc(conf->nhosts + 1, 1);
+	names = xcalloc(conf->nhosts + 1, sizeof *names);
+	if (config_select(conf, c->limit, sel, err, sizeof err) == -1) {
+		fprintf(stderr, "rollcall %s: --limit: %s\n", c->spec->cmd, err);
+		rc = EXIT_FAIL;
+	} else {
+		for (i = 0; i < conf->nhosts; i++)
+			if (sel[i])
+				names[n++] = conf->hosts[i].name;
+		db_limit_hosts(c->db, names, n);
+	}
+	free(names);
+	free(sel);
+	config_free(conf);
+	return rc;
 }
 
 /* Find and open the database read-only. */
@@ -219,7 +267,7 @@ cli_read_open(struct cli_read *c)
 		fprintf(stderr, "rollcall %s: %s\n", c->spec->cmd, err);
 		return EXIT_USAGE;
 	}
-	return 0;
+	return c->limit != NULL ? cli_read_limit(c) : 0;
 }
 
 /* Run a query, reporting an error on stderr. */

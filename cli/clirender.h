@@ -42,6 +42,7 @@ struct cli_spec {
 						 * found, e.g. "No hosts
 						 * found"; NULL: "No rows
 						 * found" */
+	int			 limit;		/* takes --limit PATTERN */
 };
 
 /* The parsed common options and the open database. */
@@ -54,6 +55,7 @@ struct cli_read {
 	int			 wide;		/* --wide, -o wide: never cut */
 	const char		*sort;		/* --sort COLUMN, or NULL */
 	char			**args;		/* positional arguments */
+	const char		*limit;		/* --limit PATTERN, or NULL */
 	struct db		*db;		/* from cli_read_open */
 };
 

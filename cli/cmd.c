@@ -21,6 +21,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_sweep_entry,
 	&cmd_db_entry,
 	&cmd_check_config_entry,
+	&cmd_inventory_entry,
 	NULL
 };
 

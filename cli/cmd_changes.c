@@ -8,8 +8,8 @@
 
 const struct cmd_entry cmd_changes_entry = {
 	"changes", NULL,
-	"[-c FILE] [--db PATH] [--json | --csv] [--since DURATION]"
-	    " [--group G] [--key PREFIX]",
+	"[-c FILE] [--db PATH] [--json | --csv] [--limit PATTERN]"
+	    " [--since DURATION] [--group G] [--key PREFIX]",
 	"what changed across the fleet, newest first", cmd_changes
 };
 
@@ -30,7 +30,7 @@ cmd_changes(int argc, char **argv)
 		"What changed across the fleet, newest first: when (UTC), "
 		"host, key, detail,\nchange, old -> new value (see 'rollcall "
 		"history'). Exit 1 when nothing changed.", extra,
-		sizeof extra / sizeof extra[0], 0, "No changes found" };
+		sizeof extra / sizeof extra[0], 0, "No changes found", 1 };
 
 	return history_run(argc, argv, &spec, 1, &since, &key, &group,
 	    CHANGES_DEFAULT, NULL);

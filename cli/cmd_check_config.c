@@ -1,6 +1,8 @@
 /* rollcall check-config: load the config and every inventory file, print
- * each error with its file:line:column (exit 2), or a summary of hosts per
- * group (exit 0). Like `relayd -n`: nothing is contacted, nothing run. */
+ * each error with its file:line:column (exit 2); else the warnings, each
+ * host the inventory gives no usable connection, a missing or unreadable
+ * key or known_hosts (exit 1 when any), and a summary of hosts per group.
+ * Like `relayd -n`: nothing is contacted, nothing run. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,8 +24,12 @@ check_config_usage(FILE *fp)
 	cmd_usage_line(fp, &cmd_check_config_entry);
 	fprintf(fp, "\n"
 	    "Validate the configuration and every inventory file it names.\n"
-	    "Prints each problem as FILE:LINE:COLUMN: MESSAGE and exits 2,\n"
-	    "or prints the hosts per group and exits 0.\n\n"
+	    "Prints each problem as FILE:LINE:COLUMN: MESSAGE and exits 2.\n"
+	    "Otherwise prints warnings (what Ansible also skips or warns\n"
+	    "about), hosts that cannot be contacted as written (config_error,\n"
+	    "unsupported_connection), and missing or unreadable keys and\n"
+	    "known_hosts, exiting 1 when there is any of the last two; then\n"
+	    "the hosts per group (exit 0 when all is well).\n\n"
 	    "  -c, --config FILE  config file (default %s)\n"
 	    "      --json         print the summary as JSON\n"
 	    "  -h, --help         show this help\n", CONFIG_DEFAULT_PATH);
@@ -72,6 +78,46 @@ check_config_json(const struct config *c)
 	putchar('\n');
 }
 
+/* Warnings, per-host problems and missing files on stderr; EXIT_FAIL when
+ * some host cannot be swept as written or a file is missing. */
+static int
+check_config_problems(const struct config *c)
+{
+	struct cfg_errors	 files = { 0 };
+	size_t			 i, nbad = 0;
+
+	for (i = 0; i < c->warnings->n; i++)
+		fprintf(stderr, "warning: %s\n", c->warnings->msgs[i]);
+	for (i = 0; i < c->nhosts; i++) {
+		if (c->hosts[i].error != NULL)
+			fprintf(stderr, "host %s: config_error: %s\n",
+			    c->hosts[i].name, c->hosts[i].error);
+		else if (c->hosts[i].transport == TRANSPORT_UNSUPPORTED ||
+		    c->hosts[i].transport == TRANSPORT_LOCAL)
+			fprintf(stderr, "host %s: unsupported_connection: "
+			    "%s:%d:%d: ansible_connection '%s'%s\n",
+			    c->hosts[i].name, c->hosts[i].file,
+			    c->hosts[i].line, c->hosts[i].col,
+			    c->hosts[i].connection,
+			    c->hosts[i].transport == TRANSPORT_LOCAL ?
+			    " (local runs are not supported yet)" :
+			    " (rollcall speaks SSH only)");
+		else
+			continue;
+		nbad++;
+	}
+	config_check_files(c, &files);
+	for (i = 0; i < files.n; i++)
+		fprintf(stderr, "%s\n", files.msgs[i]);
+	if (nbad > 0 || files.n > 0)
+		fprintf(stderr, "rollcall check-config: %zu host%s cannot be "
+		    "swept as written, %zu file problem%s\n", nbad,
+		    nbad == 1 ? "" : "s", files.n, files.n == 1 ? "" : "s");
+	nbad += files.n;
+	cfg_errors_free(&files);
+	return nbad > 0 ? EXIT_FAIL : EXIT_OK;
+}
+
 /* rollcall check-config [-c FILE] [--json] [--help] */
 int
 cmd_check_config(int argc, char **argv)
@@ -107,10 +153,11 @@ cmd_check_config(int argc, char **argv)
 		return rc;
 	if ((rc = cli_config_load("check-config", path, 0, &c)) != 0)
 		return rc;
+	rc = check_config_problems(c);
 	if (json)
 		check_config_json(c);
 	else
 		check_config_table(c);
 	config_free(c);
-	return EXIT_OK;
+	return rc;
 }

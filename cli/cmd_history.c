@@ -19,6 +19,7 @@
     " c.sweep_id AS sweep_id" \
     " FROM fact_history c JOIN hosts h ON h.id = c.host_id" \
     " WHERE c.changed_at >= ?2 AND (?1 IS NULL OR h.name = ?1)" \
+    " AND host_selected(h.name)" \
     " AND (?3 IS NULL OR substr(c.key, 1, length(?3)) = ?3)" \
     " AND (?4 IS NULL OR instr(',' || h.groups || ',', ',' || ?4 || ',') > 0)" \
     " UNION ALL" \
@@ -26,6 +27,7 @@
     " i.detail, i.change, i.old_value, i.new_value, i.sweep_id" \
     " FROM item_history i JOIN hosts h ON h.id = i.host_id" \
     " WHERE i.changed_at >= ?2 AND (?1 IS NULL OR h.name = ?1)" \
+    " AND host_selected(h.name)" \
     " AND (?3 IS NULL OR substr(i.kind || ':' || i.name, 1, length(?3)) = ?3)" \
     " AND (?4 IS NULL OR instr(',' || h.groups || ',', ',' || ?4 || ',') > 0)"
 
@@ -164,7 +166,7 @@ cmd_history(int argc, char **argv)
 		"-> new value and the sweep. A host's first sight is its "
 		"baseline, not a\nchange: one 'first_seen' row (key "
 		"host:NAME). Exit 1 when there is none.", extra,
-		sizeof extra / sizeof extra[0], 1, "No changes found" };
+		sizeof extra / sizeof extra[0], 1, "No changes found", 0 };
 
 	return history_run(argc, argv, &spec, 0, &since, &key, &group, NULL,
 	    &baseline);

@@ -20,7 +20,8 @@ static const char hosts_sql[] =
     " FROM host_status WHERE in_inventory = 1"
     " AND (?1 IS NULL OR status = ?1"
     "  OR (?1 = 'failed' AND status <> 'ok')"
-    "  OR (?1 = 'never' AND status IS NULL))";
+    "  OR (?1 = 'never' AND status IS NULL))"
+    " AND host_selected(name)";
 
 /* --group G (repeatable: a host in any of them). */
 static const char hosts_group_sql[] =
@@ -147,7 +148,7 @@ hosts_run(struct cli_read *c, const char *status,
 
 const struct cmd_entry cmd_hosts_entry = {
 	"hosts", NULL,
-	"[-c FILE] [--db PATH] [--json | --csv] [--status S]"
+	"[-c FILE] [--db PATH] [--json | --csv] [--limit PATTERN] [--status S]"
 	    " [--group G]... [--where 'KEY OP VALUE']...",
 	"list hosts with their last status", cmd_hosts
 };
@@ -175,7 +176,7 @@ cmd_hosts(int argc, char **argv)
 		"A host without the fact\nnever matches a --where. Example:\n"
 		"  rollcall hosts --where 'os.id=debian' --where "
 		"'memory.total_bytes>8G' --group web", extra,
-		sizeof extra / sizeof extra[0], 0, "No hosts found" };
+		sizeof extra / sizeof extra[0], 0, "No hosts found", 1 };
 	struct cli_read		 c;
 	struct where		*w;
 	size_t			 i;

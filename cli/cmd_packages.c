@@ -16,6 +16,7 @@ static const char packages_sql[] =
     " p.arch AS arch, p.manager AS manager"
     " FROM packages p JOIN hosts h ON h.id = p.host_id"
     " WHERE h.in_inventory = 1 AND p.name GLOB ?1"
+    " AND host_selected(h.name)"
     " AND (?2 IS NULL OR instr(',' || h.groups || ',', ',' || ?2 || ',') > 0)"
     " AND (?3 IS NULL OR CASE ?3"
     "  WHEN '~' THEN p.version GLOB ?4"
@@ -50,7 +51,7 @@ packages_version(const char *s, const char **op, const char **version)
 const struct cmd_entry cmd_packages_entry = {
 	"packages", NULL,
 	"[-c FILE] [--db PATH] [--json | --csv]"
-	    " [--version OPVERSION] [--group G] NAME",
+	    " [--limit PATTERN] [--version OPVERSION] [--group G] NAME",
 	"which hosts have a package, at which version", cmd_packages
 };
 
@@ -71,7 +72,7 @@ cmd_packages(int argc, char **argv)
 		"List the hosts that have package NAME (a glob: 'openssl*') "
 		"with its version,\narch and package manager (dpkg, rpm, apk). "
 		"Exit 1 when none has it.", extra,
-		sizeof extra / sizeof extra[0], 1, "No hosts found" };
+		sizeof extra / sizeof extra[0], 1, "No hosts found", 1 };
 	struct cli_read		 c;
 	const char		*params[4] = { NULL, NULL, NULL, NULL };
 	int			 rc;

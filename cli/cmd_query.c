@@ -68,7 +68,7 @@ cmd_query(int argc, char **argv)
 		"changes, host_packages, host_services,\nhost_interfaces, "
 		"host_addresses, host_filesystems (see docs/SCHEMA.md).\n"
 		"Any other statement is refused with the same read-only "
-		"message.", extra, 2, -1, NULL };
+		"message.", extra, 2, -1, NULL, 0 };
 	struct cli_read		 c;
 	int			 rc, nargs;
 

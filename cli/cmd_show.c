@@ -261,7 +261,7 @@ cmd_show(int argc, char **argv)
 	};
 	const struct cli_spec	 spec = { "show", "HOST",
 		"Show one host's last status and its current facts (times "
-		"in UTC).", extra, 1, 1, NULL };
+		"in UTC).", extra, 1, 1, NULL, 0 };
 	struct cli_read		 c;
 	int			 rc;
 

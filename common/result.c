@@ -25,6 +25,8 @@ static const char *host_status_names[] = {
 	[HOST_BASTION_AUTH_FAILED] = "bastion_auth_failed",
 	[HOST_BASTION_HOSTKEY_UNKNOWN] = "bastion_hostkey_unknown",
 	[HOST_BASTION_HOSTKEY_MISMATCH] = "bastion_hostkey_mismatch",
+	[HOST_CONFIG_ERROR] = "config_error",
+	[HOST_UNSUPPORTED_CONNECTION] = "unsupported_connection",
 };
 _Static_assert(sizeof host_status_names / sizeof host_status_names[0] ==
     HOST_STATUS_MAX, "a host status without a name");

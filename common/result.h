@@ -26,6 +26,8 @@ enum host_status {
 	HOST_BASTION_AUTH_FAILED,	/* the bastion refused our key */
 	HOST_BASTION_HOSTKEY_UNKNOWN,	/* bastion's key not in known_hosts */
 	HOST_BASTION_HOSTKEY_MISMATCH,	/* bastion's key changed */
+	HOST_CONFIG_ERROR,		/* the inventory gives no usable connection */
+	HOST_UNSUPPORTED_CONNECTION,	/* ansible_connection rollcall lacks */
 	HOST_STATUS_MAX
 };
 

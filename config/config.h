@@ -1,10 +1,11 @@
-/* Configuration: rollcall.yml plus Ansible-style YAML inventories, parsed
- * with libyaml into plain structs. libyaml types never leave config/.
+/* Configuration: rollcall.yml plus Ansible inventories (YAML or INI, read
+ * as Ansible reads them), parsed into plain structs. libyaml types never leave config/.
  * Every error names file:line:column; loading goes on to report them all. */
 #ifndef ROLLCALL_CONFIG_H
 #define ROLLCALL_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "collectors/parse_mode.h"	/* enum parse_mode: collectors own it */
@@ -12,15 +13,30 @@
 #define CONFIG_DEFAULT_PATH	"/etc/rollcall/rollcall.yml"
 #define CONFIG_DEFAULT_DATABASE	"/var/lib/rollcall/rollcall.db"
 
+/* Error list: each entry "file:line:column: message". */
+struct cfg_errors {
+	char	**msgs;
+	size_t	 n;
+};
+
 enum hostkey_policy {
 	HOSTKEY_STRICT = 0,	/* unknown or changed key: no authentication */
 	HOSTKEY_ACCEPT_NEW,	/* learn unknown keys, never replace changed */
 };
 
-/* A host variable rollcall does not interpret itself, kept as given. */
+/* How a host is reached: ansible_connection. */
+enum host_transport {
+	TRANSPORT_SSH = 0,	/* ssh, smart, paramiko (the default) */
+	TRANSPORT_LOCAL,	/* local: run on this machine, no SSH */
+	TRANSPORT_UNSUPPORTED,	/* winrm, docker, network_cli, ... */
+};
+
+/* A host variable after Ansible's precedence, as the inventory gave it. */
 struct kv {
 	char	*key;
-	char	*value;		/* scalars as text; lists/maps as JSON text */
+	char	*value;		/* scalars as written; lists/maps as JSON;
+				   a !vault value as "<vault>" */
+	char	*json;		/* the value as ansible-inventory prints it */
 };
 
 /* One bastion a host is reached through (ProxyJump). */
@@ -43,17 +59,26 @@ struct host {
 	int64_t	 connect_timeout_ms; /* ssh_config's; 0 = ssh.connect_timeout */
 	char	**groups;	/* every group it is in, "all" first */
 	size_t	 ngroups;
-	struct kv *vars;	/* resolved vars rollcall does not use */
+	struct kv *vars;	/* every var after precedence, by key */
 	size_t	 nvars;
 	char	*file;		/* where first defined, for messages */
 	int	 line;
+	int	 col;
+	enum host_transport transport;	/* from ansible_connection */
+	char	*connection;	/* ansible_connection as given; NULL = ssh */
+	char	*error;		/* "file:line:col: why" when the inventory
+				   gives no usable connection; NULL = ok */
+	size_t	 seq;		/* order of first sight in the inventory */
 };
 
 /* A group, for check-config summaries and per-group settings. */
 struct group {
 	char	*name;
-	char	**children;	/* direct child group names */
+	char	**children;	/* direct child group names, as listed */
 	size_t	 nchildren;
+	char	**members;	/* hosts listed in it directly, as listed */
+	size_t	 nmembers;
+	size_t	 seq;		/* order of first sight in the inventory */
 	size_t	 nhosts;	/* hosts in it, directly or via children */
 	int	 concurrency;	/* group_concurrency limit; 0 = none */
 	int64_t	 interval_ms;	/* per-group sweep interval; 0 = global */
@@ -74,6 +99,8 @@ struct ssh_config {
 	int	 port;		/* default 22 */
 	char	*identity;	/* default ~/.ssh/id_ed25519, else id_ecdsa */
 	char	*known_hosts;	/* default ~/.ssh/known_hosts */
+	char	*identity_at;	/* "file:line:col" that set identity, or NULL */
+	char	*known_hosts_at;	/* same for known_hosts */
 	char	*config_file;	/* ssh_config to follow; NULL (default) = none */
 	enum hostkey_policy host_key_checking;	/* default strict */
 	int64_t	 connect_timeout_ms;	/* default 10s */
@@ -116,17 +143,18 @@ struct config {
 	size_t	 nhosts;
 	struct group *groups;	/* every group, "all" first, then by name */
 	size_t	 ngroups;
+	struct cfg_errors *warnings;	/* what Ansible warns about, and
+					   per-host errors; never fatal */
 };
 
-/* Error list: each entry "file:line:column: message". */
-struct cfg_errors {
-	char	**msgs;
-	size_t	 n;
-};
 
 /* Load and validate the whole config and every inventory file. Returns NULL
  * with errs filled when anything is wrong. Caller frees both. */
 struct config	*config_load(const char *path, struct cfg_errors *errs);
+/* Only inventories (`rollcall inventory -i`): no rollcall.yml, every
+ * setting at its default. Same ownership as config_load. */
+struct config	*config_load_inventory(char *const *paths, size_t n,
+		    struct cfg_errors *errs);
 /* Only `database` and `control_socket` (defaults applied, paths expanded
  * as config_load does), ignoring every other key, so the read commands
  * and the control client work while an unrelated key is wrong. 0, or -1
@@ -149,6 +177,28 @@ int		 config_parse_size(const char *, uint64_t *bytes);
 int		 config_expand_range(const char *pattern, char ***out,
 		    char *err, size_t errlen);
 
+/* ansible-inventory's views of the loaded inventory (invjson.c): --list,
+ * --host NAME and --graph [GROUP]; the last two return -1 when there is
+ * no such host or group. */
+void		 config_inventory_list(const struct config *, FILE *);
+int		 config_inventory_host(const struct config *, const char *,
+		    FILE *);
+int		 config_inventory_graph(const struct config *, const char *,
+		    FILE *);
+const struct host *config_find_host(const struct config *, const char *);
+
+/* Ansible host patterns (pattern.c): "web:db", "web,db", "web:&prod",
+ * "web:!web03", globs "db*", regexes "~web0[12]", subscripts "web[0:2]",
+ * "@file" (one pattern a line). Marks sel[i] for each conf->hosts[i]
+ * selected; returns how many, or -1 with err filled: a bad pattern, or an
+ * empty selection naming the part that matched nothing. */
+int		 config_select(const struct config *, const char *pattern,
+		    unsigned char *sel, char *err, size_t errlen);
+
+/* check-config's look at the files the config names (check.c): the
+ * identity files (ssh.identity and every host's own) and known_hosts
+ * must exist and be readable. Appends one "place: problem" each. */
+void		 config_check_files(const struct config *, struct cfg_errors *);
 /* ProxyJump text ("[user@]host[:port],...", "none") into hops; user,
  * identity and a port left 0 are for the caller to fill. -1 with err
  * filled when it is not one. Caller frees the hops' strings and array. */
@@ -161,9 +211,6 @@ char		*config_ssh_args_jump(const char *args);
 
 /* Is the host in that group? */
 int		 host_in_group(const struct host *, const char *group);
-/* --limit PATTERN: comma-separated shell globs matched against the host
- * name, its address and its group names; "!glob" excludes. */
-int		 host_matches_limit(const struct host *, const char *limit);
 const struct group *config_find_group(const struct config *, const char *);
 
 #endif

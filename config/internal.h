@@ -1,5 +1,5 @@
-/* Private to config/: the YAML node tree, error helpers, a string map and
- * the inventory builder. libyaml types stay inside yamlnode.c; everything
+/* Private to config/: the YAML node tree, error helpers (cfgerr.c), a
+ * string map and the inventory builder. libyaml types stay inside yamlnode.c; everything
  * else in config/ works on this tree. */
 #ifndef ROLLCALL_CONFIG_INTERNAL_H
 #define ROLLCALL_CONFIG_INTERNAL_H
@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
 #include "config/config.h"
 
 #define CFG_MAX_FILE	(16 * 1024 * 1024)	/* bytes per YAML file */
@@ -32,6 +33,7 @@ struct ynode {
 	char		 *str;		/* scalar text, NUL-terminated */
 	size_t		  len;		/* scalar length (may hold NULs) */
 	int		  plain;	/* scalar was unquoted (can be null) */
+	char		 *tag;		/* explicit tag ("!vault"), or NULL */
 	struct ynode	**kids;		/* seq items; map key,value,key,... */
 	size_t		  nkids;	/* entries in kids */
 	size_t		  capkids;	/* allocated entries */
@@ -46,8 +48,12 @@ struct ydoc {
 	struct ynode	*arena;		/* every node, for freeing */
 };
 
-/* yamlnode.c */
+/* yamlnode.c (ynode_is_null is yscalar.c's: what a scalar means) */
 struct ydoc	*ydoc_load(const char *path, struct cfg_errors *);
+struct ydoc	*ydoc_parse_text(const char *path, const char *text,
+		    size_t len, struct cfg_errors *);
+int		 cfg_read_file(const char *path, struct buf *,
+		    struct cfg_errors *);
 void		 ydoc_free(struct ydoc *);
 int		 ynode_is_null(const struct ynode *);
 const char	*ynode_kind_str(const struct ynode *);
@@ -55,18 +61,21 @@ size_t		 ymap_len(const struct ynode *);
 struct ynode	*ymap_key(const struct ynode *, size_t);
 struct ynode	*ymap_val(const struct ynode *, size_t);
 char		*ynode_to_text(const struct ynode *);
+char		*ynode_to_json(const struct ynode *);
+int		 cfg_dup_keys(struct cfg_errors *, const char *file,
+		    const struct ynode *map, const char *what);
 
-/* config.c: errors */
+/* cfgerr.c: errors, printable text, paths (a leaf: calls nothing back) */
 void		 cfg_err(struct cfg_errors *, const char *file, int line,
 		    int col, const char *fmt, ...)
 		    __attribute__((format(printf, 5, 6)));
 void		 cfg_errn(struct cfg_errors *, const char *file,
 		    const struct ynode *, const char *fmt, ...)
 		    __attribute__((format(printf, 4, 5)));
-int		 cfg_dup_keys(struct cfg_errors *, const char *file,
-		    const struct ynode *map, const char *what);
+void		 cfg_errors_move(struct cfg_errors *dst, struct cfg_errors *src);
 char		*cfg_expand_path(const char *path, const char *dir);
 char		*cfg_dirname(const char *path);
+char		*cfg_printable(const char *, size_t max);
 
 /* strmap.c: string -> index, for hosts, groups and anchors */
 struct strmap {
@@ -79,10 +88,8 @@ int		 strmap_get(const struct strmap *, const char *, size_t *);
 void		 strmap_put(struct strmap *, char *key, size_t val);
 void		 strmap_free(struct strmap *);
 
-/* range.c */
-int		 cfg_check_name(const char *, char *why, size_t whylen);
+/* range.c: Ansible host patterns and what may reach the network */
 int		 cfg_check_user(const char *);
-char		*cfg_printable(const char *, size_t max);
 
 /* settings.c: the keys of rollcall.yml */
 struct cfgload {
@@ -103,25 +110,28 @@ void		 settings_groups(struct cfgload *, int inventory_ok);
 /* cluster.c: the `cluster:` block */
 void		 settings_cluster(struct cfgload *, const struct ynode *);
 
-/* inventory.c (parsing) and resolve.c (groups, precedence): the builder
- * shared by every inventory file. Everything is indexes, never pointers
- * into arrays that grow. */
-enum ivar_conn {
-	CONN_NONE = 0,		/* a var rollcall keeps, not uses */
-	CONN_ADDRESS,		/* ansible_host, ansible_ssh_host, address */
-	CONN_PORT,		/* ansible_port, ansible_ssh_port, port */
-	CONN_USER,		/* ansible_user, ansible_ssh_user, user */
-	CONN_IDENTITY,		/* ansible_ssh_private_key_file, identity */
-	CONN_JUMP,		/* rollcall_proxy_jump */
-	CONN_SSH_ARGS,		/* ansible_ssh_common_args: ProxyJump in it */
-	CONN_SSH_EXTRA,		/* ansible_ssh_extra_args: likewise, after */
+/* The inventory builder (builder.c) shared by every inventory file:
+ * inventory.c (YAML), ini.c (INI), then resolve.c (groups, precedence,
+ * Ansible's reconcile).
+ * Everything is indexes, never pointers into arrays that grow. */
+
+/* Where something was written. */
+struct iloc {
+	const char	*file;		/* owned by the inventory's file list */
+	int		 line;		/* 1-based; 0 = the file as a whole */
+	int		 col;
 };
+
+#define IVAR_VAULT	0x1		/* a !vault value: opaque */
+#define IVAR_JINJA	0x2		/* text holds a Jinja template */
 
 /* One variable as defined at one place. */
 struct ivar {
-	char		*key;		/* as written; canonical for CONN_* */
-	char		*value;		/* text; lists/maps as JSON */
-	enum ivar_conn	 conn;		/* connection field it sets */
+	char		*key;		/* name as written */
+	char		*value;		/* text: scalars as written, else JSON */
+	char		*json;		/* as ansible-inventory prints it */
+	int		 flags;		/* IVAR_* */
+	struct iloc	 loc;		/* where the value was written */
 };
 
 /* Variables of one host or group, in definition order (later wins). */
@@ -130,22 +140,18 @@ struct ivars {
 	size_t		 n;		/* used */
 };
 
-/* Where something was written. */
-struct iloc {
-	const char	*file;		/* owned by the inventory's file list */
-	int		 line;		/* 1-based */
-	int		 col;
-};
-
 /* A group while inventories load. */
 struct igroup {
 	char		*name;		/* group name (owned) */
 	struct iloc	 loc;		/* first definition */
-	size_t		*kids;		/* direct child group indexes */
+	size_t		*kids;		/* direct child group indexes, in order */
 	struct iloc	*kidloc;	/* where each child was listed */
 	size_t		 nkids;
 	size_t		 nparents;	/* edges into this group */
+	size_t		*members;	/* direct hosts, in order of listing */
+	size_t		 nmembers;
 	struct ivars	 vars;		/* vars: of every definition */
+	int		 priority;	/* ansible_group_priority, default 1 */
 	int		 depth;		/* longest path from "all" */
 	int		 mark;		/* DFS colour / visit stamp */
 	size_t		 nhosts;	/* hosts in it, any depth */
@@ -162,11 +168,11 @@ struct ihost {
 
 struct inventory {
 	const struct config	*conf;		/* ssh defaults */
-	struct igroup		*groups;	/* [0] is "all" */
+	struct igroup		*groups;	/* [0] "all", [1] "ungrouped" */
 	size_t			 ngroups;
 	size_t			 capgroups;
 	struct strmap		 gmap;		/* name -> group index */
-	struct ihost		*hosts;
+	struct ihost		*hosts;		/* in order of first sight */
 	size_t			 nhosts;
 	size_t			 caphosts;
 	struct strmap		 hmap;		/* name -> host index */
@@ -175,15 +181,19 @@ struct inventory {
 	const char		*file;		/* the file being read */
 	char			*dir;		/* its directory */
 	struct cfg_errors	*errs;		/* where problems go */
-	uint64_t		 varbytes;	/* resolved var text, bounded */
+	struct cfg_errors	*warns;		/* what Ansible would warn about */
+	uint64_t		 varbytes;	/* var text, bounded */
 	struct sshcfg		*sshcfg;	/* ssh.config_file, or NULL */
 };
 
-struct inventory *inventory_new(const struct config *);
+#define NOGROUP	((size_t)-1)
+
+/* inventory.c: one file, its format chosen as Ansible does; YAML */
 void		 inventory_load(struct inventory *, const char *path,
-		    struct cfg_errors *);
-void		 inventory_finish(struct inventory *, struct config *,
-		    struct cfg_errors *);
+		    struct cfg_errors *, struct cfg_errors *warns);
+
+/* builder.c: what every format records */
+struct inventory *inventory_new(const struct config *);
 void		 inventory_free(struct inventory *);
 void		 ivars_free(struct ivars *);
 
@@ -198,5 +208,43 @@ int		 config_reach_host(const struct config *, const struct sshcfg *,
 
 size_t		 inventory_group(struct inventory *, const char *name,
 		    const struct iloc *);
+size_t		 inventory_host(struct inventory *, const char *name,
+		    const struct iloc *);
+void		 inventory_member(struct inventory *, size_t g, size_t h);
+void		 inventory_edge(struct inventory *, size_t parent, size_t child,
+		    const struct iloc *);
+int		 inventory_set(struct inventory *, struct ivars *, size_t g,
+		    const char *key, char *value, char *json, int flags,
+		    const struct iloc *);
+int		 inventory_hostkey(struct inventory *, const char *key,
+		    const struct iloc *, char ***names, int *port);
+
+/* ini.c: Ansible's INI format */
+int		 ini_looks_like(const char *text, size_t len);
+void		 ini_load(struct inventory *, const char *text, size_t len);
+
+/* pylit.c: a value of an INI inventory, as Python's ast.literal_eval */
+void		 pylit_value(const char *s, char **text, char **json);
+
+/* yscalar.c: a YAML value as PyYAML (and so Ansible) types it */
+void		 cfg_json_string(struct buf *, const char *, size_t);
+void		 cfg_json_double(struct buf *, double);
+void		 yscalar_json(struct buf *, const struct ynode *, int is_key);
+int		 yscalar_is_string(const struct ynode *);
+
+/* resolve.c: groups, Ansible's reconcile and precedence */
+void		 inventory_finish(struct inventory *, struct config *,
+		    struct cfg_errors *);
+
+/* connvars.c: what selects the connection, and per-host errors */
+void		 connvars_apply(const struct config *, const struct sshcfg *,
+		    struct host *, const struct ivar *const *vars, size_t n);
+void		 connvars_warn_plain(struct inventory *, const char *key,
+		    const struct iloc *);
+
+/* range.c */
+int		 cfg_check_address(const char *, char *why, size_t whylen);
+char		*cfg_split_hostport(const char *key, int *port);
+int		 cfg_is_address(const char *);
 
 #endif

@@ -76,7 +76,7 @@ reach_parse_hop(char *s, struct jump_hop *hop, char *err, size_t errlen)
 			    colon + 1), -1;
 		hop->port = (int)port;
 	}
-	if (cfg_check_name(s, why, sizeof why) == -1)
+	if (cfg_check_address(s, why, sizeof why) == -1)
 		return snprintf(err, errlen, "bastion name %s", why), -1;
 	hop->host = xstrdup(s);
 	return 0;
@@ -253,7 +253,7 @@ reach_apply_sshcfg(const struct config *c, const struct sshcfg *sc,
 	reach_local_user(&lu, &home);
 	arg = h->address != NULL ? h->address : h->name;
 	sshcfg_lookup(sc, arg, lu, &o);
-	if (o.hostname != NULL && cfg_check_name(o.hostname, why,
+	if (o.hostname != NULL && cfg_check_address(o.hostname, why,
 	    sizeof why) == -1) {
 		snprintf(err, errlen, "ssh config HostName '%s' %s",
 		    o.hostname, why);

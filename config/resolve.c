@@ -1,9 +1,11 @@
-/* From what the inventory files say to the config's hosts and groups:
- * groups without a parent become children of "all", cycles are errors,
+/* From what the inventory files say to the config's hosts and groups, as
+ * Ansible's reconcile_inventory() and VariableManager do: groups without a
+ * parent become children of "all", a host in no group but "all" joins
+ * "ungrouped" (and leaves it once in another group), cycles are errors,
  * every host gets all its groups (through children, any depth) and its
  * variables with Ansible's precedence: host > child group > parent group
- * > all, groups of equal depth by name. No recursion: group graphs come
- * from untrusted files. */
+ * > all, groups of equal depth by ansible_group_priority then name. No
+ * recursion: group graphs come from untrusted files. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,7 +165,7 @@ resolve_depths(struct resolver *rs)
 	free(fill);
 }
 
-/* Groups by (depth, name): the order their vars apply in. */
+/* Groups by (depth, priority, name): the order their vars apply in. */
 static int
 group_cmp_depth(const void *a, const void *b)
 {
@@ -172,7 +174,49 @@ group_cmp_depth(const void *a, const void *b)
 
 	if (ga->depth != gb->depth)
 		return ga->depth < gb->depth ? -1 : 1;
+	if (ga->priority != gb->priority)
+		return ga->priority < gb->priority ? -1 : 1;
 	return strcmp(ga->name, gb->name);
+}
+
+/* Drop index x from a list, keeping the order. */
+static void
+idx_del(size_t *v, size_t *n, size_t x)
+{
+	size_t	 i, j = 0;
+
+	for (i = 0; i < *n; i++)
+		if (v[i] != x)
+			v[j++] = v[i];
+	*n = j;
+}
+
+/* Ansible's rule for "ungrouped" (index 1): a host whose only group is
+ * "all" (or none) joins it; a host listed there and in another group
+ * leaves it. Hosts in order of first sight, as Ansible walks them. */
+static void
+resolve_ungrouped(struct inventory *inv)
+{
+	struct ihost	*h;
+	size_t		 i, j;
+	int		 other, in_ungrouped;
+
+	for (i = 0; i < inv->nhosts; i++) {
+		h = &inv->hosts[i];
+		other = in_ungrouped = 0;
+		for (j = 0; j < h->ngroups; j++) {
+			if (h->groups[j] == 1)
+				in_ungrouped = 1;
+			else if (h->groups[j] != 0)
+				other = 1;
+		}
+		if (in_ungrouped && other) {
+			idx_del(h->groups, &h->ngroups, 1);
+			idx_del(inv->groups[1].members,
+			    &inv->groups[1].nmembers, i);
+		} else if (!in_ungrouped && !other)
+			inventory_member(inv, 1, i);
+	}
 }
 
 /* Groups by name, "all" first: the order people see. */
@@ -249,22 +293,9 @@ resolve_host_groups(struct resolver *rs, size_t h, size_t *np)
 	return v;
 }
 
-/* The precedence key of a var: connection vars share one per field, so a
- * host's "address" overrides a group's "ansible_host". */
-static const char *
-resolve_key(const struct ivar *v)
-{
-	static const char *const conn_keys[] = {
-		NULL, "\001address", "\001port", "\001user", "\001identity",
-		"\001jump", "\001sshargs", "\001sshextra"
-	};
-
-	return v->conn == CONN_NONE ? v->key : conn_keys[v->conn];
-}
-
 /* Resolved variables of one host, borrowed from the builder. */
 struct rvars {
-	struct strmap	  seen;		/* precedence key -> index in v */
+	struct strmap	  seen;		/* key -> index in v */
 	const struct ivar **v;		/* winning definition per key */
 	size_t		  n;		/* used */
 };
@@ -276,72 +307,40 @@ resolve_apply(struct rvars *rv, const struct ivars *vs)
 	size_t	 i, j;
 
 	for (i = 0; i < vs->n; i++) {
-		if (strmap_get(&rv->seen, resolve_key(&vs->v[i]), &j)) {
+		if (strmap_get(&rv->seen, vs->v[i].key, &j)) {
 			rv->v[j] = &vs->v[i];
 			continue;
 		}
 		rv->v = xreallocarray(rv->v, rv->n + 1, sizeof *rv->v);
 		rv->v[rv->n] = &vs->v[i];
-		strmap_put(&rv->seen, (char *)resolve_key(&vs->v[i]), rv->n++);
+		strmap_put(&rv->seen, vs->v[i].key, rv->n++);
 	}
 }
 
-/* Order kept vars by key. */
+/* Order vars by key. */
 static int
 kv_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct kv *)a)->key, ((const struct kv *)b)->key);
 }
 
-/* Fill the host's connection fields and kept vars from resolved vars. */
+/* Fill the host's vars (every key, by name) and its connection. */
 static int
 resolve_fill(struct resolver *rs, const struct rvars *rv, struct host *out)
 {
-	const struct config	*c = rs->inv->conf;
 	const struct ivar	*v;
-	const char		*jump = NULL, *args = NULL, *extra = NULL;
-	char			*sargs = NULL, err[300];
 	size_t			 i;
 
 	out->vars = xcalloc(rv->n + 1, sizeof *out->vars);
 	for (i = 0; i < rv->n; i++) {
 		v = rv->v[i];
-		rs->varbytes += strlen(v->value) + 1;
-		if (v->conn == CONN_ADDRESS && out->address == NULL)
-			out->address = xstrdup(v->value);
-		else if (v->conn == CONN_PORT)
-			out->port = atoi(v->value);
-		else if (v->conn == CONN_USER && out->user == NULL)
-			out->user = xstrdup(v->value);
-		else if (v->conn == CONN_IDENTITY && out->identity == NULL)
-			out->identity = xstrdup(v->value);
-		else if (v->conn == CONN_JUMP)
-			jump = v->value;
-		else if (v->conn == CONN_SSH_ARGS)
-			args = v->value;
-		else if (v->conn == CONN_SSH_EXTRA)
-			extra = v->value;
-		else if (v->conn == CONN_NONE) {
-			out->vars[out->nvars].key = xstrdup(v->key);
-			out->vars[out->nvars++].value = xstrdup(v->value);
-		}
+		rs->varbytes += strlen(v->value) + strlen(v->json) + 2;
+		out->vars[out->nvars].key = xstrdup(v->key);
+		out->vars[out->nvars].json = xstrdup(v->json);
+		out->vars[out->nvars++].value = xstrdup(v->value);
 	}
 	qsort(out->vars, out->nvars, sizeof *out->vars, kv_cmp);
-	if (args != NULL || extra != NULL)	/* ssh sees common, then extra */
-		xasprintf(&sargs, "%s %s", args ? args : "", extra ? extra : "");
-	if (config_reach_host(c, rs->inv->sshcfg, out, jump, sargs, err,
-	    sizeof err) == -1)
-		cfg_err(rs->errs, out->file, out->line, 1, "host %s: %s",
-		    out->name, err);
-	free(sargs);
-	if (out->address == NULL)
-		out->address = xstrdup(out->name);
-	if (out->port == 0)
-		out->port = c->ssh.port;
-	if (out->user == NULL)
-		out->user = xstrdup(c->ssh.user);
-	if (out->identity == NULL)
-		out->identity = xstrdup(c->ssh.identity);
+	connvars_apply(rs->inv->conf, rs->inv->sshcfg, out, rv->v, rv->n);
 	return rs->varbytes > CFG_MAX_VARBYTES ? -1 : 0;
 }
 
@@ -360,6 +359,8 @@ resolve_host(struct resolver *rs, size_t h, struct host *out)
 	out->name = xstrdup(ih->name);
 	out->file = xstrdup(ih->loc.file);
 	out->line = ih->loc.line;
+	out->col = ih->loc.col;
+	out->seq = h;
 	gv = resolve_host_groups(rs, h, &n);
 	for (i = 0; i < n; i++)
 		gv[i].rank = rs->vrank[gv[i].g];
@@ -397,13 +398,6 @@ host_cmp(const void *a, const void *b)
 	    ((const struct hidx *)b)->name);
 }
 
-/* Order strings. */
-static int
-str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The output groups, "all" first then by name, with their children. */
 static void
 resolve_groups(struct resolver *rs, struct config *conf)
@@ -420,11 +414,15 @@ resolve_groups(struct resolver *rs, struct config *conf)
 		g = &conf->groups[rs->nrank[i]];
 		g->name = xstrdup(ig->name);
 		g->nhosts = ig->nhosts;
+		g->seq = i;
 		g->children = xcalloc(ig->nkids + 1, sizeof *g->children);
 		for (j = 0; j < ig->nkids; j++)
 			g->children[j] = xstrdup(inv->groups[ig->kids[j]].name);
 		g->nchildren = ig->nkids;
-		qsort(g->children, g->nchildren, sizeof *g->children, str_cmp);
+		g->members = xcalloc(ig->nmembers + 1, sizeof *g->members);
+		for (j = 0; j < ig->nmembers; j++)
+			g->members[j] = xstrdup(inv->hosts[ig->members[j]].name);
+		g->nmembers = ig->nmembers;
 	}
 }
 
@@ -458,6 +456,7 @@ inventory_finish(struct inventory *inv, struct config *conf,
 		return;
 	}
 	resolve_depths(&rs);
+	resolve_ungrouped(inv);
 	rs.vrank = resolve_rank(inv, group_cmp_depth);
 	rs.nrank = resolve_rank(inv, group_cmp_name);
 	rs.stamp = xcalloc(inv->ngroups, sizeof *rs.stamp);

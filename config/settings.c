@@ -115,36 +115,6 @@ static const struct cfgkey cfgkeys[] = {
 /* A field of the config being filled. */
 #define FIELD(ld, k, type)	((type *)(void *)((char *)(ld)->conf + (k)->off))
 
-/* The running user's home directory: $HOME, else the password database. */
-static const char *
-home_dir(void)
-{
-	const char	*home = getenv("HOME");
-	struct passwd	*pw;
-
-	if (home != NULL && *home != '\0')
-		return home;
-	if ((pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL)
-		return pw->pw_dir;
-	return "/";
-}
-
-/* "~" and "~/x" to the home directory, relative paths against dir (when
- * given). Caller frees. */
-char *
-cfg_expand_path(const char *path, const char *dir)
-{
-	char	*out;
-
-	if (path[0] == '~' && (path[1] == '\0' || path[1] == '/'))
-		xasprintf(&out, "%s%s", home_dir(), path + 1);
-	else if (path[0] != '/' && dir != NULL)
-		xasprintf(&out, "%s/%s", dir, path);
-	else
-		out = xstrdup(path);
-	return out;
-}
-
 /* Set the defaults every key has when the file does not give it. */
 void
 settings_defaults(struct config *c)
@@ -230,6 +200,23 @@ parse_int64(const char *s, int64_t *v)
 	return 0;
 }
 
+/* Remember where ssh.identity and ssh.known_hosts were set, so
+ * check-config can name the line when the file is missing. */
+static void
+key_where(struct cfgload *ld, const struct ynode *v, const struct cfgkey *k)
+{
+	char	**at;
+
+	if (strcmp(k->name, "ssh.identity") == 0)
+		at = &ld->conf->ssh.identity_at;
+	else if (strcmp(k->name, "ssh.known_hosts") == 0)
+		at = &ld->conf->ssh.known_hosts_at;
+	else
+		return;
+	free(*at);
+	xasprintf(at, "%s:%d:%d", ld->file, v->line, v->col);
+}
+
 /* Read a scalar value of a typed key into its field. */
 static void
 key_typed(struct cfgload *ld, const struct ynode *v, const struct cfgkey *k)
@@ -277,6 +264,7 @@ key_typed(struct cfgload *ld, const struct ynode *v, const struct cfgkey *k)
 	case CK_PATH:
 		free(*FIELD(ld, k, char *));
 		*FIELD(ld, k, char *) = cfg_expand_path(s, ld->dir);
+		key_where(ld, v, k);
 		break;
 	default:
 		break;
@@ -450,6 +438,7 @@ key_identity(struct cfgload *ld, const struct ynode *v,
 		ld->conf->ssh.identity = xstrdup(s);
 	else
 		ld->conf->ssh.identity = cfg_expand_path(s, ld->dir);
+	key_where(ld, v, k);
 }
 
 /* ssh.host_key_checking: strict or accept-new. */

@@ -41,8 +41,8 @@ struct ybuild {
 
 /* Read a whole file, refusing anything that is not a regular file or is
  * over the size limit before reading it. Returns 0 or -1 with an error. */
-static int
-ydoc_read(const char *path, struct buf *b, struct cfg_errors *errs)
+int
+cfg_read_file(const char *path, struct buf *b, struct cfg_errors *errs)
 {
 	struct stat	 st;
 	char		 chunk[65536];
@@ -174,6 +174,8 @@ ybuild_scalar(struct ybuild *yb, const yaml_event_t *ev)
 	memcpy(n->str, ev->data.scalar.value, n->len);
 	n->str[n->len] = '\0';
 	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	if (ev->data.scalar.tag != NULL)
+		n->tag = xstrdup((const char *)ev->data.scalar.tag);
 	ybuild_attach(yb, n);
 	ybuild_anchor(yb, (const char *)ev->data.scalar.anchor, n);
 }
@@ -228,60 +230,64 @@ ynode_is_merge(const struct ynode *k)
 	return k->kind == YN_SCALAR && k->plain && strcmp(k->str, "<<") == 0;
 }
 
-/* Add src's pairs whose keys the mapping does not have yet. */
+/* Append a mapping's pairs to a flat key/value list. */
 static void
-ymerge_from(struct ynode *dst, struct strmap *seen, const struct ynode *src)
+ymerge_add(struct ynode *flat, const struct ynode *src)
 {
-	size_t	 i, unused;
+	size_t	 i;
 
 	if (src->kind != YN_MAP)
 		return;
 	for (i = 0; i + 1 < src->nkids; i += 2) {
-		if (src->kids[i]->kind == YN_SCALAR &&
-		    strmap_get(seen, src->kids[i]->str, &unused))
-			continue;
-		if (src->kids[i]->kind == YN_SCALAR)
-			strmap_put(seen, src->kids[i]->str, 0);
-		ynode_add(dst, src->kids[i]);
-		ynode_add(dst, src->kids[i + 1]);
+		ynode_add(flat, src->kids[i]);
+		ynode_add(flat, src->kids[i + 1]);
 	}
 }
 
 /* Resolve "<<: *base" merge keys the way PyYAML (and so Ansible) does:
- * explicit keys win, then earlier merge sources win over later ones. */
+ * the merged pairs come first (a list of sources in reverse order), then
+ * the mapping's own; a key keeps the position of its first occurrence and
+ * the value of its last, so explicit keys win, then earlier sources. */
 static void
 ymerge(struct ynode *map)
 {
-	struct ynode	 old = *map;
+	struct ynode	 flat = { 0 };
 	struct strmap	 seen = { 0 };
-	size_t		 i, j;
+	size_t		 i, j, at;
 
-	for (i = 0; i + 1 < old.nkids; i += 2)
-		if (ynode_is_merge(old.kids[i]))
+	for (i = 0; i + 1 < map->nkids; i += 2)
+		if (ynode_is_merge(map->kids[i]))
 			break;
-	if (i + 1 >= old.nkids)
+	if (i + 1 >= map->nkids)
 		return;
-	map->kids = NULL;
-	map->nkids = map->capkids = 0;
-	for (i = 0; i + 1 < old.nkids; i += 2) {
-		if (ynode_is_merge(old.kids[i]))
+	for (i = 0; i + 1 < map->nkids; i += 2) {
+		if (!ynode_is_merge(map->kids[i]))
 			continue;
-		if (old.kids[i]->kind == YN_SCALAR)
-			strmap_put(&seen, old.kids[i]->str, 0);
-		ynode_add(map, old.kids[i]);
-		ynode_add(map, old.kids[i + 1]);
+		if (map->kids[i + 1]->kind != YN_SEQ)
+			ymerge_add(&flat, map->kids[i + 1]);
+		else
+			for (j = map->kids[i + 1]->nkids; j-- > 0; )
+				ymerge_add(&flat, map->kids[i + 1]->kids[j]);
 	}
-	for (i = 0; i + 1 < old.nkids; i += 2) {
-		if (!ynode_is_merge(old.kids[i]))
+	for (i = 0; i + 1 < map->nkids; i += 2)
+		if (!ynode_is_merge(map->kids[i])) {
+			ynode_add(&flat, map->kids[i]);
+			ynode_add(&flat, map->kids[i + 1]);
+		}
+	map->nkids = 0;
+	for (i = 0; i + 1 < flat.nkids; i += 2) {
+		if (flat.kids[i]->kind == YN_SCALAR &&
+		    strmap_get(&seen, flat.kids[i]->str, &at)) {
+			map->kids[at + 1] = flat.kids[i + 1];
 			continue;
-		if (old.kids[i + 1]->kind == YN_SEQ) {
-			for (j = 0; j < old.kids[i + 1]->nkids; j++)
-				ymerge_from(map, &seen, old.kids[i + 1]->kids[j]);
-		} else
-			ymerge_from(map, &seen, old.kids[i + 1]);
+		}
+		if (flat.kids[i]->kind == YN_SCALAR)
+			strmap_put(&seen, flat.kids[i]->str, map->nkids);
+		ynode_add(map, flat.kids[i]);
+		ynode_add(map, flat.kids[i + 1]);
 	}
 	strmap_free(&seen);
-	free(old.kids);
+	free(flat.kids);
 }
 
 /* End of a collection: compute its expanded weight, register its anchor. */
@@ -417,17 +423,27 @@ ydoc_load(const char *path, struct cfg_errors *errs)
 {
 	struct buf	 b = { 0 };
 	struct ydoc	*doc;
-	int		 rc;
 
-	if (ydoc_read(path, &b, errs) == -1) {
+	if (cfg_read_file(path, &b, errs) == -1) {
 		buf_free(&b);
 		return NULL;
 	}
+	doc = ydoc_parse_text(path, buf_str(&b), b.len, errs);
+	buf_free(&b);
+	return doc;
+}
+
+/* Parse text already read from path. Returns NULL when it is not valid
+ * YAML (errors appended); the caller frees the document. */
+struct ydoc *
+ydoc_parse_text(const char *path, const char *text, size_t len,
+    struct cfg_errors *errs)
+{
+	struct ydoc	*doc;
+
 	doc = xcalloc(1, sizeof *doc);
 	doc->file = xstrdup(path);
-	rc = ydoc_parse(doc, buf_str(&b), b.len, errs);
-	buf_free(&b);
-	if (rc == -1) {
+	if (ydoc_parse(doc, text, len, errs) == -1) {
 		ydoc_free(doc);
 		return NULL;
 	}
@@ -445,24 +461,12 @@ ydoc_free(struct ydoc *doc)
 	for (n = doc->arena; n != NULL; n = next) {
 		next = n->next;
 		free(n->str);
+		free(n->tag);
 		free(n->kids);
 		free(n);
 	}
 	free(doc->file);
 	free(doc);
-}
-
-/* YAML null: an empty or ~/null plain scalar (quoted "" is a string). */
-int
-ynode_is_null(const struct ynode *n)
-{
-	if (n == NULL)
-		return 1;
-	if (n->kind != YN_SCALAR || !n->plain)
-		return 0;
-	return n->len == 0 || strcmp(n->str, "~") == 0 ||
-	    strcmp(n->str, "null") == 0 || strcmp(n->str, "Null") == 0 ||
-	    strcmp(n->str, "NULL") == 0;
 }
 
 /* What a node is, for "wrong type" messages. */
@@ -548,30 +552,6 @@ yjson_literal(const struct ynode *n)
 	return *p == '\0';
 }
 
-/* Append a JSON string literal. */
-static void
-yjson_string(struct buf *b, const char *s, size_t len)
-{
-	size_t		 i;
-	unsigned char	 c;
-
-	buf_append(b, "\"", 1);
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
-			buf_printf(b, "\\%c", c);
-		else if (c == '\n')
-			buf_append(b, "\\n", 2);
-		else if (c == '\t')
-			buf_append(b, "\\t", 2);
-		else if (c < 0x20 || c == 0x7f)
-			buf_printf(b, "\\u%04x", c);
-		else
-			buf_append(b, &s[i], 1);
-	}
-	buf_append(b, "\"", 1);
-}
-
 /* Work item of the iterative JSON writer: a node, or a literal to emit. */
 struct yjson_item {
 	const struct ynode	*node;		/* node to write, or NULL */
@@ -621,35 +601,92 @@ yjson_expand(struct buf *b, struct yjson_stack *st, const struct ynode *node)
 	}
 }
 
-/* Scalars as their text; lists and mappings as compact JSON. Map keys are
- * always strings. Iterative: the tree may be as deep as the limit allows. */
+/* Write a node as compact JSON: typed says scalars are typed as PyYAML
+ * types them (Ansible's view), else plain ones that read as JSON literals
+ * stay bare and map keys are strings. Iterative: the tree may be as deep
+ * as the limit allows. */
+static void
+yjson_write(struct buf *b, const struct ynode *root, int typed)
+{
+	struct yjson_stack	 st = { 0 };
+	struct yjson_item	 it;
+
+	yjson_push(&st, root, NULL, 0);
+	while (st.n > 0) {
+		it = st.v[--st.n];
+		if (it.lit != NULL)
+			buf_append(b, it.lit, strlen(it.lit));
+		else if (it.node->kind != YN_SCALAR && !it.is_key)
+			yjson_expand(b, &st, it.node);
+		else if (it.node->kind != YN_SCALAR)
+			cfg_json_string(b, "?", 1);
+		else if (typed)
+			yscalar_json(b, it.node, it.is_key);
+		else if (!it.is_key && ynode_is_null(it.node))
+			buf_append(b, "null", 4);
+		else if (!it.is_key && yjson_literal(it.node))
+			buf_append(b, it.node->str, it.node->len);
+		else
+			cfg_json_string(b, it.node->str, it.node->len);
+	}
+	free(st.v);
+}
+
+/* Scalars as their text; lists and mappings as compact JSON. */
 char *
 ynode_to_text(const struct ynode *root)
 {
-	struct buf		 b = { 0 };
-	struct yjson_stack	 st = { 0 };
-	struct yjson_item	 it;
+	struct buf	 b = { 0 };
 
 	if (ynode_is_null(root))
 		return xstrdup("");
 	if (root->kind == YN_SCALAR)
 		return xstrdup(root->str);
-	yjson_push(&st, root, NULL, 0);
-	while (st.n > 0) {
-		it = st.v[--st.n];
-		if (it.lit != NULL)
-			buf_append(&b, it.lit, strlen(it.lit));
-		else if (it.node->kind != YN_SCALAR && !it.is_key)
-			yjson_expand(&b, &st, it.node);
-		else if (it.node->kind != YN_SCALAR)
-			yjson_string(&b, "?", 1);
-		else if (!it.is_key && ynode_is_null(it.node))
-			buf_append(&b, "null", 4);
-		else if (!it.is_key && yjson_literal(it.node))
-			buf_append(&b, it.node->str, it.node->len);
-		else
-			yjson_string(&b, it.node->str, it.node->len);
-	}
-	free(st.v);
+	yjson_write(&b, root, 0);
 	return buf_steal(&b);
 }
+
+/* The value as ansible-inventory prints it. Caller frees. */
+char *
+ynode_to_json(const struct ynode *root)
+{
+	struct buf	 b = { 0 };
+
+	if (root == NULL)
+		return xstrdup("null");
+	yjson_write(&b, root, 1);
+	return buf_steal(&b);
+}
+
+/* Report every scalar key that appears twice in one mapping (YAML says
+ * keys are unique; PyYAML silently keeps the last, which hides typos).
+ * Returns how many duplicates were found. */
+int
+cfg_dup_keys(struct cfg_errors *errs, const char *file,
+    const struct ynode *map, const char *what)
+{
+	struct strmap		 seen = { 0 };
+	const struct ynode	*k, *first;
+	size_t			 i, j;
+	int			 ndup = 0;
+	char			*p;
+
+	for (i = 0; i < ymap_len(map); i++) {
+		k = ymap_key(map, i);
+		if (k->kind != YN_SCALAR)
+			continue;
+		if (!strmap_get(&seen, k->str, &j)) {
+			strmap_put(&seen, k->str, i);
+			continue;
+		}
+		first = ymap_key(map, j);
+		p = cfg_printable(k->str, 64);
+		cfg_errn(errs, file, k, "duplicate %s '%s' (first at line "
+		    "%d, column %d)", what, p, first->line, first->col);
+		free(p);
+		ndup++;
+	}
+	strmap_free(&seen);
+	return ndup;
+}
+

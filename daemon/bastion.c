@@ -223,7 +223,8 @@ bastion_up_cb(void *arg, int fd, enum host_status st, const char *why)
 	if (fd == -1) {
 		/* the previous hop's own failure stays what it is; a hop it
 		 * cannot reach (or not in time) is unreachable for us */
-		bastion_fail(b, st >= HOST_BASTION_UNREACHABLE ? st :
+		bastion_fail(b, st >= HOST_BASTION_UNREACHABLE &&
+		    st <= HOST_BASTION_HOSTKEY_MISMATCH ? st :
 		    HOST_BASTION_UNREACHABLE, "%s", why);
 		return;
 	}

@@ -476,15 +476,22 @@ engine_sweep(struct engine *e, const char *trigger, const char *limit,
 	const struct config	*conf = e->conf;
 	const struct host	**hosts;
 	size_t			 i, n = 0;
+	unsigned char		*sel;
 	int			 rc;
 
+	sel = xcalloc(conf->nhosts + 1, 1);
+	if (limit != NULL && config_select(conf, limit, sel, err, errlen) ==
+	    -1) {
+		free(sel);
+		return -1;
+	}
 	hosts = xcalloc(conf->nhosts + 1, sizeof *hosts);
 	for (i = 0; i < conf->nhosts; i++)
-		if (limit == NULL || host_matches_limit(&conf->hosts[i], limit))
+		if (limit == NULL || sel[i])
 			hosts[n++] = &conf->hosts[i];
+	free(sel);
 	if (n == 0) {
-		snprintf(err, errlen, "no host matches '%s'",
-		    limit != NULL ? limit : "");
+		snprintf(err, errlen, "the inventory has no host");
 		free(hosts);
 		return -1;
 	}

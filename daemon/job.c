@@ -1231,6 +1231,16 @@ job_start(struct job *job)
 	job->res = host_result_new(job->host->name, job->host->address,
 	    job->host->port, job->sweep->id);
 	job->res->started_us = wall_us();
+	if (job->host->error != NULL)
+		job_fail(job, HOST_CONFIG_ERROR, "%s", job->host->error);
+	else if (job->host->transport == TRANSPORT_LOCAL)
+		job_fail(job, HOST_UNSUPPORTED_CONNECTION, "ansible_connection "
+		    "'%s': running collectors on this machine without SSH is "
+		    "not supported yet", job->host->connection);
+	else if (job->host->transport != TRANSPORT_SSH)
+		job_fail(job, HOST_UNSUPPORTED_CONNECTION, "ansible_connection "
+		    "'%s' is not supported (rollcall speaks SSH only)",
+		    job->host->connection);
 	job_run(job);
 }
 

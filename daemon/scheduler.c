@@ -17,6 +17,7 @@
  * in a reloaded config join the next regular sweep: so hosts stay together
  * in few sweeps rather than drifting into many small ones. */
 #include <sys/queue.h>
+#include <sys/types.h>
 #include <sys/stat.h>
 
 #include <stdio.h>
@@ -455,21 +456,29 @@ sched_busy(struct sched *s)
 	return engine_busy(s->engine) || evtimer_pending(s->after, NULL);
 }
 
-/* Add the hosts matching limit (NULL: all) that are not in yet; seen[i]
- * marks conf->hosts[i]. Returns the new count. */
-static size_t
+/* Add the hosts the Ansible pattern limit (NULL: all) selects that are
+ * not in yet; seen[i] marks conf->hosts[i]. Returns the new count, or -1
+ * with err filled (a bad pattern, or one that selects nothing). */
+static ssize_t
 sched_match(struct sched *s, const char *limit, const struct host **hosts,
-    char *seen, size_t n)
+    char *seen, size_t n, char *err, size_t errlen)
 {
-	size_t	 i;
+	unsigned char	*sel;
+	size_t		 i;
 
+	sel = xcalloc(s->conf->nhosts + 1, 1);
+	if (limit != NULL && config_select(s->conf, limit, sel, err,
+	    errlen) == -1) {
+		free(sel);
+		return -1;
+	}
 	for (i = 0; i < s->conf->nhosts; i++)
-		if (!seen[i] && (limit == NULL ||
-		    host_matches_limit(&s->conf->hosts[i], limit))) {
+		if (!seen[i] && (limit == NULL || sel[i])) {
 			seen[i] = 1;
 			hosts[n++] = &s->conf->hosts[i];
 		}
-	return n;
+	free(sel);
+	return (ssize_t)n;
 }
 
 /* A manual attempt counts as the host's regular one. */
@@ -568,12 +577,18 @@ sched_launch_queued(struct sched *s)
 	const struct host	**hosts;
 	char			*seen, err[256];
 	size_t			 n = 0;
+	ssize_t			 m;
 
 	hosts = xcalloc(s->conf->nhosts + 1, sizeof *hosts);
 	seen = xcalloc(s->conf->nhosts + 1, 1);
 	while ((r = STAILQ_FIRST(&s->queued)) != NULL) {
 		STAILQ_REMOVE_HEAD(&s->queued, entry);
-		n = sched_match(s, r->limit, hosts, seen, n);
+		/* the config may have been reloaded since it was asked for */
+		if ((m = sched_match(s, r->limit, hosts, seen, n, err,
+		    sizeof err)) == -1)
+			log_warnx("queued sweep --limit %s: %s", r->limit, err);
+		else
+			n = (size_t)m;
 		free(r->limit);
 		free(r);
 	}
@@ -602,6 +617,7 @@ sched_sweep_now(struct sched *s, const char *limit, sched_wait_cb cb,
 	const struct host	**hosts;
 	char			*seen;
 	size_t			 n;
+	ssize_t			 m;
 
 	if (s->stopping) {
 		snprintf(err, errlen, "the daemon is shutting down");
@@ -609,12 +625,14 @@ sched_sweep_now(struct sched *s, const char *limit, sched_wait_cb cb,
 	}
 	hosts = xcalloc(s->conf->nhosts + 1, sizeof *hosts);
 	seen = xcalloc(s->conf->nhosts + 1, 1);
-	n = sched_match(s, limit, hosts, seen, 0);
+	m = sched_match(s, limit, hosts, seen, 0, err, errlen);
 	free(seen);
 	*queued = 0;
-	if (n == 0)
-		snprintf(err, errlen, "no host matches '%s'",
-		    limit != NULL ? limit : "");
+	n = m > 0 ? (size_t)m : 0;
+	if (m == 0)		/* -1: err says what the pattern selects */
+		snprintf(err, errlen, "the inventory has no host");
+	else if (m == -1)
+		n = 0;
 	else if (sched_busy(s)) {
 		sched_enqueue(s, limit, cb, arg);
 		*queued = 1;

@@ -26,6 +26,7 @@ packages=(
 	iproute2	# `ip netns`: the fleet lives in a network namespace
 	sqlite3		# tests query the database directly
 	jq		# tests read `--json` output
+	ansible-core	# the oracle of tests/inventory_diff.sh (ansible-inventory)
 	procps		# ps/pgrep/pkill used by scripts and tests
 	python3		# tests: slowdns.py, hashed known_hosts names, hostile inventories
 	util-linux	# prlimit: fd-limit cases (auth_keys, connect_phases)

@@ -27,6 +27,46 @@
 #define DB_READONLY_MSG	"only read-only statements are allowed (SELECT, " \
 			"WITH ... SELECT): the database is opened read-only"
 
+/* Order names, for bsearch. */
+static int
+db_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* host_selected(name): 1 when no --limit was given or the host is one it
+ * selected, else 0 (NULL stays NULL). */
+static void
+sql_host_selected(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct db	*d = sqlite3_user_data(ctx);
+	const char	*name = (const char *)sqlite3_value_text(argv[0]);
+
+	if (name == NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	sqlite3_result_int(ctx, d->limit == NULL || bsearch(&name, d->limit,
+	    d->nlimit, sizeof *d->limit, db_name_cmp) != NULL);
+}
+
+/* Keep only these hosts for host_selected() (the CLI's --limit, resolved
+ * against the inventory by config_select()). */
+void
+db_limit_hosts(struct db *d, char *const *names, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < d->nlimit; i++)
+		free(d->limit[i]);
+	free(d->limit);
+	d->limit = xcalloc(n + 1, sizeof *d->limit);
+	for (i = 0; i < n; i++)
+		d->limit[i] = xstrdup(names[i]);
+	d->nlimit = n;
+	qsort(d->limit, n, sizeof *d->limit, db_name_cmp);
+}
+
 /* Refuse what could reach other files, even read-only. */
 static int
 db_authorize(void *arg, int action, const char *a, const char *b,
@@ -215,6 +255,14 @@ db_open_ro_fault(const char *path, enum db_fault *fault, char *err,
 	d = xcalloc(1, sizeof *d);
 	d->db = db;
 	d->path = xstrdup(path);
+	if (sqlite3_create_function_v2(db, "host_selected", 1, SQLITE_UTF8, d,
+	    sql_host_selected, NULL, NULL, NULL) != SQLITE_OK) {
+		*fault = DBF_OTHER;
+		snprintf(err, errlen, "%s: registering SQL functions: %s",
+		    path, sqlite3_errmsg(db));
+		db_close(d);
+		return NULL;
+	}
 	return d;
 }
 
@@ -242,6 +290,8 @@ db_close(struct db *d)
 		return;
 	sqlite3_close(d->db);
 	free(d->path);
+	db_limit_hosts(d, NULL, 0);
+	free(d->limit);
 	free(d);
 }
 

@@ -123,6 +123,9 @@ struct db	*db_open_ro_fault(const char *path, enum db_fault *fault,
  * (syntax, no such column) or success. */
 enum db_fault	 db_fault(const struct db *);
 void		 db_close(struct db *);
+/* Make the SQL function host_selected(name) true only for these hosts
+ * (the CLI's --limit); until called it is true for every host. */
+void		 db_limit_hosts(struct db *, char *const *names, size_t n);
 
 /* ---- Care of the file (storage/dbcare.c): check, backup, stats ---- */
 

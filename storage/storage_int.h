@@ -157,6 +157,9 @@ struct db {
 	char		*path;		/* for messages */
 	enum db_fault	 fault;		/* why the last query failed, if the
 					   database could not be read */
+	char		**limit;	/* --limit's hosts, sorted; NULL = every
+					   host (host_selected()) */
+	size_t		 nlimit;
 };
 
 /* The class of an SQLite error code (extended or not), with the system

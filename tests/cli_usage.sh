@@ -37,10 +37,12 @@ rc=0; "$rollcall" -c "$bad" check-config 2>"$tmp/err" >/dev/null || rc=$?
 [ "$rc" = 2 ] || fail "-c BAD check-config exits $rc"
 grep -q "^$bad:[0-9]*:[0-9]*: " "$tmp/err" || fail "config error without file:line:column: $(cat "$tmp/err")"
 grep -q "^rollcall check-config: [0-9]* errors\? in $bad\$" "$tmp/err" || fail "no error count"
-(cd "$src/examples" && "$rollcall" -c "$bad" check-config -c rollcall.yml >/dev/null) ||
-    fail "-c after the command does not win"
-(cd "$src/examples" && "$rollcall" -v -c rollcall.yml check-config >/dev/null) ||
-    fail "-v -c FILE check-config"
+# The example loads (exit 0, or 1 when this machine lacks the ~/.ssh
+# files it names: check-config says so); 2 would be a config error.
+rc=0; (cd "$src/examples" && "$rollcall" -c "$bad" check-config -c rollcall.yml >/dev/null 2>&1) || rc=$?
+[ "$rc" -lt 2 ] || fail "-c after the command does not win (exit $rc)"
+rc=0; (cd "$src/examples" && "$rollcall" -v -c rollcall.yml check-config >/dev/null 2>&1) || rc=$?
+[ "$rc" -lt 2 ] || fail "-v -c FILE check-config (exit $rc)"
 rc=0; "$rollcall" --db "$tmp/none.db" show web01 2>"$tmp/err" || rc=$?
 [ "$rc" = 2 ] && grep -q "cannot open DB $tmp/none.db: No such file" "$tmp/err" ||
     fail "--db before show did not reach it (rc $rc): $(cat "$tmp/err")"

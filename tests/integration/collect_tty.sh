@@ -37,6 +37,9 @@ assert_eq "the changed host key is logged once" 1 "$(grep -c 'HOST KEY CHANGED' 
 mixed=$(perl -ne 'while (/(.*?)(\d\d:\d\d:\d\d\.\d{3} rollcall: )/g) {
     my $pre = $1; $pre =~ s/.*\r//; print "$_" if $pre ne "" && $pre !~ /\e\[K$/ }' "$typescript")
 assert_eq "no log line runs into the progress line" "" "$mixed"
-assert_ge "log lines were printed while the progress line was up" 2 \
+# How many log lines come while the line is up depends on timing (the
+# refused and changed-key hosts may fail before the first redraw); the
+# Ctrl-C line always does, so at least one shows the clearing at work.
+assert_ge "log lines were printed while the progress line was up" 1 \
     "$(grep -c $'\e\\[K[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\\.[0-9]* rollcall: ' "$typescript" || true)"
 finish

@@ -75,7 +75,7 @@ assert_match "status: sweep durations in the one format" '1 +schedule +[0-9T:Z-]
 rc_run sweep -c "$CONF"
 assert_eq "sweep exits 0" 0 "$RC"
 assert_match "sweep says how many hosts" 'sweep started: 9 hosts' "$OUT"
-rc_run sweep -c "$CONF" --limit 'web00[34]'
+rc_run sweep -c "$CONF" --limit '~web00[34]$'
 assert_eq "second sweep while one runs exits 0" 0 "$RC"
 assert_match "second sweep is queued" 'sweep queued: 2 hosts' "$OUT"
 rc_run status -c "$CONF" --json
@@ -84,12 +84,12 @@ assert_eq "status shows the queued request" 1 "$(jq -r .queued_sweeps <<<"$OUT")
 assert_eq "no next regular sweep while one runs" null "$(jq -r .next_sweep <<<"$OUT")"
 wait_for "manual sweep done" 40 log_has 'sweep 2: 9 hosts in'
 wait_for "queued sweep ran next" 40 log_has 'sweep 3: 2 hosts in'
-assert_eq "queued request logged as queued" 1 "$(log_count 'requested with --limit web00\[34\] \(queued')"
+assert_eq "queued request logged as queued" 1 "$(log_count 'requested with --limit ~web00\[34\]\$ \(queued')"
 wait_for "daemon idle again" 10 bash -c "ip netns exec '$NETNS' '$ROLLCALL' status --socket '$sock' --json | jq -e '.sweep.running == false and .sweeps_total == 3 and .queued_sweeps == 0'"
 
 # ---- sweep --wait: blocks until the end, prints the summary, exits like collect
 t0=$SECONDS
-rc_run sweep --socket "$sock" --limit 'web00[12]' --wait
+rc_run sweep --socket "$sock" --limit '~web00[12]$' --wait
 assert_eq "sweep --wait of ok hosts exits 0" 0 "$RC"
 assert_match "sweep --wait prints the summary" '^sweep 4: 2 hosts in [0-9.]+m?s: 2 ok' "$OUT"
 assert_eq "the sweep had ended when --wait returned" 1 "$(log_count 'sweep 4: 2 hosts in')"

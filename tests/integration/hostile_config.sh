@@ -48,7 +48,28 @@ run_bad() {
 	[ ! -e "$W/never.db" ] || t_fail "$what: a database was created" "$W/never.db"
 }
 
-# ---- hostile host names and vars: rejected, nothing executed
+# run_hostbad NAME WHAT REGEX: the file is valid but its hosts are not
+# (a name or address that could be an option or shell code): check-config
+# exits 1 naming each with file:line:column, collect reports them as
+# config_error without contacting anything (exit 1).
+run_hostbad() {
+	local f=$W/$1 what=$2 re=$3
+	set +e
+	timeout -k 5 60 "$ROLLCALL" check-config -c "$f" >"$T_DIR/out" 2>"$T_DIR/err"
+	RC=$?
+	set -e
+	assert_eq "$what: check-config exits 1" 1 "$RC"
+	assert_match "$what: check-config names the host's file:line:column" "$re" "$(cat "$T_DIR/err")"
+	set +e
+	timeout -k 5 60 "$ROLLCALL" collect -c "$f" >"$T_DIR/out" 2>"$T_DIR/err"
+	RC=$?
+	set -e
+	assert_eq "$what: collect exits 1" 1 "$RC"
+	assert_match "$what: collect reports config_error at file:line:column" "config_error: .*$re" "$(cat "$T_DIR/err")"
+	rm -f "$W/never.db"*
+}
+
+# ---- hostile host names and vars: that host's error, nothing executed
 cat >"$W/inv-shell.yml" <<EOF
 all:
   hosts:
@@ -57,7 +78,8 @@ all:
       ansible_host: "\`touch $PWN.2\`"
 EOF
 conf shell.yml inv-shell.yml
-run_bad shell.yml 'host named $(touch ...)' "inv-shell\.yml:3:5: "
+run_hostbad shell.yml 'host named $(touch ...)' "inv-shell\.yml:3:5: "
+run_hostbad shell.yml 'ansible_host `touch ...`' "inv-shell\.yml:5:21: "
 
 cat >"$W/inv-option.yml" <<EOF
 all:
@@ -67,16 +89,21 @@ all:
       ansible_host: "-oProxyCommand=touch $PWN.4"
 EOF
 conf option.yml inv-option.yml
-run_bad option.yml 'host named -oProxyCommand=...' "inv-option\.yml:3:5: "
+run_hostbad option.yml 'host named -oProxyCommand=...' "inv-option\.yml:3:5: "
+run_hostbad option.yml 'ansible_host -oProxyCommand=...' "inv-option\.yml:5:21: "
 
 long=$(printf 'a%.0s' $(seq 1 300))
 printf 'all:\n  hosts:\n    %s.example:\n' "$long" >"$W/inv-long.yml"
 conf long.yml inv-long.yml
-run_bad long.yml 'host name over 253 characters' "inv-long\.yml:3:5: "
+run_hostbad long.yml 'host name over 253 characters' "inv-long\.yml:3:5: "
 
+# A duplicate key: Ansible keeps the last and warns; so does rollcall.
 printf 'all:\n  hosts:\n    a:\n    b:\n  children:\n    g:\n      hosts:\n        a:\n    g:\n      hosts:\n        b:\n' >"$W/inv-dupkey.yml"
 conf dupkey.yml inv-dupkey.yml
-run_bad dupkey.yml 'duplicate key' "inv-dupkey\.yml:9:5: "
+set +e
+"$ROLLCALL" check-config -c "$W/dupkey.yml" >"$T_DIR/out" 2>"$T_DIR/err"
+set -e
+assert_match "duplicate key: check-config warns at file:line:column" "warning: .*inv-dupkey\.yml:6:5: duplicate key 'g' \(the one at line 9 is used" "$(cat "$T_DIR/err")"
 
 printf 'all:\n  hosts:\n    a: [1, 2\n' >"$W/inv-syntax.yml"
 conf syntax.yml inv-syntax.yml
@@ -123,7 +150,8 @@ set +e
 "$ROLLCALL" check-config -c "$W/vars.yml" >"$T_DIR/out" 2>"$T_DIR/err"
 RC=$?
 set -e
-assert_eq "hostile var values: check-config accepts them as data (exit 0)" 0 "$RC"
+assert_eq "hostile var values: data, not errors (exit 1 only for the missing key)" 1 "$RC"
+assert_match "hostile var values: the only problem is the missing key" "no-such-key" "$(cat "$T_DIR/err")"
 
 left=$(ls "$PWN".* 2>/dev/null || true)
 assert_eq "nothing was executed: no $PWN.* file exists" "" "$left"

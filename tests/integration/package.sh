@@ -4,7 +4,8 @@
 # copyright file and a changelog, a real Maintainer, dependencies from the
 # binary's libraries, the files in /etc/rollcall marked as conffiles, and an
 # example config whose paths are the installed ones (/etc/rollcall/...,
-# never ~/.ssh) and that validates once the example inventory is copied.
+# never ~/.ssh) and that validates once the example inventory, a key and
+# known_hosts are in place.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 command -v lintian >/dev/null || t_die "lintian not found: run scripts/deps.sh"
@@ -54,12 +55,16 @@ assert_nonempty "database in /var/lib/rollcall" "$(line_of '^database: /var/lib/
 etc=$T_DIR/etc-rollcall
 mkdir -p "$etc"
 cp "$root/etc/rollcall/inventory.yml.example" "$etc/inventory.yml"
+# ... and puts the key and known_hosts it names in place (check-config
+# checks that they exist and can be read).
+ssh-keygen -q -t ed25519 -N '' -C rollcall -f "$etc/id_ed25519" >/dev/null
+: >"$etc/known_hosts"
 sed -e "s|/etc/rollcall/|$etc/|g" -e "s|/var/lib/rollcall/|$T_DIR/|" "$ex" >"$etc/rollcall.yml"
 set +e
 cc=$("$ROLLCALL" check-config -c "$etc/rollcall.yml" 2>&1)
 ccrc=$?
 set -e
-assert_eq "the installed example validates once the inventory is copied" "0" "$ccrc"
+assert_eq "the installed example validates once the inventory, key and known_hosts are in place" "0" "$ccrc"
 [ "$ccrc" = 0 ] || printf '  %s\n' "$cc"
 assert_match "man page renders" 'rollcall' "$(zcat "$root/usr/share/man/man1/rollcall.1.gz" | head -n 20)"
 finish
