@@ -66,7 +66,8 @@ cmd_query(int argc, char **argv)
 		"Run one read-only SQL statement (SELECT or WITH ... SELECT) "
 		"on the database.\nStable views: host_status, host_facts, "
 		"changes, host_packages, host_services,\nhost_interfaces, "
-		"host_addresses, host_filesystems (see docs/SCHEMA.md).\n"
+		"host_addresses, host_filesystems, host_collectors (see "
+		"docs/SCHEMA.md).\n"
 		"Any other statement is refused with the same read-only "
 		"message.", extra, 2, -1, NULL, 0 };
 	struct cli_read		 c;

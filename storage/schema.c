@@ -153,6 +153,7 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	migration2,
 	migration3,
 	schema_migration4,
+	schema_migration5,
 };
 
 /* The database's schema version. */

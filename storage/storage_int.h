@@ -13,7 +13,7 @@
 #include "storage/storage_test.h"
 
 /* Highest schema version this build knows (PRAGMA user_version). */
-#define SCHEMA_VERSION	4
+#define SCHEMA_VERSION	5
 
 /* Bring the schema to SCHEMA_VERSION, one transaction per migration.
  * Returns 0, or -1 with err filled. */
@@ -24,6 +24,8 @@ int	schema_migrate_to(sqlite3 *, int target, char *err, size_t errlen);
 /* Version 4's migration (storage/migrate4.c): distinct list items with
  * per-host links, collector digests and baselines. */
 extern const char schema_migration4[];
+/* Version 5's (storage/migrate5.c): the view host_collectors. */
+extern const char schema_migration5[];
 
 /* One inventory host as copied for the writer thread. */
 struct inv_host {

@@ -149,7 +149,7 @@ test_open(void)
 	CHECK(w != NULL);
 	rdb = db_open_ro(dbpath, err, sizeof err);
 	CHECK(rdb != NULL);
-	CHECK_STR(q("PRAGMA user_version"), "4");
+	CHECK_STR(q("PRAGMA user_version"), "5");
 	CHECK_STR(q("SELECT count(*) FROM sqlite_master WHERE name IN "
 	    "('hosts','sweeps','attempts','collector_runs','facts',"
 	    "'fact_history','packages','services','interfaces','addresses',"
@@ -250,7 +250,7 @@ test_upgrade(void)
 		CHECK(udb != NULL);
 		return;
 	}
-	CHECK_STR(qdb(udb, "PRAGMA user_version"), "4");
+	CHECK_STR(qdb(udb, "PRAGMA user_version"), "5");
 	CHECK_STR(qdb(udb, "SELECT group_concat(x, ' ') FROM (SELECT "
 	    "h.name || ':' || coalesce(a.authed_us - a.started_us, 'NULL') || "
 	    "':' || (a.ended_us - a.started_us) AS x FROM attempts a JOIN "
@@ -385,7 +385,7 @@ static const char *const doc_queries[] = {
 };
 #define NDOC	(sizeof doc_queries / sizeof doc_queries[0])
 
-/* Version 3 with data is migrated to 4 in place: every documented query
+/* Version 3 with data is migrated to 4 (and on) in place: every documented query
  * answers the same before and after, and the next sweep of a migrated host
  * records exactly its one change (its collectors already had a baseline). */
 static void
@@ -425,7 +425,7 @@ test_migrate4(void)
 	w = writer_open(p, err, sizeof err);
 	CHECK(w != NULL);
 	udb = db_open_ro(p, err, sizeof err);
-	CHECK_STR(qdb(udb, "PRAGMA user_version"), "4");
+	CHECK_STR(qdb(udb, "PRAGMA user_version"), "5");
 	for (i = 0; i < NDOC; i++) {
 		after = dump(udb, doc_queries[i]);
 		if (strcmp(before[i], after) != 0)
@@ -463,6 +463,84 @@ test_migrate4(void)
 	    "|| (digest IS NULL), ' ') FROM (SELECT * FROM package_sets ORDER "
 	    "BY id)"), "2:1:1 3:1:0");
 	CHECK_STR(qdb(udb, "SELECT count(*) FROM package_set_items"), "5");
+	db_close(udb);
+	writer_close(w);
+}
+
+/* What version 4 added on top of version 3's rows: a later attempt of
+ * db-07 in which one collector failed, one was unsupported, one timed
+ * out and two were unchanged (no row), as version 4 writes them. */
+static const char v4_data[] =
+"INSERT INTO sweeps(id, trigger, started_at, ended_at, nhosts, ok, failed)"
+" VALUES (3, 'schedule', 1763990000, 1763990010, 1, 1, 0);"
+"INSERT INTO attempts(id, sweep_id, host_id, status, error, started_us,"
+" ended_us, address, port, authed_us, unchanged) VALUES"
+" (6, 3, 1, 'ok', NULL, 1763990000000000, 1763990001000000, '10.0.0.7', 22,"
+"  1763990000040000, 2);"
+"INSERT INTO collector_runs(attempt_id, collector, status, exit_code,"
+" error, out_bytes, duration_ms) VALUES"
+" (6, 'packages', 'failed', 3, 'dpkg-query: error', 20, 1200),"
+" (6, 'dmi', 'unsupported', 0, 'no /sys/class/dmi/id', 0, 4),"
+" (6, 'services', 'timeout', -1, 'timed out after 30s', 0, 30000);";
+
+/* Version 4 with data is migrated to 5 in place: every documented query
+ * (and every table) answers the same before and after, and the new view
+ * host_collectors lists each host's last attempt's collectors. */
+static void
+test_migrate5(void)
+{
+	struct writer	*w;
+	struct db	*udb;
+	sqlite3		*db;
+	char		 p[600], err[256], *before[NDOC], *after;
+	size_t		 i;
+
+	snprintf(p, sizeof p, "%s/v4.db", tmpdir);
+	CHECK(sqlite3_open(p, &db) == SQLITE_OK);
+	CHECK(schema_migrate_to(db, 3, err, sizeof err) == 0);
+	CHECK(sqlite3_exec(db, v3_data, NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(schema_migrate_to(db, 4, err, sizeof err) == 0);
+	CHECK(sqlite3_exec(db, v4_data, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	udb = db_open_ro(p, err, sizeof err);
+	CHECK(udb != NULL);
+	CHECK_STR(qdb(udb, "PRAGMA user_version"), "4");
+	CHECK(strncmp(qdb(udb, "SELECT 1 FROM host_collectors"), "(error",
+	    6) == 0);
+	for (i = 0; i < NDOC; i++) {
+		before[i] = dump(udb, doc_queries[i]);
+		CHECK(strstr(before[i], "(error") == NULL);
+	}
+	CHECK(strstr(before[20], "6|packages|failed|3|dpkg-query: error") !=
+	    NULL);
+	db_close(udb);
+	w = writer_open(p, err, sizeof err);
+	CHECK(w != NULL);
+	udb = db_open_ro(p, err, sizeof err);
+	CHECK_STR(qdb(udb, "PRAGMA user_version"), "5");
+	for (i = 0; i < NDOC; i++) {
+		after = dump(udb, doc_queries[i]);
+		CHECK_STR(after, before[i]);
+		free(after);
+		free(before[i]);
+	}
+	after = dump(udb, "SELECT * FROM host_collectors ORDER BY host, "
+	    "collector");
+	CHECK_STR(after,
+	    "db-07|dmi|unsupported|0|no /sys/class/dmi/id|4|0|"
+	    "2025-11-24T13:13:20Z|3\n"
+	    "db-07|packages|failed|3|dpkg-query: error|1200|20|"
+	    "2025-11-24T13:13:20Z|3\n"
+	    "db-07|services|timeout|-1|timed out after 30s|30000|0|"
+	    "2025-11-24T13:13:20Z|3\n"
+	    "web-01|filesystems|ok|0|NULL|5|100|2025-11-23T09:26:40Z|2\n"
+	    "web-01|network|ok|0|NULL|5|100|2025-11-23T09:26:40Z|2\n"
+	    "web-01|os|ok|0|NULL|5|100|2025-11-23T09:26:40Z|2\n"
+	    "web-01|packages|ok|0|NULL|5|100|2025-11-23T09:26:40Z|2\n"
+	    "web-01|services|ok|0|NULL|5|100|2025-11-23T09:26:40Z|2\n"
+	    "(9 cols: host...)");
+	free(after);
+	CHECK_STR(qdb(udb, "PRAGMA integrity_check"), "ok");
 	db_close(udb);
 	writer_close(w);
 }
@@ -1119,6 +1197,7 @@ main(void)
 		test_uri();
 		test_upgrade();
 		test_migrate4();
+		test_migrate5();
 		test_history(w);
 		test_failures(w);
 		test_lists(w);
