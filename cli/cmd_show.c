@@ -9,6 +9,7 @@
 #include "cli/cmd.h"
 #include "cli/output.h"
 #include "collectors/collector.h"
+#include "collectors/facttypes.h"
 #include "common/buf.h"
 #include "common/humanize.h"
 #include "common/json.h"
@@ -193,7 +194,7 @@ show_print_json_runs(const struct table *runs)
 }
 
 /* JSON mode: the status fields, "collectors", and "facts" keyed by fact
- * key. */
+ * key, each value typed by its key (collectors/facttypes.c). */
 static void
 show_print_json(const struct table *host, const struct table *runs,
     const struct table *facts)
@@ -208,7 +209,7 @@ show_print_json(const struct table *host, const struct table *runs,
 		printf(r ? ",\n    " : "\n    ");
 		json_write_string(stdout, facts->rows[r][0]);
 		printf(": ");
-		json_write_string(stdout, facts->rows[r][1]);
+		fact_json_write(stdout, facts->rows[r][0], facts->rows[r][1]);
 	}
 	printf(facts->nrows ? "\n  }\n}\n" : "}\n}\n");
 }

@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "collectors/facttypes.h"
 #include "common/buf.h"
 #include "common/json.h"
 #include "common/utf8.h"
@@ -71,12 +72,36 @@ output_csv_field(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
-/* Rows as a JSON array of objects, one object per line. */
+/* The column named name, or -1. */
+static ssize_t
+output_col(const struct table *t, const char *name)
+{
+	size_t	 c;
+
+	for (c = 0; c < t->ncols; c++)
+		if (strcmp(t->cols[c], name) == 0)
+			return (ssize_t)c;
+	return -1;
+}
+
+/* Is column c a fact's value, typed by the row's "key" column (the shape
+ * of host_facts and changes: value, old_value, new_value)? */
+static int
+output_fact_col(const struct table *t, size_t c, ssize_t key)
+{
+	return key >= 0 && (strcmp(t->cols[c], "value") == 0 ||
+	    strcmp(t->cols[c], "old_value") == 0 ||
+	    strcmp(t->cols[c], "new_value") == 0);
+}
+
+/* Rows as a JSON array of objects, one object per line; a fact's value
+ * as its key's type says (collectors/facttypes.c). */
 static void
 output_json(FILE *fp, const struct table *t)
 {
 	size_t		 r, c;
 	const char	*v;
+	ssize_t		 key = output_col(t, "key");
 
 	fputc('[', fp);
 	for (r = 0; r < t->nrows; r++) {
@@ -89,6 +114,8 @@ output_json(FILE *fp, const struct table *t)
 			v = t->rows[r][c];
 			if (v == NULL)
 				fputs("null", fp);
+			else if (output_fact_col(t, c, key))
+				fact_json_write(fp, t->rows[r][key], v);
 			else if (t->numeric[c] && json_number_ok(v))
 				fputs(v, fp);
 			else
