@@ -270,6 +270,32 @@ cli_read_open(struct cli_read *c)
 	return c->limit != NULL ? cli_read_limit(c) : 0;
 }
 
+/* Is any inventory host in group ?1? */
+static const char cli_group_known_sql[] =
+    "SELECT 1 FROM hosts WHERE in_inventory = 1"
+    " AND instr(',' || groups || ',', ',' || ?1 || ',') > 0 LIMIT 1";
+
+/* --group G names a group some inventory host is in: 0, or EXIT_FAIL
+ * with "no group" on stderr (the same words in every command), or the
+ * code of a failed read. */
+int
+cli_read_check_group(struct cli_read *c, const char *group)
+{
+	struct table	*t;
+	int		 rc;
+
+	if (group == NULL)
+		return 0;
+	if ((t = cli_read_query(c, cli_group_known_sql, &group, 1)) == NULL)
+		return cli_read_failed(c);
+	rc = t->nrows > 0 ? 0 : EXIT_FAIL;
+	if (rc != 0)
+		fprintf(stderr, "rollcall %s: no group '%s' (no inventory host "
+		    "is in it)\n", c->spec->cmd, group);
+	table_free(t);
+	return rc;
+}
+
 /* Run a query, reporting an error on stderr. */
 struct table *
 cli_read_query(struct cli_read *c, const char *sql,

@@ -72,6 +72,9 @@ struct table *cli_read_query(struct cli_read *, const char *sql,
 /* Print a result set as the options say (--sort, -o, --wide,
  * --no-headers); an empty table is spec->empty on stderr. Exit code. */
 int	 cli_read_output_table(struct cli_read *, struct table *);
+/* --group G (NULL: none) names a group some inventory host is in: 0, or
+ * EXIT_FAIL with "rollcall CMD: no group 'G'" on stderr. */
+int	 cli_read_check_group(struct cli_read *, const char *group);
 /* The exit code after cli_read_query failed: EXIT_USAGE when the database
  * could not be read (corrupt, I/O error), EXIT_FAIL for the query's own. */
 int	 cli_read_failed(const struct cli_read *);

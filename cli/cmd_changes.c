@@ -29,7 +29,8 @@ cmd_changes(int argc, char **argv)
 	const struct cli_spec	 spec = { "changes", "",
 		"What changed across the fleet, newest first: when (UTC), "
 		"host, key, detail,\nchange, old -> new value (see 'rollcall "
-		"history'). Exit 1 when nothing changed.", extra,
+		"history'). Exit 1 when nothing changed, or the group is unknown\n"
+		"(said on stderr).", extra,
 		sizeof extra / sizeof extra[0], 0, "No changes found", 1 };
 
 	return history_run(argc, argv, &spec, 1, &since, &key, &group,

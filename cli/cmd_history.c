@@ -129,6 +129,10 @@ history_run(int argc, char **argv, const struct cli_spec *spec, int fleet,
 			return rc;
 		}
 	}
+	if ((rc = cli_read_check_group(&c, *group)) != 0) {
+		cli_read_close(&c);
+		return rc;
+	}
 	snprintf(from, sizeof from, "%lld", (long long)s);
 	params[1] = from;
 	params[2] = *key;

@@ -27,11 +27,6 @@ static const char hosts_sql[] =
 static const char hosts_group_sql[] =
     "%s instr(',' || groups || ',', ',' || ?%zu || ',') > 0";
 
-/* Is any inventory host in group ?1? */
-static const char hosts_group_known_sql[] =
-    "SELECT 1 FROM hosts WHERE in_inventory = 1"
-    " AND instr(',' || groups || ',', ',' || ?1 || ',') > 0 LIMIT 1";
-
 /* Does any host have fact ?1? */
 static const char hosts_key_known_sql[] =
     "SELECT 1 FROM facts WHERE key = ?1 LIMIT 1";
@@ -80,9 +75,38 @@ hosts_exists(struct cli_read *c, const char *sql, const char *v)
 	return found;
 }
 
+/* The distinct values of fact ?1 on the inventory's hosts. */
+static const char hosts_key_values_sql[] =
+    "SELECT DISTINCT f.value FROM facts f JOIN hosts h ON h.id = f.host_id"
+    " WHERE f.key = ?1 AND h.in_inventory = 1";
+
+/* A --where that cannot be evaluated on the values stored (a number or
+ * size compared with a fact that is not a number) is the user's mistake,
+ * a usage error (exit 2), found before the query runs: 0, EXIT_USAGE, or
+ * the exit code of a failed read. */
+static int
+hosts_check_values(struct cli_read *c, const struct where *w)
+{
+	struct table	*t;
+	const char	*key = w->key;
+	char		 err[512];
+	size_t		 r;
+	int		 rc = 0;
+
+	if ((t = cli_read_query(c, hosts_key_values_sql, &key, 1)) == NULL)
+		return cli_read_failed(c);
+	for (r = 0; r < t->nrows && rc == 0; r++)
+		if (where_match(t->rows[r][0], w->op, w->value, err,
+		    sizeof err) == -1)
+			rc = cli_usage_error("hosts", "--where '%s %s %s': %s",
+			    w->key, where_op_str(w->op), w->value, err);
+	table_free(t);
+	return rc;
+}
+
 /* Every --group and --where key names something the database knows: a
  * typo is said on stderr, not answered with an empty list. 0 or
- * EXIT_FAIL. */
+ * EXIT_FAIL (EXIT_USAGE for a --where its fact's values cannot meet). */
 static int
 hosts_check_names(struct cli_read *c, const struct cli_multi *groups,
     const struct where *w, size_t nw)
@@ -91,14 +115,8 @@ hosts_check_names(struct cli_read *c, const struct cli_multi *groups,
 	int	 k;
 
 	for (i = 0; i < groups->n; i++)
-		if ((k = hosts_exists(c, hosts_group_known_sql,
-		    groups->v[i])) != 1) {
-			if (k == 0)
-				fprintf(stderr, "rollcall hosts: no group "
-				    "'%s' (no inventory host is in it)\n",
-				    groups->v[i]);
-			return EXIT_FAIL;
-		}
+		if ((k = cli_read_check_group(c, groups->v[i])) != 0)
+			return k;
 	for (i = 0; i < nw; i++)
 		if ((k = hosts_exists(c, hosts_key_known_sql, w[i].key)) !=
 		    1) {
@@ -107,7 +125,8 @@ hosts_check_names(struct cli_read *c, const struct cli_multi *groups,
 				    "'%s' on any host (rollcall show HOST "
 				    "lists the keys)\n", w[i].key);
 			return EXIT_FAIL;
-		}
+		} else if ((k = hosts_check_values(c, &w[i])) != 0)
+			return k;
 	return 0;
 }
 

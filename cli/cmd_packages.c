@@ -71,7 +71,8 @@ cmd_packages(int argc, char **argv)
 	const struct cli_spec	 spec = { "packages", "NAME",
 		"List the hosts that have package NAME (a glob: 'openssl*') "
 		"with its version,\narch and package manager (dpkg, rpm, apk). "
-		"Exit 1 when none has it.", extra,
+		"Exit 1 when none has it, or the group\nis unknown (said on "
+		"stderr).", extra,
 		sizeof extra / sizeof extra[0], 1, "No hosts found", 1 };
 	struct cli_read		 c;
 	const char		*params[4] = { NULL, NULL, NULL, NULL };
@@ -86,7 +87,8 @@ cmd_packages(int argc, char **argv)
 		return rc;
 	params[0] = c.args[0];
 	params[1] = group;
-	rc = cli_read_print_found(&c, packages_sql, params, 4);
+	if ((rc = cli_read_check_group(&c, group)) == 0)
+		rc = cli_read_print_found(&c, packages_sql, params, 4);
 	cli_read_close(&c);
 	return rc;
 }
