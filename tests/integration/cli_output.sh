@@ -6,10 +6,23 @@
 # blanks, are cut with "…" to the terminal on a TTY (a pseudo-terminal
 # from script(1)) but never when piped, and --wide, --no-headers, --sort,
 # -o table|wide|json|csv; an empty table is "No hosts found" on stderr;
-# query --tables / --schema, and one read-only message for every write.
+# query --tables / --schema, and one read-only message for every write;
+# JSON facts typed by key; host_collectors = show per collector.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 fleet_start --hosts 5 --delay 0:100 --broken refuse
+# time and disks for typed JSON (booleans), a custom collector that fails
+# and one whose keys are not in the type table.
+sed -i 's/^collectors: .*/collectors: [os, kernel, cpu, memory, uptime, time, disks]/' "$CONF"
+cat >>"$CONF" <<'EOF2'
+custom_collectors:
+  - name: broken
+    command: "echo half; exit 3"
+    parse: raw
+  - name: app
+    command: "echo count=5"
+    parse: kv
+EOF2
 rc_run collect -c "$CONF"
 assert_eq "collect: one host refuses" 1 "$RC"
 
@@ -36,11 +49,55 @@ rc_run show -c "$CONF" web001
 assert_match "show lists each collector's status" 'COLLECTOR +STATUS +TOOK +OUTPUT' "$OUT"
 assert_match "show: os ok with its output size" 'os +ok +[0-9.]+m?s +[0-9.]+ (B|KiB)' "$OUT"
 assert_match "show: memory.total_bytes with GiB/MiB beside" 'memory\.total_bytes +[0-9]+ \([0-9.]+ (MiB|GiB)\)' "$OUT"
+assert_match "show: a failed collector with its exit code" 'custom\.broken +failed \(exit 3\)' "$OUT"
 rc_run show -c "$CONF" web001 --json
-assert_eq "show --json: one entry per collector" 5 "$(jq '.collectors | length' <<<"$OUT")"
+assert_eq "show --json: one entry per collector" 9 "$(jq '.collectors | length' <<<"$OUT")"
 assert_eq "show --json: exit_code is a number" number "$(jq -r '.collectors[0].exit_code | type' <<<"$OUT")"
-assert_eq "show --json: raw bytes stay raw" true \
-    "$(jq '.facts["memory.total_bytes"] | test("^[0-9]+$")' <<<"$OUT")"
+
+# ---- JSON facts typed by key (collectors/facttypes.c, docs/COLLECTORS.md)
+assert_eq "show --json: memory.total_bytes is a number" number \
+    "$(jq -r '.facts["memory.total_bytes"] | type' <<<"$OUT")"
+assert_eq "show --json: the number is the stored bytes" \
+    "$(sql "SELECT value FROM host_facts WHERE host='web001' AND key='memory.total_bytes'")" \
+    "$(jq -r '.facts["memory.total_bytes"]' <<<"$OUT")"
+assert_eq "show --json: cpu.count, uptime.load1 are numbers" "number number" \
+    "$(jq -r '[.facts["cpu.count"], .facts["uptime.load1"]] | map(type) | join(" ")' <<<"$OUT")"
+assert_eq "show --json: os.version_id stays a string" string \
+    "$(jq -r '.facts["os.version_id"] | type' <<<"$OUT")"
+assert_eq "show --json: a custom key stays a string" '"5"' \
+    "$(jq -c '.facts["custom.app.count"]' <<<"$OUT")"
+rot=$(jq -r '[.facts | to_entries[] | select(.key | endswith(".rotational")) | .value | type] | unique | join(" ")' <<<"$OUT")
+assert_eq "show --json: disks.*.rotational is a boolean" boolean "$rot"
+assert_eq "show --json: the boolean is what was stored (yes -> true)" \
+    "$(sql "SELECT group_concat(CASE value WHEN 'yes' THEN 'true' ELSE 'false' END, ' ') FROM (SELECT value FROM host_facts WHERE host='web001' AND key LIKE 'disks.%.rotational' ORDER BY key)")" \
+    "$(jq -r '[.facts | to_entries[] | select(.key | endswith(".rotational")) | .value] | map(tostring) | join(" ")' <<<"$OUT")"
+assert_match "show --json: time.ntp_synchronized is true, false or null" '^(boolean|null)$' \
+    "$(jq -r '.facts["time.ntp_synchronized"] | type' <<<"$OUT")"
+rc_run query -c "$CONF" --json "SELECT host, key, value FROM host_facts WHERE key IN ('memory.total_bytes', 'os.id', 'custom.app.count') AND host = 'web001' ORDER BY key"
+assert_eq "query --json: a fact value typed by its key" "string number string" \
+    "$(jq -r 'map(.value | type) | join(" ")' <<<"$OUT")"
+
+# ---- host_collectors: what show prints per collector, for every host
+assert_nonempty "the fleet has hosts" "$(sql 'SELECT name FROM hosts')"
+for h in $(sql 'SELECT name FROM hosts ORDER BY name'); do
+	rc_run show -c "$CONF" "$h" --json
+	from_show=$(jq -r '.collectors[] | "\(.collector) \(.status) \(.exit_code) \(.error) \(.duration_ms)"' <<<"$OUT" | sort)
+	rc_run query -c "$CONF" --json "SELECT collector, status, exit_code, error, duration_ms FROM host_collectors WHERE host = '$h'"
+	assert_eq "query --json host_collectors exits 0 ($h)" 0 "$RC"
+	from_view=$(jq -r '.[] | "\(.collector) \(.status) \(.exit_code) \(.error) \(.duration_ms)"' <<<"$OUT" | sort)
+	assert_eq "host_collectors = show's collectors for $h" "$from_show" "$from_view"
+done
+assert_eq "host_collectors: custom.broken failed with exit 3 on each healthy host" 5 \
+    "$(sql "SELECT count(*) FROM host_collectors WHERE collector = 'custom.broken' AND status = 'failed' AND exit_code = 3")"
+assert_eq "host_collectors: the refusing host has no collector rows" 0 \
+    "$(sql "SELECT count(*) FROM host_collectors WHERE host = 'refuse01'")"
+rc_run query -c "$CONF" --tables
+assert_match "query --tables lists host_collectors as a stable view" 'host_collectors +view +stable' "$OUT"
+rc_run query -c "$CONF" --schema host_collectors
+assert_eq "query --schema host_collectors: its columns" \
+    "host collector status exit_code error duration_ms out_bytes started_at sweep_id" \
+    "$(awk 'NR > 1 { print $1 }' <<<"$OUT" | paste -sd ' ')"
+assert_eq "the database is at schema version 5" 5 "$(sql 'PRAGMA user_version')"
 rc_run show -c "$CONF" refuse01
 assert_eq "show of a host that never connected: no collector table" "" \
     "$(grep '^COLLECTOR' <<<"$OUT" || true)"
@@ -56,8 +113,34 @@ rc_run hosts -c "$CONF" --where 'memory.total_bytes>30XB'
 assert_eq "an unknown unit is a usage error" 2 "$RC"
 assert_match "the unknown unit is named" "unknown size unit 'XB' in '30XB'" "$ERR"
 rc_run hosts -c "$CONF" --where 'os.id>3'
-assert_eq "a number compared with text fails" 1 "$RC"
+assert_eq "a number compared with text is a usage error (exit 2, docs/rollcall.1)" 2 "$RC"
 assert_match "the text is named" "is not a number" "$ERR"
+assert_match "in the one usage wording" "usage: rollcall hosts" "$ERR"
+rc_run hosts -c "$CONF" --where 'os.name>5'
+assert_eq "os.name>5 is a usage error" 2 "$RC"
+assert_eq "os.name>5: nothing on stdout" "" "$OUT"
+
+# ---- unknown groups and empty --limit in every read command that takes them
+for cmd in "hosts" "packages openssl*" "changes --since 7d"; do
+	# shellcheck disable=SC2086
+	rc_run $cmd -c "$CONF" --group unknown-group
+	assert_eq "$cmd --group unknown-group exits 1" 1 "$RC"
+	assert_match "$cmd --group unknown-group is said" "^rollcall ${cmd%% *}: no group 'unknown-group'" "$ERR"
+	assert_eq "$cmd --group unknown-group prints nothing" "" "$OUT"
+	# shellcheck disable=SC2086
+	rc_run $cmd -c "$CONF" --limit nosuch-host
+	assert_eq "$cmd --limit nosuch-host exits 1" 1 "$RC"
+	assert_match "$cmd --limit nosuch-host is said" "--limit" "$ERR"
+done
+for cmd in "show web001" "history web001" "query --tables"; do
+	# shellcheck disable=SC2086
+	rc_run $cmd -c "$CONF" --group web
+	assert_eq "$cmd takes no --group: usage error" 2 "$RC"
+	assert_match "$cmd --group: unknown option" "unknown option" "$ERR"
+done
+rc_run packages -c "$CONF" --group web 'lib*'
+assert_match "packages --group web: found or not, exit 0/1" '^[01]$' "$RC"
+assert_eq "packages --group web: the group is known" "" "$(grep 'no group' <<<"$ERR" || true)"
 
 # ---- tables, piped
 rc_run hosts -c "$CONF"
