@@ -168,6 +168,25 @@ os_id=$(. /etc/os-release && echo "$ID")
 assert_eq "db001: facts of collectors that finished kept (os.id)" "$os_id" "$(fact db001 os.id)"
 assert_nonempty "db001: kernel.release kept" "$(fact db001 kernel.release)"
 
+# show HOST and the host_collectors view say the same per collector:
+# timeout (db001), output_truncated (chatty01), failed with its exit code
+# (web003), parse_error (web002).
+rc_run show -c "$CONF" db001
+assert_match "show db001: uptime timeout" 'uptime +timeout' "$OUT"
+rc_run show -c "$CONF" chatty01
+assert_match "show chatty01: output_truncated" 'output_truncated' "$OUT"
+rc_run show -c "$CONF" web003
+assert_match "show web003: kernel failed with its exit code" 'kernel +failed \(exit 5\)' "$OUT"
+for h in db001 chatty01 web003 web002; do
+	rc_run show -c "$CONF" "$h" --json
+	from_show=$(jq -r '.collectors[] | "\(.collector) \(.status) \(.exit_code) \(.error)"' <<<"$OUT" | sort)
+	rc_run query -c "$CONF" --json "SELECT collector, status, exit_code, error FROM host_collectors WHERE host = '$h'"
+	assert_eq "host_collectors = show for $h" "$from_show" \
+	    "$(jq -r '.[] | "\(.collector) \(.status) \(.exit_code) \(.error)"' <<<"$OUT" | sort)"
+done
+assert_eq "host_collectors: db001 uptime timeout" timeout \
+    "$(sql "SELECT status FROM host_collectors WHERE host = 'db001' AND collector = 'uptime'")"
+
 # web004: escapes, invalid UTF-8, NUL from a raw custom collector
 assert_eq "web004 (escapes, bad UTF-8): host ok" ok "$(status web004)"
 assert_eq "web004: custom.banner ok" ok "$(coll web004 custom.banner)"
