@@ -65,6 +65,25 @@ inventory_view(struct inv_opts *o, enum inv_view v)
 	return 0;
 }
 
+/* What the options together must say: one view, operands only for
+ * --graph, --limit only with --list-hosts. -1 to go on, else the exit
+ * code. */
+static int
+inventory_check(const struct inv_opts *o, int argc, char **argv)
+{
+	if (o->view == VIEW_NONE)
+		return cli_usage_error(&cmd_inventory_entry, "say what to "
+		    "show: --list, --host NAME, --graph [GROUP] or --list-hosts");
+	if (optind < argc && (o->view != VIEW_GRAPH || optind + 1 < argc))
+		return cli_usage_error(&cmd_inventory_entry, "unexpected "
+		    "argument '%s'",
+		    argv[o->view == VIEW_GRAPH ? optind + 1 : optind]);
+	if (o->limit != NULL && o->view != VIEW_HOSTS)
+		return cli_usage_error(&cmd_inventory_entry, "--limit goes "
+		    "with --list-hosts");
+	return -1;
+}
+
 /* Parse argv into o; -1 to go on, else the exit code. */
 static int
 inventory_parse(struct inv_opts *o, int argc, char **argv)
@@ -118,18 +137,7 @@ inventory_parse(struct inv_opts *o, int argc, char **argv)
 			return cli_option_error(&cmd_inventory_entry, ch, argv);
 		}
 	}
-	if (rc != 0)
-		return rc;
-	if (o->view == VIEW_NONE)
-		return cli_usage_error(&cmd_inventory_entry, "say what to "
-		    "show: --list, --host NAME, --graph [GROUP] or --list-hosts");
-	if (optind < argc && (o->view != VIEW_GRAPH || optind + 1 < argc))
-		return cli_usage_error(&cmd_inventory_entry, "unexpected "
-		    "argument '%s'", argv[o->view == VIEW_GRAPH ? optind + 1 : optind]);
-	if (o->limit != NULL && o->view != VIEW_HOSTS)
-		return cli_usage_error(&cmd_inventory_entry, "--limit goes "
-		    "with --list-hosts");
-	return -1;
+	return rc != 0 ? rc : inventory_check(o, argc, argv);
 }
 
 /* Load the inventories: -i files, else the config's. Warnings to stderr. */
