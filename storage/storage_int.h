@@ -104,6 +104,10 @@ void		 stmt_finalize_all(struct store *);
 int		 stmt_step_done(sqlite3_stmt *);
 /* Bind text, NULL stays NULL. */
 void		 stmt_bind_text(sqlite3_stmt *, int, const char *);
+/* The first column of a one-row query (PRAGMA user_version, max(id)):
+ * SQLITE_OK with *out set (left as it was when there is no row), or the
+ * error code. */
+int		 stmt_int64(sqlite3 *, const char *sql, int64_t *out);
 
 /* Apply one message's worth of data; each returns an SQLite result code
  * (SQLITE_OK on success). All run inside the caller's transaction. */

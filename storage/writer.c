@@ -748,15 +748,11 @@ writer_pragmas(sqlite3 *db, char *err, size_t errlen)
 static int64_t
 writer_max_sweep(sqlite3 *db)
 {
-	sqlite3_stmt	*st;
-	int64_t		 id = 0;
+	int64_t	 id = 0;
 
-	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) FROM sweeps",
-	    -1, &st, NULL) != SQLITE_OK)
+	if (stmt_int64(db, "SELECT coalesce(max(id), 0) FROM sweeps", &id) !=
+	    SQLITE_OK)
 		return 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
 	return id;
 }
 
