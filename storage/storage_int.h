@@ -169,6 +169,9 @@ struct db {
 /* The class of an SQLite error code (extended or not), with the system
  * errno behind an I/O error if known (0 if not). */
 enum db_fault	 db_fault_of(int rc, int sys_errno);
+/* The directory that holds path ("." for a bare name); caller frees
+ * (storage/db.c). */
+char		*db_dir(const char *path);
 
 /* The checks the writer runs at open, before anything is written
  * (storage/dbcheck.c). The header: magic, page size, a file cut short.
