@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cmd.h"
+#include "cli/cli.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
@@ -79,27 +79,34 @@ cli_db_path(const char *cmd, const char *config_path, const char *db_override)
 	return path;
 }
 
+/* The usage line every --help and usage error starts with. */
+void
+cli_usage_line(FILE *fp, const struct cmd_entry *e)
+{
+	fprintf(fp, "usage: rollcall %s%s%s\n", e->name,
+	    e->synopsis[0] != '\0' ? " " : "", e->synopsis);
+}
+
 /* Report a usage error for a subcommand, in the one wording. */
 int
-cli_usage_error(const char *cmd, const char *fmt, ...)
+cli_usage_error(const struct cmd_entry *e, const char *fmt, ...)
 {
-	const struct cmd_entry	*e = cmd_find(cmd);
-	va_list			 ap;
+	va_list	 ap;
 
-	fprintf(stderr, "rollcall %s: ", cmd);
+	fprintf(stderr, "rollcall %s: ", e->name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	if (e != NULL)
-		cmd_usage_line(stderr, e);
-	fprintf(stderr, "try 'rollcall %s --help'\n", cmd);
+	if (e->synopsis != NULL)
+		cli_usage_line(stderr, e);
+	fprintf(stderr, "try 'rollcall %s --help'\n", e->name);
 	return EXIT_USAGE;
 }
 
 /* A bad option from getopt_long (opterr is 0: we say it ourselves). */
 int
-cli_option_error(const char *cmd, int ch, char **argv)
+cli_option_error(const struct cmd_entry *e, int ch, char **argv)
 {
 	const char	*arg = argv[optind - 1];
 	char		 opt[3] = { '-', (char)optopt, '\0' };
@@ -108,15 +115,15 @@ cli_option_error(const char *cmd, int ch, char **argv)
 	if (strncmp(arg, "--", 2) != 0 && optopt > 0 && optopt < 128)
 		arg = opt;
 	if (ch == ':')
-		return cli_usage_error(cmd, "%s needs an argument", arg);
-	return cli_usage_error(cmd, "unknown option %s", arg);
+		return cli_usage_error(e, "%s needs an argument", arg);
+	return cli_usage_error(e, "unknown option %s", arg);
 }
 
 /* A command without operands got some. */
 int
-cli_no_operands(const char *cmd, int argc, char **argv)
+cli_no_operands(const struct cmd_entry *e, int argc, char **argv)
 {
 	if (optind == argc)
 		return -1;
-	return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	return cli_usage_error(e, "unexpected argument '%s'", argv[optind]);
 }

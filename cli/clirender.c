@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "cli/clirender.h"
 #include "cli/output.h"
 #include "common/buf.h"
@@ -29,10 +30,8 @@ cli_read_usage(const struct cli_spec *spec)
 {
 	size_t	 i;
 	char	 opt[64];
-	const struct cmd_entry	*e = cmd_find(spec->cmd);
 
-	if (e != NULL)
-		cmd_usage_line(stdout, e);
+	cli_usage_line(stdout, spec->entry);
 	printf("\n%s\n\noptions:\n", spec->summary);
 	printf("  -c, --config FILE     config file naming the database "
 	    "(default %s)\n", CONFIG_DEFAULT_PATH);
@@ -102,7 +101,7 @@ static int
 cli_read_format(struct cli_read *c, enum out_format f)
 {
 	if (c->format != OUT_TABLE && c->format != f)
-		return cli_usage_error(c->spec->cmd,
+		return cli_usage_error(c->spec->entry,
 		    "--json, --csv and -o name one output format");
 	c->format = f;
 	return -1;
@@ -119,8 +118,8 @@ cli_read_output(struct cli_read *c, const char *v)
 	if (strcmp(v, "wide") == 0)
 		c->wide = 1;
 	else if (strcmp(v, "table") != 0)
-		return cli_usage_error(c->spec->cmd, "-o: unknown format '%s' "
-		    "(table, wide, json, csv)", v);
+		return cli_usage_error(c->spec->entry, "-o: unknown format "
+		    "'%s' (table, wide, json, csv)", v);
 	return cli_read_format(c, OUT_TABLE);
 }
 
@@ -189,7 +188,7 @@ cli_read_option(struct cli_read *c, int ch, char **argv)
 		cli_extra_set(&spec->extra[ch - OPT_EXTRA], optarg);
 		return -1;
 	}
-	return cli_option_error(spec->cmd, ch, argv);
+	return cli_option_error(spec->entry, ch, argv);
 }
 
 /* Parse the command line of a read-only subcommand. */
@@ -215,7 +214,8 @@ cli_read_parse(struct cli_read *c, const struct cli_spec *spec, int argc,
 	if (spec->nargs < 0 && argc - optind <= -spec->nargs)
 		;			/* up to -nargs: the command checks */
 	else if (argc - optind != spec->nargs)
-		return cli_usage_error(spec->cmd, argc - optind < spec->nargs ?
+		return cli_usage_error(spec->entry,
+		    argc - optind < spec->nargs ?
 		    "missing %s" : "too many arguments (expected %s)",
 		    spec->args[0] ? spec->args : "none");
 	c->args = argv + optind;
@@ -233,12 +233,14 @@ cli_read_limit(struct cli_read *c)
 	size_t		 i, n = 0;
 	int		 rc;
 
-	if ((rc = cli_config_load(c->spec->cmd, c->config, 0, &conf)) != 0)
+	if ((rc = cli_config_load(c->spec->entry->name, c->config, 0,
+	    &conf)) != 0)
 		return rc;
 	sel = xcalloc(conf->nhosts + 1, 1);
 	names = xcalloc(conf->nhosts + 1, sizeof *names);
 	if (config_select(conf, c->limit, sel, err, sizeof err) == -1) {
-		fprintf(stderr, "rollcall %s: --limit: %s\n", c->spec->cmd, err);
+		fprintf(stderr, "rollcall %s: --limit: %s\n",
+		    c->spec->entry->name, err);
 		rc = EXIT_FAIL;
 	} else {
 		for (i = 0; i < conf->nhosts; i++)
@@ -259,12 +261,13 @@ cli_read_open(struct cli_read *c)
 	char	 err[512];
 	char	*path;
 
-	if ((path = cli_db_path(c->spec->cmd, c->config, c->db_path)) == NULL)
+	if ((path = cli_db_path(c->spec->entry->name, c->config,
+	    c->db_path)) == NULL)
 		return EXIT_USAGE;
 	c->db = db_open_ro(path, err, sizeof err);
 	free(path);
 	if (c->db == NULL) {		/* missing, no permission, corrupt */
-		fprintf(stderr, "rollcall %s: %s\n", c->spec->cmd, err);
+		fprintf(stderr, "rollcall %s: %s\n", c->spec->entry->name, err);
 		return EXIT_USAGE;
 	}
 	return c->limit != NULL ? cli_read_limit(c) : 0;
@@ -306,7 +309,7 @@ cli_read_query(struct cli_read *c, const char *sql,
 
 	t = db_query_params(c->db, sql, params, nparams, err, sizeof err);
 	if (t == NULL)
-		fprintf(stderr, "rollcall %s: %s\n", c->spec->cmd, err);
+		fprintf(stderr, "rollcall %s: %s\n", c->spec->entry->name, err);
 	return t;
 }
 
@@ -325,7 +328,7 @@ cli_read_output_table(struct cli_read *c, struct table *t)
 	if (c->sort != NULL && output_sort(t, c->sort) == -1) {
 		for (i = 0; i < t->ncols; i++)
 			buf_printf(&cols, "%s%s", i ? ", " : "", t->cols[i]);
-		rc = cli_usage_error(c->spec->cmd, "--sort: no column '%s' "
+		rc = cli_usage_error(c->spec->entry, "--sort: no column '%s' "
 		    "(columns: %s)", c->sort, buf_str(&cols));
 		buf_free(&cols);
 		return rc;
@@ -381,14 +384,14 @@ cli_read_print_found(struct cli_read *c, const char *sql,
 
 /* --since DURATION to a lower bound in epoch seconds. */
 int64_t
-cli_since(const char *cmd, const char *since)
+cli_since(const struct cmd_entry *e, const char *since)
 {
 	int64_t	 ms;
 
 	if (since == NULL)
 		return 0;
 	if (config_parse_duration(since, &ms) == -1 || ms < 0) {
-		cli_usage_error(cmd, "--since: '%s' is not a duration (e.g. "
+		cli_usage_error(e, "--since: '%s' is not a duration (e.g. "
 		    "30m, 24h, 7d)", since);
 		return -1;
 	}

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli/cmd.h"
+#include "cli/cmdentry.h"
 #include "storage/storage.h"
 
 /* Every argument of a repeatable option, in command-line order. */
@@ -30,7 +30,7 @@ struct cli_extra {
 
 /* How a read-only subcommand describes itself. */
 struct cli_spec {
-	const char		*cmd;		/* subcommand name */
+	const struct cmd_entry	*entry;		/* the subcommand */
 	const char		*args;		/* positional args, usage */
 	const char		*summary;	/* what it does, for --help */
 	const struct cli_extra	*extra;		/* its own options */
@@ -87,7 +87,7 @@ int	 cli_read_print_found(struct cli_read *, const char *sql,
 	    const char *const *params, size_t nparams);
 /* --since DURATION as epoch seconds (now minus it), 0 when since is
  * NULL; -1 with a usage message when it does not parse. */
-int64_t	 cli_since(const char *cmd, const char *since);
+int64_t	 cli_since(const struct cmd_entry *, const char *since);
 /* Free the array of a repeatable option. */
 void	 cli_multi_free(struct cli_multi *);
 /* Print one row (columns as keys) as the members of a JSON object, without

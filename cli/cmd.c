@@ -38,14 +38,6 @@ cmd_find(const char *name)
 	return NULL;
 }
 
-/* The usage line every --help and usage error starts with. */
-void
-cmd_usage_line(FILE *fp, const struct cmd_entry *e)
-{
-	fprintf(fp, "usage: rollcall %s%s%s\n", e->name,
-	    e->synopsis[0] != '\0' ? " " : "", e->synopsis);
-}
-
 /* Top-level help: global options, then one line per command. */
 void
 cmd_list(FILE *fp)

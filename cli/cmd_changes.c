@@ -26,7 +26,7 @@ cmd_changes(int argc, char **argv)
 		{ "key", "PREFIX", "only keys starting with PREFIX: 'os.', "
 		    "'package:openssl'", &key, NULL },
 	};
-	const struct cli_spec	 spec = { "changes", "",
+	const struct cli_spec	 spec = { &cmd_changes_entry, "",
 		"What changed across the fleet, newest first: when (UTC), "
 		"host, key, detail,\nchange, old -> new value (see 'rollcall "
 		"history'). Exit 1 when nothing changed, or the group is unknown\n"

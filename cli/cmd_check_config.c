@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "cli/cmd.h"
 #include "common/json.h"
 #include "config/config.h"
@@ -21,7 +22,7 @@ const struct cmd_entry cmd_check_config_entry = {
 static void
 check_config_usage(FILE *fp)
 {
-	cmd_usage_line(fp, &cmd_check_config_entry);
+	cli_usage_line(fp, &cmd_check_config_entry);
 	fprintf(fp, "\n"
 	    "Validate the configuration and every inventory file it names.\n"
 	    "Prints each problem as FILE:LINE:COLUMN: MESSAGE and exits 2.\n"
@@ -146,10 +147,11 @@ cmd_check_config(int argc, char **argv)
 			check_config_usage(stdout);
 			return EXIT_OK;
 		default:
-			return cli_option_error("check-config", ch, argv);
+			return cli_option_error(&cmd_check_config_entry, ch,
+			    argv);
 		}
 	}
-	if ((rc = cli_no_operands("check-config", argc, argv)) != -1)
+	if ((rc = cli_no_operands(&cmd_check_config_entry, argc, argv)) != -1)
 		return rc;
 	if ((rc = cli_config_load("check-config", path, 0, &c)) != 0)
 		return rc;

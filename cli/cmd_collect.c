@@ -13,6 +13,7 @@
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
+#include "cli/cli.h"
 #include "cli/cmd.h"
 #include "daemon/engine.h"
 #include "daemon/ssh.h"
@@ -51,7 +52,7 @@ const struct cmd_entry cmd_collect_entry = {
 static void
 collect_usage(FILE *fp)
 {
-	cmd_usage_line(fp, &cmd_collect_entry);
+	cli_usage_line(fp, &cmd_collect_entry);
 	fprintf(fp, "\n"
 	    "Sweep the inventory once: connect to every host (concurrently),\n"
 	    "run the collectors, store facts and history, print a summary.\n\n"
@@ -308,10 +309,10 @@ collect_parse(int argc, char **argv, struct collect_opts *o)
 			o->print_script = 1;
 			break;
 		default:
-			return cli_option_error("collect", ch, argv);
+			return cli_option_error(&cmd_collect_entry, ch, argv);
 		}
 	}
-	return cli_no_operands("collect", argc, argv);
+	return cli_no_operands(&cmd_collect_entry, argc, argv);
 }
 
 /* Sweep once (or print the script), store, summarise. */

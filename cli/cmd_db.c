@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/cli.h"
 #include "cli/cmd.h"
 #include "cli/output.h"
 #include "common/json.h"
@@ -74,7 +75,7 @@ db_usage(FILE *fp)
 {
 	size_t	 i;
 
-	cmd_usage_line(fp, &cmd_db_entry);
+	cli_usage_line(fp, &cmd_db_entry);
 	fprintf(fp, "\nCare of the database file:\n");
 	for (i = 0; i < sizeof db_cmds / sizeof db_cmds[0]; i++)
 		fprintf(fp, "  %-7s %.*s\n", db_cmds[i].name,
@@ -114,10 +115,12 @@ db_parse(const struct db_cmd *dc, int argc, char **argv, struct db_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char	 cmd[32], *end;
-	int	 ch;
+	char			 name[32], *end;
+	struct cmd_entry	 e = { .name = name, .summary = dc->summary };
+	int			 ch;
 
-	snprintf(cmd, sizeof cmd, "db %s", dc->name);
+	/* Usage errors name "db CMD"; its usage is in db_cmd_usage. */
+	snprintf(name, sizeof name, "db %s", dc->name);
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
@@ -130,16 +133,16 @@ db_parse(const struct db_cmd *dc, int argc, char **argv, struct db_opts *o)
 		else if (ch == 'k' && dc->keep) {
 			o->keep = (int)strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || o->keep < 0)
-				return cli_usage_error(cmd, "--keep: '%s' is "
+				return cli_usage_error(&e, "--keep: '%s' is "
 				    "not a count", optarg);
 		} else if (ch == 'h') {
 			db_cmd_usage(dc);
 			return EXIT_OK;
 		} else
-			return cli_option_error(cmd, ch, argv);
+			return cli_option_error(&e, ch, argv);
 	}
 	if (argc - optind != dc->nargs)
-		return cli_usage_error(cmd, argc - optind < dc->nargs ?
+		return cli_usage_error(&e, argc - optind < dc->nargs ?
 		    "missing %s" : "too many arguments (expected %s)",
 		    dc->nargs > 0 ? dc->args : "none");
 	o->args = argv + optind;
@@ -172,11 +175,11 @@ db_leading(int argc, char **argv, struct db_opts *o, int *ind)
 			db_usage(stdout);
 			return EXIT_OK;
 		} else
-			return cli_option_error("db", ch, argv);
+			return cli_option_error(&cmd_db_entry, ch, argv);
 	}
 	if (optind >= argc)
-		return cli_usage_error("db", "missing the command: check, "
-		    "backup or stats");
+		return cli_usage_error(&cmd_db_entry, "missing the command: "
+		    "check, backup or stats");
 	*ind = optind;
 	return -1;
 }
@@ -198,8 +201,8 @@ cmd_db(int argc, char **argv)
 		if (strcmp(argv[ind], db_cmds[i].name) == 0)
 			dc = &db_cmds[i];
 	if (dc == NULL)
-		return cli_usage_error("db", "unknown command '%s' (check, "
-		    "backup or stats)", argv[ind]);
+		return cli_usage_error(&cmd_db_entry, "unknown command '%s' "
+		    "(check, backup or stats)", argv[ind]);
 	if ((rc = db_parse(dc, argc - ind, argv + ind, &o)) != -1)
 		return rc;
 	if ((path = cli_db_path("db", o.config, o.db)) == NULL)

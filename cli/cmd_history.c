@@ -107,7 +107,7 @@ history_run(int argc, char **argv, const struct cli_spec *spec, int fleet,
 
 	if ((rc = cli_read_parse(&c, spec, argc, argv)) != -1)
 		return rc;
-	if ((s = cli_since(spec->cmd, *since != NULL ? *since : since_def))
+	if ((s = cli_since(spec->entry, *since != NULL ? *since : since_def))
 	    == -1)
 		return EXIT_USAGE;
 	if (baseline != NULL && *baseline != NULL)
@@ -120,7 +120,7 @@ history_run(int argc, char **argv, const struct cli_spec *spec, int fleet,
 		    params, 1);
 		if (t != NULL && t->nrows == 0)
 			fprintf(stderr, "rollcall %s: no host named '%s' in "
-			    "the database\n", spec->cmd, params[0]);
+			    "the database\n", spec->entry->name, params[0]);
 		rc = t == NULL ? cli_read_failed(&c) : t->nrows == 0 ?
 		    EXIT_FAIL : EXIT_OK;
 		table_free(t);
@@ -163,7 +163,7 @@ cmd_history(int argc, char **argv)
 		{ "baseline", NULL, "instead, what HOST had when first seen "
 		    "(change 'baseline')", &baseline, NULL },
 	};
-	const struct cli_spec	 spec = { "history", "HOST",
+	const struct cli_spec	 spec = { &cmd_history_entry, "HOST",
 		"What changed on HOST, newest first: when (UTC), the fact key "
 		"or <kind>:<name>\nof a package, service, interface, address "
 		"or filesystem, detail (arch,\ninterface), the change, old "

@@ -12,6 +12,7 @@
 #include "common/result.h"
 #include "common/xmalloc.h"
 #include "cli/clirender.h"
+#include "cli/cli.h"
 #include "cli/cmd.h"
 #include "storage/where.h"
 
@@ -56,7 +57,8 @@ hosts_parse_where(const struct cli_multi *m, struct where *w)
 		if (where_parse(m->v[i], &w[i], err, sizeof err) == -1) {
 			while (i-- > 0)
 				where_free(&w[i]);
-			return cli_usage_error("hosts", "--where %s", err);
+			return cli_usage_error(&cmd_hosts_entry, "--where %s",
+			    err);
 		}
 	return 0;
 }
@@ -188,7 +190,7 @@ cmd_hosts(int argc, char **argv)
 		    "matches; OP: = != < <= > >= ~(glob); sizes: 30G = "
 		    "30GiB (1024), 30GB (1000); repeat to AND", NULL, &wheres },
 	};
-	const struct cli_spec	 spec = { "hosts", "",
+	const struct cli_spec	 spec = { &cmd_hosts_entry, "",
 		"List the hosts of the inventory with the status of their "
 		"last attempt\n(times in UTC). Exit 1 when no host matches, "
 		"or a group or fact key\nis unknown (said on stderr). "
@@ -208,7 +210,8 @@ cmd_hosts(int argc, char **argv)
 	}
 	w = xcalloc(wheres.n + 1, sizeof *w);
 	if (status != NULL && !hosts_status_ok(status))
-		rc = cli_usage_error("hosts", "unknown status '%s'", status);
+		rc = cli_usage_error(&cmd_hosts_entry, "unknown status '%s'",
+		    status);
 	else if ((rc = hosts_parse_where(&wheres, w)) == 0 &&
 	    (rc = cli_read_open(&c)) == 0) {
 		rc = hosts_run(&c, status, &groups, w, wheres.n);

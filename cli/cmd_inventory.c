@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "cli/cmd.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
@@ -36,7 +37,7 @@ struct inv_opts {
 static void
 inventory_usage(FILE *fp)
 {
-	cmd_usage_line(fp, &cmd_inventory_entry);
+	cli_usage_line(fp, &cmd_inventory_entry);
 	fprintf(fp, "\n"
 	    "Show the inventory as rollcall reads it, the way ansible-inventory\n"
 	    "shows it (the same JSON for --list). Warnings go to stderr.\n\n"
@@ -58,10 +59,29 @@ static int
 inventory_view(struct inv_opts *o, enum inv_view v)
 {
 	if (o->view != VIEW_NONE && o->view != v)
-		return cli_usage_error("inventory", "--list, --host, --graph "
-		    "and --list-hosts exclude each other");
+		return cli_usage_error(&cmd_inventory_entry, "--list, --host, "
+		    "--graph and --list-hosts exclude each other");
 	o->view = v;
 	return 0;
+}
+
+/* What the options together must say: one view, operands only for
+ * --graph, --limit only with --list-hosts. -1 to go on, else the exit
+ * code. */
+static int
+inventory_check(const struct inv_opts *o, int argc, char **argv)
+{
+	if (o->view == VIEW_NONE)
+		return cli_usage_error(&cmd_inventory_entry, "say what to "
+		    "show: --list, --host NAME, --graph [GROUP] or --list-hosts");
+	if (optind < argc && (o->view != VIEW_GRAPH || optind + 1 < argc))
+		return cli_usage_error(&cmd_inventory_entry, "unexpected "
+		    "argument '%s'",
+		    argv[o->view == VIEW_GRAPH ? optind + 1 : optind]);
+	if (o->limit != NULL && o->view != VIEW_HOSTS)
+		return cli_usage_error(&cmd_inventory_entry, "--limit goes "
+		    "with --list-hosts");
+	return -1;
 }
 
 /* Parse argv into o; -1 to go on, else the exit code. */
@@ -114,21 +134,10 @@ inventory_parse(struct inv_opts *o, int argc, char **argv)
 			inventory_usage(stdout);
 			return EXIT_OK;
 		default:
-			return cli_option_error("inventory", ch, argv);
+			return cli_option_error(&cmd_inventory_entry, ch, argv);
 		}
 	}
-	if (rc != 0)
-		return rc;
-	if (o->view == VIEW_NONE)
-		return cli_usage_error("inventory", "say what to show: --list, "
-		    "--host NAME, --graph [GROUP] or --list-hosts");
-	if (optind < argc && (o->view != VIEW_GRAPH || optind + 1 < argc))
-		return cli_usage_error("inventory", "unexpected argument '%s'",
-		    argv[o->view == VIEW_GRAPH ? optind + 1 : optind]);
-	if (o->limit != NULL && o->view != VIEW_HOSTS)
-		return cli_usage_error("inventory", "--limit goes with "
-		    "--list-hosts");
-	return -1;
+	return rc != 0 ? rc : inventory_check(o, argc, argv);
 }
 
 /* Load the inventories: -i files, else the config's. Warnings to stderr. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/clirender.h"
+#include "cli/cli.h"
 #include "cli/cmd.h"
 #include "storage/where.h"
 
@@ -41,8 +42,8 @@ packages_version(const char *s, const char **op, const char **version)
 	while (*s == ' ' || *s == '\t')
 		s++;
 	if (*s == '\0')
-		return cli_usage_error("packages", "--version needs a version "
-		    "after the operator, e.g. '<3.0.13'");
+		return cli_usage_error(&cmd_packages_entry, "--version needs a "
+		    "version after the operator, e.g. '<3.0.13'");
 	*op = where_op_str(o);
 	*version = s;
 	return 0;
@@ -68,7 +69,7 @@ cmd_packages(int argc, char **argv)
 		{ "group", "G", "only hosts in inventory group G", &group,
 		    NULL },
 	};
-	const struct cli_spec	 spec = { "packages", "NAME",
+	const struct cli_spec	 spec = { &cmd_packages_entry, "NAME",
 		"List the hosts that have package NAME (a glob: 'openssl*') "
 		"with its version,\narch and package manager (dpkg, rpm, apk). "
 		"Exit 1 when none has it, or the group\nis unknown (said on "

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "cli/clirender.h"
+#include "cli/cli.h"
 #include "cli/cmd.h"
 
 /* Views first (the stable interface), then tables. */
@@ -62,7 +63,7 @@ cmd_query(int argc, char **argv)
 		{ "schema", NULL, "with VIEW: its columns; alone: every CREATE "
 		    "statement", &schema, NULL },
 	};
-	const struct cli_spec	 spec = { "query", "\"SQL\"",
+	const struct cli_spec	 spec = { &cmd_query_entry, "\"SQL\"",
 		"Run one read-only SQL statement (SELECT or WITH ... SELECT) "
 		"on the database.\nStable views: host_status, host_facts, "
 		"changes, host_packages, host_services,\nhost_interfaces, "
@@ -77,11 +78,11 @@ cmd_query(int argc, char **argv)
 		return rc;
 	nargs = c.args[0] != NULL;
 	if (tables != NULL && (schema != NULL || nargs))
-		return cli_usage_error("query", "--tables takes no SQL and no "
-		    "--schema");
+		return cli_usage_error(&cmd_query_entry, "--tables takes no "
+		    "SQL and no --schema");
 	if (tables == NULL && schema == NULL && !nargs)
-		return cli_usage_error("query", "missing \"SQL\" (or --tables, "
-		    "--schema [VIEW])");
+		return cli_usage_error(&cmd_query_entry, "missing \"SQL\" "
+		    "(or --tables, --schema [VIEW])");
 	if ((rc = cli_read_open(&c)) != 0)
 		return rc;
 	if (tables != NULL)

@@ -260,7 +260,7 @@ cmd_show(int argc, char **argv)
 		{ "collector", "NAME", "only the facts of collector NAME "
 		    "(custom ones: NAME or custom.NAME)", &collector, NULL },
 	};
-	const struct cli_spec	 spec = { "show", "HOST",
+	const struct cli_spec	 spec = { &cmd_show_entry, "HOST",
 		"Show one host's last status and its current facts (times "
 		"in UTC).", extra, 1, 1, NULL, 0 };
 	struct cli_read		 c;

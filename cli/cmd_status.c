@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "cli/cmd.h"
 #include "cli/ctl.h"
 #include "common/result.h"
@@ -21,7 +22,7 @@ const struct cmd_entry cmd_status_entry = {
 static void
 status_usage(FILE *fp)
 {
-	cmd_usage_line(fp, &cmd_status_entry);
+	cli_usage_line(fp, &cmd_status_entry);
 	fprintf(fp, "\n"
 	    "Ask the running daemon how it is doing: up since, the sweep in\n"
 	    "progress, the next sweep, the last sweeps, hosts by status,\n"
@@ -171,12 +172,13 @@ cmd_status(int argc, char **argv)
 	char		*resp;
 	int		 rc = EXIT_OK;
 
-	if ((rc = ctl_parse("status", argc, argv, &o, status_usage)) != -1)
+	if ((rc = ctl_parse(&cmd_status_entry, argc, argv, &o,
+	    status_usage)) != -1)
 		return rc;
 	rc = EXIT_OK;
-	if ((resp = ctl_ask("status", &o, "status", &rc)) == NULL)
+	if ((resp = ctl_ask(&cmd_status_entry, &o, "status", &rc)) == NULL)
 		return rc;
-	if ((f = ctl_parse_answer("status", resp)) == NULL)
+	if ((f = ctl_parse_answer(&cmd_status_entry, resp)) == NULL)
 		rc = EXIT_FAIL;
 	else if (facts_get(f, "error") != NULL) {
 		fprintf(stderr, "rollcall status: %s\n", facts_get(f, "error"));

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "cli/cmd.h"
 #include "cli/ctl.h"
 #include "common/result.h"
@@ -19,7 +20,7 @@ const struct cmd_entry cmd_sweep_entry = {
 static void
 sweep_usage(FILE *fp)
 {
-	cmd_usage_line(fp, &cmd_sweep_entry);
+	cli_usage_line(fp, &cmd_sweep_entry);
 	fprintf(fp, "\n"
 	    "Ask the running daemon to sweep now (all hosts, or those matching\n"
 	    "PATTERN). While a sweep runs, the request is queued and starts\n"
@@ -58,16 +59,17 @@ cmd_sweep(int argc, char **argv)
 	char		*req, *resp;
 	int		 rc;
 
-	if ((rc = ctl_parse("sweep", argc, argv, &o, sweep_usage)) != -1)
+	if ((rc = ctl_parse(&cmd_sweep_entry, argc, argv, &o,
+	    sweep_usage)) != -1)
 		return rc;
 	rc = EXIT_OK;
 	xasprintf(&req, "sweep%s%s%s", o.wait ? "-wait" : "",
 	    o.limit != NULL ? " " : "", o.limit != NULL ? o.limit : "");
-	resp = ctl_ask("sweep", &o, req, &rc);
+	resp = ctl_ask(&cmd_sweep_entry, &o, req, &rc);
 	free(req);
 	if (resp == NULL)
 		return rc;
-	if ((f = ctl_parse_answer("sweep", resp)) == NULL)
+	if ((f = ctl_parse_answer(&cmd_sweep_entry, resp)) == NULL)
 		rc = EXIT_FAIL;
 	else if (facts_get(f, "error") != NULL) {
 		fprintf(stderr, "rollcall sweep: %s\n", facts_get(f, "error"));

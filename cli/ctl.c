@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cmd.h"
+#include "cli/cli.h"
 #include "cli/ctl.h"
 #include "common/json.h"
 #include "common/result.h"
@@ -17,8 +17,8 @@
 
 /* Parse the shared options; -1 to go on, else an exit code. */
 int
-ctl_parse(const char *cmd, int argc, char **argv, struct ctl_opts *o,
-    void (*usage)(FILE *))
+ctl_parse(const struct cmd_entry *e, int argc, char **argv,
+    struct ctl_opts *o, void (*usage)(FILE *))
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -29,7 +29,7 @@ ctl_parse(const char *cmd, int argc, char **argv, struct ctl_opts *o,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int	 ch, is_sweep = strcmp(cmd, "sweep") == 0;
+	int	 ch, is_sweep = strcmp(e->name, "sweep") == 0;
 
 	memset(o, 0, sizeof *o);
 	optind = 0;
@@ -44,19 +44,19 @@ ctl_parse(const char *cmd, int argc, char **argv, struct ctl_opts *o,
 			break;
 		case 'l':
 			if (!is_sweep)
-				return cli_usage_error(cmd, "--limit is for "
+				return cli_usage_error(e, "--limit is for "
 				    "'rollcall sweep'");
 			o->limit = optarg;
 			break;
 		case 'w':
 			if (!is_sweep)
-				return cli_usage_error(cmd, "--wait is for "
+				return cli_usage_error(e, "--wait is for "
 				    "'rollcall sweep'");
 			o->wait = 1;
 			break;
 		case 'j':
 			if (is_sweep)
-				return cli_usage_error(cmd, "--json is for "
+				return cli_usage_error(e, "--json is for "
 				    "'rollcall status'");
 			o->json = 1;
 			break;
@@ -64,20 +64,22 @@ ctl_parse(const char *cmd, int argc, char **argv, struct ctl_opts *o,
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			return cli_option_error(cmd, ch, argv);
+			return cli_option_error(e, ch, argv);
 		}
 	}
-	if (cli_no_operands(cmd, argc, argv) != -1)
+	if (cli_no_operands(e, argc, argv) != -1)
 		return EXIT_USAGE;
 	if (o->limit != NULL && strpbrk(o->limit, "\r\n") != NULL)
-		return cli_usage_error(cmd, "--limit: no line breaks");
+		return cli_usage_error(e, "--limit: no line breaks");
 	return -1;
 }
 
 /* Send one request; the answer, or NULL (message printed). */
 char *
-ctl_ask(const char *cmd, const struct ctl_opts *o, const char *req, int *rc)
+ctl_ask(const struct cmd_entry *e, const struct ctl_opts *o, const char *req,
+    int *rc)
 {
+	const char	*cmd = e->name;
 	char		*path, *db, *resp, err[512];
 
 	/* Only the socket's path is read from the config: an unrelated
@@ -110,8 +112,9 @@ ctl_leaf(void *arg, const char *path, const char *value, char *err,
 
 /* Flatten a JSON answer; NULL (message printed) if it is not JSON. */
 struct facts *
-ctl_parse_answer(const char *cmd, const char *resp)
+ctl_parse_answer(const struct cmd_entry *e, const char *resp)
 {
+	const char	*cmd = e->name;
 	struct facts	*f;
 	char		 err[256];
 

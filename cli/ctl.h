@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "cli/cmdentry.h"
 #include "common/result.h"
 
 /* Options both commands take. */
@@ -18,15 +19,15 @@ struct ctl_opts {
 
 /* Parse the shared options; -1 to go on, else the exit code (after
  * --help, usage printed by usage()). */
-int	 ctl_parse(const char *cmd, int argc, char **argv, struct ctl_opts *,
-	    void (*usage)(FILE *));
+int	 ctl_parse(const struct cmd_entry *, int argc, char **argv,
+	    struct ctl_opts *, void (*usage)(FILE *));
 /* Send one request line to the daemon; its answer (caller frees), or NULL
  * with a message printed and *rc set. */
-char	*ctl_ask(const char *cmd, const struct ctl_opts *, const char *req,
-	    int *rc);
+char	*ctl_ask(const struct cmd_entry *, const struct ctl_opts *,
+	    const char *req, int *rc);
 /* The answer flattened into dotted keys (caller frees with
  * ctl_answer_free); NULL with a message if it is not JSON. */
-struct facts *ctl_parse_answer(const char *cmd, const char *resp);
+struct facts *ctl_parse_answer(const struct cmd_entry *, const char *resp);
 /* A field of the answer by printf-built key, or def. */
 const char *ctl_get(const struct facts *, const char *def, const char *fmt,
 	    ...) __attribute__((format(printf, 3, 4)));

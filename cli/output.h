@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-#include "cli/cmd.h"
+#include "cli/cmdentry.h"
 #include "storage/storage.h"
 
 /* How a result set is printed. */

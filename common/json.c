@@ -147,6 +147,38 @@ json_null(struct json_writer *w)
 	fputs("null", w->fp);
 }
 
+/* "key":"string" (NULL as null). */
+void
+json_kv_str(struct json_writer *w, const char *key, const char *v)
+{
+	json_key(w, key);
+	json_str(w, v);
+}
+
+/* "key":integer. */
+void
+json_kv_int(struct json_writer *w, const char *key, long long v)
+{
+	json_key(w, key);
+	json_int(w, v);
+}
+
+/* "key":unsigned integer. */
+void
+json_kv_uint(struct json_writer *w, const char *key, unsigned long long v)
+{
+	json_key(w, key);
+	json_uint(w, v);
+}
+
+/* "key":true or false. */
+void
+json_kv_bool(struct json_writer *w, const char *key, int v)
+{
+	json_key(w, key);
+	json_bool(w, v);
+}
+
 /* The short escape of a byte, or NULL when it has none. */
 static const char *
 json_short_escape(unsigned char c)

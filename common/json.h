@@ -38,6 +38,12 @@ void	json_uint(struct json_writer *, unsigned long long);
 void	json_fixed(struct json_writer *, double, int decimals);
 void	json_bool(struct json_writer *, int);
 void	json_null(struct json_writer *);
+/* A member: json_key then the value, as one call. */
+void	json_kv_str(struct json_writer *, const char *key, const char *);
+void	json_kv_int(struct json_writer *, const char *key, long long);
+void	json_kv_uint(struct json_writer *, const char *key,
+	    unsigned long long);
+void	json_kv_bool(struct json_writer *, const char *key, int);
 
 /* A string literal written straight to fp, for layouts of their own (the
  * CLI's one-object-per-line arrays): quotes, backslash and control

@@ -30,6 +30,7 @@
 #include "common/xmalloc.h"
 #include "config/config.h"
 #include "config/cluster.h"
+#include "cli/cli.h"
 #include "cli/cmd.h"
 #include "cluster/shipper.h"
 #include "daemon/control.h"
@@ -75,7 +76,7 @@ const struct cmd_entry cmd_daemon_entry = {
 static void
 daemon_usage(FILE *fp)
 {
-	cmd_usage_line(fp, &cmd_daemon_entry);
+	cli_usage_line(fp, &cmd_daemon_entry);
 	fprintf(fp, "\n"
 	    "Run as a service: sweep the inventory at start and then every\n"
 	    "`interval` (with `jitter`; per-group `group_interval`), retry\n"
@@ -402,10 +403,10 @@ cmd_daemon(int argc, char **argv)
 			daemon_usage(stdout);
 			return EXIT_OK;
 		default:
-			return cli_option_error("daemon", ch, argv);
+			return cli_option_error(&cmd_daemon_entry, ch, argv);
 		}
 	}
-	if ((rc = cli_no_operands("daemon", argc, argv)) != -1)
+	if ((rc = cli_no_operands(&cmd_daemon_entry, argc, argv)) != -1)
 		return rc;
 	if ((rc = cli_config_load("daemon", path, 1, &conf)) != 0) {
 		log_warnx("not starting");

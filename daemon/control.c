@@ -112,84 +112,61 @@ control_json_daemon(struct json_writer *w, const struct sched_stats *st,
 
 	json_key(w, "daemon");
 	json_object_open(w);
-	json_key(w, "pid");
-	json_int(w, (long long)getpid());
-	json_key(w, "version");
-	json_str(w, ROLLCALL_VERSION);
-	json_key(w, "up_since");
-	json_str(w, control_iso(st->up_since, t, sizeof t));
-	json_key(w, "uptime_seconds");
-	json_int(w, (long long)(now - st->up_since));
-	json_key(w, "config");
-	json_str(w, st->config_path != NULL ? st->config_path : "");
+	json_kv_int(w, "pid", (long long)getpid());
+	json_kv_str(w, "version", ROLLCALL_VERSION);
+	json_kv_str(w, "up_since", control_iso(st->up_since, t, sizeof t));
+	json_kv_int(w, "uptime_seconds", (long long)(now - st->up_since));
+	json_kv_str(w, "config", st->config_path != NULL ? st->config_path :
+	    "");
 	json_object_close(w);
 }
 
-/* "next_retry": when the first pending retry is due, and how many. */
-static void
-control_json_retry(struct json_writer *w, const struct sched_stats *st,
+/* "key": null when nothing is due (at <= 0), else an object opened with
+ * "at" and "in_seconds" that the caller completes and closes; 1 if open. */
+static int
+control_json_due(struct json_writer *w, const char *key, int64_t at,
     int64_t now)
 {
 	char	 t[32];
 
-	json_key(w, "next_retry");
-	if (st->next_retry <= 0) {
+	json_key(w, key);
+	if (at <= 0) {
 		json_null(w);
-		return;
+		return 0;
 	}
 	json_object_open(w);
-	json_key(w, "at");
-	json_str(w, control_iso(st->next_retry, t, sizeof t));
-	json_key(w, "in_seconds");
-	json_int(w, (long long)(st->next_retry > now ?
-	    st->next_retry - now : 0));
-	json_key(w, "hosts");
-	json_uint(w, st->retry_pending);
-	json_object_close(w);
+	json_kv_str(w, "at", control_iso(at, t, sizeof t));
+	json_kv_int(w, "in_seconds", (long long)(at > now ? at - now : 0));
+	return 1;
 }
 
 /* "sweep" (the running one), "next_sweep" (the next regular one, or
- * null), "next_retry" (the earliest retry, or null), "queued_sweeps". */
+ * null), "next_retry" (the earliest retry and how many hosts, or null),
+ * "queued_sweeps". */
 static void
 control_json_sweeps(struct json_writer *w, const struct sched_stats *st,
     int64_t now)
 {
-	char	 t[32];
-
 	json_key(w, "sweep");
 	json_object_open(w);
-	json_key(w, "running");
-	json_bool(w, st->sweeping);
+	json_kv_bool(w, "running", st->sweeping);
 	if (st->sweeping) {
-		json_key(w, "trigger");
-		json_str(w, st->trigger);
-		json_key(w, "done");
-		json_uint(w, st->done);
-		json_key(w, "total");
-		json_uint(w, st->total);
-		json_key(w, "in_flight");
-		json_uint(w, st->inflight);
-		json_key(w, "failed");
-		json_uint(w, st->failed);
+		json_kv_str(w, "trigger", st->trigger);
+		json_kv_uint(w, "done", st->done);
+		json_kv_uint(w, "total", st->total);
+		json_kv_uint(w, "in_flight", st->inflight);
+		json_kv_uint(w, "failed", st->failed);
 	}
 	json_object_close(w);
-	json_key(w, "queued_sweeps");
-	json_uint(w, st->queued);
-	control_json_retry(w, st, now);
-	json_key(w, "next_sweep");
-	if (st->next_sweep <= 0) {
-		json_null(w);
-		return;
+	json_kv_uint(w, "queued_sweeps", st->queued);
+	if (control_json_due(w, "next_retry", st->next_retry, now)) {
+		json_kv_uint(w, "hosts", st->retry_pending);
+		json_object_close(w);
 	}
-	json_object_open(w);
-	json_key(w, "at");
-	json_str(w, control_iso(st->next_sweep, t, sizeof t));
-	json_key(w, "in_seconds");
-	json_int(w, (long long)(st->next_sweep > now ?
-	    st->next_sweep - now : 0));
-	json_key(w, "trigger");
-	json_str(w, "schedule");
-	json_object_close(w);
+	if (control_json_due(w, "next_sweep", st->next_sweep, now)) {
+		json_kv_str(w, "trigger", "schedule");
+		json_object_close(w);
+	}
 }
 
 /* "last_sweeps": the most recent first. */
@@ -205,22 +182,14 @@ control_json_last(struct json_writer *w, const struct sched_stats *st)
 	for (i = 0; i < st->nlast; i++) {
 		l = &st->last[i];
 		json_object_open(w);
-		json_key(w, "id");
-		json_int(w, (long long)l->id);
-		json_key(w, "trigger");
-		json_str(w, l->trigger);
-		json_key(w, "started");
-		json_str(w, control_iso(l->started, t, sizeof t));
-		json_key(w, "duration_ms");
-		json_int(w, (long long)l->duration_ms);
-		json_key(w, "hosts");
-		json_uint(w, l->nhosts);
-		json_key(w, "ok");
-		json_uint(w, l->ok);
-		json_key(w, "failed");
-		json_uint(w, l->failed);
-		json_key(w, "interrupted");
-		json_uint(w, l->interrupted);
+		json_kv_int(w, "id", (long long)l->id);
+		json_kv_str(w, "trigger", l->trigger);
+		json_kv_str(w, "started", control_iso(l->started, t, sizeof t));
+		json_kv_int(w, "duration_ms", (long long)l->duration_ms);
+		json_kv_uint(w, "hosts", l->nhosts);
+		json_kv_uint(w, "ok", l->ok);
+		json_kv_uint(w, "failed", l->failed);
+		json_kv_uint(w, "interrupted", l->interrupted);
 		json_object_close(w);
 	}
 	json_array_close(w);
@@ -232,27 +201,18 @@ control_json_writer(struct json_writer *w, const struct sched_stats *st)
 {
 	json_key(w, "writer");
 	json_object_open(w);
-	json_key(w, "queue_depth");
-	json_uint(w, st->writer.queue_depth);
-	json_key(w, "degraded");
-	json_bool(w, st->writer.degraded);
-	json_key(w, "last_error");
-	json_str(w, st->writer.last_error);
+	json_kv_uint(w, "queue_depth", st->writer.queue_depth);
+	json_kv_bool(w, "degraded", st->writer.degraded);
+	json_kv_str(w, "last_error", st->writer.last_error);
 	/* transient: retried until it passes (disk full); broken: nothing
 	 * is written and no sweep runs until a restart (corruption). */
-	json_key(w, "fault");
-	json_str(w, st->writer.degraded ? db_fault_str(st->writer.fault) :
-	    "none");
-	json_key(w, "transient");
-	json_bool(w, st->writer.degraded && !st->writer.broken);
-	json_key(w, "broken");
-	json_bool(w, st->writer.broken);
-	json_key(w, "commits");
-	json_uint(w, st->writer.commits);
-	json_key(w, "results");
-	json_uint(w, st->writer.results);
-	json_key(w, "results_lost");
-	json_uint(w, st->writer.lost);
+	json_kv_str(w, "fault", st->writer.degraded ?
+	    db_fault_str(st->writer.fault) : "none");
+	json_kv_bool(w, "transient", st->writer.degraded && !st->writer.broken);
+	json_kv_bool(w, "broken", st->writer.broken);
+	json_kv_uint(w, "commits", st->writer.commits);
+	json_kv_uint(w, "results", st->writer.results);
+	json_kv_uint(w, "results_lost", st->writer.lost);
 	json_key(w, "last_commit_ms");
 	json_fixed(w, (double)st->writer.last_commit_us / 1000.0, 3);
 	json_object_close(w);
@@ -270,23 +230,18 @@ control_status_json(FILE *fp, const struct sched_stats *st)
 	json_writer_init(&w, fp);
 	json_object_open(&w);
 	control_json_daemon(&w, st, now);
-	json_key(&w, "hosts_total");
-	json_uint(&w, st->nhosts);
+	json_kv_uint(&w, "hosts_total", st->nhosts);
 	control_json_sweeps(&w, st, now);
 	control_json_last(&w, st);
-	json_key(&w, "sweeps_total");
-	json_uint(&w, st->sweeps_total);
+	json_kv_uint(&w, "sweeps_total", st->sweeps_total);
 	for (i = 0; i < HOST_STATUS_MAX; i++)
 		hosts[i] = st->hosts[i];
 	control_counts(&w, "hosts", hosts, 0, 1);
-	json_key(&w, "hosts_never_attempted");
-	json_uint(&w, st->hosts_never);
+	json_kv_uint(&w, "hosts_never_attempted", st->hosts_never);
 	control_counts(&w, "failures", hosts, 1, 0);
 	control_counts(&w, "failures_total", st->failures_total, 1, 0);
-	json_key(&w, "retry_pending");
-	json_uint(&w, st->retry_pending);
-	json_key(&w, "hostkey_parked");
-	json_uint(&w, st->hostkey_parked);
+	json_kv_uint(&w, "retry_pending", st->retry_pending);
+	json_kv_uint(&w, "hostkey_parked", st->hostkey_parked);
 	control_json_writer(&w, st);
 	json_object_close(&w);
 }
@@ -299,8 +254,7 @@ control_error_json(FILE *fp, const char *msg)
 
 	json_writer_init(&w, fp);
 	json_object_open(&w);
-	json_key(&w, "error");
-	json_str(&w, msg);
+	json_kv_str(&w, "error", msg);
 	json_object_close(&w);
 }
 
@@ -313,12 +267,9 @@ control_sweep_json(FILE *fp, size_t n, int queued)
 
 	json_writer_init(&w, fp);
 	json_object_open(&w);
-	json_key(&w, "ok");
-	json_bool(&w, 1);
-	json_key(&w, "hosts");
-	json_uint(&w, n);
-	json_key(&w, "queued");
-	json_bool(&w, queued);
+	json_kv_bool(&w, "ok", 1);
+	json_kv_uint(&w, "hosts", n);
+	json_kv_bool(&w, "queued", queued);
 	json_object_close(&w);
 }
 
@@ -341,26 +292,17 @@ control_waited_json(FILE *fp, size_t n, const struct sweep_summary *sum)
 
 	json_writer_init(&w, fp);
 	json_object_open(&w);
-	json_key(&w, "ok");
-	json_bool(&w, 1);
-	json_key(&w, "hosts");
-	json_uint(&w, n);
+	json_kv_bool(&w, "ok", 1);
+	json_kv_uint(&w, "hosts", n);
 	json_key(&w, "sweep");
 	json_object_open(&w);
-	json_key(&w, "id");
-	json_int(&w, (long long)sum->id);
-	json_key(&w, "hosts");
-	json_uint(&w, sum->nhosts);
-	json_key(&w, "ok");
-	json_uint(&w, sum->counts[HOST_OK]);
-	json_key(&w, "failed");
-	json_uint(&w, summary_failed(sum));
-	json_key(&w, "interrupted");
-	json_uint(&w, sum->skipped + sum->cancelled);
-	json_key(&w, "duration_ms");
-	json_int(&w, (long long)sum->wall_ms);
-	json_key(&w, "summary");
-	json_str(&w, line);
+	json_kv_int(&w, "id", (long long)sum->id);
+	json_kv_uint(&w, "hosts", sum->nhosts);
+	json_kv_uint(&w, "ok", sum->counts[HOST_OK]);
+	json_kv_uint(&w, "failed", summary_failed(sum));
+	json_kv_uint(&w, "interrupted", sum->skipped + sum->cancelled);
+	json_kv_int(&w, "duration_ms", (long long)sum->wall_ms);
+	json_kv_str(&w, "summary", line);
 	json_object_close(&w);
 	json_object_close(&w);
 	free(line);

@@ -101,6 +101,43 @@ metrics_host_cb(const char *name, int status, int64_t last_ok, void *arg)
 	evbuffer_add_printf(b, "\"} %lld\n", (long long)last_ok);
 }
 
+/* The writer's queue and health: what an operator watches when the
+ * database falls behind or cannot be written. */
+static void
+metrics_render_writer(struct evbuffer *b, const struct writer_stats *w)
+{
+	metrics_head(b, "rollcall_writer_queue_depth", "gauge",
+	    "Host results waiting for the database.");
+	evbuffer_add_printf(b, "rollcall_writer_queue_depth %zu\n",
+	    w->queue_depth);
+	metrics_head(b, "rollcall_writer_queue_bytes", "gauge",
+	    "Memory held by results waiting for the database (bytes).");
+	evbuffer_add_printf(b, "rollcall_writer_queue_bytes %zu\n",
+	    w->queue_bytes);
+	metrics_head(b, "rollcall_writer_commit_seconds", "gauge",
+	    "Duration of the writer's last transaction.");
+	evbuffer_add_printf(b, "rollcall_writer_commit_seconds %.6f\n",
+	    (double)w->last_commit_us / 1e6);
+	metrics_head(b, "rollcall_writer_degraded", "gauge",
+	    "1 while database writes fail and results are held back.");
+	evbuffer_add_printf(b, "rollcall_writer_degraded %d\n",
+	    w->degraded != 0);
+	metrics_head(b, "rollcall_writer_degraded_transient", "gauge",
+	    "1 while degraded by a cause that may pass (disk full, "
+	    "read-only, busy, I/O): results are held and retried.");
+	evbuffer_add_printf(b, "rollcall_writer_degraded_transient %d\n",
+	    w->degraded && !w->broken);
+	metrics_head(b, "rollcall_writer_broken", "gauge",
+	    "1 when the database cannot be written until an operator acts "
+	    "(corruption): no sweeps run.");
+	evbuffer_add_printf(b, "rollcall_writer_broken %d\n",
+	    w->broken != 0);
+	metrics_head(b, "rollcall_writer_results_lost_total", "counter",
+	    "Host results that were never stored.");
+	evbuffer_add_printf(b, "rollcall_writer_results_lost_total %llu\n",
+	    (unsigned long long)w->lost);
+}
+
 /* The exposition text. */
 static void
 metrics_render(struct evbuffer *b, const struct metrics *m,
@@ -141,36 +178,7 @@ metrics_render(struct evbuffer *b, const struct metrics *m,
 	    "Hosts being attempted right now.");
 	evbuffer_add_printf(b, "rollcall_sessions_in_flight %zu\n",
 	    st->inflight);
-	metrics_head(b, "rollcall_writer_queue_depth", "gauge",
-	    "Host results waiting for the database.");
-	evbuffer_add_printf(b, "rollcall_writer_queue_depth %zu\n",
-	    st->writer.queue_depth);
-	metrics_head(b, "rollcall_writer_queue_bytes", "gauge",
-	    "Memory held by results waiting for the database (bytes).");
-	evbuffer_add_printf(b, "rollcall_writer_queue_bytes %zu\n",
-	    st->writer.queue_bytes);
-	metrics_head(b, "rollcall_writer_commit_seconds", "gauge",
-	    "Duration of the writer's last transaction.");
-	evbuffer_add_printf(b, "rollcall_writer_commit_seconds %.6f\n",
-	    (double)st->writer.last_commit_us / 1e6);
-	metrics_head(b, "rollcall_writer_degraded", "gauge",
-	    "1 while database writes fail and results are held back.");
-	evbuffer_add_printf(b, "rollcall_writer_degraded %d\n",
-	    st->writer.degraded != 0);
-	metrics_head(b, "rollcall_writer_degraded_transient", "gauge",
-	    "1 while degraded by a cause that may pass (disk full, "
-	    "read-only, busy, I/O): results are held and retried.");
-	evbuffer_add_printf(b, "rollcall_writer_degraded_transient %d\n",
-	    st->writer.degraded && !st->writer.broken);
-	metrics_head(b, "rollcall_writer_broken", "gauge",
-	    "1 when the database cannot be written until an operator acts "
-	    "(corruption): no sweeps run.");
-	evbuffer_add_printf(b, "rollcall_writer_broken %d\n",
-	    st->writer.broken != 0);
-	metrics_head(b, "rollcall_writer_results_lost_total", "counter",
-	    "Host results that were never stored.");
-	evbuffer_add_printf(b, "rollcall_writer_results_lost_total %llu\n",
-	    (unsigned long long)st->writer.lost);
+	metrics_render_writer(b, &st->writer);
 }
 
 /* GET /metrics, and / with a link to it; anything else is 404 or 405. */

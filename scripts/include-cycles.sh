@@ -29,10 +29,6 @@ daemon/bastion daemon/worker	owner/owned: a worker keeps its bastion sessions (b
 daemon/harvest daemon/job	one module in two files: harvest.c is the job's output half (job_harvest_*, job_plan, declared in job.h) and needs struct job
 cli/cmd_* cli/cmd	owner/owned: cli/cmd.c's table lists every command (tmux's cmd_entry); a command uses the table's usage helpers
 daemon/cmd_daemon cli/*	owner/owned: the service's command entry stays beside the service, listed in cli/'s table and using its helpers
-cli/clirender cli/cmd	debt: --help finds the running command through the table (cmd_find, cmd_usage_line); the fix is to pass the entry itself
-cli/cli cli/cmd	debt: cli_usage_error finds the running command through the table by name; the fix is to pass the entry itself
-cli/output cli/cmd	debt: output.h includes cmd.h for enum out_format; the fix is a header of its own for the output types
-cli/ctl cli/cmd	debt: ctl.c includes cmd.h for the exit codes and the usage helpers; as above
 EOF
 )
 # Folders whose internal circles are tolerated for now (none).

@@ -26,16 +26,9 @@
 static void
 backup_sync_dir(const char *path)
 {
-	char	*dir, *slash;
+	char	*dir = db_dir(path);
 	int	 fd;
 
-	dir = xstrdup(path);
-	if ((slash = strrchr(dir, '/')) == NULL)
-		snprintf(dir, strlen(dir) + 1, ".");
-	else if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
 		fsync(fd);
 		close(fd);

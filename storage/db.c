@@ -116,22 +116,32 @@ db_uri(const char *path, const char *query)
 	return buf_steal(&b);
 }
 
-/* Is the directory that holds path (where the -shm would go) on a
- * read-only file system? */
-static int
-db_dir_readonly(const char *path)
+/* The directory that holds path: what is before its last '/', "/" for a
+ * file in the root, "." for a bare name. Caller frees. */
+char *
+db_dir(const char *path)
 {
-	struct statvfs	 sv;
-	char		*dir, *slash;
-	int		 ro;
+	char	*dir = xstrdup(path), *slash;
 
-	dir = xstrdup(path);
 	if ((slash = strrchr(dir, '/')) == NULL)
 		snprintf(dir, strlen(dir) + 1, ".");
 	else if (slash == dir)
 		slash[1] = '\0';
 	else
 		*slash = '\0';
+	return dir;
+}
+
+/* Is the directory that holds path (where the -shm would go) on a
+ * read-only file system? */
+static int
+db_dir_readonly(const char *path)
+{
+	struct statvfs	 sv;
+	char		*dir;
+	int		 ro;
+
+	dir = db_dir(path);
 	ro = statvfs(dir, &sv) == 0 && (sv.f_flag & ST_RDONLY);
 	free(dir);
 	return ro;

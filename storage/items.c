@@ -101,66 +101,99 @@ item_cols(struct buf *b, const struct item_desc *d, unsigned mask,
 	}
 }
 
+/* SELECT of a host's stored rows of a kind: item id, then every field from
+ * the link (per-host fields) or the item (shared ones). */
+static void
+item_sql_select(struct buf *b, const struct item_desc *d)
+{
+	int	 i, n = desc_nfields(d);
+
+	buf_printf(b, "SELECT i.id");
+	for (i = 0; i < n; i++)
+		buf_printf(b, ", %s.%s", (d->linkmask & F(i)) ? "l" : "i",
+		    d->cols[i]);
+	if (d->shared)
+		buf_printf(b, " FROM %s_links l JOIN %s_set_items s"
+		    " ON s.set_id = l.set_id JOIN %s_items i ON i.id ="
+		    " s.item_id WHERE l.host_id = ?1", d->kind, d->kind,
+		    d->kind);
+	else
+		buf_printf(b, " FROM %s_links l JOIN %s_items i ON"
+		    " i.id = l.item_id WHERE l.host_id = ?1", d->kind,
+		    d->kind);
+}
+
+/* The item whose value fields (vmask) are all equal to the parameters;
+ * IS, so NULL matches NULL. */
+static void
+item_sql_find(struct buf *b, const struct item_desc *d, unsigned vmask)
+{
+	const char	*sep = "";
+	int		 i, n = desc_nfields(d);
+
+	buf_printf(b, "SELECT id FROM %s_items WHERE", d->kind);
+	for (i = 0; i < n; i++) {
+		if (!(vmask & F(i)))
+			continue;
+		buf_printf(b, "%s %s IS ?%d", sep, d->cols[i], i + 4);
+		sep = " AND";
+	}
+}
+
+/* INSERT INTO <kind>_<table>(<cols>, fields in mask) VALUES (<vals>,
+ * their parameters): a new item, or a new link. */
+static void
+item_sql_insert(struct buf *b, const struct item_desc *d, const char *table,
+    const char *cols, const char *vals, unsigned mask)
+{
+	buf_printf(b, "INSERT INTO %s_%s(%s", d->kind, table, cols);
+	item_cols(b, d, mask, ", ", 0);
+	buf_printf(b, ") VALUES (%s", vals);
+	item_cols(b, d, mask, ", ", 1);
+	buf_printf(b, ")");
+}
+
+/* Point a host's link at another item (?3), its per-host fields updated. */
+static void
+item_sql_relink(struct buf *b, const struct item_desc *d)
+{
+	int	 i, n = desc_nfields(d);
+
+	buf_printf(b, "UPDATE %s_links SET item_id = ?3", d->kind);
+	for (i = 0; i < n; i++)
+		if (d->linkmask & F(i))
+			buf_printf(b, ", %s = ?%d", d->cols[i], i + 4);
+	buf_printf(b, " WHERE host_id = ?1 AND item_id = ?2");
+}
+
 /* Build the SQL of one statement for a kind. Parameters: ?1 host_id, ?2
  * item id, ?3 new item id, ?(i+4) field i. */
 static char *
 item_sql(const struct item_desc *d, enum item_stmt which)
 {
 	struct buf	 b = { 0 };
-	unsigned	 all = F(desc_nfields(d)) - 1, vmask = all & ~d->linkmask;
-	const char	*sep = "";
-	int		 i, n = desc_nfields(d);
+	unsigned	 vmask = (F(desc_nfields(d)) - 1) & ~d->linkmask;
 
 	switch (which) {
 	case IST_SELECT:
-		buf_printf(&b, "SELECT i.id");
-		for (i = 0; i < n; i++)
-			buf_printf(&b, ", %s.%s", (d->linkmask & F(i)) ?
-			    "l" : "i", d->cols[i]);
-		if (d->shared)
-			buf_printf(&b, " FROM %s_links l JOIN %s_set_items s"
-			    " ON s.set_id = l.set_id JOIN %s_items i ON i.id ="
-			    " s.item_id WHERE l.host_id = ?1", d->kind, d->kind,
-			    d->kind);
-		else
-			buf_printf(&b, " FROM %s_links l JOIN %s_items i ON"
-			    " i.id = l.item_id WHERE l.host_id = ?1", d->kind,
-			    d->kind);
+		item_sql_select(&b, d);
 		break;
 	case IST_FIND:
-		buf_printf(&b, "SELECT id FROM %s_items WHERE", d->kind);
-		for (i = 0; i < n; i++) {
-			if (!(vmask & F(i)))
-				continue;
-			buf_printf(&b, "%s %s IS ?%d", sep, d->cols[i], i + 4);
-			sep = " AND";
-		}
+		item_sql_find(&b, d, vmask);
 		break;
 	case IST_ADD:
-		buf_printf(&b, "INSERT INTO %s_items(id", d->kind);
-		item_cols(&b, d, vmask, ", ", 0);
-		buf_printf(&b, ") VALUES (NULL");
-		item_cols(&b, d, vmask, ", ", 1);
-		buf_printf(&b, ")");
+		item_sql_insert(&b, d, "items", "id", "NULL", vmask);
 		break;
 	case IST_LINK:
-		buf_printf(&b, "INSERT INTO %s_links(host_id, item_id",
-		    d->kind);
-		item_cols(&b, d, d->linkmask, ", ", 0);
-		buf_printf(&b, ") VALUES (?1, ?2");
-		item_cols(&b, d, d->linkmask, ", ", 1);
-		buf_printf(&b, ")");
+		item_sql_insert(&b, d, "links", "host_id, item_id", "?1, ?2",
+		    d->linkmask);
 		break;
 	case IST_UNLINK:
 		buf_printf(&b, "DELETE FROM %s_links WHERE host_id = ?1 AND"
 		    " item_id = ?2", d->kind);
 		break;
 	case IST_RELINK:
-		buf_printf(&b, "UPDATE %s_links SET item_id = ?3", d->kind);
-		for (i = 0; i < n; i++)
-			if (d->linkmask & F(i))
-				buf_printf(&b, ", %s = ?%d", d->cols[i], i + 4);
-		buf_printf(&b, " WHERE host_id = ?1 AND item_id = ?2");
+		item_sql_relink(&b, d);
 		break;
 	case IST_HISTORY:
 		buf_printf(&b, "INSERT INTO item_history(host_id, kind, name,"

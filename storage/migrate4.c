@@ -5,9 +5,8 @@
  * tables become views of the same names and columns, so every query
  * written against version 3 keeps working. Runs inside schema_apply's
  * transaction; existing rows and all history are carried over. */
+#include "storage/schemasql.h"
 #include "storage/storage_int.h"
-
-#define ISO(x)	"strftime('%Y-%m-%dT%H:%M:%SZ', " x ", 'unixepoch')"
 
 /* One kind: its distinct values (<kind>_items, id + the fields that make
  * a value) and who has them (<kind>_links: host_id, item_id and the
@@ -150,22 +149,7 @@ LINKS("filesystem", ", used_bytes INTEGER")
 "  FROM filesystem_links l JOIN filesystem_items i ON i.id = l.item_id;"
 
 /* The documented views, same names and columns as before. */
-"CREATE VIEW host_packages AS SELECT h.name AS host, p.name AS name,"
-"  p.version AS version, p.arch AS arch, p.manager AS manager"
-"  FROM packages p JOIN hosts h ON h.id = p.host_id;"
-"CREATE VIEW host_services AS SELECT h.name AS host, s.name AS name,"
-"  s.load AS load, s.active AS active, s.sub AS sub, s.enabled AS enabled"
-"  FROM services s JOIN hosts h ON h.id = s.host_id;"
-"CREATE VIEW host_interfaces AS SELECT h.name AS host, i.name AS name,"
-"  i.mac AS mac, i.mtu AS mtu, i.state AS state"
-"  FROM interfaces i JOIN hosts h ON h.id = i.host_id;"
-"CREATE VIEW host_addresses AS SELECT h.name AS host,"
-"  a.interface AS interface, a.family AS family, a.address AS address,"
-"  a.prefix AS prefix FROM addresses a JOIN hosts h ON h.id = a.host_id;"
-"CREATE VIEW host_filesystems AS SELECT h.name AS host, f.mount AS mount,"
-"  f.device AS device, f.fstype AS fstype, f.size_bytes AS size_bytes,"
-"  f.used_bytes AS used_bytes"
-"  FROM filesystems f JOIN hosts h ON h.id = f.host_id;"
+SCHEMA_LIST_VIEWS
 
 /* Per host and collector: the digest of the raw output last parsed and
  * stored (NULL: not known, e.g. stored by version 3) and since when the

@@ -14,6 +14,7 @@
 #include "common/xmalloc.h"
 #include "storage/outbox.h"
 #include "storage/outbox_int.h"
+#include "storage/storage_int.h"
 
 #define OUTBOX_BUSY_MS	5000	/* reader's busy_timeout */
 
@@ -51,26 +52,6 @@ outbox_create(sqlite3 *db, char origin[OUTBOX_ORIGIN_LEN + 1])
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		snprintf(origin, OUTBOX_ORIGIN_LEN + 1, "%s",
 		    (const char *)sqlite3_column_text(st, 0));
-		rc = SQLITE_OK;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* The id of the attempts row just inserted by this transaction: the
- * writer is the only writer, so it is the highest. */
-static int
-outbox_attempt_id(sqlite3 *db, int64_t *id)
-{
-	sqlite3_stmt	*st;
-	int		 rc;
-
-	rc = sqlite3_prepare_v2(db, "SELECT max(id) FROM attempts", -1, &st,
-	    NULL);
-	if (rc != SQLITE_OK)
-		return rc;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
 		rc = SQLITE_OK;
 	}
 	sqlite3_finalize(st);
@@ -146,7 +127,10 @@ outbox_add(sqlite3 *db, const char *origin, const struct host_result *r,
 	char		*doc;
 	int		 rc;
 
-	if ((rc = outbox_attempt_id(db, &attempt)) != SQLITE_OK)
+	/* The attempts row just inserted by this transaction: the writer
+	 * is the only writer, so it is the highest id. */
+	if ((rc = stmt_int64(db, "SELECT max(id) FROM attempts", &attempt)) !=
+	    SQLITE_OK)
 		return rc;
 	doc = outbox_doc(origin, attempt, r);
 	rc = sqlite3_prepare_v2(db, "INSERT INTO outbox(attempt_id, "

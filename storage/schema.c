@@ -5,13 +5,9 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "storage/schemasql.h"
 #include "storage/storage_int.h"
 
-/* Timestamps: columns ending in _us hold epoch microseconds, every other
- * time column (first_seen, last_seen, *_at) epoch seconds. Views show both
- * as ISO-8601 UTC text. */
-#define ISO(x)	"strftime('%Y-%m-%dT%H:%M:%SZ', " x ", 'unixepoch')"
-#define ISO_US(x) "strftime('%Y-%m-%dT%H:%M:%SZ', (" x ") / 1000000, 'unixepoch')"
 
 /* Version 1: hosts, sweeps, attempts, scalar facts and their history. */
 static const char migration1[] =
@@ -69,13 +65,8 @@ static const char migration1[] =
 "  f.value AS value, " ISO("f.updated_at") " AS updated_at,"
 "  f.collector AS collector"
 "  FROM facts f JOIN hosts h ON h.id = f.host_id;"
-"CREATE VIEW changes AS SELECT h.name AS host, c.key AS key,"
-"  c.old_value AS old_value, c.new_value AS new_value,"
-"  " ISO("c.changed_at") " AS changed_at,"
-"  CASE WHEN c.old_value IS NULL THEN 'added'"
-"    WHEN c.new_value IS NULL THEN 'removed' ELSE 'changed' END AS change,"
-"  'fact' AS kind, c.sweep_id AS sweep_id"
-"  FROM fact_history c JOIN hosts h ON h.id = c.host_id;";
+SCHEMA_FACT_CHANGES
+";";
 
 /* Version 2: list tables (current rows only) and their change history. */
 static const char migration2[] =
@@ -114,30 +105,9 @@ static const char migration2[] =
 "CREATE INDEX item_history_host ON item_history(host_id, changed_at);"
 "CREATE INDEX item_history_time ON item_history(changed_at);"
 "CREATE INDEX item_history_name ON item_history(kind, name);"
-"CREATE VIEW host_packages AS SELECT h.name AS host, p.name AS name,"
-"  p.version AS version, p.arch AS arch, p.manager AS manager"
-"  FROM packages p JOIN hosts h ON h.id = p.host_id;"
-"CREATE VIEW host_services AS SELECT h.name AS host, s.name AS name,"
-"  s.load AS load, s.active AS active, s.sub AS sub, s.enabled AS enabled"
-"  FROM services s JOIN hosts h ON h.id = s.host_id;"
-"CREATE VIEW host_interfaces AS SELECT h.name AS host, i.name AS name,"
-"  i.mac AS mac, i.mtu AS mtu, i.state AS state"
-"  FROM interfaces i JOIN hosts h ON h.id = i.host_id;"
-"CREATE VIEW host_addresses AS SELECT h.name AS host,"
-"  a.interface AS interface, a.family AS family, a.address AS address,"
-"  a.prefix AS prefix FROM addresses a JOIN hosts h ON h.id = a.host_id;"
-"CREATE VIEW host_filesystems AS SELECT h.name AS host, f.mount AS mount,"
-"  f.device AS device, f.fstype AS fstype, f.size_bytes AS size_bytes,"
-"  f.used_bytes AS used_bytes"
-"  FROM filesystems f JOIN hosts h ON h.id = f.host_id;"
+SCHEMA_LIST_VIEWS
 "DROP VIEW changes;"
-"CREATE VIEW changes AS SELECT h.name AS host, c.key AS key,"
-"  c.old_value AS old_value, c.new_value AS new_value,"
-"  " ISO("c.changed_at") " AS changed_at,"
-"  CASE WHEN c.old_value IS NULL THEN 'added'"
-"    WHEN c.new_value IS NULL THEN 'removed' ELSE 'changed' END AS change,"
-"  'fact' AS kind, c.sweep_id AS sweep_id"
-"  FROM fact_history c JOIN hosts h ON h.id = c.host_id"
+SCHEMA_FACT_CHANGES
 " UNION ALL SELECT h.name, i.kind || ':' || i.name, i.old_value,"
 "  i.new_value, " ISO("i.changed_at") ", i.change, i.kind, i.sweep_id"
 "  FROM item_history i JOIN hosts h ON h.id = i.host_id;";
@@ -160,17 +130,11 @@ static const char *const migrations[SCHEMA_VERSION] = {
 static int
 schema_version(sqlite3 *db, int *version)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	int64_t	 v = 0;
+	int	 rc;
 
-	rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return rc;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*version = sqlite3_column_int(st, 0);
-		rc = SQLITE_OK;
-	}
-	sqlite3_finalize(st);
+	if ((rc = stmt_int64(db, "PRAGMA user_version", &v)) == SQLITE_OK)
+		*version = (int)v;
 	return rc;
 }
 

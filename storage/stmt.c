@@ -74,3 +74,22 @@ stmt_bind_text(sqlite3_stmt *st, int i, const char *s)
 	else
 		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
 }
+
+/* One number from a one-row query, prepared and finalized here: for the
+ * few reads that run once, not worth a cached statement. */
+int
+stmt_int64(sqlite3 *db, const char *sql, int64_t *out)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) != SQLITE_OK)
+		return rc;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -106,6 +106,10 @@ void		 stmt_finalize_all(struct store *);
 int		 stmt_step_done(sqlite3_stmt *);
 /* Bind text, NULL stays NULL. */
 void		 stmt_bind_text(sqlite3_stmt *, int, const char *);
+/* The first column of a one-row query (PRAGMA user_version, max(id)):
+ * SQLITE_OK with *out set (left as it was when there is no row), or the
+ * error code. */
+int		 stmt_int64(sqlite3 *, const char *sql, int64_t *out);
 
 /* Apply one message's worth of data; each returns an SQLite result code
  * (SQLITE_OK on success). All run inside the caller's transaction. */
@@ -167,6 +171,9 @@ struct db {
 /* The class of an SQLite error code (extended or not), with the system
  * errno behind an I/O error if known (0 if not). */
 enum db_fault	 db_fault_of(int rc, int sys_errno);
+/* The directory that holds path ("." for a bare name); caller frees
+ * (storage/db.c). */
+char		*db_dir(const char *path);
 
 /* The checks the writer runs at open, before anything is written
  * (storage/dbcheck.c). The header: magic, page size, a file cut short.

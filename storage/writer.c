@@ -617,15 +617,49 @@ writer_linger(struct writer *w)
 		writer_sleep(w, &w->wake, end - now);
 }
 
-/* The thread: take what is queued, commit it, back off while failing. */
+/* Take what is queued and commit it outside the lock; on failure back off
+ * (doubling, bounded) unless the database broke. Lock held on entry and
+ * return; -1 when the thread must end (writer_failed says so). */
+static int
+writer_batch(struct writer *w, int64_t *backoff)
+{
+	struct writer_msgs	 batch;
+	char			 err[sizeof w->stats.last_error];
+	int64_t			 t0, delay;
+	enum db_fault		 fault = DBF_OTHER;
+
+	writer_take(w, &batch);
+	delay = w->test_delay_ms;
+	pthread_mutex_unlock(&w->lock);
+	if (delay > 0)
+		usleep((useconds_t)delay * 1000);
+	t0 = wall_us();
+	if (writer_apply(w, &batch, &fault, err, sizeof err) == 0) {
+		writer_committed(w, &batch, wall_us() - t0);
+		*backoff = 0;
+		pthread_mutex_lock(&w->lock);
+		return 0;
+	}
+	pthread_mutex_lock(&w->lock);
+	if (writer_failed(w, &batch, fault, err))
+		return -1;
+	if (w->stats.broken) {
+		*backoff = 0;
+		return 0;
+	}
+	*backoff = *backoff ? *backoff * 2 : WRITER_BACKOFF_MIN;
+	if (*backoff > WRITER_BACKOFF_MAX)
+		*backoff = WRITER_BACKOFF_MAX;
+	writer_sleep(w, &w->wake, *backoff);
+	return 0;
+}
+
+/* The thread: wait for work; run a test exec, a prune or a batch. */
 static void *
 writer_main(void *arg)
 {
 	struct writer		*w = arg;
-	struct writer_msgs	 batch;
-	char			 err[sizeof w->stats.last_error];
-	int64_t			 backoff = 0, t0, delay;
-	enum db_fault		 fault = DBF_OTHER;
+	int64_t			 backoff = 0;
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
@@ -654,29 +688,8 @@ writer_main(void *arg)
 			writer_linger(w);
 		if (w->exec_sql != NULL)
 			continue;
-		writer_take(w, &batch);
-		delay = w->test_delay_ms;
-		pthread_mutex_unlock(&w->lock);
-		if (delay > 0)
-			usleep((useconds_t)delay * 1000);
-		t0 = wall_us();
-		if (writer_apply(w, &batch, &fault, err, sizeof err) == 0) {
-			writer_committed(w, &batch, wall_us() - t0);
-			backoff = 0;
-			pthread_mutex_lock(&w->lock);
-			continue;
-		}
-		pthread_mutex_lock(&w->lock);
-		if (writer_failed(w, &batch, fault, err))
+		if (writer_batch(w, &backoff) == -1)
 			break;
-		if (w->stats.broken) {
-			backoff = 0;
-			continue;
-		}
-		backoff = backoff ? backoff * 2 : WRITER_BACKOFF_MIN;
-		if (backoff > WRITER_BACKOFF_MAX)
-			backoff = WRITER_BACKOFF_MAX;
-		writer_sleep(w, &w->wake, backoff);
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
@@ -735,15 +748,11 @@ writer_pragmas(sqlite3 *db, char *err, size_t errlen)
 static int64_t
 writer_max_sweep(sqlite3 *db)
 {
-	sqlite3_stmt	*st;
-	int64_t		 id = 0;
+	int64_t	 id = 0;
 
-	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) FROM sweeps",
-	    -1, &st, NULL) != SQLITE_OK)
+	if (stmt_int64(db, "SELECT coalesce(max(id), 0) FROM sweeps", &id) !=
+	    SQLITE_OK)
 		return 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
 	return id;
 }
 

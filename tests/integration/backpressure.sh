@@ -8,16 +8,7 @@
 # 24 results alone would hold about 70 MB if they all waited at once.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-SHIM=${SLOWDB_SHIM:-$BUILD_DIR/tests/slowdb_shim.so}
-[ -r "$SHIM" ] || t_die "no shim at $SHIM (built by tests/CMakeLists.txt: target slowdb_shim)"
-PRELOAD=$SHIM
-if ldd "$ROLLCALL" 2>/dev/null | grep -q libasan; then
-	asan_rt=$(ldd "$ROLLCALL" | awk '/libasan/ { print $3; exit }')
-	[ -r "$asan_rt" ] || t_die "ASan build, but libasan not found by ldd"
-	# A colon, not a blank: RC_WRAP is split on blanks, and env would
-	# take the shim for the command to run.
-	PRELOAD="$asan_rt:$SHIM"
-fi
+preload_shim "${SLOWDB_SHIM:-$BUILD_DIR/tests/slowdb_shim.so}"
 
 HOSTS=24
 NPKG=20000
@@ -56,7 +47,7 @@ rss=$(tail -1 "$T_DIR/rss")
 echo "backpressure: peak RSS ${rss} KB"
 # The bound is rollcall's; under ASan the quarantine and shadow memory
 # (hundreds of MB) are the sanitizer's, so the normal build checks it.
-if [ -z "${asan_rt:-}" ]; then
+if [ -z "$ASAN_RT" ]; then
 	assert_eq "peak RSS under 64 MB" 1 "$([ "$rss" -lt 65536 ] && echo 1 || echo "0 ($rss KB)")"
 fi
 

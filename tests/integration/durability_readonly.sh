@@ -21,15 +21,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/daemon-lib.bash"
 
-SHIM=${EROFS_SHIM:-$BUILD_DIR/tests/erofs_shim.so}
-[ -r "$SHIM" ] || t_die "no shim at $SHIM (built by tests/CMakeLists.txt: target erofs_shim)"
-PRELOAD=$SHIM
-if ldd "$ROLLCALL" 2>/dev/null | grep -q libasan; then
-	asan_rt=$(ldd "$ROLLCALL" | awk '/libasan/ { print $3; exit }')
-	[ -r "$asan_rt" ] || t_die "ASan build, but libasan not found by ldd"
-	PRELOAD="$asan_rt $SHIM"
-	echo "durability_readonly: ASan build: preloading $asan_rt before the shim"
-fi
+preload_shim "${EROFS_SHIM:-$BUILD_DIR/tests/erofs_shim.so}"
 
 # 8 hosts: one answers after 0.2 s, the others after 3.3-3.8 s (the
 # fleet's delays are a fixed hash of the host number), so read-only can be

@@ -177,6 +177,24 @@ addr_of() {
 	    "$FLEET_DIR/inventory.yml"
 }
 
+# preload_shim SHIM: set PRELOAD to the LD_PRELOAD list that loads the
+# shim library SHIM (tests/tools/*_shim.c) into rollcall. In an ASan build
+# libasan must come first in that list, so PRELOAD is "LIBASAN:SHIM" and
+# ASAN_RT names libasan (else ASAN_RT is empty). Entries are joined with a
+# colon, never a blank: a blank would split a command prefix such as
+# RC_WRAP, and env would take the shim for the command to run.
+preload_shim() {
+	[ -r "$1" ] || t_die "no shim at $1 (built by tests/CMakeLists.txt: target $(basename "$1" .so))"
+	PRELOAD=$1
+	ASAN_RT=
+	if ldd "$ROLLCALL" 2>/dev/null | grep -q libasan; then
+		ASAN_RT=$(ldd "$ROLLCALL" | awk '/libasan/ { print $3; exit }')
+		[ -r "$ASAN_RT" ] || t_die "ASan build, but libasan not found by ldd"
+		PRELOAD="$ASAN_RT:$1"
+		echo "$T_NAME: ASan build: preloading $ASAN_RT before the shim"
+	fi
+}
+
 # standin NAME TOOL BODY: give host NAME a stand-in TOOL (sh script body).
 standin() {
 	local d
