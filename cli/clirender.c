@@ -294,7 +294,7 @@ cli_read_check_group(struct cli_read *c, const char *group)
 	rc = t->nrows > 0 ? 0 : EXIT_FAIL;
 	if (rc != 0)
 		fprintf(stderr, "rollcall %s: no group '%s' (no inventory host "
-		    "is in it)\n", c->spec->cmd, group);
+		    "is in it)\n", c->spec->entry->name, group);
 	table_free(t);
 	return rc;
 }

@@ -100,7 +100,7 @@ hosts_check_values(struct cli_read *c, const struct where *w)
 	for (r = 0; r < t->nrows && rc == 0; r++)
 		if (where_match(t->rows[r][0], w->op, w->value, err,
 		    sizeof err) == -1)
-			rc = cli_usage_error("hosts", "--where '%s %s %s': %s",
+			rc = cli_usage_error(&cmd_hosts_entry, "--where '%s %s %s': %s",
 			    w->key, where_op_str(w->op), w->value, err);
 	table_free(t);
 	return rc;
