@@ -35,6 +35,8 @@ packages=(
 	lintian		# checks the built .deb (tests/integration/package.sh)
 	prometheus	# promtool check metrics (daemon_control.sh); not started
 	postgresql	# PostgreSQL 15: the cluster tests start their own (pg-lib.bash)
+	pdsh		# bench/run.sh, bench/bastion.sh: the tool people use today
+	pssh		# bench/run.sh, bench/bastion.sh: parallel-ssh, likewise
 )
 
 missing=()
