@@ -181,17 +181,17 @@ run_tool() { # NAME COMMAND...
 
 # pdsh/parallel-ssh with a ControlMaster to the bastion: the master runs
 # inside the measured tree (its CPU is the tool's), closed at the end.
-cm_wrap() { # COMMAND...
-	ip netns exec "$cns" bash -c '
-		ctl=$1 cfg=$2 b=$3; shift 3
-		ssh -F "$cfg" -M -S "$ctl" -o ControlPersist=no -N "$b" </dev/null &
-		m=$!
-		for _ in $(seq 100); do ssh -F "$cfg" -S "$ctl" -O check "$b" 2>/dev/null && break; sleep 0.1; done
-		"$@"; rc=$?
-		ssh -F "$cfg" -S "$ctl" -O exit "$b" 2>/dev/null
-		wait "$m"
-		exit "$rc"' _ "$ctl" "$res/ssh-base" "$bastion" "$@"
-}
+cat >"$res/cm.sh" <<'CMEOF'
+ctl=$1 cfg=$2 b=$3; shift 3
+ssh -F "$cfg" -M -S "$ctl" -o ControlPersist=no -N "$b" </dev/null &
+m=$!
+for _ in $(seq 100); do ssh -F "$cfg" -S "$ctl" -O check "$b" 2>/dev/null && break; sleep 0.1; done
+"$@"; rc=$?
+ssh -F "$cfg" -S "$ctl" -O exit "$b" 2>/dev/null
+wait "$m"
+exit "$rc"
+CMEOF
+cm_wrap=(ip netns exec "$cns" bash "$res/cm.sh" "$ctl" "$res/ssh-base" "$bastion")
 
 ok_count() { # NAME
 	case $1 in
@@ -213,7 +213,7 @@ for t in "${tool_list[@]}"; do
 		    -l rollcall-test -w "^$res/hosts" "$script" ;;
 	pdsh-cm)
 		PDSH_SSH_ARGS_APPEND="-F $res/ssh-cm" run_tool "$t" \
-		    cm_wrap pdsh -R ssh -f "$nhosts" -t "$cto" \
+		    "${cm_wrap[@]}" pdsh -R ssh -f "$nhosts" -t "$cto" \
 		    -l rollcall-test -w "^$res/hosts" "$script" ;;
 	pssh-jump)
 		mkdir -p "$res/$t-out"
@@ -222,7 +222,7 @@ for t in "${tool_list[@]}"; do
 		    -o "$res/$t-out" "$script" ;;
 	pssh-cm)
 		mkdir -p "$res/$t-out"
-		run_tool "$t" cm_wrap parallel-ssh -p "$nhosts" \
+		run_tool "$t" "${cm_wrap[@]}" parallel-ssh -p "$nhosts" \
 		    -h "$res/hosts" -l rollcall-test -x "-F $res/ssh-cm" -t 0 \
 		    -o "$res/$t-out" "$script" ;;
 	esac

@@ -286,6 +286,18 @@ reach_loop(const struct reach_walk *w, const char *again, char *err,
 	return -1;
 }
 
+/* Has the walk followed this name's ProxyJump already? */
+static int
+reach_seen(const struct reach_walk *w, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < w->n; i++)
+		if (strcmp(w->names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 /* Parse a jump spec into hops, following ssh_config as ssh(1) does: ssh
  * reaches the last hop of "a,b" with "-J a" (so b's own ProxyJump is not
  * read) and a as a host of its own (so a's ProxyJump is), recursively. */
@@ -296,7 +308,7 @@ reach_chain(const struct sshcfg *sc, const char *spec, struct reach_walk *w,
 	struct sshcfg_host	 o;
 	struct jump_hop		*pre = NULL, *hops;
 	const char		*lu, *home;
-	size_t			 i, npre = 0, n;
+	size_t			 npre = 0, n;
 	int			 rc = 0;
 
 	if (config_parse_jump(spec, hopsp, np, err, errlen) == -1)
@@ -305,18 +317,11 @@ reach_chain(const struct sshcfg *sc, const char *spec, struct reach_walk *w,
 		return 0;
 	hops = *hopsp;
 	n = *np;
-	for (i = 0; rc == 0 && i < w->n; i++)
-		if (strcmp(w->names[i], hops[0].host) == 0)
-			rc = reach_loop(w, hops[0].host, err, errlen);
-	if (rc == -1) {
-		config_jump_free(hops, n);
-		*hopsp = NULL;
-		*np = 0;
-		return -1;
-	}
 	reach_local_user(&lu, &home);
 	sshcfg_lookup(sc, hops[0].host, lu, &o);
-	if (o.proxy_jump != NULL && strcmp(o.proxy_jump, "none") != 0 &&
+	if (reach_seen(w, hops[0].host))
+		rc = reach_loop(w, hops[0].host, err, errlen);
+	else if (o.proxy_jump != NULL && strcmp(o.proxy_jump, "none") != 0 &&
 	    w->n > REACH_MAX_HOPS) {
 		snprintf(err, errlen, "more than %d bastions (ssh config "
 		    "ProxyJump of %s)", REACH_MAX_HOPS, hops[0].host);

@@ -563,10 +563,11 @@ test_chain(void)
 	    "Host t4\n  ProxyJump t4b\nHost t4b\n  ProxyJump hop1,t4\n"
 	    "Host loop-a\n  ProxyJump loop-b\nHost loop-b\n  ProxyJump loop-c\n"
 	    "Host loop-c\n  ProxyJump loop-a,hop1\n"
-	    "Host self\n  ProxyJump self\n");
+	    "Host self\n  ProxyJump self\n"
+	    "Host nokh\n  UserKnownHostsFile none\n");
 	free(put("chain_inv.yml", "all:\n  hosts:\n    t1:\n    t2:\n    t3:\n"
 	    "    t4:\n"
-	    "    loop-a:\n    self:\n"));
+	    "    loop-a:\n    self:\n    nokh:\n"));
 	path = put("chain.yml", "database: @D@/db\ninventory:\n"
 	    "  - chain_inv.yml\nssh:\n  config_file: chain_ssh\n");
 	c = config_load(path, &errs);
@@ -603,6 +604,9 @@ test_chain(void)
 	if (c != NULL && (h = find_host(c, "self")) != NULL)
 		CHECK(h->error != NULL && strstr(h->error, "ProxyJump loop: "
 		    "self -> self") != NULL);
+	if (c != NULL && (h = find_host(c, "nokh")) != NULL)
+		CHECK(h->error != NULL && strstr(h->error, "UserKnownHostsFile "
+		    "none for nokh") != NULL);
 	/* ssh refuses the self loop too */
 	xasprintf(&self, "ssh -G self -F '%s' >/dev/null 2>&1 </dev/null", sshf);
 	CHECK(system(self) != 0);
