@@ -45,6 +45,8 @@ struct jump_hop {
 	char	*host;		/* its address (ssh_config HostName applied) */
 	int	 port;
 	char	*identity;	/* key path, or "agent" */
+	char	*known_hosts;	/* ssh_config UserKnownHostsFile, expanded;
+				   NULL = ssh.known_hosts */
 };
 
 /* One host of the inventory, with everything resolved. */
@@ -54,6 +56,8 @@ struct host {
 	int	 port;		/* resolved: host > groups > ssh.port */
 	char	*user;		/* resolved: host > groups > ssh.user */
 	char	*identity;	/* resolved private key path, or "agent" */
+	char	*known_hosts;	/* ssh_config UserKnownHostsFile, expanded;
+				   NULL = ssh.known_hosts */
 	struct jump_hop *jumps;	/* bastions, first hop first; none: direct */
 	size_t	 njumps;
 	int64_t	 connect_timeout_ms; /* ssh_config's; 0 = ssh.connect_timeout */

@@ -117,6 +117,7 @@ host_free(struct host *h)
 	free(h->address);
 	free(h->user);
 	free(h->identity);
+	free(h->known_hosts);
 	config_jump_free(h->jumps, h->njumps);
 	free(h->connection);
 	free(h->error);

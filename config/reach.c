@@ -40,6 +40,7 @@ config_jump_free(struct jump_hop *hops, size_t n)
 		free(hops[i].user);
 		free(hops[i].host);
 		free(hops[i].identity);
+		free(hops[i].known_hosts);
 	}
 	free(hops);
 }
@@ -206,6 +207,24 @@ reach_expand(const char *raw, const char *host, const char *orig,
 	return sshcfg_expand(raw, &t, err, errlen);
 }
 
+/* ssh_config's UserKnownHostsFile for a host, expanded; *out stays NULL
+ * when it says none (ssh.known_hosts then). -1 with err filled when
+ * rollcall cannot use it. */
+static int
+reach_known_hosts(const char *raw, const char *host, const char *orig,
+    const char *user, int port, char **out, char *err, size_t errlen)
+{
+	if (raw == NULL)
+		return 0;
+	if (strcmp(raw, "none") == 0) {
+		snprintf(err, errlen, "ssh config UserKnownHostsFile none for "
+		    "%s: rollcall checks every host key and needs a file", orig);
+		return -1;
+	}
+	*out = reach_expand(raw, host, orig, user, port, err, errlen);
+	return *out == NULL ? -1 : 0;
+}
+
 /* Fill one bastion from ssh_config (for its own name) and the defaults;
  * what the jump spec said stays. */
 static int
@@ -235,8 +254,104 @@ reach_fill_hop(const struct config *c, const struct sshcfg *sc,
 		    hop->user, hop->port, err, errlen)) == NULL ? -1 : 0;
 	else
 		hop->identity = xstrdup(c->ssh.identity);
+	if (rc == 0)
+		rc = reach_known_hosts(o.known_hosts, hop->host, orig,
+		    hop->user, hop->port, &hop->known_hosts, err, errlen);
 	sshcfg_host_clear(&o);
 	free(orig);
+	return rc;
+}
+
+/* The names whose ProxyJump a chain followed, target first: a name seen
+ * twice is a loop (ssh(1) would start itself without end). */
+struct reach_walk {
+	const char	*names[REACH_MAX_HOPS + 2];	/* borrowed */
+	size_t		 n;
+};
+
+/* "ssh config ProxyJump loop: a -> b -> a" into err. */
+static int
+reach_loop(const struct reach_walk *w, const char *again, char *err,
+    size_t errlen)
+{
+	struct buf	 b = { 0 };
+	size_t		 i;
+
+	buf_printf(&b, "ssh config ProxyJump loop:");
+	for (i = 0; i < w->n; i++)
+		buf_printf(&b, " %s ->", w->names[i]);
+	buf_printf(&b, " %s", again);
+	snprintf(err, errlen, "%s", buf_str(&b));
+	buf_free(&b);
+	return -1;
+}
+
+/* Has the walk followed this name's ProxyJump already? */
+static int
+reach_seen(const struct reach_walk *w, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < w->n; i++)
+		if (strcmp(w->names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Parse a jump spec into hops, following ssh_config as ssh(1) does: ssh
+ * reaches the last hop of "a,b" with "-J a" (so b's own ProxyJump is not
+ * read) and a as a host of its own (so a's ProxyJump is), recursively. */
+static int
+reach_chain(const struct sshcfg *sc, const char *spec, struct reach_walk *w,
+    struct jump_hop **hopsp, size_t *np, char *err, size_t errlen)
+{
+	struct sshcfg_host	 o;
+	struct jump_hop		*pre = NULL, *hops;
+	const char		*lu, *home;
+	size_t			 npre = 0, n;
+	int			 rc = 0;
+
+	if (config_parse_jump(spec, hopsp, np, err, errlen) == -1)
+		return -1;
+	if (sc == NULL || *np == 0)
+		return 0;
+	hops = *hopsp;
+	n = *np;
+	reach_local_user(&lu, &home);
+	sshcfg_lookup(sc, hops[0].host, lu, &o);
+	if (reach_seen(w, hops[0].host))
+		rc = reach_loop(w, hops[0].host, err, errlen);
+	else if (o.proxy_jump != NULL && strcmp(o.proxy_jump, "none") != 0 &&
+	    w->n > REACH_MAX_HOPS) {
+		snprintf(err, errlen, "more than %d bastions (ssh config "
+		    "ProxyJump of %s)", REACH_MAX_HOPS, hops[0].host);
+		rc = -1;
+	} else if (o.proxy_jump != NULL && strcmp(o.proxy_jump, "none") != 0) {
+		w->names[w->n++] = hops[0].host;
+		rc = reach_chain(sc, o.proxy_jump, w, &pre, &npre, err, errlen);
+		if (rc == 0 && npre + n > REACH_MAX_HOPS) {
+			snprintf(err, errlen, "more than %d bastions (ssh "
+			    "config ProxyJump of %s)", REACH_MAX_HOPS,
+			    hops[0].host);
+			rc = -1;
+		}
+		w->n--;
+	}
+	sshcfg_host_clear(&o);
+	if (rc == 0 && npre > 0) {
+		pre = xreallocarray(pre, npre + n, sizeof *pre);
+		memcpy(pre + npre, hops, n * sizeof *hops);
+		free(hops);
+		*hopsp = pre;
+		*np = npre + n;
+		return 0;
+	}
+	config_jump_free(pre, npre);
+	if (rc == -1) {
+		config_jump_free(hops, n);
+		*hopsp = NULL;
+		*np = 0;
+	}
 	return rc;
 }
 
@@ -278,6 +393,11 @@ reach_apply_sshcfg(const struct config *c, const struct sshcfg *sc,
 	    h->address : arg, arg, h->user != NULL ? h->user : c->ssh.user,
 	    h->port != 0 ? h->port : c->ssh.port, err, errlen)) == NULL)
 		rc = -1;
+	if (rc == 0 && reach_known_hosts(o.known_hosts, h->address != NULL ?
+	    h->address : arg, arg, h->user != NULL ? h->user : c->ssh.user,
+	    h->port != 0 ? h->port : c->ssh.port, &h->known_hosts, err,
+	    errlen) == -1)
+		rc = -1;
 	if (o.connect_timeout_ms > 0)
 		h->connect_timeout_ms = o.connect_timeout_ms;
 	*cfg_jump = o.proxy_jump;
@@ -292,11 +412,15 @@ config_reach_host(const struct config *c, const struct sshcfg *sc,
     struct host *h, const char *jump_var, const char *ssh_args, char *err,
     size_t errlen)
 {
-	char		*cfg_jump = NULL, *args_jump = NULL;
-	const char	*spec;
-	size_t		 i;
-	int		 rc = 0;
+	struct reach_walk	 w;
+	char			*cfg_jump = NULL, *args_jump = NULL, *self;
+	const char		*spec;
+	size_t			 i;
+	int			 rc = 0;
 
+	self = xstrdup(h->address != NULL ? h->address : h->name);
+	w.names[0] = self;	/* the name ssh(1) would be given */
+	w.n = 1;
 	if (sc != NULL)
 		rc = reach_apply_sshcfg(c, sc, h, &cfg_jump, err, errlen);
 	if (ssh_args != NULL)
@@ -304,12 +428,18 @@ config_reach_host(const struct config *c, const struct sshcfg *sc,
 	spec = jump_var != NULL ? jump_var : args_jump != NULL ? args_jump :
 	    cfg_jump;
 	if (rc == 0 && spec != NULL) {
-		if (config_parse_jump(spec, &h->jumps, &h->njumps, err,
+		if (reach_chain(sc, spec, &w, &h->jumps, &h->njumps, err,
 		    errlen) == -1)
 			rc = -1;
 		for (i = 0; rc == 0 && i < h->njumps; i++)
 			rc = reach_fill_hop(c, sc, &h->jumps[i], err, errlen);
 	}
+	if (rc == -1) {
+		config_jump_free(h->jumps, h->njumps);
+		h->jumps = NULL;
+		h->njumps = 0;
+	}
+	free(self);
 	free(cfg_jump);
 	free(args_jump);
 	return rc;

@@ -113,6 +113,7 @@ struct bastion {
 	struct sweep		*sweep;		/* known_hosts, keys */
 	char			*key;		/* identity of the session */
 	char			*user, *host, *identity;
+	char			*known_hosts;	/* its file; NULL = ssh.known_hosts */
 	int			 port;
 	char			*name;		/* user@host:port, for messages */
 	struct jump_hop		*prev;		/* hops before this one (copy) */
@@ -159,8 +160,7 @@ static void	bastion_req_deliver(struct bastion_req *);
 static void	bastion_release(struct bastion *);
 static struct bastion *bastion_new(struct bastion_pool *, struct worker *,
 		    struct sweep *, const struct jump_hop *, size_t,
-		    const char *, const char *, int, const char *,
-		    const char *);
+		    const struct jump_hop *, const char *);
 
 /* Run the bastion from the loop (never inside a caller's own call). */
 static void
@@ -230,8 +230,8 @@ bastion_up_cb(void *arg, int fd, enum host_status st, const char *why)
 	}
 	b->fd = fd;
 	b->state = B_HANDSHAKE;
-	b->ssh = ssh_new(b->fd, worker_known_hosts(b->worker, b->sweep),
-	    b->host, b->port);
+	b->ssh = ssh_new(b->fd, worker_known_hosts(b->worker, b->sweep,
+	    b->known_hosts), b->host, b->port);
 	bastion_run(b);
 }
 
@@ -359,6 +359,7 @@ bastion_free_cb(evutil_socket_t fd, short what, void *arg)
 	free(b->user);
 	free(b->host);
 	free(b->identity);
+	free(b->known_hosts);
 	free(b->name);
 	config_jump_free(b->prev, b->nprev);
 	free(b);
@@ -450,8 +451,11 @@ bastion_fail(struct bastion *b, enum host_status st, const char *fmt, ...)
 	snprintf(why, sizeof why, "bastion %s: %s", b->name, msg);
 	log_warnx("%s", why);
 	if (b->logged_in && bastion_has_waiting(b)) {
+		struct jump_hop	 self = { b->user, b->host, b->port,
+		    b->identity, b->known_hosts };
+
 		next = bastion_new(b->pool, b->worker, b->sweep, b->prev,
-		    b->nprev, b->user, b->host, b->port, b->identity, b->key);
+		    b->nprev, &self, b->key);
 		log_info("bastion %s: reconnecting for the targets not yet "
 		    "started", b->name);
 	}
@@ -590,8 +594,8 @@ bastion_connect(struct bastion *b)
 		return;
 	}
 	b->state = B_HANDSHAKE;
-	b->ssh = ssh_new(b->fd, worker_known_hosts(b->worker, b->sweep),
-	    b->host, b->port);
+	b->ssh = ssh_new(b->fd, worker_known_hosts(b->worker, b->sweep,
+	    b->known_hosts), b->host, b->port);
 }
 
 /* Key exchange with the bastion. */
@@ -613,10 +617,12 @@ static void
 bastion_hostkey(struct bastion *b)
 {
 	const struct config	*conf = b->sweep->conf;
+	const char		*path = b->known_hosts != NULL ?
+				    b->known_hosts : conf->ssh.known_hosts;
 	char			 fp[128], err[300], *learn = NULL;
 
-	switch (ssh_check_hostkey(b->ssh, b->sweep->kh, fp, sizeof fp,
-	    &learn)) {
+	switch (ssh_check_hostkey(b->ssh, sweep_known_hosts(b->sweep,
+	    b->known_hosts), fp, sizeof fp, &learn)) {
 	case SSH_HOSTKEY_MATCH:
 		b->state = B_AUTH;
 		break;
@@ -625,9 +631,8 @@ bastion_hostkey(struct bastion *b)
 		    learn == NULL)
 			bastion_fail(b, HOST_BASTION_HOSTKEY_UNKNOWN, "host key "
 			    "%s is not in %s (host_key_checking: strict)", fp,
-			    conf->ssh.known_hosts);
-		else if (known_hosts_append(conf->ssh.known_hosts, learn, err,
-		    sizeof err) == -1)
+			    path);
+		else if (known_hosts_append(path, learn, err, sizeof err) == -1)
 			bastion_fail(b, HOST_BASTION_HOSTKEY_UNKNOWN, "host key "
 			    "%s is new and cannot be recorded: %s", fp, err);
 		else {
@@ -640,8 +645,7 @@ bastion_hostkey(struct bastion *b)
 	case SSH_HOSTKEY_REVOKED:
 		bastion_fail(b, HOST_BASTION_HOSTKEY_MISMATCH, "HOST KEY CHANGED "
 		    "or revoked: it offers %s, which is not the key in %s; not "
-		    "authenticating (possible man-in-the-middle)", fp,
-		    conf->ssh.known_hosts);
+		    "authenticating (possible man-in-the-middle)", fp, path);
 		break;
 	default:
 		bastion_fail(b, HOST_BASTION_UNREACHABLE, "cannot read its "
@@ -1167,8 +1171,8 @@ bastion_tick_cb(evutil_socket_t fd, short what, void *arg)
 /* A new bastion in the pool, started from the loop. */
 static struct bastion *
 bastion_new(struct bastion_pool *pool, struct worker *w, struct sweep *sw,
-    const struct jump_hop *prev, size_t nprev, const char *user,
-    const char *host, int port, const char *identity, const char *key)
+    const struct jump_hop *prev, size_t nprev, const struct jump_hop *hop,
+    const char *key)
 {
 	struct event_base	*base = worker_base(w);
 	struct timeval		 tv = { 0, BASTION_TICK_MS * 1000 };
@@ -1180,17 +1184,22 @@ bastion_new(struct bastion_pool *pool, struct worker *w, struct sweep *sw,
 	b->worker = w;
 	b->sweep = sw;
 	b->key = xstrdup(key);
-	b->user = xstrdup(user);
-	b->host = xstrdup(host);
-	b->port = port;
-	b->identity = xstrdup(identity);
-	xasprintf(&b->name, "%s@%s:%d", user, host, port);
+	b->user = xstrdup(hop->user);
+	b->host = xstrdup(hop->host);
+	b->port = hop->port;
+	b->identity = xstrdup(hop->identity);
+	if (hop->known_hosts != NULL)
+		b->known_hosts = xstrdup(hop->known_hosts);
+	xasprintf(&b->name, "%s@%s:%d", b->user, b->host, b->port);
 	b->prev = xcalloc(nprev + 1, sizeof *b->prev);
 	for (i = 0; i < nprev; i++) {
 		b->prev[i].user = xstrdup(prev[i].user);
 		b->prev[i].host = xstrdup(prev[i].host);
 		b->prev[i].port = prev[i].port;
 		b->prev[i].identity = xstrdup(prev[i].identity);
+		if (prev[i].known_hosts != NULL)
+			b->prev[i].known_hosts =
+			    xstrdup(prev[i].known_hosts);
 	}
 	b->nprev = nprev;
 	b->fd = -1;
@@ -1216,8 +1225,9 @@ bastion_key(const struct sweep *sw, const struct jump_hop *hops, size_t n)
 
 	buf_printf(&k, "%lld", (long long)sw->id);
 	for (i = 0; i < n; i++)
-		buf_printf(&k, "|%s@%s:%d/%s", hops[i].user, hops[i].host,
-		    hops[i].port, hops[i].identity);
+		buf_printf(&k, "|%s@%s:%d/%s/%s", hops[i].user, hops[i].host,
+		    hops[i].port, hops[i].identity, hops[i].known_hosts != NULL ?
+		    hops[i].known_hosts : "");
 	return buf_steal(&k);
 }
 
@@ -1241,8 +1251,7 @@ bastion_open(struct worker *w, struct sweep *sw, const struct jump_hop *hops,
 		if (strcmp(b->key, key) == 0)
 			break;
 	if (b == NULL)
-		b = bastion_new(*pp, w, sw, hops, n - 1, last->user,
-		    last->host, last->port, last->identity, key);
+		b = bastion_new(*pp, w, sw, hops, n - 1, last, key);
 	free(key);
 	r = xcalloc(1, sizeof *r);
 	r->b = b;

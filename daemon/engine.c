@@ -16,7 +16,6 @@
 #include "common/xmalloc.h"
 #include "daemon/engine.h"
 #include "daemon/job.h"
-#include "daemon/knownhosts.h"
 #include "daemon/sweep.h"
 #include "daemon/worker.h"
 #include "storage/storage.h"
@@ -422,7 +421,6 @@ engine_sweep_hosts(struct engine *e, const char *trigger,
     char *err, size_t errlen)
 {
 	const struct config	*conf = e->conf;
-	struct known_hosts	*kh;
 	struct run		*r;
 	size_t			 i;
 
@@ -434,11 +432,12 @@ engine_sweep_hosts(struct engine *e, const char *trigger,
 		snprintf(err, errlen, "no hosts to sweep");
 		return -1;
 	}
-	if ((kh = known_hosts_load(conf->ssh.known_hosts, err, errlen)) ==
-	    NULL)
-		return -1;
 	r = xcalloc(1, sizeof *r);
-	r->sw.kh = kh;
+	if (sweep_load_known_hosts(&r->sw, conf, hosts, n, err, errlen) ==
+	    -1) {
+		free(r);
+		return -1;
+	}
 	r->n = n;
 	r->hosts = xcalloc(n, sizeof *r->hosts);
 	memcpy(r->hosts, hosts, n * sizeof *r->hosts);

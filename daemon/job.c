@@ -655,7 +655,8 @@ job_state_connect(struct job *job)
 		return job_connect_error(job, err != 0 ? err : errno);
 	job_set_state(job, JOB_HANDSHAKE);
 	job->ssh = ssh_new(job->fd, worker_known_hosts(job->worker,
-	    job->sweep), job->host->address, job->host->port);
+	    job->sweep, job->host->known_hosts), job->host->address,
+	    job->host->port);
 	return STEP_NEXT;
 }
 
@@ -730,7 +731,8 @@ job_tunnel_cb(void *arg, int fd, enum host_status st, const char *why)
 		job->fd = fd;
 		job_set_state(job, JOB_HANDSHAKE);
 		job->ssh = ssh_new(job->fd, worker_known_hosts(job->worker,
-		    job->sweep), job->host->address, job->host->port);
+		    job->sweep, job->host->known_hosts), job->host->address,
+		    job->host->port);
 	}
 	job_run(job);
 }
@@ -768,11 +770,20 @@ job_state_handshake(struct job *job)
 	return STEP_NEXT;
 }
 
+/* The known_hosts file this host is checked against: ssh_config's
+ * UserKnownHostsFile for it, else ssh.known_hosts. */
+static const char *
+job_known_hosts(const struct job *job)
+{
+	return job->host->known_hosts != NULL ? job->host->known_hosts :
+	    job->sweep->conf->ssh.known_hosts;
+}
+
 /* Learn an unknown key (accept-new), never a changed one. */
 static enum job_step
 job_learn_key(struct job *job, const char *fp, const char *line)
 {
-	const char	*path = job->sweep->conf->ssh.known_hosts;
+	const char	*path = job_known_hosts(job);
 	char		 err[300];
 
 	if (job->sweep->conf->ssh.host_key_checking != HOSTKEY_ACCEPT_NEW ||
@@ -796,8 +807,8 @@ job_state_hostkey(struct job *job)
 	char	 fp[128], *learn = NULL;
 	enum job_step rc;
 
-	switch (ssh_check_hostkey(job->ssh, job->sweep->kh, fp, sizeof fp,
-	    &learn)) {
+	switch (ssh_check_hostkey(job->ssh, sweep_known_hosts(job->sweep,
+	    job->host->known_hosts), fp, sizeof fp, &learn)) {
 	case SSH_HOSTKEY_MATCH:
 		job_set_state(job, JOB_AUTH);
 		return STEP_NEXT;
@@ -811,12 +822,13 @@ job_state_hostkey(struct job *job)
 		    "%s offers %s, which is not the key in %s; not "
 		    "authenticating until known_hosts is fixed (possible "
 		    "man-in-the-middle)", job->host->address, fp,
-		    job->sweep->conf->ssh.known_hosts);
+		    job_known_hosts(job));
 	case SSH_HOSTKEY_REVOKED:
 		log_warnx("%s: host key %s is marked @revoked",
 		    job->host->name, fp);
 		return job_fail(job, HOST_HOSTKEY_MISMATCH, "host key %s is "
-		    "marked @revoked in known_hosts; not authenticating", fp);
+		    "marked @revoked in %s; not authenticating", fp,
+		    job_known_hosts(job));
 	default:
 		return job_fail(job, HOST_PROTOCOL_ERROR, "cannot read the "
 		    "server's host key");

@@ -126,6 +126,69 @@ sweep_load_keys(struct sweep *sw, const struct host *const *hosts, size_t n)
 	}
 }
 
+/* See sweep.h. */
+size_t
+sweep_known_hosts_index(const struct sweep *sw, const char *path)
+{
+	size_t	 i;
+
+	for (i = 1; path != NULL && i < sw->nkhs; i++)
+		if (strcmp(sw->khs[i].path, path) == 0)
+			return i;
+	return 0;
+}
+
+/* See sweep.h. */
+const struct known_hosts *
+sweep_known_hosts(const struct sweep *sw, const char *path)
+{
+	return sw->khs[sweep_known_hosts_index(sw, path)].kh;
+}
+
+/* Read one more known_hosts file unless the sweep has it already. */
+static void
+sweep_load_kh(struct sweep *sw, const char *path)
+{
+	struct kh_file	*f;
+	char		 err[300];
+
+	if (path == NULL || sweep_known_hosts_index(sw, path) != 0 ||
+	    strcmp(sw->khs[0].path, path) == 0)
+		return;
+	sw->khs = xreallocarray(sw->khs, sw->nkhs + 1, sizeof *sw->khs);
+	f = &sw->khs[sw->nkhs++];
+	f->path = xstrdup(path);
+	if ((f->kh = known_hosts_load(path, err, sizeof err)) == NULL) {
+		log_warnx("known_hosts %s (ssh config UserKnownHostsFile): %s; "
+		    "the hosts it is for will not be checked against anything "
+		    "and fail", path, err);
+		f->kh = known_hosts_parse("", 0);
+	}
+}
+
+/* See sweep.h. */
+int
+sweep_load_known_hosts(struct sweep *sw, const struct config *conf,
+    const struct host *const *hosts, size_t n, char *err, size_t errlen)
+{
+	struct known_hosts	*kh;
+	size_t			 i, j;
+
+	if ((kh = known_hosts_load(conf->ssh.known_hosts, err, errlen)) ==
+	    NULL)
+		return -1;
+	sw->khs = xcalloc(1, sizeof *sw->khs);
+	sw->khs[0].path = xstrdup(conf->ssh.known_hosts);
+	sw->khs[0].kh = kh;
+	sw->nkhs = 1;
+	for (i = 0; i < n; i++) {
+		sweep_load_kh(sw, hosts[i]->known_hosts);
+		for (j = 0; j < hosts[i]->njumps; j++)
+			sweep_load_kh(sw, hosts[i]->jumps[j].known_hosts);
+	}
+	return 0;
+}
+
 /* Free what the sweep loaded; idempotent. */
 void
 sweep_release(struct sweep *sw)
@@ -141,6 +204,11 @@ sweep_release(struct sweep *sw)
 	free(sw->ids);
 	sw->ids = NULL;
 	sw->nids = 0;
-	known_hosts_free(sw->kh);
-	sw->kh = NULL;
+	for (i = 0; i < sw->nkhs; i++) {
+		free(sw->khs[i].path);
+		known_hosts_free(sw->khs[i].kh);
+	}
+	free(sw->khs);
+	sw->khs = NULL;
+	sw->nkhs = 0;
 }

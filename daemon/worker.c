@@ -18,6 +18,7 @@
 #include "daemon/bastion.h"
 #include "daemon/job.h"
 #include "daemon/ssh.h"
+#include "daemon/sweep.h"
 #include "daemon/worker.h"
 
 /* What the dispatcher asks of a worker. */
@@ -46,13 +47,27 @@ struct worker {
 	size_t			 live;		/* jobs started, not yet freed */
 	TAILQ_HEAD(, job)	 jobs;		/* live jobs not yet finished */
 	int			 stopping;	/* exit once live is 0 */
-	struct ssh_kh		*kh;		/* known hosts for kh_sweep */
+	struct ssh_kh		**kh;		/* by the sweep's khs index */
+	size_t			 nkh;		/* entries in kh */
 	int64_t			 kh_sweep;	/* sweep id kh was built for */
 	struct bastion_pool	*bastions;	/* sessions to bastions */
 	struct event		*beat;		/* heartbeat timer (watchdog) */
 	_Atomic int64_t		 beat_ms;	/* its last run, mono ms */
 	LIST_ENTRY(worker)	 all;		/* in workers_all */
 };
+
+/* Free the known-hosts collections built for the last sweep. */
+static void
+worker_kh_clear(struct worker *w)
+{
+	size_t	 i;
+
+	for (i = 0; i < w->nkh; i++)
+		ssh_kh_free(w->kh[i]);
+	free(w->kh);
+	w->kh = NULL;
+	w->nkh = 0;
+}
 
 #define WORKER_BEAT_MS	1000	/* heartbeat period */
 
@@ -255,7 +270,7 @@ worker_free(struct worker *w)
 	evdns_base_free(w->dns, 1);
 	event_base_free(w->base);
 	msgq_destroy(&w->q, NULL);	/* the thread took everything */
-	ssh_kh_free(w->kh);
+	worker_kh_clear(w);
 	free(w);
 }
 
@@ -280,16 +295,22 @@ worker_dns(struct worker *w)
 	return w->dns;
 }
 
-/* Known hosts for this sweep, rebuilt when the sweep changes. */
+/* Known hosts for one file of this sweep (NULL: ssh.known_hosts), each
+ * built on first use and rebuilt when the sweep changes. */
 struct ssh_kh *
-worker_known_hosts(struct worker *w, struct sweep *sw)
+worker_known_hosts(struct worker *w, struct sweep *sw, const char *path)
 {
-	if (w->kh == NULL || w->kh_sweep != sw->id) {
-		ssh_kh_free(w->kh);
-		w->kh = ssh_kh_new(sw->kh);
+	size_t	 i = sweep_known_hosts_index(sw, path);
+
+	if (w->kh_sweep != sw->id) {
+		worker_kh_clear(w);
+		w->kh = xcalloc(sw->nkhs, sizeof *w->kh);
+		w->nkh = sw->nkhs;
 		w->kh_sweep = sw->id;
 	}
-	return w->kh;
+	if (w->kh[i] == NULL)
+		w->kh[i] = ssh_kh_new(sw->khs[i].kh);
+	return w->kh[i];
 }
 
 /* Tell the dispatcher about a job. */

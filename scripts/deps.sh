@@ -36,6 +36,8 @@ packages=(
 	prometheus	# promtool check metrics (daemon_control.sh); not started
 	postgresql	# PostgreSQL 15: the cluster tests start their own (pg-lib.bash)
 	universal-ctags	# scripts/long-functions.sh: function lengths (unit/long_functions)
+	pdsh		# bench/run.sh, bench/bastion.sh: the tool people use today
+	pssh		# bench/run.sh, bench/bastion.sh: parallel-ssh, likewise
 )
 
 missing=()

@@ -103,6 +103,98 @@ assert_match "bastion refuses auth: the error names the bastion" \
     "bastion rollcall-test@10.202.0.1:22: public key .* rejected" \
     "$(q auth "SELECT error FROM attempts LIMIT 1")"
 
+# --- ssh_config only (ssh.config_file), rollcall.yml's known_hosts empty:
+# each target and each bastion is checked against the UserKnownHostsFile
+# ssh_config gives it (kh-a and kh-b in different files; kh-c pointed at
+# the wrong one), and a two-hop chain comes from the second bastion's own
+# ProxyJump, as ssh(1) follows it. OpenSSH's client, given the same file,
+# is the oracle for what must connect.
+khl() { grep -h "^$1 " "$FLEET_DIR/bastion-known_hosts"; }
+khl 10.77.1.1 >"$T_DIR/kh-a"
+khl 10.77.1.2 >"$T_DIR/kh-b"
+khl 10.202.0.1 >"$T_DIR/kh-jb1"
+grep -h '^\[127.0.0.1\]:2222 ' "$FLEET_DIR/bastion-known_hosts" >"$T_DIR/kh-jb2"
+{ khl 10.77.1.4; khl 10.77.1.5; } >"$T_DIR/kh-chain"
+: >"$T_DIR/kh-empty"
+for f in kh-a kh-b kh-jb1 kh-jb2; do
+	[ "$(wc -l <"$T_DIR/$f")" = 1 ] || t_die "$f: want one known_hosts line"
+done
+cat >"$T_DIR/sshcfg" <<SSHCFG
+Host kh-a
+  HostName 10.77.1.1
+  UserKnownHostsFile $T_DIR/kh-a
+Host kh-b
+  HostName 10.77.1.2
+  UserKnownHostsFile $T_DIR/kh-b
+Host kh-c
+  HostName 10.77.1.3
+  UserKnownHostsFile $T_DIR/kh-a
+Host kh-*
+  ProxyJump jb1
+Host chain-1
+  HostName 10.77.1.4
+Host chain-2
+  HostName 10.77.1.5
+Host chain-*
+  ProxyJump jb2
+  UserKnownHostsFile $T_DIR/kh-chain
+Host jb2
+  HostName 127.0.0.1
+  Port 2222
+  ProxyJump jb1
+  UserKnownHostsFile $T_DIR/kh-jb2
+Host jb1
+  HostName 10.202.0.1
+  UserKnownHostsFile $T_DIR/kh-jb1
+Host *
+  User rollcall-test
+  IdentityFile $FLEET_DIR/id_ed25519
+  IdentitiesOnly yes
+  BatchMode yes
+  StrictHostKeyChecking yes
+  GlobalKnownHostsFile /dev/null
+SSHCFG
+printf 'all:\n  hosts:\n    kh-a:\n    kh-b:\n    kh-c:\n    chain-1:\n    chain-2:\n' >"$T_DIR/sshcfg-inv.yml"
+c=$(conf sshcfg)
+sed -i "s|^  known_hosts: .*|  known_hosts: $T_DIR/kh-empty\n  config_file: $T_DIR/sshcfg|" "$c"
+st() { q "$1" "SELECT a.status FROM attempts a JOIN hosts h ON h.id = a.host_id WHERE h.name = '$2'"; }
+er() { q "$1" "SELECT a.error FROM attempts a JOIN hosts h ON h.id = a.host_id WHERE h.name = '$2'"; }
+before=$(logins "$BLOG")
+before2=$(logins "$FLEET_DIR/bastion2.log")
+rc_run collect -c "$c"
+assert_eq "ssh_config: kh-a ok (its key only in kh-a)" ok "$(st sshcfg kh-a)"
+assert_eq "ssh_config: kh-b ok (its key only in kh-b)" ok "$(st sshcfg kh-b)"
+assert_eq "ssh_config: kh-c checked against kh-a, which lacks it" hostkey_unknown "$(st sshcfg kh-c)"
+assert_match "ssh_config: kh-c's error names its file" "is not in $T_DIR/kh-a " "$(er sshcfg kh-c)"
+assert_eq "ssh_config two hops: chain-1 ok" ok "$(st sshcfg chain-1)"
+assert_eq "ssh_config two hops: chain-2 ok" ok "$(st sshcfg chain-2)"
+assert_eq "ssh_config two hops: one login on the second bastion" 1 \
+    "$(( $(logins "$FLEET_DIR/bastion2.log") - before2 ))"
+assert_ge "ssh_config: the first bastion logged in" 1 "$(( $(logins "$BLOG") - before ))"
+# OpenSSH with the same file: the same hosts connect, kh-c does not.
+for h in kh-a kh-b chain-1 kh-c; do
+	if ip netns exec "$T_RC_NS" timeout 30 ssh -F "$T_DIR/sshcfg" "$h" true \
+	    </dev/null >/dev/null 2>&1; then
+		out=ok
+	else
+		out=fails
+	fi
+	want=ok
+	[ "$h" = kh-c ] && want=fails
+	assert_eq "ssh_config: OpenSSH agrees on $h" "$want" "$out"
+done
+# The second bastion's key missing from its own file: its targets fail at
+# that bastion, naming the file; the others are not affected.
+: >"$T_DIR/kh-jb2"
+rc_run collect -c "$c"
+last() { q sshcfg "SELECT a.$3 FROM attempts a JOIN hosts h ON h.id = a.host_id
+    WHERE h.name = '$2' ORDER BY a.id DESC LIMIT 1"; }
+assert_eq "ssh_config: a bastion checked against its own file" bastion_hostkey_unknown \
+    "$(last sshcfg chain-1 status)"
+assert_match "ssh_config: the bastion's error names its file" "is not in $T_DIR/kh-jb2 " \
+    "$(last sshcfg chain-1 error)"
+assert_eq "ssh_config: kh-a still ok" ok "$(last sshcfg kh-a status)"
+
 # --- the bastion's session killed mid-sweep: 30 slow targets (3 s each),
 # 10 tunnels at a time; kill once the first 10 run.
 inv kill "$J1" 30

@@ -441,6 +441,182 @@ test_config_apply(void)
 	free(path);
 }
 
+/* `ssh -G [-l user] [-p port] name -F file` as "user@hostname:port:kh"
+ * (kh: the first UserKnownHostsFile); *pj gets its ProxyJump ("" none).
+ * Caller frees both. */
+static char *
+oracle_hop(const char *file, const char *spec, char **pj)
+{
+	char	*s = xstrdup(spec), *name = s, *at, *colon, *cmd, *out = NULL;
+	char	*u, *h, *p, *k, *res;
+	size_t	 len = 0;
+	FILE	*f, *m;
+	int	 c;
+
+	xasprintf(&cmd, "ssh -G");
+	if ((at = strchr(name, '@')) != NULL) {
+		*at = '\0';
+		free(cmd);
+		xasprintf(&cmd, "ssh -G -l '%s'", name);
+		name = at + 1;
+	}
+	if ((colon = strchr(name, ':')) != NULL) {
+		*colon = '\0';
+		res = cmd;
+		xasprintf(&cmd, "%s -p '%s'", res, colon + 1);
+		free(res);
+	}
+	res = cmd;
+	xasprintf(&cmd, "%s '%s' -F '%s' </dev/null 2>/dev/null", res, name,
+	    file);
+	free(res);
+	m = open_memstream(&out, &len);
+	if ((f = popen(cmd, "r")) == NULL)
+		exit(2);
+	while ((c = fgetc(f)) != EOF)
+		fputc(c, m);
+	CHECK(pclose(f) == 0);
+	fclose(m);
+	*pj = oracle_field(out, "proxyjump");
+	xasprintf(&res, "%s@%s:%s:%s", u = oracle_field(out, "user"),
+	    h = oracle_field(out, "hostname"), p = oracle_field(out, "port"),
+	    k = oracle_field(out, "userknownhostsfile"));
+	free(u);
+	free(h);
+	free(p);
+	free(k);
+	free(out);
+	free(cmd);
+	free(s);
+	return res;
+}
+
+/* The bastions ssh(1) goes through to reach spec, first hop first, as
+ * ssh itself resolves them: ProxyJump "a,b" runs `ssh -J a -W .. b`,
+ * so a's own ProxyJump is followed and b's is not. Appends to m. */
+static void
+oracle_chain(const char *file, const char *spec, FILE *m, int depth)
+{
+	char	*self, *pj, *list, *p, *tok, *first, *hop, *ign;
+
+	CHECK(depth < 10);
+	self = oracle_hop(file, spec, &pj);
+	free(self);
+	if (*pj == '\0' || depth >= 10) {
+		free(pj);
+		return;
+	}
+	p = list = xstrdup(pj);
+	first = xstrdup(strsep(&p, ","));
+	oracle_chain(file, first, m, depth + 1);
+	free(list);
+	for (p = list = xstrdup(pj); (tok = strsep(&p, ",")) != NULL;) {
+		hop = oracle_hop(file, tok, &ign);
+		fprintf(m, "%s,", hop);
+		free(hop);
+		free(ign);
+	}
+	free(list);
+	free(first);
+	free(pj);
+}
+
+/* A host's hops as oracle_chain prints them. Caller frees. */
+static char *
+our_chain(const struct config *c, const struct host *h)
+{
+	char	*out = NULL;
+	size_t	 len = 0, i;
+	FILE	*m = open_memstream(&out, &len);
+
+	for (i = 0; i < h->njumps; i++)
+		fprintf(m, "%s@%s:%d:%s,", h->jumps[i].user, h->jumps[i].host,
+		    h->jumps[i].port, h->jumps[i].known_hosts != NULL ?
+		    h->jumps[i].known_hosts : c->ssh.known_hosts);
+	fclose(m);
+	return out;
+}
+
+/* ProxyJump chains defined in ssh_config, and UserKnownHostsFile per
+ * host and per bastion, against `ssh -G` applied hop by hop; loops are a
+ * host's error naming the hosts (ssh would start itself without end, or
+ * stop at "jumphost loop"). */
+static void
+test_chain(void)
+{
+	static const char *const names[] = { "t1", "t2", "t3", "t4", NULL };
+	struct cfg_errors	 errs = { 0 };
+	const struct host	*h;
+	struct config		*c;
+	char			*path, *sshf, *ours, *theirs, *pj, *self;
+	size_t			 i, len;
+	FILE			*m;
+
+	sshf = put("chain_ssh", "Host t1\n  HostName 10.0.0.1\n"
+	    "  ProxyJump hop2\n  UserKnownHostsFile ~/kh-t1-%h-%p\n"
+	    "Host t2\n  ProxyJump u@hop2:2200,hop3\n"
+	    "Host t3\n  ProxyJump hop3\n"
+	    "Host hop2\n  HostName 10.0.0.2\n  User j2\n  ProxyJump hop1\n"
+	    "  UserKnownHostsFile @D@/kh-%h-%r\n"
+	    "Host hop1\n  HostName 10.0.0.3\n  Port 2201\n"
+	    "Host hop3\n  HostName 10.0.0.4\n  ProxyJump hop1\n"
+	    "Host t4\n  ProxyJump t4b\nHost t4b\n  ProxyJump hop1,t4\n"
+	    "Host loop-a\n  ProxyJump loop-b\nHost loop-b\n  ProxyJump loop-c\n"
+	    "Host loop-c\n  ProxyJump loop-a,hop1\n"
+	    "Host self\n  ProxyJump self\n"
+	    "Host nokh\n  UserKnownHostsFile none\n");
+	free(put("chain_inv.yml", "all:\n  hosts:\n    t1:\n    t2:\n    t3:\n"
+	    "    t4:\n"
+	    "    loop-a:\n    self:\n    nokh:\n"));
+	path = put("chain.yml", "database: @D@/db\ninventory:\n"
+	    "  - chain_inv.yml\nssh:\n  config_file: chain_ssh\n");
+	c = config_load(path, &errs);
+	CHECK(c != NULL && errs.n == 0);
+	for (i = 0; c != NULL && names[i] != NULL; i++) {
+		if ((h = find_host(c, names[i])) == NULL) {
+			CHECK(!"chain host missing");
+			continue;
+		}
+		CHECK(h->error == NULL);
+		ours = our_chain(c, h);
+		theirs = NULL;
+		m = open_memstream(&theirs, &len);
+		oracle_chain(sshf, names[i], m, 0);
+		fclose(m);
+		same("bastion chain", names[i], ours, theirs);
+		self = oracle_hop(sshf, names[i], &pj);
+		free(pj);
+		free(ours);
+		xasprintf(&ours, "%s@%s:%d:%s", h->user != NULL ? h->user :
+		    c->ssh.user, h->address, h->port ? h->port : c->ssh.port,
+		    h->known_hosts != NULL ? h->known_hosts :
+		    c->ssh.known_hosts);
+		same("target", names[i], ours, self);
+		free(self);
+		free(ours);
+		free(theirs);
+	}
+	if (c != NULL && (h = find_host(c, "loop-a")) != NULL) {
+		CHECK(h->error != NULL && h->njumps == 0);
+		CHECK(h->error != NULL && strstr(h->error, "ssh config "
+		    "ProxyJump loop: loop-a -> loop-b -> loop-c -> loop-a") != NULL);
+	}
+	if (c != NULL && (h = find_host(c, "self")) != NULL)
+		CHECK(h->error != NULL && strstr(h->error, "ProxyJump loop: "
+		    "self -> self") != NULL);
+	if (c != NULL && (h = find_host(c, "nokh")) != NULL)
+		CHECK(h->error != NULL && strstr(h->error, "UserKnownHostsFile "
+		    "none for nokh") != NULL);
+	/* ssh refuses the self loop too */
+	xasprintf(&self, "ssh -G self -F '%s' >/dev/null 2>&1 </dev/null", sshf);
+	CHECK(system(self) != 0);
+	free(self);
+	config_free(c);
+	cfg_errors_free(&errs);
+	free(path);
+	free(sshf);
+}
+
 /* ProxyJump in ssh arguments, as Ansible users write it. */
 static void
 test_ssh_args(void)
@@ -488,6 +664,7 @@ main(void)
 	test_match_list();
 	test_config_apply();
 	test_ssh_args();
+	test_chain();
 	if (test_failed == 0) {
 		char	*cmd;
 
