@@ -11,6 +11,125 @@
 # fleet's unprivileged login user, under `perf stat` (user+sys CPU of the
 # whole process tree). A no-op part (custom collector `:`) is measured the
 # same way and subtracted, so a row is what that collector adds to a sweep.
+# Processes forked, programs exec'd and system calls (strace -f) come from
+# one run; output bytes are the collector's stdout (framing removed).
+# The rows "all 16" and "default 5" are whole scripts, wrapper included.
+#
+# Part 2, per session through a real sshd (scripts/fleet.sh, one host): the
+# fleet's sshd is put in a cpuacct cgroup of its own, and the CPU of all
+# its sessions (key exchange, auth, shell, commands) is read per run:
+# an empty `ssh host true`, a rollcall sweep with the default collectors
+# and with `collectors: all`, and `ansible -m setup` on the same host.
+#
+# Needs root (the fleet, the cgroup), perf, strace; ansible-core for the
+# ansible row. Method and figures: docs/COLLECTORS.md "Cost on the host".
+set -euo pipefail
+
+prog=bench/remote-cost.sh
+src_dir=${RC_SRC_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+
+die() { echo "$prog: $*" >&2; exit 1; }
+log() { echo "$prog: $*" >&2; }
+
+runs=200
+sweeps=20
+ansible_runs=5
+rollcall=
+work=$src_dir/bench/.work/remote-cost
+fleet=1
+ansible=1
+while [ "$#" -gt 0 ]; do
+	case $1 in
+	--runs) runs=${2:?}; shift 2 ;;
+	--sweeps) sweeps=${2:?}; shift 2 ;;
+	--ansible-runs) ansible_runs=${2:?}; shift 2 ;;
+	--rollcall) rollcall=${2:?}; shift 2 ;;
+	--dir) work=${2:?}; shift 2 ;;
+	--no-fleet) fleet=0; shift ;;
+	--no-ansible) ansible=0; shift ;;
+	-h|--help) sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) die "unknown argument: $1" ;;
+	esac
+done
+for n in "$runs" "$sweeps" "$ansible_runs"; do
+	[[ $n =~ ^[1-9][0-9]*$ ]] || die "not a positive number: $n"
+done
+[ "$(id -u)" -eq 0 ] || die "must run as root (fleet namespace, cgroup)"
+for t in perf strace setpriv ip; do
+	command -v "$t" >/dev/null 2>&1 || die "$t not found: run scripts/deps.sh"
+done
+rollcall=${rollcall:-${BUILD_DIR:-$src_dir/build}/rollcall}
+[ -x "$rollcall" ] || die "no rollcall binary at $rollcall (build first or --rollcall)"
+
+netns=rcrc-$$
+fdir=$work/fleet
+cg=
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+
+# Stop the fleet and drop our cgroup however the run ends.
+cleanup() {
+	if [ -n "$cg" ] && [ -d "$cg" ]; then
+		while read -r p; do
+			echo "$p" >/sys/fs/cgroup/cpuacct/tasks 2>/dev/null || :
+		done <"$cg/tasks"
+		rmdir "$cg" 2>/dev/null || :
+	fi
+	"$src_dir/scripts/fleet.sh" --dir "$fdir" --netns "$netns" stop \
+	    >/dev/null 2>&1 || :
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The fleet gives us the login user and a valid config to print from.
+"$src_dir/scripts/fleet.sh" --dir "$fdir" --netns "$netns" --hosts 1 \
+    --delay 0:0 start >/dev/null || die "fleet did not start"
+uid=$(id -u rollcall-test)
+gid=$(id -g rollcall-test)
+home=$(getent passwd rollcall-test | cut -d: -f6)
+
+# A copy of the fleet's config running the collectors in $2 ("[a, b]"),
+# plus a custom no-op collector when $3 is "noop".
+conf_for() {
+	local f=$fdir/conf-$1.yml
+	sed "s/^collectors:.*/collectors: $2/" "$fdir/rollcall.yml" >"$f"
+	if [ "${3:-}" = noop ]; then
+		printf 'custom_collectors:\n  - name: noop\n    command: ":"\n    parse: raw\n' >>"$f"
+	fi
+	echo "$f"
+}
+
+# The script rollcall sends for config $1, into file $2.
+script_for() {
+	"$rollcall" collect --print-script -c "$1" >"$2" ||
+	    die "rollcall collect --print-script -c $1 failed"
+}
+
+# Run script file $1 as the login user, in its home, with a login's
+# environment, from a shell that loops $2 times; output discarded unless
+# $2 is "out" (then one run, stdout kept). The rest is a command prefix.
+as_user() {
+	local s n=$2
+	s=$(cat "$1")
+	shift 2
+	"$@" setpriv --reuid="$uid" --regid="$gid" --clear-groups -- \
+	    env -i HOME="$home" USER=rollcall-test LOGNAME=rollcall-test \
+	    SHELL=/bin/sh PATH=/usr/local/bin:/usr/bin:/bin \
+	    /bin/sh -c 'cd || exit 1
+		if [ "$2" = out ]; then exec /bin/sh -c "$1" </dev/null 2>/dev/null; fi
+		i=0; while [ "$i" -lt "$2" ]; do
+		/bin/sh -c "$1" </dev/null >/dev/null 2>&1; i=$((i + 1)); done' \
+	    _ "$s" "$n"
+}
+
+# CPU ms (user sys) per run of script file $1, over $runs runs.
+cpu_ms() {
+	local out=$work/perf.txt
+	as_user "$1" "$runs" perf stat -e task-clock -o "$out" -- >/dev/null
+	awk -v n="$runs" '/seconds user/ { u = $1 } /seconds sys/ { s = $1 }
+	    END { printf "%.3f %.3f\n", u * 1000 / n, s * 1000 / n }' "$out"
+}
+
 # Processes forked, programs exec'd and system calls made in one run of
 # script file $1 (the counts do not depend on the machine's speed).
 forks_execs() {
@@ -50,7 +169,7 @@ read -r nf ne nc <<<"$(forks_execs "$work/script-noop.sh")"
 
 echo "# remote cost per collector: $runs runs each, as user rollcall-test, /bin/sh = $(readlink -f /bin/sh)"
 echo "# host: $(uname -srm), $(nproc) CPUs, $(dmesg 2>/dev/null | grep -o 'Hypervisor detected: .*' | head -n 1 || echo 'hypervisor unknown'), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# rollcall: $rollcall, $("$rollcall" --version 2>/dev/null | head -n 1)"
+echo "# rollcall: $rollcall"
 echo "# rows are what the collector adds to a sweep (a no-op part subtracted);"
 echo "# 'all' and 'default' are whole scripts, wrapper and framing included"
 row collector cpu_ms user_ms sys_ms forks execs syscalls out_bytes
