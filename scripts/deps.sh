@@ -35,6 +35,9 @@ packages=(
 	lintian		# checks the built .deb (tests/integration/package.sh)
 	prometheus	# promtool check metrics (daemon_control.sh); not started
 	postgresql	# PostgreSQL 15: the cluster tests start their own (pg-lib.bash)
+	busybox		# ash: collector commands must parse under it (test_collectors)
+	linux-perf	# perf stat: bench/remote-cost.sh
+	strace		# forks, execs, system calls: bench/remote-cost.sh, bench/run.sh
 )
 
 missing=()
