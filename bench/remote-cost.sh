@@ -131,17 +131,19 @@ cpu_ms() {
 }
 
 # Processes forked, programs exec'd and system calls made in one run of
-# script file $1 (the counts do not depend on the machine's speed).
+# script file $1 (the counts do not depend on the machine's speed), from
+# strace's summary: successful calls are calls minus errors (a PATH search
+# fails an execve per directory before the one that works).
 forks_execs() {
-	local out=$work/strace.txt sum=$work/strace-c.txt
-	as_user "$1" 1 strace -f -q -o "$out" \
-	    -e trace=fork,vfork,clone,clone3,execve -e status=successful \
-	    >/dev/null 2>&1 || :
+	local sum=$work/strace-c.txt
 	as_user "$1" 1 strace -f -q -c -o "$sum" >/dev/null 2>&1 || :
-	awk '/ (clone|clone3|fork|vfork)\(/ { f++ } / execve\(/ { e++ }
-	    END { printf "%d %d ", f, e }' "$out"
-	awk '$NF == "total" { print $4; found = 1 }
-	    END { if (!found) print 0 }' "$sum"
+	awk '$NF == "total" { t = $4; next }
+	    NF >= 5 && $4 ~ /^[0-9]+$/ {
+		ok = $4 - (NF == 6 ? $5 : 0)
+		if ($NF ~ /^(clone|clone3|fork|vfork)$/) f += ok
+		else if ($NF == "execve") e += ok
+	    }
+	    END { printf "%d %d %d\n", f, e, t }' "$sum"
 }
 
 # Bytes of stdout of one run of script file $1, framing removed (each part
