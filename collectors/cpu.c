@@ -123,6 +123,50 @@ cpu_model(struct span info, struct span lscpu)
 	return xstrdup("unknown");
 }
 
+/* The highest cpufreq cpuinfo_max_freq (kHz) of the section's lines, one
+ * per CPU (lscpu's "CPU max MHz" is this maximum); 0 if none. */
+static uint64_t
+cpu_maxfreq(struct span sec)
+{
+	struct lineiter	 it;
+	struct span	 line;
+	uint64_t	 x, max = 0;
+
+	lines_init(&it, sec);
+	while (lines_next(&it, &line))
+		if (span_u64(line, &x) && x > max)
+			max = x;
+	return max;
+}
+
+/* CPUs in a /sys cpu list such as "0-3,6,8-11"; 0 if malformed. */
+static uint64_t
+cpu_online(struct span v)
+{
+	struct span	 item, rest = span_trim(v), lo, hi;
+	const char	*c;
+	uint64_t	 a, b, n = 0;
+
+	while (rest.n > 0) {
+		c = memchr(rest.s, ',', rest.n);
+		item = span_make(rest.s, c != NULL ? (size_t)(c - rest.s) : rest.n);
+		rest = c != NULL ? span_make(c + 1, rest.n - item.n - 1) :
+		    span_make(NULL, 0);
+		if (span_split(item, '-', &lo, &hi)) {
+			if (!span_u64(lo, &a) || !span_u64(hi, &b) || b < a ||
+			    b - a >= 1u << 20)
+				return 0;
+		} else if (!span_u64(item, &a))
+			return 0;
+		else
+			b = a;
+		n += b - a + 1;
+		if (n > 1u << 20)
+			return 0;
+	}
+	return n;
+}
+
 /* The nominal clock in MHz, preferring values that do not move with
  * frequency scaling (so history does not change every sweep); 0 if none. */
 static uint64_t
@@ -134,7 +178,7 @@ cpu_mhz(struct span text, struct span info, struct span lscpu)
 	if (span_kv(lscpu, "CPU max MHz", ':', &v) && span_u64_lead(v, &x) &&
 	    x > 0)
 		return x;
-	if (span_section(text, "maxfreq", &v) && span_u64(v, &x) && x > 0)
+	if (span_section(text, "maxfreq", &v) && (x = cpu_maxfreq(v)) > 0)
 		return x / 1000;
 	if (span_kv(info, "cpu MHz", ':', &v) && span_u64_lead(v, &x))
 		return x;
@@ -181,7 +225,7 @@ cpu_lscpu_num(struct span lscpu, const char *key)
 	return 0;
 }
 
-/* Parse the sections nproc, maxfreq, lscpu, cpuinfo. */
+/* Parse the sections online (or nproc), maxfreq, lscpu, cpuinfo. */
 static enum coll_status
 cpu_parse(const char *out, size_t len, struct facts *f, char *err,
     size_t errlen)
@@ -202,7 +246,11 @@ cpu_parse(const char *out, size_t len, struct facts *f, char *err,
 		lscpu = span_make(NULL, 0);
 	sc = xcalloc(1, sizeof *sc);
 	cpu_scan(info, sc);
-	if (!span_section(text, "nproc", &v) || !span_u64(v, &count))
+	if (span_section(text, "online", &v))
+		count = cpu_online(v);
+	else if (!span_section(text, "nproc", &v) || !span_u64(v, &count))
+		count = 0;
+	if (count == 0)
 		count = sc->processors;
 	if (count == 0)
 		count = cpu_lscpu_num(lscpu, "CPU(s)");
@@ -245,18 +293,32 @@ cpu_parse(const char *out, size_t len, struct facts *f, char *err,
 	return COLL_OK;
 }
 
+/* lscpu runs only when /proc/cpuinfo lacks what it would answer (a model
+ * name, vendor_id, physical id or core id: ARM, POWER, s390); on x86 the
+ * cpuinfo and /sys say it all and lscpu is the costliest exec here. The
+ * online CPUs come from /sys (what glibc's getconf reads) and every CPU's
+ * cpufreq maximum (lscpu's "CPU max MHz") through the shell's `read`. */
 const struct collector collector_cpu = {
 	"cpu",
 	"LC_ALL=C; export LC_ALL\n"
 	"if [ -r /proc/cpuinfo ]; then\n"
-	"echo @@nproc; getconf _NPROCESSORS_ONLN 2>/dev/null || "
-	"nproc 2>/dev/null\n"
-	"echo @@maxfreq; "
-	"cat /sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq "
-	"2>/dev/null\n"
-	"echo @@lscpu; if command -v lscpu >/dev/null 2>&1; then "
-	"lscpu 2>/dev/null; fi\n"
-	"echo @@cpuinfo; cat /proc/cpuinfo\n"
+	"c=/sys/devices/system/cpu\n"
+	"if { IFS= read -r o; } 2>/dev/null <$c/online; then "
+	"echo @@online; printf '%s\\n' \"$o\"\n"
+	"else echo @@nproc; getconf _NPROCESSORS_ONLN 2>/dev/null || "
+	"nproc 2>/dev/null; fi\n"
+	"echo @@maxfreq\n"
+	"for f in $c/cpu[0-9]*/cpufreq/cpuinfo_max_freq; do\n"
+	"if { read -r m; } 2>/dev/null <\"$f\"; then printf '%s\\n' \"$m\"; fi\n"
+	"done\n"
+	"i=$(cat /proc/cpuinfo); l=\n"
+	"case $i in *'model name\t: '[![:space:]]*) ;; *) l=1 ;; esac\n"
+	"case $i in *vendor_id*) ;; *) l=1 ;; esac\n"
+	"case $i in *'physical id'*) ;; *) l=1 ;; esac\n"
+	"case $i in *'core id'*) ;; *) l=1 ;; esac\n"
+	"echo @@lscpu; if [ -n \"$l\" ] && command -v lscpu >/dev/null 2>&1; "
+	"then lscpu 2>/dev/null; fi\n"
+	"echo @@cpuinfo; printf '%s\\n' \"$i\"\n"
 	"else echo '" COLLECTOR_UNSUPPORTED " no /proc/cpuinfo'; fi\n",
 	cpu_parse,
 	"processors: count, sockets, cores, threads, model, MHz, flags",

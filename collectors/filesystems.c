@@ -119,6 +119,9 @@ filesystems_parse(const char *out, size_t len, struct facts *f, char *err,
 	return COLL_OK;
 }
 
+/* df's second line is taken by the shell's `read` at the end of the pipe
+ * (no command substitution, no sed): one fork and one exec fewer per
+ * mount point. */
 const struct collector collector_filesystems = {
 	"filesystems",
 	"LC_ALL=C; export LC_ALL\n"
@@ -138,10 +141,11 @@ const struct collector collector_filesystems = {
 	"mp=$(printf '%b' \"$mp\") ;;\n"
 	"*) mp=$mnt ;;\n"
 	"esac\n"
-	"line=$(df -P -k -- \"$mp\" 2>/dev/null | sed -n 2p)\n"
+	"df -P -k -- \"$mp\" 2>/dev/null | { read -r line; line=\n"
+	"IFS= read -r line\n"
 	"if [ -n \"$line\" ]; then\n"
 	"printf '%s\\t%s\\t%s\\t%s\\n' \"$dev\" \"$fstype\" \"$mnt\" "
-	"\"$line\"; fi\n"
+	"\"$line\"; fi; }\n"
 	"done </proc/mounts\n"
 	"else echo '" COLLECTOR_UNSUPPORTED " no /proc/mounts'; fi\n",
 	filesystems_parse,

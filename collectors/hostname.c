@@ -49,7 +49,9 @@ hostname_from_hosts(struct span hosts, struct span shortn, struct span *fqdn)
 	return 0;
 }
 
-/* Parse sections kernel, etc_hostname, hosts. */
+/* Parse sections kernel, etc_hostname, hosts. Only the first line of the
+ * first two is used, so the command reads them with the shell's `read`;
+ * /etc/hosts comes whole (comment lines are skipped here, not by a grep). */
 static enum coll_status
 hostname_parse(const char *out, size_t len, struct facts *f, char *err,
     size_t errlen)
@@ -102,10 +104,14 @@ hostname_parse(const char *out, size_t len, struct facts *f, char *err,
 const struct collector collector_hostname = {
 	"hostname",
 	"LC_ALL=C; export LC_ALL\n"
-	"echo @@kernel; cat /proc/sys/kernel/hostname 2>/dev/null || "
-	"uname -n\n"
-	"echo @@etc_hostname; cat /etc/hostname 2>/dev/null\n"
-	"echo @@hosts; grep -v '^[[:space:]]*#' /etc/hosts 2>/dev/null\n",
+	"echo @@kernel; h=\n"
+	"if { IFS= read -r h || [ -n \"$h\" ]; } 2>/dev/null "
+	"</proc/sys/kernel/hostname; then printf '%s\\n' \"$h\"\n"
+	"else uname -n; fi\n"
+	"echo @@etc_hostname; h=\n"
+	"if { IFS= read -r h || [ -n \"$h\" ]; } 2>/dev/null </etc/hostname; "
+	"then printf '%s\\n' \"$h\"; fi\n"
+	"echo @@hosts; cat /etc/hosts 2>/dev/null\n",
 	hostname_parse,
 	"host name, FQDN and domain from local files (no DNS lookups)",
 };

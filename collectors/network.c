@@ -386,12 +386,15 @@ network_parse(const char *out, size_t len, struct facts *f, char *err,
 	return COLL_OK;
 }
 
+/* `ip -o link` runs once (its output kept, not run again after a probe);
+ * the resolvers' nameserver lines are picked by the shell's `read`, the
+ * parser taking the first word after "nameserver" as before. */
 const struct collector collector_network = {
 	"network",
 	"LC_ALL=C; export LC_ALL\n"
-	"if command -v ip >/dev/null 2>&1 && ip -o link show >/dev/null "
-	"2>&1; then\n"
-	"echo @@ip_link; ip -o link show 2>/dev/null\n"
+	"if command -v ip >/dev/null 2>&1 && "
+	"l=$(ip -o link show 2>/dev/null); then\n"
+	"echo @@ip_link; printf '%s\\n' \"$l\"\n"
 	"echo @@ip_addr; ip -o addr show 2>/dev/null\n"
 	"echo @@ip_route4; ip -4 route show default 2>/dev/null\n"
 	"echo @@ip_route6; ip -6 route show default 2>/dev/null\n"
@@ -410,10 +413,13 @@ const struct collector collector_network = {
 	"echo @@proc_route; cat /proc/net/route 2>/dev/null\n"
 	"echo @@proc_route6; cat /proc/net/ipv6_route 2>/dev/null\n"
 	"fi\n"
-	"echo @@resolv; grep '^[[:space:]]*nameserver' /etc/resolv.conf "
-	"2>/dev/null\n"
-	"echo @@resolved; grep '^[[:space:]]*nameserver' "
-	"/run/systemd/resolve/resolv.conf 2>/dev/null\n"
+	"for f in resolv:/etc/resolv.conf "
+	"resolved:/run/systemd/resolve/resolv.conf; do\n"
+	"echo \"@@${f%%:*}\"; k=\n"
+	"{ while read -r k v || [ -n \"$k\" ]; do\n"
+	"if [ \"$k\" = nameserver ]; then printf 'nameserver %s\\n' \"$v\"; fi\n"
+	"k=; done; } 2>/dev/null <\"${f#*:}\"\n"
+	"done\n"
 	":\n",
 	network_parse,
 	"interfaces, addresses, default routes, DNS resolvers",

@@ -118,20 +118,34 @@ ssh_host_keys_parse(const char *out, size_t len, struct facts *f,
 	return COLL_OK;
 }
 
+/* One ssh-keygen reads every key from stdin (one libcrypto start instead of
+ * one per key type); when it does not print one line per readable file
+ * (an old ssh-keygen without `-f -`, a file it cannot read), each file is
+ * taken alone as before, so a bad key is still reported as @@pub. */
 const struct collector collector_ssh_host_keys = {
 	"ssh_host_keys",
 	"LC_ALL=C; export LC_ALL\n"
-	"found=\n"
+	"set --\n"
 	"for k in /etc/ssh/ssh_host_*_key.pub; do\n"
-	"if [ -r \"$k\" ]; then\n"
-	"found=1\n"
+	"if [ -r \"$k\" ]; then set -- \"$@\" \"$k\"; fi\n"
+	"done\n"
+	"if [ \"$#\" -eq 0 ]; then echo '" COLLECTOR_UNSUPPORTED
+	" no readable /etc/ssh/ssh_host_*_key.pub'\n"
+	"else\n"
+	"nl='\n'; o=; m=0\n"
+	"if command -v ssh-keygen >/dev/null 2>&1; then\n"
+	"o=$(cat -- \"$@\" 2>/dev/null | ssh-keygen -l -f - 2>/dev/null); fi\n"
+	"r=$o; while [ -n \"$r\" ]; do m=$((m + 1)); case $r in\n"
+	"*\"$nl\"*) r=${r#*\"$nl\"} ;; *) r= ;; esac; done\n"
+	"if [ \"$m\" -eq \"$#\" ]; then printf '%s\\n' \"$o\"\n"
+	"else\n"
+	"for k; do\n"
 	"if command -v ssh-keygen >/dev/null 2>&1 && "
 	"ssh-keygen -l -f \"$k\" 2>/dev/null; then :\n"
 	"else echo @@pub; cat \"$k\"; fi\n"
-	"fi\n"
 	"done\n"
-	"if [ -z \"$found\" ]; then echo '" COLLECTOR_UNSUPPORTED
-	" no readable /etc/ssh/ssh_host_*_key.pub'; fi\n",
+	"fi\n"
+	"fi\n",
 	ssh_host_keys_parse,
 	"SSH host key fingerprints (SHA256) and sizes per key type",
 };

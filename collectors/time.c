@@ -104,6 +104,8 @@ time_parse(const char *out, size_t len, struct facts *f, char *err,
 	return COLL_OK;
 }
 
+/* Only the first non-blank line of /etc/timezone counts: the shell's
+ * `read` finds it without an exec. */
 const struct collector collector_time = {
 	"time",
 	"LC_ALL=C SYSTEMD_PAGER= SYSTEMD_COLORS=0\n"
@@ -113,7 +115,10 @@ const struct collector collector_time = {
 	"if [ -d /run/systemd/system ] && "
 	"command -v timedatectl >/dev/null 2>&1; then\n"
 	"echo @@timedatectl; $T timedatectl show 2>/dev/null; fi\n"
-	"echo @@etc_timezone; cat /etc/timezone 2>/dev/null\n"
+	"echo @@etc_timezone; z=\n"
+	"{ while IFS= read -r z || [ -n \"$z\" ]; do case $z in "
+	"*[![:space:]]*) printf '%s\\n' \"$z\"; break ;; esac; z=; done; } "
+	"2>/dev/null </etc/timezone\n"
 	"echo @@localtime\n"
 	"if [ -L /etc/localtime ]; then readlink /etc/localtime 2>/dev/null\n"
 	"elif [ -e /etc/localtime ]; then echo -regular\n"

@@ -55,12 +55,15 @@ uptime_parse(const char *out, size_t len, struct facts *f, char *err,
 	return COLL_OK;
 }
 
+/* Both files are one line: the shell's `read` takes them without an exec. */
 const struct collector collector_uptime = {
 	"uptime",
 	"LC_ALL=C; export LC_ALL\n"
 	"if [ -r /proc/uptime ]; then\n"
-	"echo @@uptime; cat /proc/uptime\n"
-	"echo @@loadavg; cat /proc/loadavg 2>/dev/null\n"
+	"echo @@uptime; IFS= read -r u </proc/uptime; printf '%s\\n' \"$u\"\n"
+	"echo @@loadavg; u=\n"
+	"if { IFS= read -r u; } 2>/dev/null </proc/loadavg; then "
+	"printf '%s\\n' \"$u\"; fi\n"
 	"else echo '" COLLECTOR_UNSUPPORTED " no /proc/uptime'; fi\n",
 	uptime_parse,
 	"seconds since boot, 1/5/15-minute load averages",

@@ -150,23 +150,38 @@ virtualization_parse(const char *out, size_t len, struct facts *f,
 	return COLL_OK;
 }
 
+/* systemd-detect-virt answers both questions where it exists, and then
+ * the fallbacks are never read, so they run only when it is missing or
+ * silent. They use the shell's `read` (one-line files; the first cpuinfo
+ * block holds the flags line; at most 40 cgroup lines), no exec at all. */
 const struct collector collector_virtualization = {
 	"virtualization",
 	"LC_ALL=C; export LC_ALL\n"
+	"v=; c=\n"
 	"if command -v systemd-detect-virt >/dev/null 2>&1; then\n"
-	"echo @@sdv_vm; systemd-detect-virt --vm 2>/dev/null\n"
-	"echo @@sdv_container; systemd-detect-virt --container 2>/dev/null\n"
+	"v=$(systemd-detect-virt --vm 2>/dev/null)\n"
+	"c=$(systemd-detect-virt --container 2>/dev/null)\n"
+	"echo @@sdv_vm; if [ -n \"$v\" ]; then printf '%s\\n' \"$v\"; fi\n"
+	"echo @@sdv_container; if [ -n \"$c\" ]; then "
+	"printf '%s\\n' \"$c\"; fi\n"
 	"fi\n"
-	"echo @@cpuflags; grep '^flags' /proc/cpuinfo 2>/dev/null | "
-	"head -n 1\n"
-	"echo @@dmi; cat /sys/class/dmi/id/sys_vendor "
-	"/sys/class/dmi/id/product_name 2>/dev/null\n"
-	"echo @@hypervisor_type; cat /sys/hypervisor/type 2>/dev/null\n"
-	"echo @@container_file; cat /run/systemd/container 2>/dev/null\n"
-	"echo @@cgroup; head -n 40 /proc/1/cgroup 2>/dev/null\n"
+	"if [ -z \"$v\" ] || [ -z \"$c\" ]; then\n"
+	"r() { x=; if { IFS= read -r x || [ -n \"$x\" ]; } 2>/dev/null <\"$1\"; "
+	"then printf '%s\\n' \"$x\"; fi; }\n"
+	"echo @@cpuflags\n"
+	"{ while IFS= read -r x; do case $x in flags*) printf '%s\\n' \"$x\"; "
+	"break ;; '') break ;; esac; done; } 2>/dev/null </proc/cpuinfo\n"
+	"echo @@dmi; r /sys/class/dmi/id/sys_vendor; "
+	"r /sys/class/dmi/id/product_name\n"
+	"echo @@hypervisor_type; r /sys/hypervisor/type\n"
+	"echo @@container_file; r /run/systemd/container\n"
+	"echo @@cgroup; n=0\n"
+	"{ while [ \"$n\" -lt 40 ] && IFS= read -r x; do printf '%s\\n' \"$x\"; "
+	"n=$((n + 1)); done; } 2>/dev/null </proc/1/cgroup\n"
 	"echo @@markers\n"
 	"if [ -e /.dockerenv ]; then echo docker; fi\n"
-	"if [ -e /run/.containerenv ]; then echo podman; fi\n",
+	"if [ -e /run/.containerenv ]; then echo podman; fi\n"
+	"fi\n",
 	virtualization_parse,
 	"VM and container type (systemd-detect-virt, /proc, /sys fallbacks)",
 };

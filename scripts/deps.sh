@@ -38,6 +38,9 @@ packages=(
 	universal-ctags	# scripts/long-functions.sh: function lengths (unit/long_functions)
 	pdsh		# bench/run.sh, bench/bastion.sh: the tool people use today
 	pssh		# bench/run.sh, bench/bastion.sh: parallel-ssh, likewise
+	busybox		# ash: collector commands must parse under it (test_collectors)
+	linux-perf	# perf stat: bench/remote-cost.sh
+	strace		# forks, execs, system calls: bench/remote-cost.sh, bench/run.sh
 )
 
 missing=()

@@ -621,6 +621,13 @@ test_edge_fixtures(void)
 	    NULL, NULL);
 	check_edge("uptime", "uptime_truncated.txt", COLL_PARSE_ERROR,
 	    NULL, NULL);
+	/* The sysfs form: online CPU list, one cpufreq maximum per CPU. */
+	check_edge("cpu", "cpu_sysfs.txt", COLL_OK, "cpu.count", "7");
+	check_edge("cpu", "cpu_sysfs.txt", COLL_OK, "cpu.mhz", "3500");
+	check_edge("cpu", "cpu_sysfs.txt", COLL_OK, "cpu.cores", "2");
+	check_edge("cpu", "cpu_sysfs.txt", COLL_OK, "cpu.vendor",
+	    "GenuineIntel");
+	check_edge("cpu", "cpu_online_bad.txt", COLL_OK, "cpu.count", "2");
 	check_edge("cpu", "cpu_arm32.txt", COLL_OK, "cpu.count", "2");
 	check_edge("cpu", "cpu_arm32.txt", COLL_OK, "cpu.model",
 	    "ARMv7 Processor rev 4 (v7l)");
