@@ -110,6 +110,26 @@ status_writer(const struct facts *f)
 	    ctl_get(f, "", "writer.last_error"));
 }
 
+/* The cluster line (cluster mode only). */
+static void
+status_cluster(const struct facts *f)
+{
+	if (facts_get(f, "cluster.node") == NULL)
+		return;
+	printf("cluster:     node %s, segment %s, PostgreSQL %s, backlog %s "
+	    "(oldest %ss), owns %s of %s host(s) with %s live node(s)\n",
+	    ctl_get(f, "?", "cluster.node"), ctl_get(f, "?", "cluster.segment"),
+	    strcmp(ctl_get(f, "false", "cluster.connected"), "true") == 0 ?
+	    "connected" : "not connected", ctl_get(f, "?", "cluster.backlog"),
+	    ctl_get(f, "0", "cluster.backlog_oldest_seconds"),
+	    ctl_get(f, "?", "cluster.hosts_owned"),
+	    ctl_get(f, "?", "cluster.segment_hosts"),
+	    ctl_get(f, "?", "cluster.live_nodes"));
+	if (*ctl_get(f, "", "cluster.last_error") != '\0')
+		printf("             last error: %s\n",
+		    ctl_get(f, "", "cluster.last_error"));
+}
+
 /* The status for people. */
 static void
 status_print(const struct facts *f)
@@ -145,6 +165,7 @@ status_print(const struct facts *f)
 	printf(", %s waiting for known_hosts\n",
 	    ctl_get(f, "0", "hostkey_parked"));
 	status_writer(f);
+	status_cluster(f);
 	printf("last sweeps: %s since start\n",
 	    ctl_get(f, "0", "sweeps_total"));
 	if (facts_get(f, "last_sweeps.0.id") != NULL)

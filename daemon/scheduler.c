@@ -1036,6 +1036,11 @@ sched_get_stats(struct sched *s, struct sched_stats *st)
 	st->cluster = s->cluster != NULL;
 	st->hosts_owned = s->owned;
 	st->segment_hosts = s->segment_hosts;
+	if (s->cluster != NULL) {
+		st->node = shipper_node(s->cluster);
+		st->segment = shipper_segment(s->cluster);
+		shipper_get_stats(s->cluster, &st->ship);
+	}
 }
 
 /* Each inventory host's name, last status and last success, for the

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cluster/shipper.h"
 #include "common/result.h"
 #include "config/config.h"
 #include "daemon/engine.h"
@@ -60,6 +61,9 @@ struct sched_stats {
 	int		 cluster;	/* cluster mode (hosts shared) */
 	size_t		 hosts_owned;	/* hosts this node sweeps now */
 	size_t		 segment_hosts;	/* hosts of its segment */
+	const char	*node;		/* cluster: this node's name */
+	const char	*segment;	/* cluster: its segment */
+	struct shipper_stats ship;	/* cluster: the shipper's counters */
 };
 
 /* Called once a stop is complete: no sweep runs any more. */
