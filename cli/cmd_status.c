@@ -8,12 +8,14 @@
 
 #include "cli/cmd.h"
 #include "cli/ctl.h"
+#include "cluster/pgstatus.h"
 #include "common/result.h"
 #include "common/timeutil.h"
+#include "config/cluster.h"
 #include "config/config.h"
 
 const struct cmd_entry cmd_status_entry = {
-	"status", NULL, "[-c FILE] [--socket PATH] [--json]",
+	"status", NULL, "[-c FILE] [--socket PATH] [--json] [--cluster]",
 	"ask the running daemon how it is doing", cmd_status
 };
 
@@ -31,6 +33,8 @@ status_usage(FILE *fp)
 	    "  -s, --socket PATH  control socket (default: control_socket from "
 	    "the config)\n"
 	    "      --json         print the daemon's JSON answer\n"
+	    "      --cluster      the cluster's nodes from PostgreSQL (config's\n"
+	    "                     cluster: block), not this daemon\n"
 	    "  -h, --help         this help\n\n"
 	    "exit status: 0 answered, 1 no daemon or an error, 2 usage or "
 	    "configuration error\n", CONFIG_DEFAULT_PATH);
@@ -183,6 +187,33 @@ status_print(const struct facts *f)
 		    ctl_get(f, "", "last_sweeps.%zu.failed", i));
 }
 
+/* rollcall status --cluster: the nodes as PostgreSQL knows them (name,
+ * segment, heartbeat age, alive, hosts owned, backlog). */
+static int
+status_cluster_nodes(const struct ctl_opts *o)
+{
+	struct config	*c;
+	char		 err[512];
+	int		 rc;
+
+	if ((rc = cli_config_load("status", o->config, 0, &c)) != 0)
+		return rc;
+	if (c->cluster == NULL) {
+		fprintf(stderr, "rollcall status: --cluster: %s has no "
+		    "cluster: block\n", c->path);
+		config_free(c);
+		return EXIT_USAGE;
+	}
+	rc = EXIT_OK;
+	if (pgstatus_print(c->cluster, o->json, stdout, err, sizeof err) ==
+	    -1) {
+		fprintf(stderr, "rollcall status: --cluster: %s\n", err);
+		rc = EXIT_FAIL;
+	}
+	config_free(c);
+	return rc;
+}
+
 /* rollcall status */
 int
 cmd_status(int argc, char **argv)
@@ -194,6 +225,8 @@ cmd_status(int argc, char **argv)
 
 	if ((rc = ctl_parse("status", argc, argv, &o, status_usage)) != -1)
 		return rc;
+	if (o.cluster)
+		return status_cluster_nodes(&o);
 	rc = EXIT_OK;
 	if ((resp = ctl_ask("status", &o, "status", &rc)) == NULL)
 		return rc;

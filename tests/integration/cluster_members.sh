@@ -54,7 +54,9 @@ ip -n "$NS_B" addr add 10.213.1.2/24 dev bp0 &&
 ip -n "$NS_B" link set bp0 up || { members_cleanup; t_die "cannot wire $NS_P"; }
 PG_LISTEN="127.0.0.1,$PG_A1,$PG_A2,$PG_B" pg_start "$NS_P" ||
     { members_cleanup; t_die "PostgreSQL did not start"; }
-trap 'm_st=$?; members_cleanup; pg_destroy; (exit $m_st); t_cleanup' EXIT
+# lib.sh's trap last, with the test's status in $? (an `if`: a bare
+# `(exit 1)` would end the trap under set -e before the fleet is stopped).
+trap 'm_st=$?; members_cleanup; pg_destroy; if (exit $m_st); then t_cleanup; else t_cleanup; fi' EXIT
 pg_allow 10.213.0.0/16
 
 # One inventory for every node: A's hosts and B's, with their segment as
@@ -97,7 +99,9 @@ cluster:
   dead_after: ${DEAD}s
 YML
 }
+MPORT=$(pg_free_port ip netns exec "$NS_A")
 node_conf a1 A "$FLEET_DIR" "$PG_A1"
+echo "metrics_listen: 127.0.0.1:$MPORT" >>"$T_DIR/a1.yml"
 node_conf a2 A "$FLEET_DIR" "$PG_A2"
 node_conf b1 B "$FLEET_B" "$PG_B"
 
@@ -162,6 +166,23 @@ assert_eq "status: a1 and a2 own all of A between them ($o1 + $o2)" "$NA" "$((o1
 assert_eq "central nodes: three alive" "a1|A|yes,a2|A|yes,b1|B|yes" \
     "$(central "select string_agg(name || '|' || segment || '|' || case when heartbeat_at > now() - interval '${DEAD}s' then 'yes' else 'no' end, ',' order by name) from nodes")"
 
+metrics=$(ip netns exec "$NS_A" curl -sf "http://127.0.0.1:$MPORT/metrics" || true)
+assert_match "metrics: connected" $'rollcall_cluster_connected 1\n' "$metrics"
+assert_match "metrics: hosts owned" $'rollcall_cluster_hosts_owned '"$o1"$'\n' "$metrics"
+assert_match "metrics: backlog and its age" \
+    $'rollcall_cluster_backlog_attempts [0-9]+\n.*rollcall_cluster_backlog_oldest_age_seconds [0-9]+\n' "$metrics"
+cl_status() { ip netns exec "$NS_A" "$ROLLCALL" status --cluster -c "$T_DIR/a1.yml" 2>&1; }
+out=$(cl_status)
+echo "$out" | sed 's/^/     /'
+assert_match "status --cluster: a1, a2 alive in A, with hosts owned" \
+    "a1 +A +[0-9]+s +yes +$o1 .*a2 +A +[0-9]+s +yes +$o2 " "$(tr '\n' ' ' <<<"$out")"
+assert_match "status --cluster: b1 alive in B" "b1 +B +[0-9]+s +yes +$NB " "$out"
+if grep -qF -- "$PG_PASS" <<<"$out"; then
+	t_fail "status --cluster does not print the password"
+else
+	t_pass "status --cluster does not print the password"
+fi
+
 # ---- kill -9 a2: a1 takes its hosts within one interval + dead_after
 K=$(now_us)
 kill -KILL "${PID[a2]}"
@@ -172,6 +193,9 @@ a1_all() {
 wait_for "a1 sweeps every A host after a2's kill -9" 90 a1_all
 echo "     (took $(( ($(now_us) - K) / 1000 )) ms; interval ${INTERVAL}s + dead_after ${DEAD}s)"
 assert_match "a1 logged that it is alone in A" "$SHARED_A1" "$(cat "$T_DIR/a1.log")"
+out=$(cl_status)
+echo "$out" | sed 's/^/     /'
+assert_match "status --cluster: a2 no longer alive" "a2 +A +[0-9]+s +no " "$out"
 
 # ---- a2 comes back: the hosts rebalance, none swept twice at once
 n1=$(nlog_count a1 "$SHARED_A2")
@@ -206,10 +230,15 @@ ip -n "$NS_A" route del unreachable "$PG_A2/32"
 wait_for "a2 catches up after healing" 60 nlog_more a2 'cluster: caught up' "$c0"
 
 # ---- exactly once: each node's local attempts all central, none twice
+# At a moment its outbox was empty (one read of the local database), every
+# local attempt up to the newest then is central. (Sweeps go on, so the
+# two counts are never read at the same instant.)
 arrived() {
-	[ "$(sqlite3 -readonly "$T_DIR/$1.db" 'select count(*) from attempts')" = \
-	    "$(central "select count(*) from attempts where node = '$1'")" ] &&
-	    [ "$(sqlite3 -readonly "$T_DIR/$1.db" 'select count(*) from outbox')" = 0 ]
+	local x o l
+	IFS='|' read -r x o l < <(sqlite3 -readonly "$T_DIR/$1.db" \
+	    'select max(id), (select count(*) from outbox), count(*) from attempts')
+	[ "$o" = 0 ] && [ -n "$x" ] &&
+	    [ "$(central "select count(*) from attempts where node = '$1' and local_id <= $x")" = "$l" ]
 }
 for n in a1 a2 b1; do
 	wait_for "$n: every local attempt is central" 60 arrived "$n"
