@@ -9,12 +9,14 @@
 #include "cli/cli.h"
 #include "cli/cmd.h"
 #include "cli/ctl.h"
+#include "cluster/pgstatus.h"
 #include "common/result.h"
 #include "common/timeutil.h"
+#include "config/cluster.h"
 #include "config/config.h"
 
 const struct cmd_entry cmd_status_entry = {
-	"status", NULL, "[-c FILE] [--socket PATH] [--json]",
+	"status", NULL, "[-c FILE] [--socket PATH] [--json] [--cluster]",
 	"ask the running daemon how it is doing", cmd_status
 };
 
@@ -32,6 +34,8 @@ status_usage(FILE *fp)
 	    "  -s, --socket PATH  control socket (default: control_socket from "
 	    "the config)\n"
 	    "      --json         print the daemon's JSON answer\n"
+	    "      --cluster      the cluster's nodes from PostgreSQL (config's\n"
+	    "                     cluster: block), not this daemon\n"
 	    "  -h, --help         this help\n\n"
 	    "exit status: 0 answered, 1 no daemon or an error, 2 usage or "
 	    "configuration error\n", CONFIG_DEFAULT_PATH);
@@ -111,6 +115,26 @@ status_writer(const struct facts *f)
 	    ctl_get(f, "", "writer.last_error"));
 }
 
+/* The cluster line (cluster mode only). */
+static void
+status_cluster(const struct facts *f)
+{
+	if (facts_get(f, "cluster.node") == NULL)
+		return;
+	printf("cluster:     node %s, segment %s, PostgreSQL %s, backlog %s "
+	    "(oldest %ss), owns %s of %s host(s) with %s live node(s)\n",
+	    ctl_get(f, "?", "cluster.node"), ctl_get(f, "?", "cluster.segment"),
+	    strcmp(ctl_get(f, "false", "cluster.connected"), "true") == 0 ?
+	    "connected" : "not connected", ctl_get(f, "?", "cluster.backlog"),
+	    ctl_get(f, "0", "cluster.backlog_oldest_seconds"),
+	    ctl_get(f, "?", "cluster.hosts_owned"),
+	    ctl_get(f, "?", "cluster.segment_hosts"),
+	    ctl_get(f, "?", "cluster.live_nodes"));
+	if (*ctl_get(f, "", "cluster.last_error") != '\0')
+		printf("             last error: %s\n",
+		    ctl_get(f, "", "cluster.last_error"));
+}
+
 /* The status for people. */
 static void
 status_print(const struct facts *f)
@@ -146,6 +170,7 @@ status_print(const struct facts *f)
 	printf(", %s waiting for known_hosts\n",
 	    ctl_get(f, "0", "hostkey_parked"));
 	status_writer(f);
+	status_cluster(f);
 	printf("last sweeps: %s since start\n",
 	    ctl_get(f, "0", "sweeps_total"));
 	if (facts_get(f, "last_sweeps.0.id") != NULL)
@@ -163,6 +188,33 @@ status_print(const struct facts *f)
 		    ctl_get(f, "", "last_sweeps.%zu.failed", i));
 }
 
+/* rollcall status --cluster: the nodes as PostgreSQL knows them (name,
+ * segment, heartbeat age, alive, hosts owned, backlog). */
+static int
+status_cluster_nodes(const struct ctl_opts *o)
+{
+	struct config	*c;
+	char		 err[512];
+	int		 rc;
+
+	if ((rc = cli_config_load("status", o->config, 0, &c)) != 0)
+		return rc;
+	if (c->cluster == NULL) {
+		fprintf(stderr, "rollcall status: --cluster: %s has no "
+		    "cluster: block\n", c->path);
+		config_free(c);
+		return EXIT_USAGE;
+	}
+	rc = EXIT_OK;
+	if (pgstatus_print(c->cluster, o->json, stdout, err, sizeof err) ==
+	    -1) {
+		fprintf(stderr, "rollcall status: --cluster: %s\n", err);
+		rc = EXIT_FAIL;
+	}
+	config_free(c);
+	return rc;
+}
+
 /* rollcall status */
 int
 cmd_status(int argc, char **argv)
@@ -175,6 +227,8 @@ cmd_status(int argc, char **argv)
 	if ((rc = ctl_parse(&cmd_status_entry, argc, argv, &o,
 	    status_usage)) != -1)
 		return rc;
+	if (o.cluster)
+		return status_cluster_nodes(&o);
 	rc = EXIT_OK;
 	if ((resp = ctl_ask(&cmd_status_entry, &o, "status", &rc)) == NULL)
 		return rc;

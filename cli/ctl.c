@@ -26,6 +26,7 @@ ctl_parse(const struct cmd_entry *e, int argc, char **argv,
 		{ "limit", required_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "wait", no_argument, NULL, 'w' },
+		{ "cluster", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -59,6 +60,12 @@ ctl_parse(const struct cmd_entry *e, int argc, char **argv,
 				return cli_usage_error(e, "--json is for "
 				    "'rollcall status'");
 			o->json = 1;
+			break;
+		case 'C':
+			if (is_sweep)
+				return cli_usage_error(cmd, "--cluster is for "
+				    "'rollcall status'");
+			o->cluster = 1;
 			break;
 		case 'h':
 			usage(stdout);

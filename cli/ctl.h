@@ -15,6 +15,7 @@ struct ctl_opts {
 	const char	*limit;		/* sweep --limit */
 	int		 json;		/* status --json */
 	int		 wait;		/* sweep --wait */
+	int		 cluster;	/* status --cluster */
 };
 
 /* Parse the shared options; -1 to go on, else the exit code (after

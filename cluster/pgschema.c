@@ -4,6 +4,10 @@
  * apply, plus the node that made each attempt. */
 #include "cluster/pgschema.h"
 
+#define PGSCHEMA_STR_(x)	#x
+#define PGSCHEMA_STR(x)		PGSCHEMA_STR_(x)
+#define PGSCHEMA_VERSION_S	PGSCHEMA_STR(PGSCHEMA_VERSION)
+
 #define ISO_US(x) "to_char(to_timestamp((" x ") / 1000000.0) AT TIME ZONE " \
 	"'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
@@ -14,8 +18,9 @@ const char pgschema_migrate[] =
 "DO $rc$ DECLARE v integer; BEGIN"
 "  SELECT max(version) INTO v FROM rollcall_schema;"
 "  v := coalesce(v, 0);"
-"  IF v > 1 THEN RAISE EXCEPTION 'central schema version % is newer than "
-"this rollcall knows (1)', v; END IF;"
+"  IF v > " PGSCHEMA_VERSION_S " THEN RAISE EXCEPTION 'central schema "
+"version % is newer than this rollcall knows (" PGSCHEMA_VERSION_S ")', v;"
+"  END IF;"
 "  IF v < 1 THEN"
 "    CREATE TABLE nodes ("
 "      name text PRIMARY KEY,"
@@ -52,6 +57,17 @@ const char pgschema_migrate[] =
 "      jsonb_each_text(l.facts) f;"
 "    INSERT INTO rollcall_schema VALUES (1);"
 "  END IF;"
+/* 2: membership (heartbeats; what each node reports of itself). */
+"  IF v < 2 THEN"
+"    ALTER TABLE nodes"
+"      ADD COLUMN heartbeat_at timestamptz,"
+"      ADD COLUMN started_at timestamptz,"
+"      ADD COLUMN hosts_owned integer,"
+"      ADD COLUMN backlog bigint,"
+"      ADD COLUMN backlog_oldest_us bigint;"
+"    CREATE INDEX nodes_segment ON nodes(segment, heartbeat_at);"
+"    INSERT INTO rollcall_schema VALUES (2);"
+"  END IF;"
 "END $rc$;"
 "COMMIT;";
 
@@ -70,3 +86,25 @@ const char pgschema_ship[] =
 "   facts jsonb)"
 "  ON CONFLICT (uid) DO NOTHING RETURNING 1)"
 "SELECT count(*) FROM ins";
+
+const char pgschema_beat[] =
+"WITH me AS (INSERT INTO nodes(name, segment, last_ship, heartbeat_at,"
+"  started_at, hosts_owned, backlog, backlog_oldest_us)"
+"  VALUES ($1, $2, now(), now(), to_timestamp($3::bigint / 1000000.0),"
+"   $4::integer, $5::bigint, $6::bigint)"
+"  ON CONFLICT (name) DO UPDATE SET segment = EXCLUDED.segment,"
+"   heartbeat_at = now(), started_at = EXCLUDED.started_at,"
+"   hosts_owned = EXCLUDED.hosts_owned, backlog = EXCLUDED.backlog,"
+"   backlog_oldest_us = EXCLUDED.backlog_oldest_us)"
+"SELECT $1::text UNION SELECT name FROM nodes WHERE segment = $2"
+"  AND name <> $1 AND heartbeat_at > now() - $7::bigint * interval '1 ms'";
+
+const char pgschema_nodes[] =
+"SELECT name, segment,"
+"  coalesce(round(extract(epoch FROM now() - heartbeat_at))::text, ''),"
+"  CASE WHEN heartbeat_at > now() - $1::bigint * interval '1 ms'"
+"   THEN 'yes' ELSE 'no' END,"
+"  coalesce(hosts_owned::text, ''), coalesce(backlog::text, ''),"
+"  coalesce(round(extract(epoch FROM now()) - backlog_oldest_us / 1e6)"
+"   ::text, '')"
+"  FROM nodes ORDER BY segment, name";

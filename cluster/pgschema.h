@@ -5,7 +5,7 @@
 #define ROLLCALL_CLUSTER_PGSCHEMA_H
 
 /* Highest central schema version this build knows. */
-#define PGSCHEMA_VERSION	1
+#define PGSCHEMA_VERSION	2
 
 /* One text of statements for PQsendQuery: creates rollcall_schema, locks
  * it (nodes starting together migrate one after the other), applies every
@@ -16,5 +16,18 @@ extern const char pgschema_migrate[];
  * the attempts not there yet (ON CONFLICT (uid) DO NOTHING), records the
  * node as seen, returns one row: how many were new. */
 extern const char pgschema_ship[];
+
+/* Heartbeat: $1 = node, $2 = segment, $3 = started (epoch us), $4 =
+ * hosts owned (NULL: not known yet), $5 = backlog, $6 = its oldest
+ * (epoch us, NULL: none), $7 = dead_after in ms. Upserts the node's row
+ * with heartbeat_at = now() (PostgreSQL's clock: node clocks never judge
+ * liveness) and returns the names of the live nodes of the segment, this
+ * one included. */
+extern const char pgschema_beat[];
+
+/* For `status --cluster`: $1 = dead_after in ms. One row per node: name,
+ * segment, seconds since its heartbeat, alive (yes/no), hosts owned,
+ * backlog, age in seconds of its oldest unshipped attempt ('' = unknown). */
+extern const char pgschema_nodes[];
 
 #endif

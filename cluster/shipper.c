@@ -32,6 +32,7 @@
 #define SHIP_BACKOFF_MIN	500		/* ms, first reconnect */
 #define SHIP_BACKOFF_MAX	(10 * 1000)	/* ms, reconnect ceiling */
 #define SHIP_REPORT_MS		(10 * 1000)	/* backlog log line while down */
+#define SHIP_STATS_MS		1000		/* backlog refresh for status */
 
 /* Where the connection is. */
 enum ship_state {
@@ -40,6 +41,7 @@ enum ship_state {
 	SHIP_MIGRATING,		/* central schema statements running */
 	SHIP_IDLE,		/* connected, outbox empty or not read yet */
 	SHIP_SENDING,		/* one batch's INSERT running */
+	SHIP_BEATING,		/* the heartbeat statement running */
 	SHIP_STATE_MAX
 };
 
@@ -49,6 +51,7 @@ static const char *const ship_state_names[] = {
 	[SHIP_MIGRATING] = "migrating",
 	[SHIP_IDLE] = "idle",
 	[SHIP_SENDING] = "sending",
+	[SHIP_BEATING] = "heartbeat",
 };
 _Static_assert(sizeof ship_state_names / sizeof ship_state_names[0] ==
     SHIP_STATE_MAX, "a name per state");
@@ -78,6 +81,17 @@ struct shipper {
 	long long	 batch_new;	/* of them, new to PostgreSQL (answer) */
 	int64_t		 last_report;	/* mono ms of the last backlog line */
 	int		 was_down;	/* a failure was logged since connected */
+	int64_t		 started_us;	/* epoch us the shipper started */
+	int64_t		 dead_after_ms;	/* cluster.dead_after */
+	int64_t		 next_beat;	/* mono ms: heartbeat due then */
+	char		**beat_names;	/* live nodes the running beat read */
+	size_t		 beat_n;	/* entries of beat_names */
+	char		**members;	/* live nodes of the segment, last read
+					   (guarded by lock) */
+	size_t		 nmembers;	/* entries of members */
+	int64_t		 members_at;	/* mono ms they were read; 0 never */
+	int64_t		 hosts_owned;	/* the scheduler's count; -1 unknown */
+	int64_t		 next_stats;	/* mono ms: backlog refresh due */
 	pthread_mutex_t	 lock;		/* guards stats */
 	struct shipper_stats stats;	/* for shipper_get_stats */
 };
@@ -104,6 +118,17 @@ static void
 ship_errmsg(char *dst, size_t len, const char *msg)
 {
 	snprintf(dst, len, "%.*s", (int)strcspn(msg, "\n"), msg);
+}
+
+/* Free a list of node names. */
+static void
+ship_names_free(char **names, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 }
 
 /* Refresh the backlog numbers from the outbox. */
@@ -159,6 +184,9 @@ ship_fail(struct shipper *s, const char *why)
 		PQfinish(s->conn);
 	s->conn = NULL;
 	s->want_write = 0;
+	ship_names_free(s->beat_names, s->beat_n);
+	s->beat_names = NULL;
+	s->beat_n = 0;
 	s->backoff_ms = first || s->backoff_ms < SHIP_BACKOFF_MIN ?
 	    SHIP_BACKOFF_MIN : s->backoff_ms * 2;
 	if (s->backoff_ms > SHIP_BACKOFF_MAX)
@@ -271,6 +299,92 @@ ship_next_batch(struct shipper *s)
 	free(b.json);
 }
 
+/* Format an int64 parameter into buf (a slot of 24 bytes). */
+static const char *
+ship_param(char *buf, int64_t v)
+{
+	snprintf(buf, 24, "%lld", (long long)v);
+	return buf;
+}
+
+/* Heartbeat: upsert this node's row with PostgreSQL's now() and what it
+ * reports of itself, and read back the live nodes of its segment. */
+static void
+ship_beat(struct shipper *s)
+{
+	const char	*params[7];
+	char		 buf[5][24];
+	int64_t		 owned, backlog, oldest;
+
+	s->next_beat = mono_ms() + s->dead_after_ms / 3;
+	pthread_mutex_lock(&s->lock);
+	owned = s->hosts_owned;
+	backlog = s->stats.backlog;
+	oldest = s->stats.oldest_us;
+	pthread_mutex_unlock(&s->lock);
+	params[0] = s->node;
+	params[1] = s->segment;
+	params[2] = ship_param(buf[0], s->started_us);
+	params[3] = owned >= 0 ? ship_param(buf[1], owned) : NULL;
+	params[4] = ship_param(buf[2], backlog);
+	params[5] = oldest > 0 ? ship_param(buf[3], oldest) : NULL;
+	params[6] = ship_param(buf[4], s->dead_after_ms);
+	ship_names_free(s->beat_names, s->beat_n);
+	s->beat_names = NULL;
+	s->beat_n = 0;
+	ship_sent(s, PQsendQueryParams(s->conn, pgschema_beat, 7, NULL,
+	    params, NULL, NULL, 0), SHIP_BEATING);
+	/* An answer later than dead_after is worth nothing (the others have
+	 * counted this node out): treat the link as gone, reconnect. */
+	if (s->state == SHIP_BEATING && s->dead_after_ms < SHIP_QUERY_MS)
+		s->deadline = mono_ms() + s->dead_after_ms;
+}
+
+/* Keep the live node names of the heartbeat's answer. */
+static void
+ship_beat_rows(struct shipper *s, const PGresult *res)
+{
+	int	 i, n = PQntuples(res);
+
+	s->beat_names = xreallocarray(s->beat_names, s->beat_n + (size_t)n + 1,
+	    sizeof *s->beat_names);
+	for (i = 0; i < n; i++)
+		s->beat_names[s->beat_n++] = xstrdup(PQgetvalue(res, i, 0));
+}
+
+/* The heartbeat answered: its node list becomes the membership view the
+ * scheduler reads (it copies it under the lock; it never waits for us). */
+static void
+ship_beat_done(struct shipper *s)
+{
+	char	**old;
+	size_t	  nold, n = s->beat_n;
+
+	pthread_mutex_lock(&s->lock);
+	old = s->members;
+	nold = s->nmembers;
+	s->members = s->beat_names;
+	s->nmembers = s->beat_n;
+	s->members_at = mono_ms();
+	pthread_mutex_unlock(&s->lock);
+	ship_names_free(old, nold);
+	s->beat_names = NULL;
+	s->beat_n = 0;
+	if (n != nold)
+		log_info("cluster: %zu live node(s) in segment %s", n,
+		    s->segment);
+}
+
+/* Idle and connected: the heartbeat if it is due, else the next batch. */
+static void
+ship_next(struct shipper *s)
+{
+	if (mono_ms() >= s->next_beat)
+		ship_beat(s);
+	else
+		ship_next_batch(s);
+}
+
 /* The query finished without error: what it means in its state. */
 static void
 ship_query_done(struct shipper *s)
@@ -284,6 +398,11 @@ ship_query_done(struct shipper *s)
 		s->stats.last_error[0] = '\0';
 		pthread_mutex_unlock(&s->lock);
 		s->backoff_ms = 0;
+		ship_set_state(s, SHIP_IDLE);
+		ship_beat(s);		/* membership first */
+		return;
+	} else if (s->state == SHIP_BEATING) {
+		ship_beat_done(s);
 	} else {
 		writer_outbox_ack(s->writer, s->batch_last);
 		s->sent_upto = s->batch_last;
@@ -300,7 +419,7 @@ ship_query_done(struct shipper *s)
 			    s->batch_new, s->batch_n);
 	}
 	ship_set_state(s, SHIP_IDLE);
-	ship_next_batch(s);
+	ship_next(s);
 	if (s->state == SHIP_IDLE && s->was_down) {
 		s->was_down = 0;
 		log_info("cluster: caught up: the outbox is shipped up to id "
@@ -331,6 +450,8 @@ ship_results(struct shipper *s)
 		if (st == PGRES_TUPLES_OK && s->state == SHIP_SENDING &&
 		    PQntuples(res) == 1)
 			s->batch_new = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		if (st == PGRES_TUPLES_OK && s->state == SHIP_BEATING)
+			ship_beat_rows(s, res);
 		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
 		    !s->query_failed) {
 			s->query_failed = 1;
@@ -360,7 +481,8 @@ ship_wait(struct shipper *s, struct pollfd *pfd, int64_t now)
 		break;
 	case SHIP_IDLE:
 		pfd->events = POLLIN;	/* a server going away */
-		until = s->next_read;
+		until = s->next_read < s->next_beat ? s->next_read :
+		    s->next_beat;
 		break;
 	default:
 		pfd->events = POLLIN | (s->want_write ? POLLOUT : 0);
@@ -395,8 +517,8 @@ ship_step(struct shipper *s, const struct pollfd *pfd, int64_t now)
 		if (ready && (PQconsumeInput(s->conn) == 0 ||
 		    PQstatus(s->conn) == CONNECTION_BAD))
 			ship_fail(s, PQerrorMessage(s->conn));
-		else if (now >= s->next_read)
-			ship_next_batch(s);
+		else if (now >= s->next_read || now >= s->next_beat)
+			ship_next(s);
 		break;
 	default:
 		if (ready && (pfd->revents & POLLOUT) && s->want_write) {
@@ -439,6 +561,10 @@ ship_main(void *arg)
 		if (pfd[1].revents != 0)
 			break;
 		ship_step(s, &pfd[0], mono_ms());
+		if (mono_ms() >= s->next_stats) {	/* status, metrics */
+			s->next_stats = mono_ms() + SHIP_STATS_MS;
+			ship_backlog(s);
+		}
 	}
 	if (s->conn != NULL)
 		PQfinish(s->conn);
@@ -460,6 +586,8 @@ ship_free(struct shipper *s)
 	if (s->wake[1] >= 0)
 		close(s->wake[1]);
 	pthread_mutex_destroy(&s->lock);
+	ship_names_free(s->beat_names, s->beat_n);
+	ship_names_free(s->members, s->nmembers);
 	free(s->conninfo);
 	free(s->node);
 	free(s->segment);
@@ -480,6 +608,12 @@ shipper_start(const struct cluster_config *cc, const char *database,
 	s->node = xstrdup(cc->node);
 	s->segment = xstrdup(cc->segment);
 	s->writer = w;
+	s->started_us = wall_us();
+	s->dead_after_ms = cc->dead_after_ms > 0 ? cc->dead_after_ms :
+	    CLUSTER_DEAD_AFTER_MS;
+	if (s->dead_after_ms < 300)
+		s->dead_after_ms = 300;
+	s->hosts_owned = -1;
 	if (cc->password_file != NULL && (s->password =
 	    cluster_read_password(cc->password_file, err, errlen)) == NULL)
 		goto fail;
@@ -519,5 +653,55 @@ shipper_get_stats(struct shipper *s, struct shipper_stats *st)
 {
 	pthread_mutex_lock(&s->lock);
 	*st = s->stats;
+	st->hosts_owned = s->hosts_owned;
+	st->nmembers = s->nmembers;
+	st->members_age_ms = s->members_at > 0 ? mono_ms() - s->members_at :
+	    -1;
 	pthread_mutex_unlock(&s->lock);
+}
+
+/* A copy of the membership view, for the scheduler. */
+char **
+shipper_members(struct shipper *s, size_t *n, int64_t *age_ms)
+{
+	char	**names;
+	size_t	  i;
+
+	pthread_mutex_lock(&s->lock);
+	*n = s->nmembers;
+	*age_ms = s->members_at > 0 ? mono_ms() - s->members_at : -1;
+	names = xcalloc(s->nmembers + 1, sizeof *names);
+	for (i = 0; i < s->nmembers; i++)
+		names[i] = xstrdup(s->members[i]);
+	pthread_mutex_unlock(&s->lock);
+	return names;
+}
+
+/* Free what shipper_members returned. */
+void
+shipper_members_free(char **names, size_t n)
+{
+	ship_names_free(names, n);
+}
+
+/* The scheduler's count of hosts this node owns, for the heartbeat. */
+void
+shipper_set_owned(struct shipper *s, int64_t n)
+{
+	pthread_mutex_lock(&s->lock);
+	s->hosts_owned = n;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* This node's name and segment (constant while the shipper runs). */
+const char *
+shipper_node(const struct shipper *s)
+{
+	return s->node;
+}
+
+const char *
+shipper_segment(const struct shipper *s)
+{
+	return s->segment;
 }

@@ -33,7 +33,23 @@ struct shipper_stats {
 	uint64_t shipped;		/* attempts acknowledged */
 	uint64_t batches;		/* batches acknowledged */
 	char	 last_error[256];	/* why the last try failed, or "" */
+	int64_t	 hosts_owned;		/* scheduler's count; -1 unknown */
+	size_t	 nmembers;		/* live nodes of the segment, last
+					   read (this one included) */
+	int64_t	 members_age_ms;	/* since they were read; -1 never */
 };
 void		 shipper_get_stats(struct shipper *, struct shipper_stats *);
+
+/* The live nodes of this node's segment as the last heartbeat read them
+ * from PostgreSQL: a copy (free with shipper_members_free), *n of them;
+ * *age_ms is how long ago they were read, -1 never (PostgreSQL not reached
+ * yet). Takes only the shipper's short lock: never waits on PostgreSQL. */
+char		**shipper_members(struct shipper *, size_t *n, int64_t *age_ms);
+void		 shipper_members_free(char **, size_t);
+/* How many hosts this node owns now (the next heartbeat reports it). */
+void		 shipper_set_owned(struct shipper *, int64_t);
+/* This node's name and segment, as configured. */
+const char	*shipper_node(const struct shipper *);
+const char	*shipper_segment(const struct shipper *);
 
 #endif

@@ -73,6 +73,7 @@ struct host {
 	char	*error;		/* "file:line:col: why" when the inventory
 				   gives no usable connection; NULL = ok */
 	size_t	 seq;		/* order of first sight in the inventory */
+	char	*segment;	/* rollcall_segment, else "default" */
 };
 
 /* A group, for check-config summaries and per-group settings. */

@@ -8,6 +8,7 @@
  * "user" included, is just a host var. A value rollcall cannot use (a
  * !vault, a Jinja template, an address that could be read as an option)
  * is that host's error, never the inventory's. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@ enum cfield {
 	CF_JUMP,		/* bastions: rollcall_proxy_jump */
 	CF_SSH_ARGS,		/* ssh(1) arguments: a ProxyJump in them */
 	CF_SSH_EXTRA,		/* more of them, after the common ones */
+	CF_SEGMENT,		/* cluster mode: the network segment */
 	CF_COUNT
 };
 
@@ -49,6 +51,7 @@ static const struct {
 	{ "rollcall_proxy_jump", CF_JUMP },
 	{ "ansible_ssh_common_args", CF_SSH_ARGS },
 	{ "ansible_ssh_extra_args", CF_SSH_EXTRA },
+	{ "rollcall_segment", CF_SEGMENT },
 };
 
 /* Plain names older rollcall read as connection settings. */
@@ -295,6 +298,32 @@ connvars_reach(const struct config *c, const struct sshcfg *sc,
 	free(sargs);
 }
 
+/* The host's segment (docs/DISTRIBUTED.md): rollcall_segment, else
+ * "default". A name of letters, digits, '.', '_', '-' as the cluster
+ * block's segment; anything else is the host's error. */
+static void
+connvars_segment(struct host *h, const struct ivar *v)
+{
+	const char	*p;
+	char		*q;
+
+	if (v != NULL && connvars_usable(h, v)) {
+		for (p = v->value; *p != '\0'; p++)
+			if (!isalnum((unsigned char)*p) &&
+			    strchr("._-", *p) == NULL)
+				break;
+		if (*p == '\0' && p != v->value && p - v->value <= 64) {
+			h->segment = xstrdup(v->value);
+			return;
+		}
+		q = cfg_printable(v->value, 64);
+		connvars_fail(h, v, "%s '%s' is not a segment name (1 to 64 "
+		    "letters, digits, '.', '_', '-')", v->key, q);
+		free(q);
+	}
+	h->segment = xstrdup("default");
+}
+
 /* Fill the host's connection from its resolved vars (each the winning
  * definition of its key), then ssh_config and the config's defaults. */
 void
@@ -328,4 +357,5 @@ connvars_apply(const struct config *c, const struct sshcfg *sc,
 		h->user = xstrdup(c->ssh.user);
 	if (h->identity == NULL)
 		h->identity = xstrdup(c->ssh.identity);
+	connvars_segment(h, win[CF_SEGMENT]);
 }

@@ -120,6 +120,7 @@ host_free(struct host *h)
 	free(h->known_hosts);
 	config_jump_free(h->jumps, h->njumps);
 	free(h->connection);
+	free(h->segment);
 	free(h->error);
 	strv_free(h->groups, h->ngroups);
 	for (i = 0; i < h->nvars; i++) {

@@ -289,6 +289,9 @@ daemon_setup(struct daemon *d, struct config *conf)
 	}
 	d->engine = engine_new(d->base, conf, d->writer);
 	d->sched = sched_new(d->base, d->engine, d->writer, conf);
+	if (d->shipper != NULL)
+		sched_set_cluster(d->sched, d->shipper,
+		    conf->cluster->dead_after_ms);
 	if (restore_state(conf->database, d->sched, err, sizeof err) == -1)
 		log_warnx("cannot read the last known state of the hosts: %s; "
 		    "status starts empty", err);

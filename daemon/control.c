@@ -218,6 +218,43 @@ control_json_writer(struct json_writer *w, const struct sched_stats *st)
 	json_object_close(w);
 }
 
+/* "cluster": this node, PostgreSQL reached or not, backlog, hosts owned
+ * (absent on a single node). */
+static void
+control_json_cluster(struct json_writer *w, const struct sched_stats *st)
+{
+	int64_t	 age = st->ship.oldest_us > 0 ?
+	    (wall_us() - st->ship.oldest_us) / 1000000 : 0;
+
+	if (!st->cluster)
+		return;
+	json_key(w, "cluster");
+	json_object_open(w);
+	json_key(w, "node");
+	json_str(w, st->node);
+	json_key(w, "segment");
+	json_str(w, st->segment);
+	json_key(w, "connected");
+	json_bool(w, st->ship.connected);
+	json_key(w, "last_error");
+	json_str(w, st->ship.last_error);
+	json_key(w, "backlog");
+	json_int(w, (long long)st->ship.backlog);
+	json_key(w, "backlog_oldest_seconds");
+	json_int(w, (long long)(age > 0 ? age : 0));
+	json_key(w, "shipped");
+	json_uint(w, st->ship.shipped);
+	json_key(w, "live_nodes");
+	json_uint(w, st->ship.nmembers);
+	json_key(w, "view_age_ms");
+	json_int(w, (long long)st->ship.members_age_ms);
+	json_key(w, "hosts_owned");
+	json_uint(w, st->hosts_owned);
+	json_key(w, "segment_hosts");
+	json_uint(w, st->segment_hosts);
+	json_object_close(w);
+}
+
 /* The status object. */
 static void
 control_status_json(FILE *fp, const struct sched_stats *st)
@@ -243,6 +280,7 @@ control_status_json(FILE *fp, const struct sched_stats *st)
 	json_kv_uint(&w, "retry_pending", st->retry_pending);
 	json_kv_uint(&w, "hostkey_parked", st->hostkey_parked);
 	control_json_writer(&w, st);
+	control_json_cluster(&w, st);
 	json_object_close(&w);
 }
 

@@ -8,6 +8,7 @@
 #include <event2/http.h>
 
 #include "common/log.h"
+#include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "daemon/metrics.h"
 #include "daemon/scheduler.h"
@@ -138,6 +139,33 @@ metrics_render_writer(struct evbuffer *b, const struct writer_stats *w)
 	    (unsigned long long)w->lost);
 }
 
+/* Cluster mode's gauges (absent on a single node). */
+static void
+metrics_render_cluster(struct evbuffer *b, const struct sched_stats *st)
+{
+	int64_t	 age = st->ship.oldest_us > 0 ?
+	    (wall_us() - st->ship.oldest_us) / 1000000 : 0;
+
+	if (!st->cluster)
+		return;
+	metrics_head(b, "rollcall_cluster_connected", "gauge",
+	    "1 when the session to the central PostgreSQL is up.");
+	evbuffer_add_printf(b, "rollcall_cluster_connected %d\n",
+	    st->ship.connected != 0);
+	metrics_head(b, "rollcall_cluster_backlog_attempts", "gauge",
+	    "Attempts waiting in the local outbox to be shipped.");
+	evbuffer_add_printf(b, "rollcall_cluster_backlog_attempts %lld\n",
+	    (long long)st->ship.backlog);
+	metrics_head(b, "rollcall_cluster_backlog_oldest_age_seconds", "gauge",
+	    "Age of the oldest unshipped attempt (0: none).");
+	evbuffer_add_printf(b, "rollcall_cluster_backlog_oldest_age_seconds "
+	    "%lld\n", (long long)(age > 0 ? age : 0));
+	metrics_head(b, "rollcall_cluster_hosts_owned", "gauge",
+	    "Hosts of this node's segment it sweeps now.");
+	evbuffer_add_printf(b, "rollcall_cluster_hosts_owned %zu\n",
+	    st->hosts_owned);
+}
+
 /* The exposition text. */
 static void
 metrics_render(struct evbuffer *b, const struct metrics *m,
@@ -146,6 +174,7 @@ metrics_render(struct evbuffer *b, const struct metrics *m,
 	int	 i;
 
 	metrics_render_daemon(b, m, st);
+	metrics_render_cluster(b, st);
 	if (sched_config(m->sched)->metrics_per_host) {
 		metrics_head(b, "rollcall_host_last_success_timestamp_seconds",
 		    "gauge", "When each host last succeeded, in seconds since "

@@ -26,6 +26,8 @@
 
 #include <event2/event.h>
 
+#include "cluster/rendezvous.h"
+#include "cluster/shipper.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
@@ -47,6 +49,16 @@ struct sched_host {
 	int		 status;	/* last status; -1 none seen */
 	int		 parked;	/* hostkey_mismatch: wait for a fix */
 	int64_t		 last_ok;	/* epoch s of the last ok; 0 never */
+	int		 owned;		/* this node sweeps it (cluster mode;
+					   always 1 on a single node) */
+};
+
+/* Where the cluster view stands, for one log line per change. */
+enum sched_view {
+	VIEW_NONE,		/* not looked at yet */
+	VIEW_NEVER,		/* PostgreSQL never reached: sweep all */
+	VIEW_STALE,		/* older than dead_after: sweep all */
+	VIEW_SHARED		/* live nodes known: rendezvous hashing */
 };
 
 /* A manual sweep asked for while another ran: it waits its turn. */
@@ -101,6 +113,12 @@ struct sched {
 	STAILQ_HEAD(, sched_req) queued;	/* manual sweeps waiting */
 	size_t			 nqueued;	/* entries of queued */
 	STAILQ_HEAD(, sched_wait) waits;	/* --wait clients */
+	struct shipper		*cluster;	/* membership; NULL: single */
+	int64_t			 dead_after_ms;	/* cluster.dead_after */
+	enum sched_view		 view;		/* as last logged */
+	size_t			 view_nodes;	/* live nodes, as last logged */
+	size_t			 owned;		/* hosts this node sweeps */
+	size_t			 segment_hosts;	/* hosts of its segment */
 };
 
 static void	sched_plan(struct sched *);
@@ -168,6 +186,91 @@ sched_states(const struct config *conf, const struct config *old,
 			hs[i].last_ms = next_due - hs[i].interval_ms;
 	}
 	return hs;
+}
+
+/* Cluster mode: the shipper's membership view decides which hosts of
+ * this node's segment it sweeps (docs/DISTRIBUTED.md). */
+void
+sched_set_cluster(struct sched *s, struct shipper *sh, int64_t dead_after_ms)
+{
+	s->cluster = sh;
+	s->dead_after_ms = dead_after_ms;
+}
+
+/* One log line when the way hosts are shared changes. */
+static void
+sched_view_log(struct sched *s, enum sched_view v, size_t nodes,
+    int64_t age_ms)
+{
+	const char	*seg = shipper_segment(s->cluster);
+
+	if (v == s->view && (v != VIEW_SHARED || nodes == s->view_nodes))
+		return;
+	s->view = v;
+	s->view_nodes = nodes;
+	if (v == VIEW_NEVER)
+		log_warnx("cluster: no membership view (PostgreSQL not reached "
+		    "yet): sweeping every host of segment %s (%zu)", seg,
+		    s->segment_hosts);
+	else if (v == VIEW_STALE)
+		log_warnx("cluster: membership view %llds old (PostgreSQL "
+		    "unreachable longer than dead_after): sweeping every host "
+		    "of segment %s (%zu)", (long long)age_ms / 1000, seg,
+		    s->segment_hosts);
+	else
+		log_info("cluster: segment %s shared by %zu live node(s): node "
+		    "%s owns %zu of %zu host(s)", seg, nodes,
+		    shipper_node(s->cluster), s->owned, s->segment_hosts);
+}
+
+/* Which hosts this node sweeps now: on a single node all of them; in
+ * cluster mode the hosts of its segment whose rendezvous owner among the
+ * segment's live nodes is this node. Without a fresh view (PostgreSQL
+ * never reached, or not for dead_after) it sweeps every host of its
+ * segment: more data rather than less. The view is a copy under the
+ * shipper's short lock; nothing here waits on PostgreSQL. */
+static void
+sched_own(struct sched *s)
+{
+	const char		*node = NULL, *seg = NULL, *hseg;
+	const struct host	*h;
+	char			**nodes = NULL;
+	size_t			 n = 0, i;
+	int64_t			 age = -1;
+	ssize_t			 o;
+	enum sched_view		 v;
+
+	if (s->cluster != NULL) {
+		nodes = shipper_members(s->cluster, &n, &age);
+		node = shipper_node(s->cluster);
+		seg = shipper_segment(s->cluster);
+	}
+	v = age < 0 || n == 0 ? VIEW_NEVER : age > s->dead_after_ms ?
+	    VIEW_STALE : VIEW_SHARED;
+	s->owned = s->segment_hosts = 0;
+	for (i = 0; i < s->conf->nhosts; i++) {
+		h = &s->conf->hosts[i];
+		hseg = h->segment != NULL ? h->segment : "default";
+		if (s->cluster == NULL)
+			s->hs[i].owned = 1;
+		else if (strcmp(hseg, seg) != 0)
+			s->hs[i].owned = 0;
+		else if (v != VIEW_SHARED)
+			s->hs[i].owned = 1;
+		else {
+			o = rendezvous_owner(h->name,
+			    (const char *const *)nodes, n);
+			s->hs[i].owned = o >= 0 && strcmp(nodes[o], node) == 0;
+		}
+		s->owned += s->hs[i].owned;
+		s->segment_hosts += s->cluster == NULL ||
+		    strcmp(hseg, seg) == 0;
+	}
+	if (s->cluster == NULL)
+		return;
+	shipper_members_free(nodes, n);
+	shipper_set_owned(s->cluster, (int64_t)s->owned);
+	sched_view_log(s, v, n, age);
 }
 
 /* Start with conf; nothing runs until sched_start. */
@@ -347,7 +450,12 @@ sched_pick(struct sched *s, int64_t now, const struct host **hosts,
 			h->retries = 0;
 			h->retry_at_ms = 0;
 			h->parked = 0;
+			if (!h->owned)	/* another node's: looked at again */
+				continue;	/* next interval */
 			*regular = 1;
+		} else if (!h->owned) {
+			h->retry_at_ms = 0;	/* its owner retries it */
+			continue;
 		} else if (h->retry_at_ms > 0 && h->retry_at_ms <= now) {
 			h->retry_at_ms = 0;
 			h->retries++;
@@ -437,6 +545,7 @@ sched_tick_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (s->kh_check_ms > 0 && s->kh_check_ms <= now)
 		sched_kh_check(s, now);
+	sched_own(s);
 	hosts = xcalloc(s->conf->nhosts + 1, sizeof *hosts);
 	n = sched_pick(s, now, hosts, &regular);
 	if (n > 0 && sched_launch(s, regular ? "schedule" : "retry", hosts,
@@ -473,7 +582,7 @@ sched_match(struct sched *s, const char *limit, const struct host **hosts,
 		return -1;
 	}
 	for (i = 0; i < s->conf->nhosts; i++)
-		if (!seen[i] && (limit == NULL || sel[i])) {
+		if (!seen[i] && (limit == NULL || sel[i]) && s->hs[i].owned) {
 			seen[i] = 1;
 			hosts[n++] = &s->conf->hosts[i];
 		}
@@ -579,6 +688,7 @@ sched_launch_queued(struct sched *s)
 	size_t			 n = 0;
 	ssize_t			 m;
 
+	sched_own(s);
 	hosts = xcalloc(s->conf->nhosts + 1, sizeof *hosts);
 	seen = xcalloc(s->conf->nhosts + 1, 1);
 	while ((r = STAILQ_FIRST(&s->queued)) != NULL) {
@@ -623,13 +733,19 @@ sched_sweep_now(struct sched *s, const char *limit, sched_wait_cb cb,
 		snprintf(err, errlen, "the daemon is shutting down");
 		return -1;
 	}
+	sched_own(s);
 	hosts = xcalloc(s->conf->nhosts + 1, sizeof *hosts);
 	seen = xcalloc(s->conf->nhosts + 1, 1);
 	m = sched_match(s, limit, hosts, seen, 0, err, errlen);
 	free(seen);
 	*queued = 0;
 	n = m > 0 ? (size_t)m : 0;
-	if (m == 0)		/* -1: err says what the pattern selects */
+	if (m == 0 && s->cluster != NULL)
+		snprintf(err, errlen, "no matching host is this node's to "
+		    "sweep (cluster: node %s owns %zu host(s) of segment %s)",
+		    shipper_node(s->cluster), s->owned,
+		    shipper_segment(s->cluster));
+	else if (m == 0)	/* -1: err says what the pattern selects */
 		snprintf(err, errlen, "the inventory has no host");
 	else if (m == -1)
 		n = 0;
@@ -917,6 +1033,14 @@ sched_get_stats(struct sched *s, struct sched_stats *st)
 		st->hostkey_parked += h->parked;
 	}
 	writer_get_stats(s->writer, &st->writer);
+	st->cluster = s->cluster != NULL;
+	st->hosts_owned = s->owned;
+	st->segment_hosts = s->segment_hosts;
+	if (s->cluster != NULL) {
+		st->node = shipper_node(s->cluster);
+		st->segment = shipper_segment(s->cluster);
+		shipper_get_stats(s->cluster, &st->ship);
+	}
 }
 
 /* Each inventory host's name, last status and last success, for the

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cluster/shipper.h"
 #include "common/result.h"
 #include "config/config.h"
 #include "daemon/engine.h"
@@ -17,6 +18,7 @@
 struct event_base;
 struct engine;
 struct sched;
+struct shipper;
 
 #define SCHED_KEEP	10	/* finished sweeps kept for status */
 
@@ -56,6 +58,12 @@ struct sched_stats {
 	size_t		 retry_pending;	/* failed hosts with a retry planned */
 	size_t		 hostkey_parked;	/* waiting for known_hosts */
 	struct writer_stats writer;	/* the writer's counters */
+	int		 cluster;	/* cluster mode (hosts shared) */
+	size_t		 hosts_owned;	/* hosts this node sweeps now */
+	size_t		 segment_hosts;	/* hosts of its segment */
+	const char	*node;		/* cluster: this node's name */
+	const char	*segment;	/* cluster: its segment */
+	struct shipper_stats ship;	/* cluster: the shipper's counters */
 };
 
 /* Called once a stop is complete: no sweep runs any more. */
@@ -68,6 +76,11 @@ typedef void (*sched_change_cb)(void *arg);
  * with conf. Nothing happens until sched_start. */
 struct sched	*sched_new(struct event_base *, struct engine *,
 		    struct writer *, struct config *conf);
+/* Cluster mode: share the segment's hosts among the live nodes the
+ * shipper last read from PostgreSQL (rendezvous hashing), from the next
+ * sweep on. */
+void		 sched_set_cluster(struct sched *, struct shipper *,
+		    int64_t dead_after_ms);
 /* First sweep now, then on schedule. */
 void		 sched_start(struct sched *);
 /* A sweep someone waited for has ended, its results stored (sum), or it

@@ -14,6 +14,8 @@ HEALTHY=6
 TOTAL=$((HEALTHY + 1))
 fleet_start --hosts "$HEALTHY" --delay 50:300 --broken refuse
 pg_start "$NETNS" || t_die "PostgreSQL did not start"
+# The hosts are in the node's segment (rollcall_segment, a group var).
+sed -i 's/^all:/all:\n  vars:\n    rollcall_segment: dc1/' "$FLEET_DIR/inventory.yml"
 conf_add <<YML
 interval: 1h
 retry:
@@ -59,7 +61,7 @@ trigger_sweep() {
 # ---- PostgreSQL up: the first sweep arrives, with facts and statuses
 daemon_start
 wait_for "sweep 1 done" 60 sweep_done 1
-wait_for "connected line" 30 log_has "cluster: connected to PostgreSQL at 127.0.0.1:$PG_PORT as node node-a \\(segment dc1\\), central schema version 1"
+wait_for "connected line" 30 log_has "cluster: connected to PostgreSQL at 127.0.0.1:$PG_PORT as node node-a \\(segment dc1\\), central schema version [0-9]+"
 wait_for "sweep 1 arrived centrally" 30 same_everywhere
 check_exactly_once "up"
 assert_eq "central host_status: every host" "$TOTAL" "$(central 'select count(*) from host_status')"

@@ -8,6 +8,7 @@
 #                      socket in the temp dir; creates role PG_USER with
 #                      password PG_PASS (also in PG_PASSFILE, 0600) and
 #                      database PG_DB. Sets PG_CONNINFO (no password in it).
+#   pg_allow CIDR      accept logins from CIDR too (with PG_LISTEN=addrs)
 #   pg_stop            fast shutdown, data kept (to test "PostgreSQL down")
 #   pg_restart         start again on the same port and data
 #   pg_psql SQL        run SQL as the superuser over the socket; rows one a
@@ -53,7 +54,7 @@ pg_psql() {
 # pg_ctl start with our settings; waits until it accepts connections.
 pg_ctl_start() {
 	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
-	    -t 60 -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT \
+	    -t 60 -o "-c listen_addresses=${PG_LISTEN:-127.0.0.1} -c port=$PG_PORT \
 	    -c unix_socket_directories=$PG_DIR -c fsync=off \
 	    -c log_min_messages=warning" start >/dev/null
 }
@@ -90,6 +91,13 @@ pg_start() {
 	PG_PSQL_DB=postgres pg_psql "CREATE DATABASE $PG_DB OWNER $PG_USER" ||
 	    return 1
 	PG_CONNINFO="host=127.0.0.1 port=$PG_PORT dbname=$PG_DB user=$PG_USER connect_timeout=5"
+}
+
+# pg_allow CIDR: accept password logins from CIDR too (set PG_LISTEN
+# before pg_start to listen beyond loopback).
+pg_allow() {
+	echo "host all all $1 scram-sha-256" >>"$PG_DIR/data/pg_hba.conf"
+	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" reload >/dev/null
 }
 
 pg_stop() {
