@@ -63,7 +63,7 @@ ctl_parse(const struct cmd_entry *e, int argc, char **argv,
 			break;
 		case 'C':
 			if (is_sweep)
-				return cli_usage_error(cmd, "--cluster is for "
+				return cli_usage_error(e, "--cluster is for "
 				    "'rollcall status'");
 			o->cluster = 1;
 			break;
