@@ -15,27 +15,29 @@
 #include "config/config.h"
 #include "daemon/control.h"
 
+/* The options status and sweep share (each refuses the other's). */
+static const struct option ctl_longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "socket", required_argument, NULL, 's' },
+	{ "limit", required_argument, NULL, 'l' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "wait", no_argument, NULL, 'w' },
+	{ "cluster", no_argument, NULL, 'C' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
 /* Parse the shared options; -1 to go on, else an exit code. */
 int
 ctl_parse(const struct cmd_entry *e, int argc, char **argv,
     struct ctl_opts *o, void (*usage)(FILE *))
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "limit", required_argument, NULL, 'l' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "wait", no_argument, NULL, 'w' },
-		{ "cluster", no_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	int	 ch, is_sweep = strcmp(e->name, "sweep") == 0;
 
 	memset(o, 0, sizeof *o);
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":c:s:l:wh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:s:l:wh", ctl_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->config = optarg;

@@ -225,6 +225,25 @@ cpu_lscpu_num(struct span lscpu, const char *key)
 	return 0;
 }
 
+/* The CPU count: /sys's online list (or nproc from older scripts), else
+ * the processors cpuinfo lists, else lscpu's; 0 when nothing says. */
+static uint64_t
+cpu_count(struct span text, const struct cpu_scan *sc, struct span lscpu)
+{
+	struct span	 v;
+	uint64_t	 count = 0;
+
+	if (span_section(text, "online", &v))
+		count = cpu_online(v);
+	else if (!span_section(text, "nproc", &v) || !span_u64(v, &count))
+		count = 0;
+	if (count == 0)
+		count = sc->processors;
+	if (count == 0)
+		count = cpu_lscpu_num(lscpu, "CPU(s)");
+	return count;
+}
+
 /* Parse the sections online (or nproc), maxfreq, lscpu, cpuinfo. */
 static enum coll_status
 cpu_parse(const char *out, size_t len, struct facts *f, char *err,
@@ -233,7 +252,7 @@ cpu_parse(const char *out, size_t len, struct facts *f, char *err,
 	struct span	 text, info, lscpu, v;
 	struct cpu_scan	*sc;
 	enum coll_status st;
-	uint64_t	 count = 0, sockets, cores, per, tpc = 1;
+	uint64_t	 count, sockets, cores, per, tpc = 1;
 	char		*model;
 
 	if ((st = parse_begin(out, len, err, errlen, &text)) != COLL_OK)
@@ -246,15 +265,7 @@ cpu_parse(const char *out, size_t len, struct facts *f, char *err,
 		lscpu = span_make(NULL, 0);
 	sc = xcalloc(1, sizeof *sc);
 	cpu_scan(info, sc);
-	if (span_section(text, "online", &v))
-		count = cpu_online(v);
-	else if (!span_section(text, "nproc", &v) || !span_u64(v, &count))
-		count = 0;
-	if (count == 0)
-		count = sc->processors;
-	if (count == 0)
-		count = cpu_lscpu_num(lscpu, "CPU(s)");
-	if (count == 0) {
+	if ((count = cpu_count(text, sc, lscpu)) == 0) {
 		free(sc);
 		perr(err, errlen, "no processor found in /proc/cpuinfo");
 		return COLL_PARSE_ERROR;
