@@ -1338,8 +1338,8 @@ job_start(struct job *job)
 		job_fail(job, HOST_CONFIG_ERROR, "%s", job->host->error);
 	else if (job->host->transport == TRANSPORT_UNSUPPORTED)
 		job_fail(job, HOST_UNSUPPORTED_CONNECTION, "ansible_connection "
-		    "'%s' is not supported (rollcall speaks SSH only)",
-		    job->host->connection);
+		    "'%s' is not supported (rollcall speaks SSH, and runs "
+		    "local hosts itself)", job->host->connection);
 	job_run(job);
 }
 
