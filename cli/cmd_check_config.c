@@ -93,16 +93,13 @@ check_config_problems(const struct config *c)
 		if (c->hosts[i].error != NULL)
 			fprintf(stderr, "host %s: config_error: %s\n",
 			    c->hosts[i].name, c->hosts[i].error);
-		else if (c->hosts[i].transport == TRANSPORT_UNSUPPORTED ||
-		    c->hosts[i].transport == TRANSPORT_LOCAL)
+		else if (c->hosts[i].transport == TRANSPORT_UNSUPPORTED)
 			fprintf(stderr, "host %s: unsupported_connection: "
-			    "%s:%d:%d: ansible_connection '%s'%s\n",
+			    "%s:%d:%d: ansible_connection '%s' (rollcall "
+			    "speaks SSH, or runs local hosts itself)\n",
 			    c->hosts[i].name, c->hosts[i].file,
 			    c->hosts[i].line, c->hosts[i].col,
-			    c->hosts[i].connection,
-			    c->hosts[i].transport == TRANSPORT_LOCAL ?
-			    " (local runs are not supported yet)" :
-			    " (rollcall speaks SSH only)");
+			    c->hosts[i].connection);
 		else
 			continue;
 		nbad++;

@@ -2,7 +2,10 @@
  * state has to wait for the socket, a timer or DNS. What a state means (its
  * name, phase, deadline and the status that deadline gives) is one line of
  * job_states[]. Every failure path is the same call, job_fail(), which
- * records one status and tears down. */
+ * records one status and tears down. A local host (ansible_connection:
+ * local) goes from new straight to its units and runs each unit's command
+ * text as a local process (daemon/localrun.c) with the same deadlines,
+ * output cap and harvest as a channel. */
 #include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
@@ -25,6 +28,7 @@
 #include "daemon/bastion.h"
 #include "daemon/job.h"
 #include "daemon/knownhosts.h"
+#include "daemon/localrun.h"
 #include "daemon/ssh.h"
 #include "daemon/sshagent.h"
 #include "daemon/worker.h"
@@ -40,6 +44,7 @@
 #define JOB_RETRY_SPREAD_MS 400	/* plus a random part up to this */
 #define JOB_FD_RETRY_MS	250	/* FD_WAIT: try again this often */
 #define JOB_FD_WARN_MS	10000	/* at most one EMFILE warning this often */
+#define JOB_LOCAL_READS	16	/* local: reads per stream per wake-up */
 
 #define STEP_NEXT	JOB_STEP_NEXT
 #define STEP_SSH	JOB_STEP_SSH
@@ -56,6 +61,9 @@ static enum job_step job_state_handshake(struct job *);
 static enum job_step job_state_hostkey(struct job *);
 static enum job_step job_state_auth(struct job *);
 static enum job_step job_state_unit_start(struct job *);
+static enum job_step job_state_local_spawn(struct job *);
+static enum job_step job_state_local_read(struct job *);
+static enum job_step job_state_local_exit(struct job *);
 static enum job_step job_state_chan_open(struct job *);
 static enum job_step job_state_chan_exec(struct job *);
 static enum job_step job_state_chan_read(struct job *);
@@ -66,6 +74,7 @@ static enum job_step job_state_disconnect(struct job *);
 static enum job_step job_state_session_free(struct job *);
 static enum job_step job_state_abort(struct job *);
 static enum job_step job_state_done(struct job *);
+static enum job_step job_authed(struct job *);
 
 #define CONN	JOB_BUDGET_CONNECT
 #define CMD	JOB_BUDGET_COMMAND
@@ -98,6 +107,12 @@ static const struct job_state_info job_states[] = {
 	    HOST_HANDSHAKE_TIMEOUT, JOB_NEW },
 	[JOB_UNIT_START] = { job_state_unit_start, "unit_start", "collector",
 	    NONE, 0, HOST_COMMAND_TIMEOUT, JOB_NEW },
+	[JOB_LOCAL_SPAWN] = { job_state_local_spawn, "local_spawn",
+	    "collector", CMD, 1, HOST_COMMAND_TIMEOUT, JOB_NEW },
+	[JOB_LOCAL_READ] = { job_state_local_read, "local_read", "collector",
+	    CMD, 0, HOST_COMMAND_TIMEOUT, JOB_NEW },
+	[JOB_LOCAL_EXIT] = { job_state_local_exit, "local_exit", "collector",
+	    CMD, 0, HOST_COMMAND_TIMEOUT, JOB_UNIT_START },
 	[JOB_CHAN_OPEN] = { job_state_chan_open, "chan_open", "collector", CMD,
 	    1, HOST_COMMAND_TIMEOUT, JOB_NEW },
 	[JOB_CHAN_EXEC] = { job_state_chan_exec, "chan_exec", "collector", CMD,
@@ -494,6 +509,8 @@ job_state_resolve(struct job *job)
 	struct evutil_addrinfo			 hints;
 	struct evdns_getaddrinfo_request	*req;
 
+	if (job->host->transport == TRANSPORT_LOCAL)
+		return job_authed(job);	/* nothing to connect to */
 	job_set_state(job, JOB_RESOLVE);
 	if (job->host->njumps > 0) {	/* the bastion resolves the name */
 		job_set_state(job, JOB_TUNNEL);
@@ -846,7 +863,22 @@ job_peer_closed(const struct job *job)
 	return n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR);
 }
 
-/* Authenticated: tell the dispatcher, plan the channels. */
+/* The next unit, or the end: a session says goodbye, a local host has
+ * none to say it to. */
+static enum job_step
+job_next_unit(struct job *job)
+{
+	if (job->unit < job->nunits)
+		job_set_state(job, JOB_UNIT_START);
+	else if (job->host->transport == TRANSPORT_LOCAL)
+		job_set_state(job, JOB_DONE);
+	else
+		job_set_state(job, JOB_DISCONNECT);
+	return STEP_NEXT;
+}
+
+/* Authenticated (a local host: at once): tell the dispatcher, so it holds
+ * no handshake slot, and plan the channels. */
 static enum job_step
 job_authed(struct job *job)
 {
@@ -859,8 +891,7 @@ job_authed(struct job *job)
 	worker_report(job->worker, job->idx, JOB_EV_AUTHED, HOST_OK);
 	job_plan(job);
 	job->unit = 0;
-	job_set_state(job, job->nunits > 0 ? JOB_UNIT_START : JOB_DISCONNECT);
-	return STEP_NEXT;
+	return job_next_unit(job);
 }
 
 /* While the agent signs, wait on its socket instead of the session's
@@ -964,7 +995,8 @@ job_state_unit_start(struct job *job)
 	job->exit_signal[0] = '\0';
 	buf_reset(&job->out);
 	buf_reset(&job->err);
-	job_set_state(job, JOB_CHAN_OPEN);
+	job_set_state(job, job->host->transport == TRANSPORT_LOCAL ?
+	    JOB_LOCAL_SPAWN : JOB_CHAN_OPEN);
 	return STEP_NEXT;
 }
 
@@ -1064,6 +1096,78 @@ job_state_chan_read(struct job *job)
 	return STEP_NEXT;
 }
 
+/* The local command's pipes or exit moved: run the job. */
+static void
+job_local_cb(void *arg)
+{
+	job_run(arg);
+}
+
+/* Local host: start the unit's command text, the very text a channel's
+ * exec request carries, as /bin/sh -c on this machine. */
+static enum job_step
+job_state_local_spawn(struct job *job)
+{
+	char	 err[256];
+
+	job->local = localrun_start(worker_base(job->worker),
+	    job->units[job->unit].command, job_local_cb, job, err, sizeof err);
+	if (job->local == NULL)
+		return job_fail(job, HOST_LOCAL_ERROR, "cannot run the "
+		    "collectors on this machine: %s", err);
+	job_set_state(job, JOB_LOCAL_READ);
+	return STEP_NEXT;
+}
+
+/* Local host: drain stdout (up to the cap, as a channel) and stderr, a
+ * bounded number of reads per wake-up so a chatty command cannot hold the
+ * loop; past the cap, kill it. */
+static enum job_step
+job_state_local_read(struct job *job)
+{
+	char	 chunk[JOB_READ_CHUNK];
+	ssize_t	 n = 0, m = 0;
+	int	 i;
+
+	for (i = 0; i < JOB_LOCAL_READS && !job->truncated; i++)
+		if ((n = localrun_read(job->local, LOCALRUN_STDOUT, chunk,
+		    sizeof chunk)) > 0)
+			job_keep_stdout(job, chunk, (size_t)n);
+		else
+			break;
+	for (i = 0; i < JOB_LOCAL_READS; i++)
+		if ((m = localrun_read(job->local, LOCALRUN_STDERR, chunk,
+		    sizeof chunk)) > 0 && job->err.len < JOB_STDERR_CAP)
+			buf_append(&job->err, chunk, (size_t)m);
+		else if (m <= 0)
+			break;
+	if (n == -1 || m == -1)
+		return job_fail(job, HOST_LOCAL_ERROR, "reading the local "
+		    "command's output: %s", strerror(errno));
+	if (job->truncated)
+		localrun_kill(job->local);
+	else if (!localrun_eof(job->local, LOCALRUN_STDOUT) ||
+	    !localrun_eof(job->local, LOCALRUN_STDERR))
+		return STEP_WAIT;
+	job_set_state(job, JOB_LOCAL_EXIT);
+	return STEP_NEXT;
+}
+
+/* Local host: once the command is reaped, its status is known; harvest
+ * the unit as a closed channel's, then the next one. */
+static enum job_step
+job_state_local_exit(struct job *job)
+{
+	if (!localrun_exited(job->local, &job->exit_code, job->exit_signal,
+	    sizeof job->exit_signal))
+		return STEP_WAIT;
+	localrun_free(job->local);
+	job->local = NULL;
+	job_harvest_unit(job);
+	job->unit++;
+	return job_next_unit(job);
+}
+
 /* Send our close. A peer we cut short (output over the cap) may be rude
  * about it: then its exit status is not waited for. */
 static enum job_step
@@ -1109,11 +1213,8 @@ job_state_chan_free(struct job *job)
 {
 	if (ssh_channel_free(job->ssh) == SSH_AGAIN)
 		return STEP_SSH;
-	if (++job->unit < job->nunits)
-		job_set_state(job, JOB_UNIT_START);
-	else
-		job_set_state(job, JOB_DISCONNECT);
-	return STEP_NEXT;
+	job->unit++;
+	return job_next_unit(job);
 }
 
 /* Say goodbye; a failure here changes nothing about the result. */
@@ -1144,6 +1245,8 @@ job_state_session_free(struct job *job)
 static enum job_step
 job_state_abort(struct job *job)
 {
+	localrun_free(job->local);	/* kills what still runs */
+	job->local = NULL;
 	job_drop_session(job);
 	job_set_state(job, JOB_DONE);
 	return STEP_NEXT;
@@ -1245,14 +1348,10 @@ job_start(struct job *job)
 	job->res->started_us = wall_us();
 	if (job->host->error != NULL)
 		job_fail(job, HOST_CONFIG_ERROR, "%s", job->host->error);
-	else if (job->host->transport == TRANSPORT_LOCAL)
+	else if (job->host->transport == TRANSPORT_UNSUPPORTED)
 		job_fail(job, HOST_UNSUPPORTED_CONNECTION, "ansible_connection "
-		    "'%s': running collectors on this machine without SSH is "
-		    "not supported yet", job->host->connection);
-	else if (job->host->transport != TRANSPORT_SSH)
-		job_fail(job, HOST_UNSUPPORTED_CONNECTION, "ansible_connection "
-		    "'%s' is not supported (rollcall speaks SSH only)",
-		    job->host->connection);
+		    "'%s' is not supported (rollcall speaks SSH, and runs "
+		    "local hosts itself)", job->host->connection);
 	job_run(job);
 }
 
@@ -1288,6 +1387,7 @@ job_free(struct job *job)
 	if (job->agent_io != NULL)
 		event_free(job->agent_io);
 	agent_close(job->agent);
+	localrun_free(job->local);
 	if (job->fd >= 0)
 		close(job->fd);
 	for (i = 0; i < job->nunits; i++)

@@ -1,6 +1,8 @@
 /* A per-host job: resolve -> connect -> handshake -> host key -> auth ->
  * channels (collectors) -> close, as a state machine on a worker's event
- * loop, driven by libssh2_session_block_directions(). */
+ * loop, driven by libssh2_session_block_directions(). A local host
+ * (ansible_connection: local) skips to the units and runs each one as a
+ * local process (daemon/localrun.c) instead of a channel. */
 #ifndef ROLLCALL_JOB_H
 #define ROLLCALL_JOB_H
 
@@ -22,6 +24,7 @@ struct evdns_getaddrinfo_request;
 struct job;
 struct agent_conn;
 struct bastion_req;
+struct localrun;
 
 /* The states of a per-host job, in the order a job goes through them.
  * What each one means lives in job_states[] (job.c): one line per state. */
@@ -37,6 +40,9 @@ enum job_state {
 	JOB_HOSTKEY,		/* check against known_hosts */
 	JOB_AUTH,		/* public key */
 	JOB_UNIT_START,		/* set up the next channel's unit */
+	JOB_LOCAL_SPAWN,	/* local host: start the unit's command */
+	JOB_LOCAL_READ,		/* drain its stdout and stderr until EOF */
+	JOB_LOCAL_EXIT,		/* wait for its exit status */
 	JOB_CHAN_OPEN,		/* one channel per unit */
 	JOB_CHAN_EXEC,
 	JOB_CHAN_READ,		/* drain stdout and stderr until EOF */
@@ -144,6 +150,7 @@ struct job {
 	struct agent_conn	*agent;		/* ssh-agent conversation */
 	struct event		*agent_io;	/* its socket, while it signs */
 	size_t			 agent_next;	/* agent key being tried */
+	struct localrun		*local;		/* local host: the running unit */
 };
 
 /* Start a job on the calling worker thread. */

@@ -112,14 +112,16 @@ sweep_load_key(struct sweep *sw, const char *path)
 		log_warnx("identity %s: %s", id->path, id->error);
 }
 
-/* Read every distinct key the sweep's hosts and their bastions use,
- * once. */
+/* Read every distinct key the sweep's SSH hosts and their bastions use,
+ * once (a local host logs in nowhere). */
 void
 sweep_load_keys(struct sweep *sw, const struct host *const *hosts, size_t n)
 {
 	size_t	 i, j;
 
 	for (i = 0; i < n; i++) {
+		if (hosts[i]->transport != TRANSPORT_SSH)
+			continue;
 		sweep_load_key(sw, hosts[i]->identity);
 		for (j = 0; j < hosts[i]->njumps; j++)
 			sweep_load_key(sw, hosts[i]->jumps[j].identity);

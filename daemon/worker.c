@@ -17,6 +17,7 @@
 #include "common/xmalloc.h"
 #include "daemon/bastion.h"
 #include "daemon/job.h"
+#include "daemon/localrun.h"
 #include "daemon/ssh.h"
 #include "daemon/sweep.h"
 #include "daemon/worker.h"
@@ -70,6 +71,8 @@ worker_kh_clear(struct worker *w)
 }
 
 #define WORKER_BEAT_MS	1000	/* heartbeat period */
+#define WORKER_REAP_MS	2000	/* at exit, wait this long for killed
+				   local commands to be reaped */
 
 /* Every live worker, for the daemon's watchdog (worker_stalled). */
 static LIST_HEAD(, worker) workers_all = LIST_HEAD_INITIALIZER(workers_all);
@@ -144,13 +147,15 @@ worker_wake_cb(evutil_socket_t fd, short what, void *arg)
 		event_base_loopexit(w->base, NULL);
 }
 
-/* Thread body: run the loop until stopped. */
+/* Thread body: run the loop until stopped, then reap the local commands
+ * its jobs killed that the loop had no time to reap. */
 static void *
 worker_main(void *arg)
 {
 	struct worker	*w = arg;
 
 	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	localrun_reap_orphans(WORKER_REAP_MS);	/* killed local commands */
 	return NULL;
 }
 

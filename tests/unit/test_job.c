@@ -58,6 +58,15 @@ test_budgets(void)
 	CHECK(job_state_info(JOB_CHAN_OPEN)->budget == JOB_BUDGET_COMMAND &&
 	    job_state_info(JOB_CHAN_OPEN)->starts);
 	CHECK(job_state_info(JOB_DISCONNECT)->budget == JOB_BUDGET_CLEANUP);
+	/* a local unit: each collector its own budget and status, as a
+	 * channel's; the phase starts when the command does */
+	CHECK(job_state_info(JOB_LOCAL_SPAWN)->budget == JOB_BUDGET_COMMAND &&
+	    job_state_info(JOB_LOCAL_SPAWN)->starts);
+	CHECK(job_state_info(JOB_LOCAL_READ)->budget == JOB_BUDGET_COMMAND &&
+	    !job_state_info(JOB_LOCAL_READ)->starts);
+	CHECK(job_state_info(JOB_LOCAL_EXIT)->budget == JOB_BUDGET_COMMAND);
+	CHECK(job_state_info(JOB_LOCAL_READ)->timeout == HOST_COMMAND_TIMEOUT);
+	CHECK(job_state_info(JOB_LOCAL_EXIT)->timeout == HOST_COMMAND_TIMEOUT);
 	/* waiting for a descriptor is ours: no connect budget, local status */
 	CHECK(f->budget == JOB_BUDGET_NONE);
 	CHECK(f->timeout == HOST_LOCAL_ERROR);
@@ -68,7 +77,8 @@ test_budgets(void)
 	CHECK(job_state_info(JOB_SESSION_FREE)->timeout == HOST_OK);
 }
 
-/* The only ways back: next channel, second connection, descriptor retry. */
+/* The only ways back: next channel (SSH or local), second connection,
+ * descriptor retry. */
 static void
 test_loops(void)
 {
@@ -77,8 +87,9 @@ test_loops(void)
 	for (s = 0; s < JOB_STATE_MAX; s++)
 		if (job_state_info(s)->back != JOB_NEW)
 			n++;
-	CHECK(n == 4);
+	CHECK(n == 5);
 	CHECK(job_state_info(JOB_CHAN_FREE)->back == JOB_UNIT_START);
+	CHECK(job_state_info(JOB_LOCAL_EXIT)->back == JOB_UNIT_START);
 	CHECK(job_state_info(JOB_FD_WAIT)->back == JOB_SOCKET);
 	CHECK(job_state_info(JOB_HANDSHAKE)->back == JOB_RECONNECT);
 	CHECK(job_state_info(JOB_RECONNECT)->back == JOB_SOCKET);
