@@ -5,7 +5,8 @@
 #define ROLLCALL_CLUSTER_PGSCHEMA_H
 
 /* Highest central schema version this build knows. */
-#define PGSCHEMA_VERSION	1
+#define PGSCHEMA_VERSION	3
+#define PGSCHEMA_VERSION_STR	"3"	/* the same, for the SQL text */
 
 /* One text of statements for PQsendQuery: creates rollcall_schema, locks
  * it (nodes starting together migrate one after the other), applies every

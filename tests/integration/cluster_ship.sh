@@ -59,7 +59,7 @@ trigger_sweep() {
 # ---- PostgreSQL up: the first sweep arrives, with facts and statuses
 daemon_start
 wait_for "sweep 1 done" 60 sweep_done 1
-wait_for "connected line" 30 log_has "cluster: connected to PostgreSQL at 127.0.0.1:$PG_PORT as node node-a \\(segment dc1\\), central schema version 1"
+wait_for "connected line" 30 log_has "cluster: connected to PostgreSQL at 127.0.0.1:$PG_PORT as node node-a \\(segment dc1\\), central schema version 3"
 wait_for "sweep 1 arrived centrally" 30 same_everywhere
 check_exactly_once "up"
 assert_eq "central host_status: every host" "$TOTAL" "$(central 'select count(*) from host_status')"
