@@ -37,11 +37,11 @@
 
 static const char history_sql[] =
     "SELECT " HISTORY_WHEN ", key, detail, change, old_value, new_value,"
-    " sweep_id FROM (" HISTORY_ROWS ")" HISTORY_ORDER;
+    " sweep_id FROM (" HISTORY_ROWS ") AS x" HISTORY_ORDER;
 
 static const char changes_sql[] =
     "SELECT " HISTORY_WHEN ", host, key, detail, change, old_value,"
-    " new_value, sweep_id FROM (" HISTORY_ROWS ")" HISTORY_ORDER;
+    " new_value, sweep_id FROM (" HISTORY_ROWS ") AS x" HISTORY_ORDER;
 
 /* A list item's history value, as storage writes it: "f=v f=v". */
 #define KV(f)	"'" #f "=' || coalesce(" #f ", '')"
