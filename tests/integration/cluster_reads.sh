@@ -56,7 +56,7 @@ shipped() {
 # JSON normalised: times -> T, sweep ids and the node/segment columns
 # dropped, rows sorted (order among equal times is not part of the answer).
 norm() {
-	python3 -c '
+	/usr/bin/python3 -c '
 import json, re, sys
 d = json.load(sys.stdin)
 def n(v):
