@@ -71,6 +71,14 @@ caught_up_after() { # T0_NS
 	done
 	echo "scale=1; ($(date +%s%N) - $1) / 1000000000" | bc
 }
+# Seconds between the first log lines matching A and B (HH:MM:SS.mmm).
+log_span() {
+	awk -v a="$1" -v b="$2" '
+	function t(s) { split(s, x, ":"); return x[1] * 3600 + x[2] * 60 + x[3] }
+	$0 ~ a && ta == "" { ta = t($1) }
+	$0 ~ b && tb == "" { tb = t($1) }
+	END { printf "%.1f\n", tb - ta }' "$W/daemon.log"
+}
 central_bytes() {
 	pg_psql "select sum(pg_total_relation_size(c.oid)) from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind in ('r', 'm')"
 }
@@ -86,7 +94,8 @@ t0=$(date +%s%N)
 daemon_run
 secs=$(caught_up_after "$t0")
 kill "$DPID"; wait "$DPID" || true
-echo "shipped $docs attempts in ${secs}s: $(echo "scale=0; $docs / $secs" | bc) hosts/s"
+ship=$(log_span "cluster: connected to PostgreSQL" "cluster: caught up")
+echo "daemon start to caught up: ${secs}s; connected to caught up (shipping alone): ${ship}s: $(echo "scale=0; $docs / $ship" | bc) hosts/s"
 cb=$(central_bytes)
 echo "PostgreSQL: $cb bytes, $((cb / N)) bytes per host"
 pg_psql "select 'item_sets ' || count(*) from item_sets"
