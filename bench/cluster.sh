@@ -40,6 +40,7 @@ ssh-keygen -q -t ed25519 -N '' -f "$W/id" >/dev/null
 : >"$W/known_hosts"
 printf 'all:\n  hosts:\n    nowhere:\n      ansible_host: 127.0.0.1\n      ansible_port: 9\n' >"$W/inventory.yml"
 node_conf() { # DB
+	DB=$1
 	cat >"$W/node.yml" <<YML
 database: $1
 inventory:
@@ -57,27 +58,27 @@ cluster:
   outbox_max: 100000000
 YML
 }
-# Start the daemon on DB; waits for "caught up" and prints the seconds
-# from T0 (epoch ns) to that line.
+# Start the daemon on DB; caught_up_after waits until its outbox is empty
+# and prints the seconds since T0 (epoch ns); DONE_AT is that moment.
 DPID=
 daemon_run() {
 	"$ROLLCALL" daemon -c "$W/node.yml" >"$W/daemon.log" 2>&1 &
 	DPID=$!
 }
 caught_up_after() { # T0_NS
-	until grep -q "cluster: caught up" "$W/daemon.log"; do
+	until [ "$(sqlite3 -readonly "$DB" 'select count(*) from outbox' 2>/dev/null)" = 0 ]; do
 		kill -0 "$DPID" 2>/dev/null || { tail "$W/daemon.log" >&2; exit 1; }
 		sleep 0.2
 	done
+	DONE_AT=$(date +%H:%M:%S.%N)
 	echo "scale=1; ($(date +%s%N) - $1) / 1000000000" | bc
 }
-# Seconds between the first log lines matching A and B (HH:MM:SS.mmm).
+# Seconds from the first log line matching A (HH:MM:SS.mmm) to DONE_AT.
 log_span() {
-	awk -v a="$1" -v b="$2" '
+	awk -v a="$1" -v done="$DONE_AT" '
 	function t(s) { split(s, x, ":"); return x[1] * 3600 + x[2] * 60 + x[3] }
 	$0 ~ a && ta == "" { ta = t($1) }
-	$0 ~ b && tb == "" { tb = t($1) }
-	END { printf "%.1f\n", tb - ta }' "$W/daemon.log"
+	END { printf "%.1f\n", t(done) - ta }' "$W/daemon.log"
 }
 central_bytes() {
 	pg_psql "select sum(pg_total_relation_size(c.oid)) from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind in ('r', 'm')"
@@ -94,7 +95,7 @@ t0=$(date +%s%N)
 daemon_run
 secs=$(caught_up_after "$t0")
 kill "$DPID"; wait "$DPID" || true
-ship=$(log_span "cluster: connected to PostgreSQL" "cluster: caught up")
+ship=$(log_span "cluster: connected to PostgreSQL")
 echo "daemon start to caught up: ${secs}s; connected to caught up (shipping alone): ${ship}s: $(echo "scale=0; $docs / $ship" | bc) hosts/s"
 cb=$(central_bytes)
 echo "PostgreSQL: $cb bytes, $((cb / N)) bytes per host"
