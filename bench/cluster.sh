@@ -59,7 +59,7 @@ cluster:
 YML
 }
 # Start the daemon on DB; caught_up_after waits until its outbox is empty
-# and prints the seconds since T0 (epoch ns); DONE_AT is that moment.
+# and prints the seconds since T0 (epoch ns); $W/done_at holds that moment.
 DPID=
 daemon_run() {
 	"$ROLLCALL" daemon -c "$W/node.yml" >"$W/daemon.log" 2>&1 &
@@ -70,12 +70,13 @@ caught_up_after() { # T0_NS
 		kill -0 "$DPID" 2>/dev/null || { tail "$W/daemon.log" >&2; exit 1; }
 		sleep 0.2
 	done
-	DONE_AT=$(date +%H:%M:%S.%N)
+	date +%H:%M:%S.%N >"$W/done_at"
 	echo "scale=1; ($(date +%s%N) - $1) / 1000000000" | bc
 }
-# Seconds from the first log line matching A (HH:MM:SS.mmm) to DONE_AT.
+# Seconds from the first log line matching A (HH:MM:SS.mmm) to when the
+# outbox was found empty ($W/done_at).
 log_span() {
-	awk -v a="$1" -v done="$DONE_AT" '
+	awk -v a="$1" -v done="$(cat "$W/done_at")" '
 	function t(s) { split(s, x, ":"); return x[1] * 3600 + x[2] * 60 + x[3] }
 	$0 ~ a && ta == "" { ta = t($1) }
 	END { printf "%.1f\n", t(done) - ta }' "$W/daemon.log"
