@@ -4,7 +4,7 @@
  * through the real harvest (digest check, parsers) and writer:
  *
  *   rollcall-bench-storage [-n HOSTS] [-s STEADY] [-c PCT] [-w THREADS]
- *       [-r REPS] [-o DISTRO] [-f FIXTURES] DB
+ *       [-r REPS] [-o DISTRO] [-f FIXTURES] [-k] DB
  *
  * Each host is one of the four distros (70/10/10/10 %, or only -o DISTRO)
  * in one of three versions (kernel release and every 12th, 13th or 14th
@@ -25,7 +25,9 @@
  * database bytes (after a WAL checkpoint) and growth per host, history rows
  * added; then the peak RSS and queued bytes, and p50/p95 over REPS (default
  * 20) runs of the questions people ask, wall and CPU (on a shared machine
- * the CPU is what a query costs). DB is deleted first. */
+ * the CPU is what a query costs). DB is deleted first. With -k the writer
+ * also fills the cluster outbox, as the daemon in cluster mode does
+ * (bench/cluster.sh then ships it to PostgreSQL). */
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -46,6 +48,7 @@
 #include "daemon/harvest.h"
 #include "storage/storage.h"
 #include "storage/storage_test.h"
+#include "storage/outbox.h"
 
 #define NDISTRO		4
 #define ROLLOUT		50	/* packages in the rollout */
@@ -81,6 +84,8 @@ struct bench {
 	int			 only;		/* -o: distro index, -1 mix */
 	const char		*dir;		/* -f */
 	const char		*db;		/* DB */
+	int			 outbox;	/* -k: cluster mode, fill the
+						 * outbox as the daemon does */
 	const struct collector	*colls;		/* built-ins */
 	size_t			 ncolls;
 	struct fixture		 fx[NDISTRO];
@@ -523,7 +528,7 @@ bench_args(struct bench *b, int argc, char **argv)
 	b->reps = 20;
 	b->only = -1;
 	b->dir = "tests/fixtures/collectors";
-	while ((ch = getopt(argc, argv, "n:s:c:w:r:o:f:")) != -1) {
+	while ((ch = getopt(argc, argv, "n:s:c:w:r:o:f:k")) != -1) {
 		switch (ch) {
 		case 'n': b->nhosts = strtoul(optarg, NULL, 10); break;
 		case 's': b->steady = atoi(optarg); break;
@@ -531,6 +536,7 @@ bench_args(struct bench *b, int argc, char **argv)
 		case 'w': b->nthreads = atoi(optarg); break;
 		case 'r': b->reps = atoi(optarg); break;
 		case 'f': b->dir = optarg; break;
+		case 'k': b->outbox = 1; break;
 		case 'o':
 			for (d = 0; d < NDISTRO; d++)
 				if (strcmp(optarg, distros[d]) == 0)
@@ -542,7 +548,7 @@ bench_args(struct bench *b, int argc, char **argv)
 		default:
 			fatalx("usage: rollcall-bench-storage [-n HOSTS] "
 			    "[-s STEADY] [-c PCT] [-w THREADS] [-r REPS] "
-			    "[-o DISTRO] [-f FIXTURES] DB");
+			    "[-o DISTRO] [-f FIXTURES] [-k] DB");
 		}
 	}
 	if (optind + 1 != argc || b->nhosts == 0 || b->nthreads < 1 ||
@@ -572,6 +578,8 @@ main(int argc, char **argv)
 	unlink(p);
 	if ((b.w = writer_open(b.db, err, sizeof err)) == NULL)
 		fatalx("%s", err);
+	if (b.outbox)
+		writer_outbox_enable(b.w, 100000000);
 	if ((rdb = db_open_ro(b.db, err, sizeof err)) == NULL)
 		fatalx("%s", err);
 	printf("%zu hosts (%s), %d steady sweeps, %d%% of hosts take an "

@@ -9,10 +9,12 @@
 #include "cli/cli.h"
 #include "cli/clirender.h"
 #include "cli/output.h"
+#include "cluster/pgread.h"
 #include "common/buf.h"
 #include "common/json.h"
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
+#include "config/cluster.h"
 #include "config/config.h"
 
 #define OPT_DB		256
@@ -22,6 +24,7 @@
 #define OPT_WIDE	259
 #define OPT_NOHEAD	260
 #define OPT_SORT	261
+#define OPT_CLUSTER	262
 #define OPT_EXTRA	300
 
 /* --help text: every option, common and the command's own. */
@@ -59,6 +62,9 @@ cli_read_usage(const struct cli_spec *spec)
 		printf("      %-18s%s%s\n", opt, strlen(opt) < 18 ? "" :
 		    "\n                        ", spec->extra[i].help);
 	}
+	printf("      --cluster         read the central PostgreSQL of the "
+	    "config's cluster:\n                        block (the same views, "
+	    "all nodes' hosts)\n");
 	printf("  -h, --help            this help\n");
 }
 
@@ -75,6 +81,7 @@ cli_read_options(const struct cli_spec *spec)
 		{ "wide", no_argument, NULL, OPT_WIDE },
 		{ "no-headers", no_argument, NULL, OPT_NOHEAD },
 		{ "sort", required_argument, NULL, OPT_SORT },
+		{ "cluster", no_argument, NULL, OPT_CLUSTER },
 		{ "help", no_argument, NULL, 'h' },
 	};
 	struct option	*o;
@@ -180,6 +187,9 @@ cli_read_option(struct cli_read *c, int ch, char **argv)
 	case OPT_SORT:
 		c->sort = optarg;
 		return -1;
+	case OPT_CLUSTER:
+		c->cluster = 1;
+		return -1;
 	case 'h':
 		cli_read_usage(spec);
 		return EXIT_OK;
@@ -246,7 +256,12 @@ cli_read_limit(struct cli_read *c)
 		for (i = 0; i < conf->nhosts; i++)
 			if (sel[i])
 				names[n++] = conf->hosts[i].name;
-		db_limit_hosts(c->db, names, n);
+		if (c->pg == NULL)
+			db_limit_hosts(c->db, names, n);
+		else if (pgread_limit(c->pg, names, n, err, sizeof err) == -1) {
+			fprintf(stderr, "rollcall %s: %s\n", c->spec->entry->name, err);
+			rc = EXIT_FAIL;
+		}
 	}
 	free(names);
 	free(sel);
@@ -254,15 +269,66 @@ cli_read_limit(struct cli_read *c)
 	return rc;
 }
 
-/* Find and open the database read-only. */
+/* Does the config say cluster.read: postgres? A config that does not
+ * load answers no; opening the local database then says why. */
+static int
+cli_config_reads_pg(const char *path)
+{
+	struct cfg_errors	 errs = { 0 };
+	struct config		*conf;
+	int			 yes;
+
+	conf = config_load(path != NULL ? path : CONFIG_DEFAULT_PATH, &errs);
+	cfg_errors_free(&errs);
+	if (conf == NULL)
+		return 0;
+	yes = conf->cluster != NULL && conf->cluster->read_pg;
+	config_free(conf);
+	return yes;
+}
+
+/* --cluster (or cluster.read: postgres): connect to the central
+ * database the config's cluster: block names. */
+static int
+cli_read_open_pg(struct cli_read *c, struct config *conf)
+{
+	char	 err[512];
+
+	if (conf->cluster == NULL) {
+		fprintf(stderr, "rollcall %s: --cluster: the config has no "
+		    "cluster: block naming PostgreSQL\n", c->spec->entry->name);
+		return EXIT_USAGE;
+	}
+	if ((c->pg = pgread_open(conf->cluster, err, sizeof err)) == NULL) {
+		fprintf(stderr, "rollcall %s: %s\n", c->spec->entry->name, err);
+		return EXIT_USAGE;
+	}
+	return c->limit != NULL ? cli_read_limit(c) : 0;
+}
+
+/* Find and open the database read-only: the local SQLite file, or the
+ * central PostgreSQL with --cluster or the config's cluster.read. */
 int
 cli_read_open(struct cli_read *c)
 {
-	char	 err[512];
-	char	*path;
+	struct config	*conf;
+	char		 err[512];
+	char		*path;
+	int		 rc;
 
-	if ((path = cli_db_path(c->spec->entry->name, c->config,
-	    c->db_path)) == NULL)
+	if (c->db_path == NULL && (c->cluster || cli_config_reads_pg(
+	    c->config))) {
+		if ((rc = cli_config_load(c->spec->entry->name, c->config, 0, &conf))
+		    != 0)
+			return rc;
+		rc = cli_read_open_pg(c, conf);
+		config_free(conf);
+		return rc;
+	}
+	if (c->cluster)
+		return cli_usage_error(c->spec->entry, "--cluster and --db "
+		    "exclude each other");
+	if ((path = cli_db_path(c->spec->entry->name, c->config, c->db_path)) == NULL)
 		return EXIT_USAGE;
 	c->db = db_open_ro(path, err, sizeof err);
 	free(path);
@@ -307,7 +373,11 @@ cli_read_query(struct cli_read *c, const char *sql,
 	struct table	*t;
 	char		 err[512];
 
-	t = db_query_params(c->db, sql, params, nparams, err, sizeof err);
+	if (c->pg != NULL)
+		t = pgread_query(c->pg, sql, params, nparams, err, sizeof err);
+	else
+		t = db_query_params(c->db, sql, params, nparams, err,
+		    sizeof err);
 	if (t == NULL)
 		fprintf(stderr, "rollcall %s: %s\n", c->spec->entry->name, err);
 	return t;
@@ -346,6 +416,8 @@ cli_read_output_table(struct cli_read *c, struct table *t)
 int
 cli_read_failed(const struct cli_read *c)
 {
+	if (c->pg != NULL)
+		return EXIT_FAIL;
 	return db_fault(c->db) != DBF_NONE ? EXIT_USAGE : EXIT_FAIL;
 }
 
@@ -421,5 +493,6 @@ void
 cli_read_close(struct cli_read *c)
 {
 	db_close(c->db);
+	pgread_close(c->pg);
 	c->db = NULL;
 }

@@ -56,7 +56,9 @@ struct cli_read {
 	const char		*sort;		/* --sort COLUMN, or NULL */
 	char			**args;		/* positional arguments */
 	const char		*limit;		/* --limit PATTERN, or NULL */
+	int			 cluster;	/* --cluster: read PostgreSQL */
 	struct db		*db;		/* from cli_read_open */
+	struct pgread		*pg;		/* or this, with --cluster */
 };
 
 /* Parse argv. Returns -1 when the command should go on, else the exit code

@@ -18,7 +18,7 @@
     " c.old_value AS old_value, c.new_value AS new_value," \
     " c.sweep_id AS sweep_id" \
     " FROM fact_history c JOIN hosts h ON h.id = c.host_id" \
-    " WHERE c.changed_at >= ?2 AND (?1 IS NULL OR h.name = ?1)" \
+    " WHERE c.changed_at >= CAST(?2 AS INTEGER) AND (?1 IS NULL OR h.name = ?1)" \
     " AND host_selected(h.name)" \
     " AND (?3 IS NULL OR substr(c.key, 1, length(?3)) = ?3)" \
     " AND (?4 IS NULL OR instr(',' || h.groups || ',', ',' || ?4 || ',') > 0)" \
@@ -26,7 +26,7 @@
     " SELECT i.changed_at, 1, i.id, h.name, i.kind || ':' || i.name," \
     " i.detail, i.change, i.old_value, i.new_value, i.sweep_id" \
     " FROM item_history i JOIN hosts h ON h.id = i.host_id" \
-    " WHERE i.changed_at >= ?2 AND (?1 IS NULL OR h.name = ?1)" \
+    " WHERE i.changed_at >= CAST(?2 AS INTEGER) AND (?1 IS NULL OR h.name = ?1)" \
     " AND host_selected(h.name)" \
     " AND (?3 IS NULL OR substr(i.kind || ':' || i.name, 1, length(?3)) = ?3)" \
     " AND (?4 IS NULL OR instr(',' || h.groups || ',', ',' || ?4 || ',') > 0)"
@@ -37,11 +37,11 @@
 
 static const char history_sql[] =
     "SELECT " HISTORY_WHEN ", key, detail, change, old_value, new_value,"
-    " sweep_id FROM (" HISTORY_ROWS ")" HISTORY_ORDER;
+    " sweep_id FROM (" HISTORY_ROWS ") AS x" HISTORY_ORDER;
 
 static const char changes_sql[] =
     "SELECT " HISTORY_WHEN ", host, key, detail, change, old_value,"
-    " new_value, sweep_id FROM (" HISTORY_ROWS ")" HISTORY_ORDER;
+    " new_value, sweep_id FROM (" HISTORY_ROWS ") AS x" HISTORY_ORDER;
 
 /* A list item's history value, as storage writes it: "f=v f=v". */
 #define KV(f)	"'" #f "=' || coalesce(" #f ", '')"

@@ -5,7 +5,7 @@
 #define ROLLCALL_CLUSTER_PGSCHEMA_H
 
 /* Highest central schema version this build knows. */
-#define PGSCHEMA_VERSION	2
+#define PGSCHEMA_VERSION	3
 
 /* One text of statements for PQsendQuery: creates rollcall_schema, locks
  * it (nodes starting together migrate one after the other), applies every

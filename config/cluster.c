@@ -105,6 +105,12 @@ cluster_value(struct cfgload *ld, struct cluster_config *cc, const char *k,
 			free(cc->segment);
 			cc->segment = xstrdup(s);
 		}
+	} else if (strcmp(k, "read") == 0) {
+		if (strcmp(s, "postgres") != 0 && strcmp(s, "local") != 0)
+			cfg_errn(ld->errs, ld->file, v, "'cluster.read' must be "
+			    "'local' or 'postgres', not '%s'", s);
+		else
+			cc->read_pg = strcmp(s, "postgres") == 0;
 	} else if (strcmp(k, "dead_after") == 0) {
 		if (config_parse_duration(s, &ms) == -1 || ms < 1000 ||
 		    ms > 24LL * 3600 * 1000)
@@ -143,7 +149,7 @@ static int
 cluster_key_known(const char *k)
 {
 	static const char *const keys[] = { "postgres", "password_file",
-	    "node", "segment", "dead_after", "outbox_max" };
+	    "node", "segment", "dead_after", "outbox_max", "read" };
 	size_t	 i;
 
 	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)

@@ -17,6 +17,7 @@ struct cluster_config {
 	char	*segment;	/* the hosts it can reach; default "default" */
 	int64_t	 dead_after_ms;	/* silent this long = out of the cluster */
 	size_t	 outbox_max;	/* unshipped attempts kept locally */
+	int	 read_pg;	/* read: postgres: the CLI reads centrally */
 };
 
 /* Free a cluster block; NULL is fine. */

@@ -58,13 +58,223 @@ outbox_create(sqlite3 *db, char origin[OUTBOX_ORIGIN_LEN + 1])
 	return rc;
 }
 
+/* Fields of a list kind's value, in storage order (filesystems'
+ * used_bytes changes every sweep: it goes apart, in "used"). */
+static const int outbox_nfields[ITEM_KIND_MAX] = {
+	[ITEM_PACKAGE] = 4, [ITEM_SERVICE] = 5, [ITEM_INTERFACE] = 4,
+	[ITEM_ADDRESS] = 4, [ITEM_FILESYSTEM] = 4,
+};
+
+/* What the local database adds to a result: the host's groups and the
+ * sweep's trigger, start and size (the central sweeps view needs them). */
+struct outbox_ctx {
+	char	*groups;	/* comma list, or NULL */
+	char	*trigger;	/* sweep trigger, or NULL */
+	int64_t	 sweep_started;	/* seconds, 0 unknown */
+	int64_t	 sweep_nhosts;	/* hosts planned, -1 unknown */
+};
+
+/* Fill ctx from the hosts and sweeps rows; missing rows leave NULLs. */
+static int
+outbox_ctx_load(sqlite3 *db, const struct host_result *r,
+    struct outbox_ctx *x)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	memset(x, 0, sizeof *x);
+	x->sweep_nhosts = -1;
+	rc = sqlite3_prepare_v2(db, "SELECT h.groups, s.trigger, s.started_at,"
+	    " s.nhosts FROM hosts h LEFT JOIN sweeps s ON s.id = ?2"
+	    " WHERE h.name = ?1", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, r->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, r->sweep_id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+			x->groups = xstrdup((const char *)
+			    sqlite3_column_text(st, 0));
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+			x->trigger = xstrdup((const char *)
+			    sqlite3_column_text(st, 1));
+			x->sweep_started = sqlite3_column_int64(st, 2);
+			x->sweep_nhosts = sqlite3_column_int64(st, 3);
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Was this collector's output parsed and stored (not unchanged)? */
+static int
+outbox_parsed(const struct coll_result *c)
+{
+	return c->status == COLL_OK && !c->unchanged && c->name != NULL;
+}
+
+/* "runs": each collector as collector_runs stores it (those that ran ok
+ * with unchanged output are only counted, in "unchanged"). */
+static void
+outbox_doc_runs(struct json_writer *w, const struct host_result *r)
+{
+	const struct coll_result	*c;
+	size_t				 i;
+
+	json_key(w, "runs");
+	json_array_open(w);
+	for (i = 0; i < r->ncolls; i++) {
+		c = &r->colls[i];
+		if (c->status == COLL_OK && c->unchanged)
+			continue;
+		json_object_open(w);
+		json_key(w, "collector");	json_str(w, c->name);
+		json_key(w, "status");	json_str(w, coll_status_str(c->status));
+		json_key(w, "exit_code");	json_int(w, c->exit_code);
+		json_key(w, "error");		json_str(w, c->error);
+		json_key(w, "out_bytes");	json_int(w, (long long)c->out_bytes);
+		json_key(w, "duration_ms");	json_int(w, c->duration_ms);
+		json_object_close(w);
+	}
+	json_array_close(w);
+}
+
+/* Does key belong to collector name ("name." or "custom.name.")? */
+static int
+outbox_owns(const char *name, const char *key)
+{
+	size_t	 n = strlen(name);
+
+	if (strncmp(key, name, n) == 0 && key[n] == '.')
+		return 1;
+	return strncmp(name, "custom.", 7) != 0 &&
+	    strncmp(key, "custom.", 7) == 0 &&
+	    strncmp(key + 7, name, n) == 0 && key[7 + n] == '.';
+}
+
+/* "data": the facts of every collector that was parsed, by collector
+ * (an empty object when it has none: its facts are gone). */
+static void
+outbox_doc_data(struct json_writer *w, const struct host_result *r)
+{
+	size_t	 i, j;
+
+	json_key(w, "data");
+	json_object_open(w);
+	for (i = 0; i < r->ncolls; i++) {
+		if (!outbox_parsed(&r->colls[i]))
+			continue;
+		json_key(w, r->colls[i].name);
+		json_object_open(w);
+		for (j = 0; j < r->facts.n; j++)
+			if (outbox_owns(r->colls[i].name, r->facts.v[j].key)) {
+				json_key(w, r->facts.v[j].key);
+				json_str(w, r->facts.v[j].value);
+			}
+		json_object_close(w);
+	}
+	json_object_close(w);
+}
+
+/* Was the collector owning list kind k parsed in this attempt? */
+static int
+outbox_kind_parsed(const struct host_result *r, enum item_kind k)
+{
+	const char	*owner = item_owner(k);
+	size_t		 i;
+
+	for (i = 0; i < r->ncolls; i++)
+		if (r->colls[i].name != NULL &&
+		    strcmp(r->colls[i].name, owner) == 0)
+			return outbox_parsed(&r->colls[i]);
+	return 0;
+}
+
+/* "items": per kind whose owner was parsed, its rows (value fields); a
+ * missing package arch is "" as storage keeps it. "used": filesystems'
+ * used_bytes by mount. Unparsed kinds are absent: unchanged. */
+static void
+outbox_doc_items(struct json_writer *w, const struct host_result *r)
+{
+	const struct item	*it;
+	size_t			 i;
+	int			 k, f;
+
+	json_key(w, "items");
+	json_object_open(w);
+	for (k = 0; k < ITEM_KIND_MAX; k++) {
+		if (!outbox_kind_parsed(r, k))
+			continue;
+		json_key(w, item_kind_str(k));
+		json_array_open(w);
+		for (i = 0; i < r->facts.nitems; i++) {
+			if ((it = &r->facts.items[i])->kind != (enum item_kind)k)
+				continue;
+			json_array_open(w);
+			for (f = 0; f < outbox_nfields[k]; f++)
+				json_str(w, it->f[f] == NULL && k == ITEM_PACKAGE &&
+				    f == 2 ? "" : it->f[f]);
+			json_array_close(w);
+		}
+		json_array_close(w);
+	}
+	json_object_close(w);
+	json_key(w, "used");
+	json_object_open(w);
+	for (i = 0; i < r->facts.nitems; i++)
+		if ((it = &r->facts.items[i])->kind == ITEM_FILESYSTEM &&
+		    it->f[0] != NULL) {
+			json_key(w, it->f[0]);
+			json_str(w, it->f[4]);
+		}
+	json_object_close(w);
+}
+
+/* The attempt's own fields. */
+static void
+outbox_doc_attempt(struct json_writer *w, const char *uid, int64_t attempt,
+    const struct host_result *r, const struct outbox_ctx *x)
+{
+	size_t	 i, same = 0;
+
+	for (i = 0; i < r->ncolls; i++)
+		same += r->colls[i].status == COLL_OK && r->colls[i].unchanged;
+	json_key(w, "uid");		json_str(w, uid);
+	json_key(w, "local_id");	json_int(w, attempt);
+	json_key(w, "host");		json_str(w, r->name);
+	json_key(w, "address");	json_str(w, r->address);
+	json_key(w, "port");		json_int(w, r->port);
+	json_key(w, "sweep_id");	json_int(w, r->sweep_id);
+	json_key(w, "status");		json_str(w, host_status_str(r->status));
+	json_key(w, "error");		json_str(w, r->error);
+	json_key(w, "started_us");	json_int(w, r->started_us);
+	json_key(w, "ended_us");	json_int(w, r->ended_us);
+	json_key(w, "authed_us");
+	if (r->authed_us > 0)
+		json_int(w, r->authed_us);
+	else
+		json_null(w);
+	json_key(w, "unchanged");
+	if (same > 0)
+		json_int(w, (long long)same);
+	else
+		json_null(w);
+	json_key(w, "groups");		json_str(w, x->groups);
+	json_key(w, "trigger");	json_str(w, x->trigger);
+	if (x->trigger != NULL) {
+		json_key(w, "sweep_started_at"); json_int(w, x->sweep_started);
+		json_key(w, "sweep_nhosts");	json_int(w, x->sweep_nhosts);
+	}
+}
+
 /* The attempt as one JSON document; caller frees. */
 static char *
-outbox_doc(const char *origin, int64_t attempt, const struct host_result *r)
+outbox_doc(const char *origin, int64_t attempt, const struct host_result *r,
+    const struct outbox_ctx *x)
 {
 	struct json_writer	 w;
 	char			*text = NULL, uid[OUTBOX_ORIGIN_LEN + 24];
-	size_t			 len = 0, i;
+	size_t			 len = 0;
 	FILE			*fp;
 
 	if ((fp = open_memstream(&text, &len)) == NULL)
@@ -72,23 +282,10 @@ outbox_doc(const char *origin, int64_t attempt, const struct host_result *r)
 	snprintf(uid, sizeof uid, "%s:%lld", origin, (long long)attempt);
 	json_writer_init(&w, fp);
 	json_object_open(&w);
-	json_key(&w, "uid");		json_str(&w, uid);
-	json_key(&w, "local_id");	json_int(&w, attempt);
-	json_key(&w, "host");		json_str(&w, r->name);
-	json_key(&w, "address");	json_str(&w, r->address);
-	json_key(&w, "port");		json_int(&w, r->port);
-	json_key(&w, "sweep_id");	json_int(&w, r->sweep_id);
-	json_key(&w, "status");		json_str(&w, host_status_str(r->status));
-	json_key(&w, "error");		json_str(&w, r->error);
-	json_key(&w, "started_us");	json_int(&w, r->started_us);
-	json_key(&w, "ended_us");	json_int(&w, r->ended_us);
-	json_key(&w, "facts");
-	json_object_open(&w);
-	for (i = 0; i < r->facts.n; i++) {
-		json_key(&w, r->facts.v[i].key);
-		json_str(&w, r->facts.v[i].value);
-	}
-	json_object_close(&w);
+	outbox_doc_attempt(&w, uid, attempt, r, x);
+	outbox_doc_runs(&w, r);
+	outbox_doc_data(&w, r);
+	outbox_doc_items(&w, r);
 	json_object_close(&w);
 	if (fclose(fp) != 0 || text == NULL)
 		fatal("outbox document");
@@ -122,17 +319,20 @@ int
 outbox_add(sqlite3 *db, const char *origin, const struct host_result *r,
     size_t max)
 {
-	sqlite3_stmt	*st;
-	int64_t		 attempt = 0, id;
-	char		*doc;
-	int		 rc;
+	sqlite3_stmt		*st;
+	struct outbox_ctx	 x;
+	int64_t			 attempt = 0, id;
+	char			*doc;
+	int			 rc;
 
 	/* The attempts row just inserted by this transaction: the writer
 	 * is the only writer, so it is the highest id. */
 	if ((rc = stmt_int64(db, "SELECT max(id) FROM attempts", &attempt)) !=
-	    SQLITE_OK)
+	    SQLITE_OK || (rc = outbox_ctx_load(db, r, &x)) != SQLITE_OK)
 		return rc;
-	doc = outbox_doc(origin, attempt, r);
+	doc = outbox_doc(origin, attempt, r, &x);
+	free(x.groups);
+	free(x.trigger);
 	rc = sqlite3_prepare_v2(db, "INSERT INTO outbox(attempt_id, "
 	    "created_us, doc) VALUES (?1, ?2, ?3)", -1, &st, NULL);
 	if (rc == SQLITE_OK) {

@@ -13,16 +13,26 @@
 
 #include "test.h"
 
-/* A stored result of host name with one fact. */
+/* A stored result of host name: collector os parsed (one fact),
+ * packages parsed (one package), kernel ok but unchanged (not shipped). */
 static void
 submit(struct writer *w, const char *name)
 {
+	const char *const	 pkg[ITEM_FIELDS] = { "openssl", "3.0.11", NULL,
+				    "dpkg", NULL, NULL };
 	struct host_result	*r;
+	struct coll_result	*c;
 
 	r = host_result_new(name, "127.0.0.1", 22, 0);
 	r->started_us = 1000000;
 	r->ended_us = 2000000;
+	host_result_add_coll(r, "os")->status = COLL_OK;
+	host_result_add_coll(r, "packages")->status = COLL_OK;
+	c = host_result_add_coll(r, "kernel");
+	c->status = COLL_OK;
+	c->unchanged = 1;
 	facts_add(&r->facts, "os.id", "debian");
+	facts_add_item(&r->facts, ITEM_PACKAGE, pkg);
 	writer_submit(w, r);
 }
 
@@ -76,7 +86,13 @@ main(void)
 	CHECK(strstr(b.json, "\"host\":\"h1\"") == NULL);
 	CHECK(strstr(b.json, "\"host\":\"before\"") == NULL);
 	CHECK(count(b.json, "\"uid\":\"") == 3);
-	CHECK(count(b.json, "\"facts\":{\"os.id\":\"debian\"}") == 3);
+	CHECK(count(b.json, "\"data\":{\"os\":{\"os.id\":\"debian\"},"
+	    "\"packages\":{}}") == 3);
+	/* The package list, arch "" as stored; kernel only counted. */
+	CHECK(count(b.json, "\"items\":{\"package\":[[\"openssl\","
+	    "\"3.0.11\",\"\",\"dpkg\"]]}") == 3);
+	CHECK(count(b.json, "\"unchanged\":1") == 3);
+	CHECK(strstr(b.json, "\"collector\":\"kernel\"") == NULL);
 	CHECK(strstr(b.json, ":5\",\"local_id\":5,\"host\":\"h4\"") != NULL);
 	last = b.last_id;
 	free(b.json);

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# bench/cluster.sh [-n HOSTS] [-s SWEEPS_PER_HOUR] [-b BUILD_DIR]: the
+# central write path at scale, no SSH (docs/PERFORMANCE.md).
+#
+# 1. Throughput: bench/storage's replay of the captured outputs of every
+#    collector (-k: with the cluster outbox on, as the daemon fills it) puts
+#    HOSTS first sights in a node database's outbox; a real daemon then
+#    ships it to a real PostgreSQL 15 (tests/integration/pg-lib.bash).
+#    Prints hosts per second (outbox to acknowledged), the outbox bytes per
+#    host, and PostgreSQL's bytes per host (pg_total_relation_size of every
+#    central table, indexes included).
+# 2. Catch-up: one hour of sweeps (first sight + SWEEPS_PER_HOUR - 1 steady
+#    sweeps, 3% of hosts upgrading a package each) in the outbox while
+#    PostgreSQL is down; the daemon starts, PostgreSQL starts, and the time
+#    until the node logs "cluster: caught up" is the catch-up time.
+# Needs root (PostgreSQL runs as the postgres user) and a built tree.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=10000
+PER_HOUR=4
+BUILD=build
+while getopts n:s:b: ch; do
+	case $ch in
+	n) N=$OPTARG ;;
+	s) PER_HOUR=$OPTARG ;;
+	b) BUILD=$OPTARG ;;
+	*) echo "usage: bench/cluster.sh [-n HOSTS] [-s SWEEPS_PER_HOUR] [-b BUILD_DIR]" >&2; exit 2 ;;
+	esac
+done
+BENCH=$BUILD/rollcall-bench-storage
+ROLLCALL=$BUILD/rollcall
+W=$(mktemp -d /tmp/rcbench-cluster.XXXXXX)
+. tests/integration/pg-lib.bash
+pg_start || { echo "PostgreSQL did not start" >&2; exit 1; }
+trap 'kill "$DPID" 2>/dev/null || true; pg_destroy; rm -rf "$W"' EXIT
+
+# A node config: one unreachable host (the daemon must sweep something),
+# the outbox filled by the replay, shipping to PostgreSQL.
+ssh-keygen -q -t ed25519 -N '' -f "$W/id" >/dev/null
+: >"$W/known_hosts"
+printf 'all:\n  hosts:\n    nowhere:\n      ansible_host: 127.0.0.1\n      ansible_port: 9\n' >"$W/inventory.yml"
+node_conf() { # DB
+	DB=$1
+	cat >"$W/node.yml" <<YML
+database: $1
+inventory:
+  - $W/inventory.yml
+ssh:
+  identity: $W/id
+  known_hosts: $W/known_hosts
+interval: 1h
+control_socket: $W/control.sock
+cluster:
+  postgres: "$PG_CONNINFO"
+  password_file: $PG_PASSFILE
+  node: bench-node
+  segment: dc1
+  outbox_max: 100000000
+YML
+}
+# Start the daemon on DB; caught_up_after waits until its outbox is empty
+# and prints the seconds since T0 (epoch ns); $W/done_at holds that moment.
+DPID=
+daemon_run() {
+	"$ROLLCALL" daemon -c "$W/node.yml" >"$W/daemon.log" 2>&1 &
+	DPID=$!
+}
+caught_up_after() { # T0_NS
+	until [ "$(sqlite3 -readonly "$DB" 'select count(*) from outbox' 2>/dev/null)" = 0 ]; do
+		kill -0 "$DPID" 2>/dev/null || { tail "$W/daemon.log" >&2; exit 1; }
+		sleep 0.2
+	done
+	date +%H:%M:%S.%N >"$W/done_at"
+	echo "scale=1; ($(date +%s%N) - $1) / 1000000000" | bc
+}
+# Seconds from the first log line matching A (HH:MM:SS.mmm) to when the
+# outbox was found empty ($W/done_at).
+log_span() {
+	awk -v a="$1" -v done="$(cat "$W/done_at")" '
+	function t(s) { split(s, x, ":"); return x[1] * 3600 + x[2] * 60 + x[3] }
+	$0 ~ a && ta == "" { ta = t($1) }
+	END { printf "%.1f\n", t(done) - ta }' "$W/daemon.log"
+}
+central_bytes() {
+	pg_psql "select sum(pg_total_relation_size(c.oid)) from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind in ('r', 'm')"
+}
+outbox() { sqlite3 -readonly "$1" "select count(*), coalesce(sum(length(doc)), 0) from outbox"; }
+
+# ---- 1. throughput: N first sights
+echo "== $N hosts, first sight, every collector, through the real parsers and writer (-k)"
+"$BENCH" -n "$N" -s 0 -r 1 -k "$W/t.db" | sed -n '1,3p'
+IFS='|' read -r docs bytes < <(outbox "$W/t.db")
+echo "outbox: $docs documents, $((bytes / docs)) bytes per host (JSON)"
+node_conf "$W/t.db"
+t0=$(date +%s%N)
+daemon_run
+secs=$(caught_up_after "$t0")
+kill "$DPID"; wait "$DPID" || true
+ship=$(log_span "cluster: connected to PostgreSQL")
+echo "daemon start to caught up: ${secs}s; connected to caught up (shipping alone): ${ship}s: $(echo "scale=0; $docs / $ship" | bc) hosts/s"
+cb=$(central_bytes)
+echo "PostgreSQL: $cb bytes, $((cb / N)) bytes per host"
+pg_psql "select 'item_sets ' || count(*) from item_sets"
+
+# ---- 2. catch-up after an hour without PostgreSQL
+echo "== one hour: $PER_HOUR sweeps of $N hosts (3% upgrade a package per sweep) while PostgreSQL is down"
+PG_PSQL_DB=postgres pg_psql "drop database $PG_DB" >/dev/null
+PG_PSQL_DB=postgres pg_psql "create database $PG_DB owner $PG_USER" >/dev/null
+"$BENCH" -n "$N" -s $((PER_HOUR - 1)) -r 1 -k "$W/c.db" | sed -n '1,6p'
+IFS='|' read -r docs bytes < <(outbox "$W/c.db")
+echo "outbox: $docs documents, $((bytes / 1048576)) MB of JSON"
+pg_stop
+node_conf "$W/c.db"
+daemon_run
+until grep -q "PostgreSQL unreachable" "$W/daemon.log"; do sleep 0.2; done
+pg_restart
+t0=$(date +%s%N)
+secs=$(caught_up_after "$t0")
+kill "$DPID"; wait "$DPID" || true
+echo "caught up on $docs attempts in ${secs}s after PostgreSQL came back: $(echo "scale=0; $docs / $secs" | bc) attempts/s"
+cb=$(central_bytes)
+echo "PostgreSQL after the hour: $cb bytes, $((cb / N)) bytes per host"
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
