@@ -28,6 +28,7 @@
 #include "daemon/ssh.h"
 #include "daemon/sshagent.h"
 #include "daemon/worker.h"
+#include "storage/digest.h"
 #include "storage/storage.h"
 
 #define JOB_GRACE_MS	2000	/* local deadline past the remote timeout */
@@ -1287,6 +1288,7 @@ job_free(struct job *job)
 	buf_free(&job->out);
 	buf_free(&job->err);
 	host_result_free(job->res);
+	host_digests_free(job->last);
 	if (job->worker != NULL)
 		worker_job_freed(job->worker);
 	free(job);
