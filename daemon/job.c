@@ -291,6 +291,11 @@ job_wait_ssh(struct job *job)
 		flags |= EV_READ;
 	if (w & SSH_WANT_WRITE)
 		flags |= EV_WRITE;
+	if (ssh_buffered(job->ssh) && !(flags & EV_WRITE)) { /* read ahead */
+		job_wait_fd(job, EV_READ);
+		event_active(job->io, EV_READ, 0);
+		return;
+	}
 	if (flags == 0 && ++job->spins <= JOB_MAX_SPINS) {
 		job_wait_fd(job, EV_READ);
 		event_active(job->io, EV_TIMEOUT, 0);
@@ -367,6 +372,8 @@ job_io_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (what & (EV_READ | EV_WRITE))
 		job->spins = 0;
+	if ((what & EV_READ) && job->ssh != NULL)
+		ssh_readable(job->ssh);
 	job_run(job);
 }
 
@@ -657,6 +664,7 @@ job_state_connect(struct job *job)
 	job_set_state(job, JOB_HANDSHAKE);
 	job->ssh = ssh_new(job->fd, worker_known_hosts(job->worker,
 	    job->sweep), job->host->address, job->host->port);
+	ssh_gate_reads(job->ssh);	/* job_io_cb reports readiness */
 	return STEP_NEXT;
 }
 
