@@ -4,13 +4,19 @@
 #
 #   bench/run.sh [--hosts N] [--tools LIST] [--keep-fleet] [--dir DIR]
 #                [--timeout SECONDS] [--loop-hosts K] [--cooldown SECONDS]
-#                [--rollcall BIN]
+#                [--rollcall BIN] [--counts-hosts K] [--no-counts]
 #
-# Tools: rollcall pdsh pssh clush ansible loop, and rollcall-all (rollcall
+# Tools: rollcall pdsh pssh clush ansible loop, rollcall-all (rollcall
 # with max_handshakes = N: every host in flight at once, for the memory
-# target). Default: rollcall,pdsh,pssh,clush,ansible,loop. rollcall is
+# target) and rollcall-full (rollcall with `collectors: all`, the 16
+# built-ins). Default: rollcall,pdsh,pssh,clush,ansible,loop. rollcall is
 # built in ./build (RelWithDebInfo; BUILD_DIR overrides) unless --rollcall
-# names a binary to measure.
+# names a binary to measure. Each rollcall tool runs twice on one database:
+# the first sweep, then a steady one (row NAME/st, nothing changed); then,
+# unless --no-counts, the same two sweeps again under strace -f -c (all N
+# hosts) and valgrind --tool=callgrind (the first K hosts, default 100,
+# max_handshakes 20) for system calls and instructions per host (a second
+# table).
 #
 # Prints one table (also saved in DIR/results-N-TIME/table.txt). Method,
 # columns and caveats: docs/PERFORMANCE.md. Needs root (the fleet does).
@@ -23,7 +29,7 @@ die() { echo "$prog: $*" >&2; exit 1; }
 log() { echo "$prog: $*" >&2; }
 
 usage() {
-	sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # ---------------------------------------------------------------- options
@@ -38,6 +44,9 @@ netns=${BENCH_NETNS:-rcb-$$}	# per run, so two benchmarks never share a fleet
 ansible_forks=100
 max_handshakes=100
 rollcall_bin=
+counts_hosts=100
+counts_handshakes=20	# max_handshakes under callgrind
+counts=1
 
 while [ "$#" -gt 0 ]; do
 	case $1 in
@@ -49,6 +58,8 @@ while [ "$#" -gt 0 ]; do
 	--loop-hosts) loop_hosts=${2:?}; shift 2 ;;
 	--cooldown) cooldown=${2:?}; shift 2 ;;
 	--rollcall) rollcall_bin=${2:?}; shift 2 ;;
+	--counts-hosts) counts_hosts=${2:?}; shift 2 ;;
+	--no-counts) counts=0; shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) usage >&2; die "unknown argument: $1" ;;
 	esac
@@ -57,12 +68,14 @@ done
 [[ $tool_timeout =~ ^[1-9][0-9]*$ ]] || die "--timeout: not a positive number"
 [[ $loop_hosts =~ ^[1-9][0-9]*$ ]] || die "--loop-hosts: not a positive number"
 [[ $cooldown =~ ^[0-9]+$ ]] || die "--cooldown: not a number"
+[[ $counts_hosts =~ ^[1-9][0-9]*$ ]] || die "--counts-hosts: not a positive number"
 [ "$loop_hosts" -le "$nhosts" ] || loop_hosts=$nhosts
+[ "$counts_hosts" -le "$nhosts" ] || counts_hosts=$nhosts
 IFS=, read -r -a tool_list <<<"$tools"
 for t in "${tool_list[@]}"; do
 	case $t in
-	rollcall|rollcall-all|pdsh|pssh|clush|ansible|loop) ;;
-	*) die "--tools: unknown tool '$t' (rollcall rollcall-all pdsh pssh clush ansible loop)" ;;
+	rollcall|rollcall-all|rollcall-full|pdsh|pssh|clush|ansible|loop) ;;
+	*) die "--tools: unknown tool '$t' (rollcall rollcall-all rollcall-full pdsh pssh clush ansible loop)" ;;
 	esac
 done
 [ "$(id -u)" -eq 0 ] || die "must run as root (the fleet needs a network namespace and sshd); try: sudo $0"
@@ -72,6 +85,10 @@ need cmake "run scripts/deps.sh"
 need cc "run scripts/deps.sh"
 need ip "run scripts/deps.sh"
 need ssh "run scripts/deps.sh"
+if [ "$counts" = 1 ] && [[ ,$tools, == *,rollcall* ]]; then
+	need strace "apt-get install strace (or --no-counts)"
+	need valgrind "apt-get install valgrind (or --no-counts)"
+fi
 for t in "${tool_list[@]}"; do
 	case $t in
 	pdsh) need pdsh "apt-get install pdsh" ;;
@@ -149,13 +166,19 @@ loop_max_delay_ms=$(head -n "$loop_hosts" "$fdir/hosts.tsv" | awk -F'\t' '$3 > m
 
 # rollcall's config: the fleet's, plus the handshake cap this fleet needs
 # (one sshd, listen backlog 128, stands for every host) and our database.
-rc_conf() { # FILE MAX_HANDSHAKES DB
+rc_conf() { # FILE MAX_HANDSHAKES DB [COLLECTORS]
 	grep -v '^database:' "$fdir/rollcall.yml" |
 	    sed "s|^  - inventory.yml\$|  - $fdir/inventory.yml|" >"$1"
 	printf 'database: %s\nmax_handshakes: %s\n' "$3" "$2" >>"$1"
+	if [ -n "${4:-}" ]; then
+		sed -i "s|^collectors:.*|collectors: $4|" "$1"
+	fi
 }
 rc_conf "$res/rollcall.yml" "$max_handshakes" "$res/rollcall.db"
 rc_conf "$res/rollcall-all.yml" "$nhosts" "$res/rollcall-all.db"
+rc_conf "$res/rollcall-full.yml" "$max_handshakes" "$res/rollcall-full.db" all
+# The first K inventory names, for the callgrind runs (--limit @FILE).
+sed -n 's/^        \([^ :]*\):$/\1/p' "$fdir/inventory.yml" | head -n "$counts_hosts" >"$res/hosts-counts"
 
 # The remote command every tool runs: rollcall's own combined script for
 # the configured collectors (os kernel cpu memory uptime), as the engine
@@ -250,7 +273,7 @@ run_tool() {
 ok_count() { # NAME -> hosts that ran the whole script
 	local name=$1
 	case $name in
-	rollcall|rollcall-all)
+	rollcall*)
 		# the summary line: "sweep 1: N hosts in T: K ok, ..."
 		sed -n 's/^sweep [0-9]*: [0-9]* hosts in [^:]*: \([0-9]*\) ok.*/\1/p' "$res/$name.err" | tail -n 1 ;;
 	pdsh|clush)
@@ -265,14 +288,75 @@ ok_count() { # NAME -> hosts that ran the whole script
 	esac
 }
 
+# counts NAME: system calls (strace -f -c, every host) and instructions
+# (callgrind, the first $counts_hosts hosts) of a first and a steady sweep,
+# each pair on a database of its own, into $res/NAME.counts.
+counts_tool() {
+	local name=$1 sweep
+	# Under callgrind the client runs ~50x slower: at 100 handshakes at
+	# once sshd's LoginGraceTime cuts some; 20 at once all finish.
+	sed "s/^max_handshakes:.*/max_handshakes: $counts_handshakes/" \
+	    "$res/$name.yml" >"$res/$name-cg.yml"
+	for sweep in first steady; do
+		drain
+		log "$name: strace -f -c, $sweep sweep, $nhosts hosts"
+		ip netns exec "$netns" strace -f -c -o "$res/$name-$sweep.strace" \
+		    "$rollcall" collect -c "$res/$name.yml" --db "$res/$name-strace.db" \
+		    >"$res/$name-$sweep.strace.out" 2>&1 </dev/null || true
+		drain
+		log "$name: callgrind, $sweep sweep, $counts_hosts hosts"
+		ip netns exec "$netns" valgrind --tool=callgrind \
+		    --callgrind-out-file="$res/$name-$sweep.cg" \
+		    "$rollcall" collect -c "$res/$name-cg.yml" --db "$res/$name-cg.db" \
+		    -l "@$res/hosts-counts" >"$res/$name-$sweep.cg.out" 2>&1 </dev/null || true
+		# strace -c: "% time seconds usecs/call calls [errors] syscall";
+		# calls is field 4 either way, the total line names "total".
+		awk -v n="$nhosts" -v cgn="$counts_hosts" -v sweep="$sweep" \
+		    -v ir="$(sed -n 's/^summary: //p' "$res/$name-$sweep.cg" 2>/dev/null)" \
+		    -v okc="$(sed -n 's/^sweep [0-9]*: [0-9]* hosts in [^:]*: \([0-9]*\) ok.*/\1/p' "$res/$name-$sweep.cg.out" | tail -n 1)" \
+		    -v oks="$(sed -n 's/^sweep [0-9]*: [0-9]* hosts in [^:]*: \([0-9]*\) ok.*/\1/p' "$res/$name-$sweep.strace.out" | tail -n 1)" '
+		$1 ~ /^[0-9.]+$/ && NF >= 5 {
+			if ($NF == "total") { total = $4; next }
+			c[$NF] = $4; e[$NF] = (NF == 6 ? $5 : 0)
+		}
+		END {
+			top = ""
+			for (k = 0; k < 5; k++) {
+				best = ""
+				for (s in c) if (best == "" || c[s] > c[best]) best = s
+				if (best == "") break
+				top = top sprintf("%s%s %.1f%s", k ? ", " : "", best, c[best] / n,
+				    e[best] > 0 ? sprintf(" (%.1f err)", e[best] / n) : "")
+				delete c[best]
+			}
+			printf "%s %s %.0f %s %s|%s\n", sweep,
+			    (ir != "" ? sprintf("%.2f", ir / cgn / 1e6) : "-"), total / n, (okc == "" ? 0 : okc) "/" cgn, (oks == "" ? 0 : oks) "/" n, top
+		}' "$res/$name-$sweep.strace" >>"$res/$name.counts"
+	done
+}
+
+# rollcall NAME: a first sweep, a steady one on the same database, counts.
+rollcall_tool() {
+	local name=$1
+	run_tool "$name" "$nhosts" "$max_delay_ms" \
+	    ip netns exec "$netns" "$rollcall" collect -c "$res/$name.yml"
+	echo "ok=$(ok_count "$name")" >>"$res/$name.m"
+	run_tool "$name.st" "$nhosts" "$max_delay_ms" \
+	    ip netns exec "$netns" "$rollcall" collect -c "$res/$name.yml"
+	echo "ok=$(ok_count "$name.st")" >>"$res/$name.st.m"
+	rows+=("$name.st")
+	if [ "$counts" = 1 ] && [ "$name" != rollcall-all ]; then
+		counts_tool "$name"
+	fi
+}
+
+rows=()
 for t in "${tool_list[@]}"; do
+	rows+=("$t")
 	case $t in
-	rollcall)
-		run_tool rollcall "$nhosts" "$max_delay_ms" \
-		    ip netns exec "$netns" "$rollcall" collect -c "$res/rollcall.yml" ;;
-	rollcall-all)
-		run_tool rollcall-all "$nhosts" "$max_delay_ms" \
-		    ip netns exec "$netns" "$rollcall" collect -c "$res/rollcall-all.yml" ;;
+	rollcall|rollcall-all|rollcall-full)
+		rollcall_tool "$t"
+		continue ;;
 	pdsh)
 		PDSH_SSH_ARGS_APPEND="-F $sshcfg" \
 		run_tool pdsh "$nhosts" "$max_delay_ms" \
@@ -318,9 +402,9 @@ done
 {
 	echo "# rollcall bench: $nhosts hosts, delays 50-500 ms, $ncpu cores, $(date -u +%Y-%m-%dT%H:%MZ)"
 	echo "# rollcall: ${rollcall_bin:-tree at $(git -C "$src_dir" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$src_dir" diff --quiet HEAD -- daemon collectors common config storage 2>/dev/null || echo ' + uncommitted changes')}, max_handshakes $max_handshakes (rollcall-all: $nhosts), ansible -f $ansible_forks, loop on $loop_hosts hosts"
-	for t in "${tool_list[@]}"; do
+	for t in "${rows[@]}"; do
 		cat "$res/$t.m"
-		echo "tool=$t"
+		echo "tool=${t/%.st//st}"
 		echo "--"
 	done | awk -v ncpu="$ncpu" '
 	function f(x, d) { return sprintf("%." d "f", x) }
@@ -333,7 +417,7 @@ done
 	END {
 		pw = 0
 		for (i = 1; i <= k; i++) if (order[i] == "pdsh") pw = m["pdsh", "wall_s"]
-		printf "%-12s %5s %8s %8s %7s %7s %7s %7s %9s %7s %7s %7s %6s %7s\n",
+		printf "%-16s %5s %8s %8s %7s %7s %7s %7s %9s %7s %7s %7s %6s %7s\n",
 		    "tool", "N", "wall_s", "cpu_s", "ms/host", "rss_MB", "sumRSS", "sumPriv",
 		    "ok", "srv_s", "sshd_s", "floor_s", "x_pdsh", "x_floor"
 		for (i = 1; i <= k; i++) {
@@ -346,7 +430,7 @@ done
 			xf = (floor > 0) ? f(wall / floor, 2) : "-"
 			if (m[t, "timed_out"] == 1) wall_s = ">" f(wall, 1) " (killed)"
 			else wall_s = f(wall, 1)
-			printf "%-12s %5d %8s %8s %7s %7s %7s %7s %9s %7s %7s %7s %6s %7s\n",
+			printf "%-16s %5d %8s %8s %7s %7s %7s %7s %9s %7s %7s %7s %6s %7s\n",
 			    t, m[t, "n"], wall_s, f(cpu, 2), f(1000 * cpu / m[t, "n"], 1),
 			    f(m[t, "maxrss_kb"] / 1024, 1), f(m[t, "sumrss_kb"] / 1024, 0),
 			    f(m[t, "sumpriv_kb"] / 1024, 0), m[t, "ok"] "/" m[t, "n"],
@@ -367,5 +451,19 @@ done
 			    t, m[t, "self_s"], other, m[t, "idle_s"], m[t, "background_pct"], m[t, "status"]
 		}
 	}'
+	for t in "${tool_list[@]}"; do
+		[ -f "$res/$t.counts" ] || continue
+		if [ -z "${counts_head:-}" ]; then
+			counts_head=1
+			echo ""
+			echo "# per host, rollcall: instructions (callgrind, first $counts_hosts hosts, max_handshakes $counts_handshakes) and system calls (strace -f -c, all $nhosts hosts)"
+			printf '%-16s %-7s %8s %9s %9s %9s  %s\n' tool sweep "M_Ir/h" "calls/h" "ok(cg)" "ok(st)" \
+			    "top 5 system calls per host (err: failed ones, mostly EAGAIN)"
+		fi
+		while IFS='|' read -r a top; do
+			read -r sweep ir calls okc oks <<<"$a"
+			printf '%-16s %-7s %8s %9s %9s %9s  %s\n' "$t" "$sweep" "$ir" "$calls" "$okc" "$oks" "$top"
+		done <"$res/$t.counts"
+	done
 } | tee "$res/table.txt"
 log "results in $res"

@@ -46,6 +46,7 @@
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "daemon/harvest.h"
+#include "storage/digest.h"
 #include "storage/storage.h"
 #include "storage/storage_test.h"
 #include "storage/outbox.h"
@@ -277,12 +278,14 @@ bench_host(struct bench *b, size_t i, struct buf *o)
 {
 	struct host_result	*r;
 	struct coll_result	*cr;
+	struct host_digests	*last;
 	char			 name[32];
 	size_t			 c;
 	int			 d = host_distro(b, i);
 	int64_t			 now = b->clock_us;
 
 	snprintf(name, sizeof name, "h%06zu", i);
+	last = digests_host(writer_digests(b->w), name);
 	r = host_result_new(name, "10.0.0.1", 22, b->sweep_id);
 	r->started_us = now;
 	r->authed_us = now + 1000;
@@ -293,9 +296,10 @@ bench_host(struct bench *b, size_t i, struct buf *o)
 		host_output(b, i, c, b->sweep, d, o);
 		cr->exit_code = 0;
 		cr->out_bytes = o->len;
-		harvest_output(writer_digests(b->w), r, cr, &b->colls[c],
-		    NULL, 0, buf_str(o), o->len);
+		harvest_output(last, r, cr, &b->colls[c], NULL, 0,
+		    buf_str(o), o->len);
 	}
+	host_digests_free(last);
 	r->ended_us = now + 200000;
 	while (writer_backlogged(b->w))
 		usleep(1000);

@@ -18,6 +18,7 @@
 #include "daemon/job.h"
 #include "daemon/sweep.h"
 #include "daemon/worker.h"
+#include "storage/digest.h"
 #include "storage/storage.h"
 
 #define ENGINE_WINDOW	(256 * 1024)	/* channel window: bytes in flight */
@@ -226,6 +227,9 @@ engine_start_host(struct engine *e, struct run *r, size_t i)
 	job->sweep = &r->sw;
 	job->host = r->hosts[i];
 	job->idx = i;
+	/* The digests of its last stored outputs: memory, not SQLite, so
+	 * neither this loop nor the worker reads the database. */
+	job->last = digests_host(writer_digests(e->writer), job->host->name);
 	worker_submit(e->workers[w], job);
 }
 

@@ -13,7 +13,6 @@
 #include "daemon/job.h"
 #include "daemon/sweep.h"
 #include "storage/digest.h"
-#include "storage/storage.h"
 
 #define HARVEST_ERRLINE	200	/* stderr bytes quoted in an error */
 
@@ -153,7 +152,7 @@ harvest_errline(const char *p, size_t len, char *out, size_t outlen)
 
 /* Parse one collector's output unless its digest says it is unchanged. */
 void
-harvest_output(struct digests *dg, struct host_result *r,
+harvest_output(const struct host_digests *last, struct host_result *r,
     struct coll_result *c, const struct collector *builtin,
     const char *custom, enum parse_mode mode, const char *out, size_t len)
 {
@@ -165,7 +164,7 @@ harvest_output(struct digests *dg, struct host_result *r,
 
 	c->has_digest = collector_digest(c->name, builtin != NULL ? -1 :
 	    (int)mode, out, len, c->digest) == 0;
-	if (c->has_digest && digests_get(dg, r->name, c->name, old) &&
+	if (c->has_digest && host_digests_get(last, c->name, old) &&
 	    memcmp(old, c->digest, RESULT_DIGEST_LEN) == 0) {
 		c->unchanged = 1;
 		harvest_set(c, COLL_OK, NULL);
@@ -190,8 +189,8 @@ static void
 harvest_parse(struct job *job, struct job_part *p, const char *out,
     size_t len)
 {
-	harvest_output(writer_digests(job->sweep->writer), job->res, p->res,
-	    p->builtin, p->custom, p->mode, out, len);
+	harvest_output(job->last, job->res, p->res, p->builtin, p->custom,
+	    p->mode, out, len);
 }
 
 /* Outcome of a part that ran to its end, from its exit status. */

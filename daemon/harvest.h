@@ -10,14 +10,15 @@
 #include "common/result.h"
 #include "config/config.h"
 
-struct digests;
+struct host_digests;
 
 /* Parse out[0..len) of collector c on host r->name into r's facts with
  * builtin's parser (or, when builtin is NULL, as custom collector custom
  * in mode), setting c's status and digest. When the digest equals the one
- * stored for this host and collector (dg may be NULL: never), nothing is
- * parsed: c is ok and marked unchanged, its stored facts stand. */
-void	harvest_output(struct digests *dg, struct host_result *r,
+ * last stored for this host and collector, as copied into last when the
+ * host was dispatched (last may be NULL: never), nothing is parsed: c is
+ * ok and marked unchanged, its stored facts stand. */
+void	harvest_output(const struct host_digests *last, struct host_result *r,
 	    struct coll_result *c, const struct collector *builtin,
 	    const char *custom, enum parse_mode mode, const char *out,
 	    size_t len);

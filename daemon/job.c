@@ -32,6 +32,7 @@
 #include "daemon/ssh.h"
 #include "daemon/sshagent.h"
 #include "daemon/worker.h"
+#include "storage/digest.h"
 #include "storage/storage.h"
 
 #define JOB_GRACE_MS	2000	/* local deadline past the remote timeout */
@@ -305,6 +306,11 @@ job_wait_ssh(struct job *job)
 		flags |= EV_READ;
 	if (w & SSH_WANT_WRITE)
 		flags |= EV_WRITE;
+	if (ssh_buffered(job->ssh) && !(flags & EV_WRITE)) { /* read ahead */
+		job_wait_fd(job, EV_READ);
+		event_active(job->io, EV_READ, 0);
+		return;
+	}
 	if (flags == 0 && ++job->spins <= JOB_MAX_SPINS) {
 		job_wait_fd(job, EV_READ);
 		event_active(job->io, EV_TIMEOUT, 0);
@@ -381,6 +387,8 @@ job_io_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (what & (EV_READ | EV_WRITE))
 		job->spins = 0;
+	if ((what & EV_READ) && job->ssh != NULL)
+		ssh_readable(job->ssh);
 	job_run(job);
 }
 
@@ -674,6 +682,7 @@ job_state_connect(struct job *job)
 	job->ssh = ssh_new(job->fd, worker_known_hosts(job->worker,
 	    job->sweep, job->host->known_hosts), job->host->address,
 	    job->host->port);
+	ssh_gate_reads(job->ssh);	/* job_io_cb reports readiness */
 	return STEP_NEXT;
 }
 
@@ -1399,6 +1408,7 @@ job_free(struct job *job)
 	buf_free(&job->out);
 	buf_free(&job->err);
 	host_result_free(job->res);
+	host_digests_free(job->last);
 	if (job->worker != NULL)
 		worker_job_freed(job->worker);
 	free(job);

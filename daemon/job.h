@@ -25,6 +25,7 @@ struct job;
 struct agent_conn;
 struct bastion_req;
 struct localrun;
+struct host_digests;
 
 /* The states of a per-host job, in the order a job goes through them.
  * What each one means lives in job_states[] (job.c): one line per state. */
@@ -132,6 +133,9 @@ struct job {
 	int64_t			 paused_ms;	/* when the phase paused, or 0 */
 	int64_t			 fdwait_ms;	/* first EMFILE of this wait, or 0 */
 	struct host_result	*res;		/* what we report */
+	struct host_digests	*last;		/* the host's stored output
+						   digests, copied at dispatch
+						   (owned; NULL: none) */
 	struct job_part		*parts;		/* collectors to run */
 	size_t			 nparts;
 	struct job_unit		*units;		/* channels to run */

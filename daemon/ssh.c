@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <libssh2.h>
@@ -18,6 +19,9 @@
 #include "daemon/sshkey.h"
 #include "daemon/sshagent.h"
 #include "daemon/sshmem.h"
+
+#define SSH_RBUF	2048	/* read-ahead for libssh2's small reads */
+#define SSH_SMALL_READ	64	/* a read this small reads ahead */
 
 struct ssh_kh {
 	LIBSSH2_SESSION		*owner;	/* libssh2 wants a session to own it */
@@ -35,6 +39,11 @@ struct ssh {
 	struct agent_conn	*agent;	/* agent auth: the conversation */
 	const struct agent_key	*agent_key; /* the key being tried */
 	char			 agent_err[200]; /* why the agent failed */
+	int			 gated;	/* reads gated on readiness (jobs) */
+	int			 readable; /* gated: the socket may have data */
+	size_t			 roff;	/* next unread byte of rbuf */
+	size_t			 rlen;	/* bytes in rbuf */
+	char			 rbuf[SSH_RBUF]; /* read ahead of small reads */
 };
 
 /* Host key types: libssh2 session type, known_hosts type bit, name. */
@@ -207,6 +216,83 @@ ssh_new(int fd, struct ssh_kh *k, const char *host, int port)
 	buf_free(&prefs);
 	ssh_method_prefs(c->s, host);
 	return c;
+}
+
+/* Serve a read from the read-ahead buffer. */
+static ssize_t
+ssh_recv_buffered(struct ssh *c, void *buf, size_t len)
+{
+	size_t	 n = c->rlen - c->roff;
+
+	if (n > len)
+		n = len;
+	memcpy(buf, c->rbuf + c->roff, n);
+	c->roff += n;
+	if (c->roff == c->rlen)
+		c->roff = c->rlen = 0;
+	return (ssize_t)n;
+}
+
+/* libssh2's recv, gated (ssh_gate_reads): after a short read or EAGAIN
+ * the socket is taken as drained until the loop says it is readable, so
+ * libssh2's read-until-EAGAIN costs no system call; and its one-byte
+ * reads of the server's banner are served from one read ahead. */
+static ssize_t
+ssh_recv_cb(libssh2_socket_t fd, void *buf, size_t len, int flags,
+    void **abstract)
+{
+	struct ssh	*c = *abstract;
+	ssize_t		 n;
+
+	if (c->rlen > c->roff)
+		return ssh_recv_buffered(c, buf, len);
+	if (!c->readable)
+		return -EAGAIN;
+	if (len < SSH_SMALL_READ) {
+		if ((n = recv(fd, c->rbuf, sizeof c->rbuf, flags)) > 0) {
+			c->rlen = (size_t)n;
+			if ((size_t)n < sizeof c->rbuf)
+				c->readable = 0;
+			return ssh_recv_buffered(c, buf, len);
+		}
+	} else if ((n = recv(fd, buf, len, flags)) >= 0) {
+		if ((size_t)n < len)
+			c->readable = 0;
+		return n;
+	}
+	if (n == 0)
+		return 0;
+	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		c->readable = 0;
+		return -EAGAIN;
+	}
+	return -errno;
+}
+
+/* Gate reads on readiness: the caller reports each readable wake-up
+ * (ssh_readable) and runs again at once while input is buffered
+ * (ssh_buffered). */
+void
+ssh_gate_reads(struct ssh *c)
+{
+	c->gated = 1;
+	c->readable = 1;
+	libssh2_session_callback_set(c->s, LIBSSH2_CALLBACK_RECV,
+	    (void *)ssh_recv_cb);
+}
+
+/* The loop saw the socket readable. */
+void
+ssh_readable(struct ssh *c)
+{
+	c->readable = 1;
+}
+
+/* Input read ahead and not yet handed to libssh2. */
+int
+ssh_buffered(const struct ssh *c)
+{
+	return c->rlen > c->roff;
 }
 
 /* Map libssh2's block directions to what we wait for. */

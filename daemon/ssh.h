@@ -40,6 +40,12 @@ void	 ssh_kh_free(struct ssh_kh *);
  * host key types known_hosts already has for host:port, as OpenSSH does. */
 struct ssh *ssh_new(int fd, struct ssh_kh *, const char *host, int port);
 int	 ssh_wants(struct ssh *);		/* SSH_WANT_* bits, may be 0 */
+/* Gate the session's reads on readiness (saves libssh2's EAGAIN reads and
+ * its byte-by-byte banner reads): the caller then calls ssh_readable() on
+ * every readable wake-up and runs again at once while ssh_buffered(). */
+void	 ssh_gate_reads(struct ssh *);
+void	 ssh_readable(struct ssh *);
+int	 ssh_buffered(const struct ssh *);
 int	 ssh_handshake(struct ssh *);
 /* Check the server's key. fp gets "SHA256:..." for messages. When the key
  * is unknown, *learn (caller frees) gets the known_hosts line to add. */

@@ -88,7 +88,10 @@ collstate_plan(struct store *s, int64_t host_id, const struct host_result *r,
 			plan[i] = CP_CONFIRMED;
 		/* An unchanged claim the store does not back (the stored
 		 * digest moved on meanwhile): nothing parsed to apply, so the
-		 * collector keeps what it has and the next sweep parses. */
+		 * collector keeps what it has, and the in-memory digest that
+		 * made the claim is forgotten so the next sweep parses. */
+		if (c->unchanged && plan[i] == CP_NONE)
+			digests_stage(s->digests, r->name, c->name, NULL);
 	}
 	*fresh = any && nknown == 0 && collstate_host_new(s, host_id);
 	return SQLITE_OK;
@@ -182,6 +185,8 @@ collstate_commit(struct store *s, int64_t host_id,
 		if ((rc = collstate_put(s, host_id, &r->colls[i], when)) !=
 		    SQLITE_OK)
 			return rc;
+		digests_stage(s->digests, r->name, r->colls[i].name,
+		    r->colls[i].has_digest ? r->colls[i].digest : NULL);
 	}
 	if (fresh)
 		return collstate_first_seen(s, host_id, r, when);

@@ -1,102 +1,351 @@
-/* The stored digest of a host's collector output, read on the worker
- * threads before parsing (issue 13): equal means the output is what was
- * parsed and stored last time, so parsing and diffing are skipped. Reads
- * committed rows only, through one read-only connection opened with the
- * writer (before any sweep, so its descriptors are taken once, up front)
- * and shared under a lock: a look-up is one indexed row, far shorter than
- * the parse it saves. The writer checks a skip claim again when it
- * stores. */
+/* The last stored digest of each host's collector outputs, in memory (issue
+ * 13): equal means the output is what was parsed and stored last time, so
+ * parsing and diffing are skipped. The writer loads every digest in one
+ * query when it opens the database (before its thread starts) and, after
+ * each commit, publishes what that commit stored; the dispatcher copies a
+ * host's digests into its job, so no worker thread ever touches SQLite.
+ * A stale entry costs one parse at most: the writer checks every skip
+ * claim against the stored digest and forgets an entry it does not back. */
 #include <pthread.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <sqlite3.h>
 
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "storage/digest.h"
+#include "storage/storage_int.h"
 
-#define DIGEST_CACHE_KB	512	/* page cache of the connection */
+#define DIGESTS_BUCKETS0	1024	/* first size of the host table */
 
-static const char digest_sql[] =
-    "SELECT s.digest FROM collector_state s JOIN hosts h ON h.id = s.host_id"
-    " WHERE h.name = ?1 AND s.collector = ?2";
+static const char digests_sql[] =
+    "SELECT h.name, s.collector, s.digest FROM collector_state s"
+    " JOIN hosts h ON h.id = s.host_id WHERE s.digest IS NOT NULL";
 
-struct digests {
-	pthread_mutex_t	 lock;	/* one look-up at a time */
-	sqlite3		*db;	/* read-only; NULL if it would not open */
-	sqlite3_stmt	*st;	/* digest_sql */
+/* One collector's digest on a host. */
+struct dg_slot {
+	uint16_t	 coll;			/* index in digests->colls */
+	unsigned char	 dg[RESULT_DIGEST_LEN];	/* of its raw output */
 };
 
-/* Open the look-up connection on the database at path (already created
- * and migrated by the writer). On failure, logged, every output is
- * parsed. */
+/* One host's digests, in a hash chain. */
+struct dg_host {
+	struct dg_host	*next;		/* same bucket */
+	char		*name;		/* inventory name */
+	struct dg_slot	*slots;		/* one per collector */
+	size_t		 n;		/* slots used */
+	size_t		 cap;		/* slots allocated */
+};
+
+/* A change to publish after the commit that made it. */
+struct dg_staged {
+	char		*host;		/* host name */
+	char		*coll;		/* collector name */
+	int		 forget;	/* drop the entry instead of setting */
+	unsigned char	 dg[RESULT_DIGEST_LEN];	/* new digest, unless forget */
+};
+
+struct digests {
+	pthread_mutex_t	 lock;		/* the dispatcher reads, writer sets */
+	struct dg_host	**buckets;	/* chains by host name hash */
+	size_t		 nbuckets;	/* a power of two */
+	size_t		 nhosts;	/* hosts in the table */
+	char		**colls;	/* interned collector names, never freed
+					   before digests_close */
+	size_t		 ncolls;	/* entries of colls */
+	struct dg_staged *staged;	/* writer thread only: uncommitted */
+	size_t		 nstaged;	/* entries of staged */
+	size_t		 capstaged;	/* allocated */
+};
+
+/* One host's copy: collector names point into digests->colls. */
+struct host_digests {
+	size_t		 n;		/* entries */
+	const char	**coll;		/* collector names */
+	unsigned char	(*dg)[RESULT_DIGEST_LEN];	/* their digests */
+};
+
+/* FNV-1a of a host name. */
+static uint32_t
+digests_hash(const char *s)
+{
+	uint32_t	 h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* The host's entry, or NULL; called with the lock held. */
+static struct dg_host *
+digests_find(const struct digests *d, const char *host)
+{
+	struct dg_host	*e;
+
+	for (e = d->buckets[digests_hash(host) & (d->nbuckets - 1)];
+	    e != NULL; e = e->next)
+		if (strcmp(e->name, host) == 0)
+			return e;
+	return NULL;
+}
+
+/* Double the table when it holds a host per bucket; lock held. */
+static void
+digests_grow(struct digests *d)
+{
+	struct dg_host	**nb, *e, *next;
+	size_t		 i, n = d->nbuckets * 2;
+
+	if (d->nhosts < d->nbuckets)
+		return;
+	nb = xcalloc(n, sizeof *nb);
+	for (i = 0; i < d->nbuckets; i++)
+		for (e = d->buckets[i]; e != NULL; e = next) {
+			next = e->next;
+			e->next = nb[digests_hash(e->name) & (n - 1)];
+			nb[digests_hash(e->name) & (n - 1)] = e;
+		}
+	free(d->buckets);
+	d->buckets = nb;
+	d->nbuckets = n;
+}
+
+/* Index of an interned collector name, adding it; lock held. */
+static uint16_t
+digests_intern(struct digests *d, const char *coll)
+{
+	size_t	 i;
+
+	for (i = 0; i < d->ncolls; i++)
+		if (strcmp(d->colls[i], coll) == 0)
+			return (uint16_t)i;
+	if (d->ncolls == UINT16_MAX)
+		fatalx("digests: more than %d collector names", UINT16_MAX);
+	d->colls = xreallocarray(d->colls, d->ncolls + 1, sizeof *d->colls);
+	d->colls[d->ncolls] = xstrdup(coll);
+	return (uint16_t)d->ncolls++;
+}
+
+/* Set (dg) or forget (dg NULL) one host's collector; lock held. */
+static void
+digests_set(struct digests *d, const char *host, const char *coll,
+    const unsigned char *dg)
+{
+	struct dg_host	*e;
+	uint16_t	 c;
+	size_t		 i, b;
+
+	if ((e = digests_find(d, host)) == NULL) {
+		if (dg == NULL)
+			return;
+		digests_grow(d);
+		e = xcalloc(1, sizeof *e);
+		e->name = xstrdup(host);
+		b = digests_hash(host) & (d->nbuckets - 1);
+		e->next = d->buckets[b];
+		d->buckets[b] = e;
+		d->nhosts++;
+	}
+	c = digests_intern(d, coll);
+	for (i = 0; i < e->n && e->slots[i].coll != c; i++)
+		;
+	if (dg == NULL) {
+		if (i < e->n)
+			e->slots[i] = e->slots[--e->n];
+		return;
+	}
+	if (i == e->n) {
+		if (e->n == e->cap) {
+			e->cap = e->cap ? e->cap * 2 : 4;
+			e->slots = xreallocarray(e->slots, e->cap,
+			    sizeof *e->slots);
+		}
+		e->slots[e->n++].coll = c;
+	}
+	memcpy(e->slots[i].dg, dg, RESULT_DIGEST_LEN);
+}
+
+/* Every stored digest, read in one query on the writer's connection
+ * before its thread starts. On a read error, logged, the table is left
+ * empty: every output is parsed once and its digest stored again. */
 struct digests *
-digests_open(const char *path)
+digests_load(sqlite3 *db)
 {
 	struct digests	*d;
-	char		 sql[64];
+	sqlite3_stmt	*st = NULL;
+	int		 rc;
 
-	d = xcalloc(1, sizeof *d);
-	pthread_mutex_init(&d->lock, NULL);
-	if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READONLY |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(d->db, digest_sql, -1,
-	    SQLITE_PREPARE_PERSISTENT, &d->st, NULL) != SQLITE_OK) {
-		log_warnx("digests: %s: %s (outputs are parsed every time)",
-		    path, d->db != NULL ? sqlite3_errmsg(d->db) :
-		    "out of memory");
-		sqlite3_finalize(d->st);
-		sqlite3_close(d->db);
-		d->db = NULL;
-		d->st = NULL;
-		return d;
+	d = digests_load_empty();
+	if ((rc = sqlite3_prepare_v2(db, digests_sql, -1, &st, NULL)) ==
+	    SQLITE_OK) {
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			if (sqlite3_column_bytes(st, 2) == RESULT_DIGEST_LEN &&
+			    sqlite3_column_text(st, 0) != NULL &&
+			    sqlite3_column_text(st, 1) != NULL)
+				digests_set(d,
+				    (const char *)sqlite3_column_text(st, 0),
+				    (const char *)sqlite3_column_text(st, 1),
+				    sqlite3_column_blob(st, 2));
 	}
-	sqlite3_busy_timeout(d->db, 1000);
-	snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d", DIGEST_CACHE_KB);
-	sqlite3_exec(d->db, sql, NULL, NULL, NULL);
-	/* One read now opens the -wal and -shm too, so no descriptor is
-	 * taken later, in the middle of a sweep. */
-	sqlite3_exec(d->db, "SELECT 1 FROM collector_state LIMIT 1", NULL,
-	    NULL, NULL);
+	if (rc != SQLITE_DONE) {
+		log_warnx("digests: %s (outputs are parsed this time)",
+		    sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		digests_close(d);
+		return digests_load_empty();
+	}
+	sqlite3_finalize(st);
+	log_debug("digests: %zu hosts loaded", d->nhosts);
 	return d;
 }
 
-/* The digest stored for host and collector into dg: 1 if there is one,
- * 0 if none (or it cannot be read: then the output is parsed). */
-int
-digests_get(struct digests *d, const char *host, const char *coll,
-    unsigned char dg[RESULT_DIGEST_LEN])
+/* An empty table (no database, or it could not be read). */
+struct digests *
+digests_load_empty(void)
 {
-	const void	*b;
-	int		 found = 0;
+	struct digests	*d;
 
-	if (d == NULL || d->st == NULL)
-		return 0;
-	pthread_mutex_lock(&d->lock);
-	sqlite3_bind_text(d->st, 1, host, -1, SQLITE_STATIC);
-	sqlite3_bind_text(d->st, 2, coll, -1, SQLITE_STATIC);
-	if (sqlite3_step(d->st) == SQLITE_ROW &&
-	    sqlite3_column_bytes(d->st, 0) == RESULT_DIGEST_LEN &&
-	    (b = sqlite3_column_blob(d->st, 0)) != NULL) {
-		memcpy(dg, b, RESULT_DIGEST_LEN);
-		found = 1;
-	}
-	sqlite3_reset(d->st);
-	sqlite3_clear_bindings(d->st);
-	pthread_mutex_unlock(&d->lock);
-	return found;
+	d = xcalloc(1, sizeof *d);
+	pthread_mutex_init(&d->lock, NULL);
+	d->nbuckets = DIGESTS_BUCKETS0;
+	d->buckets = xcalloc(d->nbuckets, sizeof *d->buckets);
+	return d;
 }
 
-/* Close the connection and free. NULL is fine. */
+/* Writer thread, inside a transaction: remember a digest stored (dg) or
+ * an entry to forget (dg NULL), published when the transaction commits. */
 void
-digests_close(struct digests *d)
+digests_stage(struct digests *d, const char *host, const char *coll,
+    const unsigned char *dg)
+{
+	struct dg_staged	*s;
+
+	if (d == NULL)
+		return;
+	if (d->nstaged == d->capstaged) {
+		d->capstaged = d->capstaged ? d->capstaged * 2 : 64;
+		d->staged = xreallocarray(d->staged, d->capstaged,
+		    sizeof *d->staged);
+	}
+	s = &d->staged[d->nstaged++];
+	s->host = xstrdup(host);
+	s->coll = xstrdup(coll);
+	s->forget = dg == NULL;
+	if (dg != NULL)
+		memcpy(s->dg, dg, RESULT_DIGEST_LEN);
+}
+
+/* How many changes are staged: a mark to roll back to. */
+size_t
+digests_staged(const struct digests *d)
+{
+	return d != NULL ? d->nstaged : 0;
+}
+
+/* Drop the changes staged after mark (their transaction rolled back). */
+void
+digests_unstage(struct digests *d, size_t mark)
 {
 	if (d == NULL)
 		return;
-	sqlite3_finalize(d->st);
-	sqlite3_close(d->db);
+	while (d->nstaged > mark) {
+		d->nstaged--;
+		free(d->staged[d->nstaged].host);
+		free(d->staged[d->nstaged].coll);
+	}
+}
+
+/* The transaction committed: apply what it staged, under the lock. */
+void
+digests_publish(struct digests *d)
+{
+	size_t	 i;
+
+	if (d == NULL || d->nstaged == 0)
+		return;
+	pthread_mutex_lock(&d->lock);
+	for (i = 0; i < d->nstaged; i++)
+		digests_set(d, d->staged[i].host, d->staged[i].coll,
+		    d->staged[i].forget ? NULL : d->staged[i].dg);
+	pthread_mutex_unlock(&d->lock);
+	digests_unstage(d, 0);
+}
+
+/* A copy of one host's digests for its job. */
+struct host_digests *
+digests_host(struct digests *d, const char *host)
+{
+	struct host_digests	*hd = NULL;
+	struct dg_host		*e;
+	size_t			 i;
+
+	if (d == NULL)
+		return NULL;
+	pthread_mutex_lock(&d->lock);
+	if ((e = digests_find(d, host)) != NULL && e->n > 0) {
+		hd = xcalloc(1, sizeof *hd);
+		hd->n = e->n;
+		hd->coll = xcalloc(e->n, sizeof *hd->coll);
+		hd->dg = xcalloc(e->n, sizeof *hd->dg);
+		for (i = 0; i < e->n; i++) {
+			hd->coll[i] = d->colls[e->slots[i].coll];
+			memcpy(hd->dg[i], e->slots[i].dg, RESULT_DIGEST_LEN);
+		}
+	}
+	pthread_mutex_unlock(&d->lock);
+	return hd;
+}
+
+/* The copied digest of one collector. */
+int
+host_digests_get(const struct host_digests *hd, const char *coll,
+    unsigned char dg[RESULT_DIGEST_LEN])
+{
+	size_t	 i;
+
+	if (hd == NULL)
+		return 0;
+	for (i = 0; i < hd->n; i++)
+		if (strcmp(hd->coll[i], coll) == 0) {
+			memcpy(dg, hd->dg[i], RESULT_DIGEST_LEN);
+			return 1;
+		}
+	return 0;
+}
+
+/* Free a job's copy. NULL is fine. */
+void
+host_digests_free(struct host_digests *hd)
+{
+	if (hd == NULL)
+		return;
+	free(hd->coll);
+	free(hd->dg);
+	free(hd);
+}
+
+/* Free the table. NULL is fine. */
+void
+digests_close(struct digests *d)
+{
+	struct dg_host	*e, *next;
+	size_t		 i;
+
+	if (d == NULL)
+		return;
+	digests_unstage(d, 0);
+	free(d->staged);
+	for (i = 0; i < d->nbuckets; i++)
+		for (e = d->buckets[i]; e != NULL; e = next) {
+			next = e->next;
+			free(e->slots);
+			free(e->name);
+			free(e);
+		}
+	free(d->buckets);
+	for (i = 0; i < d->ncolls; i++)
+		free(d->colls[i]);
+	free(d->colls);
 	pthread_mutex_destroy(&d->lock);
 	free(d);
 }

@@ -1,19 +1,23 @@
-/* Stored collector output digests, read before parsing (storage/digest.c).
- * No SQLite types: the daemon's harvest and the benchmark use it. */
+/* The last stored digest of each host's collector outputs, kept in memory
+ * by the writer (storage/digest.c). No SQLite types: the dispatcher copies
+ * one host's digests into its job, the worker compares against the copy. */
 #ifndef ROLLCALL_DIGEST_H
 #define ROLLCALL_DIGEST_H
 
 #include "common/result.h"
 
-struct digests;
+struct digests;		/* every host's, owned by the writer */
+struct host_digests;	/* one host's copy, owned by its job */
 
-/* The look-up connection for the database file at path (caller closes). */
-struct digests	*digests_open(const char *path);
-/* Thread-safe: 1 and dg filled if host's collector has a stored digest,
- * else 0. d may be NULL (always 0). */
-int		 digests_get(struct digests *d, const char *host,
-		    const char *collector,
-		    unsigned char dg[RESULT_DIGEST_LEN]);
-void		 digests_close(struct digests *);
+/* A copy of host's last stored digests, or NULL when none is known (d may
+ * be NULL). Takes d's lock for a hash look-up and a copy; never SQLite.
+ * Caller frees with host_digests_free; valid while d is open. */
+struct host_digests	*digests_host(struct digests *d, const char *host);
+/* 1 and dg filled if the copy holds collector's digest, else 0. hd may
+ * be NULL (always 0). */
+int			 host_digests_get(const struct host_digests *hd,
+			    const char *collector,
+			    unsigned char dg[RESULT_DIGEST_LEN]);
+void			 host_digests_free(struct host_digests *);
 
 #endif

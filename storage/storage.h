@@ -69,8 +69,9 @@ void		 writer_close(struct writer *);
  * writer wants queued (8 MB); the dispatcher starts no host meanwhile. */
 int		 writer_backlogged(struct writer *);
 
-/* The stored digests of collector outputs (storage/digest.h), read on
- * any thread before parsing; owned by the writer. */
+/* The last stored digests of collector outputs, in memory (storage/
+ * digest.h): the dispatcher copies a host's into its job; owned by the
+ * writer, which updates them after each commit. */
 struct digests	*writer_digests(struct writer *);
 
 /* Counters for status/metrics; cheap, lock-protected. */

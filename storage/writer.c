@@ -24,7 +24,6 @@
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "config/config.h"
-#include "storage/digest.h"
 #include "storage/outbox.h"
 #include "storage/outbox_int.h"
 #include "storage/retention.h"
@@ -71,7 +70,6 @@ STAILQ_HEAD(writer_msgs, writer_msg);
 struct writer {
 	char		*path;		/* database file */
 	struct store	 store;		/* connection + statements */
-	struct digests	*digests;	/* read-only digest lookups */
 	pthread_t	 thread;	/* the writer thread */
 	pthread_mutex_t	 lock;		/* guards everything below */
 	pthread_cond_t	 wake;		/* the queue's one wake-up: work,
@@ -332,14 +330,17 @@ static int
 writer_apply_saved(struct writer *w, const struct writer_msg *m)
 {
 	sqlite3	*db = w->store.db;
+	size_t	 mark;
 	int	 rc;
 
 	if (m->type == WM_BARRIER)
 		return SQLITE_OK;
 	if ((rc = sqlite3_exec(db, "SAVEPOINT msg", NULL, NULL, NULL)) != 0)
 		return rc;
+	mark = digests_staged(w->store.digests);
 	rc = writer_apply_one(w, m);
 	if (rc != SQLITE_OK && writer_data_error(rc)) {
+		digests_unstage(w->store.digests, mark);
 		log_warnx("writer: dropping %s%s%s: %s",
 		    m->type == WM_RESULT ? "the result of " : "a message",
 		    m->type == WM_RESULT ? m->result->name : "",
@@ -413,8 +414,11 @@ writer_apply(struct writer *w, struct writer_msgs *batch,
 		rc = writer_apply_saved(w, m);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK) {
+		digests_publish(w->store.digests);
 		return 0;
+	}
+	digests_unstage(w->store.digests, 0);
 	*fault = writer_error(db, rc, err, errlen);
 	if (!sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -842,7 +846,7 @@ writer_open(const char *path, char *err, size_t errlen)
 	w = xcalloc(1, sizeof *w);
 	w->path = xstrdup(path);
 	w->store.db = db;
-	w->digests = db != NULL ? digests_open(path) : NULL;
+	w->store.digests = db != NULL ? digests_load(db) : digests_load_empty();
 	w->next_sweep = db != NULL ? writer_max_sweep(db) : 0;
 	w->queue_max = WRITER_QUEUE_MAX;
 	STAILQ_INIT(&w->queue);
@@ -859,7 +863,7 @@ writer_open(const char *path, char *err, size_t errlen)
 	}
 	if ((errno = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
 		snprintf(err, errlen, "writer thread: %s", strerror(errno));
-		digests_close(w->digests);
+		digests_close(w->store.digests);
 		sqlite3_close(db);
 		free(w->path);
 		free(w);
@@ -1021,7 +1025,7 @@ writer_close_stats(struct writer *w, struct writer_stats *final)
 	if (w->stats.broken && w->store.db != NULL)	/* leave the file as is */
 		sqlite3_db_config(w->store.db,
 		    SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-	digests_close(w->digests);
+	digests_close(w->store.digests);
 	if (sqlite3_close(w->store.db) != SQLITE_OK)
 		log_warnx("writer: closing %s: %s", w->path,
 		    sqlite3_errmsg(w->store.db));
@@ -1039,11 +1043,11 @@ writer_close(struct writer *w)
 	writer_close_stats(w, NULL);
 }
 
-/* The digest lookups the workers use before parsing. */
+/* The in-memory digests the dispatcher copies into each job. */
 struct digests *
 writer_digests(struct writer *w)
 {
-	return w != NULL ? w->digests : NULL;
+	return w != NULL ? w->store.digests : NULL;
 }
 
 /* Copy the counters. */

@@ -21,6 +21,9 @@
 
 static char	 tmpdir[] = "/tmp/rollcall-test-digest.XXXXXX";
 static struct db *rdb;			/* read-only connection */
+static struct writer *wr;		/* the writer under test */
+
+static int	mem_digests(const char *, const char *);
 
 /* First cell of a query ("(none)" without rows). */
 static const char *
@@ -75,9 +78,11 @@ sweep_host(struct digests *dg, const char *host, int64_t sweep, int bump)
 	const struct collector	*c, *all;
 	struct host_result	*r;
 	struct coll_result	*cr;
+	struct host_digests	*last;
 	size_t			 i, n, len;
 	char			*out, *p;
 
+	last = digests_host(dg, host);	/* as the dispatcher copies them */
 	r = host_result_new(host, "192.0.2.1", 22, sweep);
 	r->started_us = T0 + sweep * 60000000LL;
 	r->ended_us = r->started_us + 250000;
@@ -92,9 +97,10 @@ sweep_host(struct digests *dg, const char *host, int64_t sweep, int bump)
 			p[12] = '5';		/* 3.134 -> 3.135 */
 		cr->exit_code = 0;
 		cr->out_bytes = len;
-		harvest_output(dg, r, cr, c, NULL, 0, out, len);
+		harvest_output(last, r, cr, c, NULL, 0, out, len);
 		free(out);
 	}
+	host_digests_free(last);
 	return r;
 }
 
@@ -218,12 +224,62 @@ test_unbacked(struct writer *w)
 	CHECK_STR(q("SELECT hex(digest) <> '%s' FROM collector_state s JOIN "
 	    "hosts h ON h.id=s.host_id WHERE h.name='b' AND "
 	    "collector='packages'", "ABABABABABABABABABABABABABABABAB"), "1");
+	/* The in-memory copy forgot the entry that made the claim: the next
+	 * sweep of b parses its packages again. */
+	CHECK(mem_digests("b", "packages") == 0);
+	CHECK(mem_digests("b", "os") == 1);
+}
+
+/* Does the writer's in-memory copy hold host's digest of coll, equal to
+ * the stored one? 1 yes, 0 none, -1 different. */
+static int
+mem_digests(const char *host, const char *coll)
+{
+	struct host_digests	*hd;
+	unsigned char		 dg[RESULT_DIGEST_LEN];
+	char			 hex[2 * RESULT_DIGEST_LEN + 1];
+	size_t			 i;
+	int			 found;
+
+	hd = digests_host(writer_digests(wr), host);
+	found = host_digests_get(hd, coll, dg);
+	host_digests_free(hd);
+	if (!found)
+		return 0;
+	for (i = 0; i < RESULT_DIGEST_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02X", dg[i]);
+	return strcmp(q("SELECT hex(digest) FROM collector_state s JOIN hosts h "
+	    "ON h.id=s.host_id WHERE h.name='%s' AND collector='%s'", host,
+	    coll), hex) == 0 ? 1 : -1;
+}
+
+/* After the forgotten claim the next sweep parses b's packages and the
+ * copy holds their digest again; a reopened writer loads the same digests
+ * in one query. */
+static void
+test_reload(const char *path)
+{
+	char	 err[256];
+	int64_t	 s;
+
+	s = sweep(wr, 0);
+	CHECK_STR(changes(s), "");
+	CHECK_STR(q("SELECT count(*) FROM collector_runs c JOIN attempts a ON "
+	    "a.id=c.attempt_id JOIN hosts h ON h.id=a.host_id WHERE "
+	    "a.sweep_id=%lld AND h.name='b' AND c.collector='packages' AND "
+	    "c.status='ok'", (long long)s), "1");
+	CHECK(mem_digests("b", "packages") == 1);
+	writer_close(wr);
+	wr = writer_open(path, err, sizeof err);
+	CHECK(wr != NULL);
+	CHECK(mem_digests("a", "packages") == 1);
+	CHECK(mem_digests("b", "packages") == 1);
+	CHECK(mem_digests("b", "kernel") == 1);
 }
 
 int
 main(void)
 {
-	struct writer	*w;
 	char		 path[600], err[256], cmd[600];
 
 	log_init(0, "test_digest");
@@ -232,15 +288,18 @@ main(void)
 		return 1;
 	}
 	snprintf(path, sizeof path, "%s/rollcall.db", tmpdir);
-	w = writer_open(path, err, sizeof err);
-	CHECK(w != NULL);
-	rdb = w != NULL ? db_open_ro(path, err, sizeof err) : NULL;
+	wr = writer_open(path, err, sizeof err);
+	CHECK(wr != NULL);
+	rdb = wr != NULL ? db_open_ro(path, err, sizeof err) : NULL;
 	CHECK(rdb != NULL);
-	if (w != NULL && rdb != NULL) {
-		test_skip(w);
-		test_unbacked(w);
+	if (wr != NULL && rdb != NULL) {
+		/* Nothing stored yet: nothing in memory. */
+		CHECK(digests_host(writer_digests(wr), "a") == NULL);
+		test_skip(wr);
+		test_unbacked(wr);
+		test_reload(path);
 	}
-	writer_close(w);
+	writer_close(wr);
 	db_close(rdb);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
 	if (getenv("TEST_KEEP") != NULL)	/* to look at it afterwards */
