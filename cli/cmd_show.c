@@ -100,7 +100,7 @@ show_print_runs(const struct table *runs)
 			snprintf(st, sizeof st, "%s", x[1] != NULL ? x[1] : "");
 		rows[r][1] = xstrdup(st);
 		rows[r][2] = xstrdup(x[4] != NULL ? fmt_ms(strtoll(x[4], NULL,
-		    10), d, sizeof d) : "");
+		    10), d, sizeof d) : "-");
 		rows[r][3] = xstrdup(x[5] != NULL ? fmt_bytes(strtoull(x[5],
 		    NULL, 10), b, sizeof b) : "");
 		rows[r][4] = xstrdup(x[3] != NULL ? x[3] : "");

@@ -103,7 +103,7 @@ struct coll_result {
 	int		 exit_code;	/* -1 if unknown */
 	char		*error;		/* human message or NULL */
 	size_t		 out_bytes;	/* stdout bytes received */
-	int64_t		 duration_ms;	/* from exec to exit */
+	int64_t		 duration_ms;	/* from exec to exit; -1 unknown */
 	unsigned char	 digest[RESULT_DIGEST_LEN]; /* of the raw output */
 	int		 has_digest;	/* digest is set */
 	int		 unchanged;	/* digest equals the stored one: not

@@ -253,6 +253,9 @@ harvest_combined(struct job *job, enum coll_status cut, const char *why)
 	    u->nparts, se);
 	for (i = 0; i < u->nparts; i++) {
 		p = &job->parts[u->first + i];
+		/* One channel ran them all: no collector's own time is
+		 * known (stored as NULL, shown as "-"), only the host's. */
+		p->res->duration_ms = -1;
 		if (so[i].complete)
 			harvest_finished(job, p, so[i].out, so[i].len,
 			    so[i].exit_code, NULL, se[i].out, se[i].len);

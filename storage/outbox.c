@@ -133,7 +133,11 @@ outbox_doc_runs(struct json_writer *w, const struct host_result *r)
 		json_key(w, "exit_code");	json_int(w, c->exit_code);
 		json_key(w, "error");		json_str(w, c->error);
 		json_key(w, "out_bytes");	json_int(w, (long long)c->out_bytes);
-		json_key(w, "duration_ms");	json_int(w, c->duration_ms);
+		json_key(w, "duration_ms");
+		if (c->duration_ms >= 0)
+			json_int(w, c->duration_ms);
+		else
+			json_null(w);
 		json_object_close(w);
 	}
 	json_array_close(w);

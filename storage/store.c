@@ -197,7 +197,10 @@ store_attempt(struct store *s, int64_t host_id, const struct host_result *r)
 		sqlite3_bind_int(st, 4, c->exit_code);
 		stmt_bind_text(st, 5, c->error);
 		sqlite3_bind_int64(st, 6, (sqlite3_int64)c->out_bytes);
-		sqlite3_bind_int64(st, 7, c->duration_ms);
+		if (c->duration_ms >= 0)
+			sqlite3_bind_int64(st, 7, c->duration_ms);
+		else
+			sqlite3_bind_null(st, 7);
 		if ((rc = stmt_step_done(st)) != SQLITE_OK)
 			return rc;
 	}

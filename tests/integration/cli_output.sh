@@ -47,7 +47,7 @@ assert_eq "show --collector os exits 0" 0 "$RC"
 # ---- show HOST: each collector's outcome, sizes next to raw bytes
 rc_run show -c "$CONF" web001
 assert_match "show lists each collector's status" 'COLLECTOR +STATUS +TOOK +OUTPUT' "$OUT"
-assert_match "show: os ok with its output size" 'os +ok +[0-9.]+m?s +[0-9.]+ (B|KiB)' "$OUT"
+assert_match "show: os ok with its output size (TOOK '-': one combined channel)" 'os +ok +- +[0-9.]+ (B|KiB)' "$OUT"
 assert_match "show: memory.total_bytes with GiB/MiB beside" 'memory\.total_bytes +[0-9]+ \([0-9.]+ (MiB|GiB)\)' "$OUT"
 assert_match "show: a failed collector with its exit code" 'custom\.broken +failed \(exit 3\)' "$OUT"
 rc_run show -c "$CONF" web001 --json
@@ -91,6 +91,12 @@ assert_eq "host_collectors: custom.broken failed with exit 3 on each healthy hos
     "$(sql "SELECT count(*) FROM host_collectors WHERE collector = 'custom.broken' AND status = 'failed' AND exit_code = 3")"
 assert_eq "host_collectors: the refusing host has no collector rows" 0 \
     "$(sql "SELECT count(*) FROM host_collectors WHERE host = 'refuse01'")"
+# One combined channel runs every collector: none has a time of its own.
+assert_eq "combined channel: no collector claims a duration (duration_ms NULL)" 0 \
+    "$(sql 'SELECT count(*) FROM collector_runs WHERE duration_ms IS NOT NULL')"
+rc_run show -c "$CONF" web001
+assert_match "show: TOOK is '-' where it is not known" \
+    $'(^|\n)custom\\.broken +failed \\(exit 3\\) +- ' "$OUT"
 rc_run query -c "$CONF" --tables
 assert_match "query --tables lists host_collectors as a stable view" 'host_collectors +view +stable' "$OUT"
 rc_run query -c "$CONF" --schema host_collectors
