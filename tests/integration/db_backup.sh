@@ -32,7 +32,11 @@ daemon_start
 wait_for "the daemon finished its first sweep" 40 finished 1
 first=$(sql 'SELECT max(id) FROM sweeps WHERE ended_at IS NOT NULL')
 ok_all=1
-for i in $(seq 1 10); do
+# At least ten backups, and on until three more sweeps have finished (a
+# fast machine backs up ten times within one sweep; at most 300 backups).
+i=0
+while [ "$i" -lt 10 ] || { ! finished $((first + 3)) && [ "$i" -lt 300 ]; }; do
+	i=$((i + 1))
 	last=$(sql 'SELECT max(id) FROM sweeps WHERE ended_at IS NOT NULL')
 	rc_run db backup -c "$CONF" --keep 2 "$BK"
 	want=$(done_sweeps "$DB" "$last")
@@ -46,7 +50,8 @@ for i in $(seq 1 10); do
 		t_fail "backup $i during sweeps: rc $RC, integrity '$check', mode $mode, sweeps '$want' vs '$got'"
 	fi
 done
-assert_eq "10 backups during sweeps: each exits 0, is 0600, passes integrity_check and holds every sweep finished before it began" 1 "$ok_all"
+assert_ge "at least ten backups ran" 10 "$i"
+assert_eq "$i backups during sweeps: each exits 0, is 0600, passes integrity_check and holds every sweep finished before it began" 1 "$ok_all"
 assert_match "the last backup says what it wrote" "backup of $DB written to $BK: [0-9]+ bytes, sweeps up to [0-9]+, quick_check ok" "$OUT"
 now=$(sql 'SELECT max(id) FROM sweeps WHERE ended_at IS NOT NULL')
 assert_ge "the daemon kept sweeping during the backups (sweeps finished)" 3 $((now - first))
