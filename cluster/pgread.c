@@ -28,34 +28,50 @@ pgread_err(char *err, size_t errlen, const char *what, const char *msg)
 	    (int)strcspn(msg, "\n"), msg);
 }
 
-/* Connect and start a read-only transaction. */
-struct pgread *
-pgread_open(const struct cluster_config *cc, char *err, size_t errlen)
+/* A blocking session for the CLI: the cluster block's conninfo, the
+ * password from its file (wiped after use, never in err). */
+PGconn *
+pgread_connect(const struct cluster_config *cc, const char *appname,
+    char *err, size_t errlen)
 {
 	const char	*keys[4], *vals[4];
 	char		*password = NULL;
-	struct pgread	*p;
-	PGresult	*res;
+	PGconn		*conn;
 	int		 n = 0;
 
 	if (cc->password_file != NULL && (password =
 	    cluster_read_password(cc->password_file, err, errlen)) == NULL)
 		return NULL;
 	keys[n] = "dbname";		vals[n++] = cc->postgres;
-	keys[n] = "application_name";	vals[n++] = "rollcall-cli";
+	keys[n] = "application_name";	vals[n++] = appname;
 	if (password != NULL) {
 		keys[n] = "password";	vals[n++] = password;
 	}
 	keys[n] = NULL;			vals[n] = NULL;
-	p = xcalloc(1, sizeof *p);
-	p->conn = PQconnectdbParams(keys, vals, 1);
+	conn = PQconnectdbParams(keys, vals, 1);
 	if (password != NULL) {
 		explicit_bzero(password, strlen(password));
 		free(password);
 	}
-	if (p->conn == NULL || PQstatus(p->conn) != CONNECTION_OK) {
-		pgread_err(err, errlen, "connection", p->conn != NULL ?
-		    PQerrorMessage(p->conn) : "out of memory");
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+		pgread_err(err, errlen, "connection", conn != NULL ?
+		    PQerrorMessage(conn) : "out of memory");
+		PQfinish(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+/* Connect and start a read-only transaction. */
+struct pgread *
+pgread_open(const struct cluster_config *cc, char *err, size_t errlen)
+{
+	struct pgread	*p;
+	PGresult	*res;
+
+	p = xcalloc(1, sizeof *p);
+	if ((p->conn = pgread_connect(cc, "rollcall-cli", err, errlen)) ==
+	    NULL) {
 		pgread_close(p);
 		return NULL;
 	}

@@ -10,6 +10,13 @@
 struct cluster_config;
 struct table;
 struct pgread;
+struct pg_conn;
+
+/* A blocking libpq session (PGconn) with the cluster block's conninfo and
+ * password file, application_name appname. NULL with err filled (never
+ * holding the password). Caller PQfinish()es it. */
+struct pg_conn	*pgread_connect(const struct cluster_config *,
+		    const char *appname, char *err, size_t errlen);
 
 /* Connect with the cluster block's conninfo and password file. Returns
  * NULL with err filled (never holding the password). */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster/pgread.h"
 #include "cluster/pgschema.h"
 #include "cluster/pgstatus.h"
 #include "common/json.h"
@@ -19,39 +20,6 @@ static const char *const pgs_keys[] = { "node", "segment",
 static const char *const pgs_heads[] = { "NODE", "SEGMENT", "HEARTBEAT",
     "ALIVE", "OWNED", "BACKLOG", "OLDEST" };
 #define PGS_NCOLS	7
-
-/* Open the session; NULL with err filled. */
-static PGconn *
-pgs_connect(const struct cluster_config *cc, char *err, size_t errlen)
-{
-	const char	*keys[4], *vals[4];
-	char		*pass = NULL;
-	PGconn		*conn;
-	int		 n = 0;
-
-	if (cc->password_file != NULL && (pass =
-	    cluster_read_password(cc->password_file, err, errlen)) == NULL)
-		return NULL;
-	keys[n] = "dbname";		vals[n++] = cc->postgres;
-	keys[n] = "application_name";	vals[n++] = "rollcall-status";
-	if (pass != NULL) {
-		keys[n] = "password";	vals[n++] = pass;
-	}
-	keys[n] = NULL;			vals[n] = NULL;
-	conn = PQconnectdbParams(keys, vals, 1);
-	if (pass != NULL) {
-		explicit_bzero(pass, strlen(pass));
-		free(pass);
-	}
-	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
-		snprintf(err, errlen, "PostgreSQL: %.*s", conn != NULL ?
-		    (int)strcspn(PQerrorMessage(conn), "\n") : 13, conn != NULL ?
-		    PQerrorMessage(conn) : "out of memory");
-		PQfinish(conn);
-		return NULL;
-	}
-	return conn;
-}
 
 /* The rows as a JSON array of objects. */
 static void
@@ -111,7 +79,7 @@ pgstatus_print(const struct cluster_config *cc, int json, FILE *fp,
 	const char	*params[1];
 	char		 dead[24];
 
-	if ((conn = pgs_connect(cc, err, errlen)) == NULL)
+	if ((conn = pgread_connect(cc, "rollcall-status", err, errlen)) == NULL)
 		return -1;
 	snprintf(dead, sizeof dead, "%lld", (long long)(cc->dead_after_ms > 0 ?
 	    cc->dead_after_ms : CLUSTER_DEAD_AFTER_MS));
