@@ -29,6 +29,11 @@ for a in $(awk '/ansible_host:/ { print $2 }' "$FLEET_DIR/inventory.yml"); do
 	pkgs "$a" 3.0.11-1~deb12u2
 done
 
+# The hosts are in the node's segment (rollcall_segment, a group var; the
+# single node ignores it).
+sed -i 's/^all:/all:\n  vars:\n    rollcall_segment: dc1/' "$FLEET_DIR/inventory.yml"
+grep -q '^    rollcall_segment: dc1$' "$FLEET_DIR/inventory.yml" || t_die "could not set rollcall_segment"
+
 # Single node: the fleet's config with stable collectors. Clustered: the
 # same with its own database, a cluster: block and a control socket.
 sed -i 's/^collectors:.*/collectors: [os, kernel, hostname, packages]/' "$CONF"

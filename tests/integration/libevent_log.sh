@@ -28,7 +28,7 @@ in_fleet env EVENT_SHOW_METHOD=1 JOURNAL_STREAM=1:1 \
     timeout -k 5 "$RC_TIMEOUT" "$ROLLCALL" collect -v -c "$CONF" 2>"$ERRF" >/dev/null
 set -e
 assert_match "collect -v: libevent's message is there, at debug (<7>)" \
-    '^<7>libevent: libevent using: ' "$(cat "$ERRF")"
+    $'(^|\n)<7>libevent: libevent using: ' "$(cat "$ERRF")"
 assert_eq "collect -v: no libevent line at another level" "" \
     "$(grep 'libevent:' "$ERRF" | grep -v '^<7>' || true)"
 
@@ -54,7 +54,7 @@ assert_eq "daemon: no libevent line at the default level" "" \
     "$(grep -E 'libevent:|libevent using' "$T_DIR/daemon.log" || true)"
 run_daemon -v "$T_DIR/daemon-v.log"
 assert_match "daemon -v: libevent's message is there, at debug (<7>)" \
-    '^<7>libevent: libevent using: ' "$(cat "$T_DIR/daemon-v.log")"
+    $'(^|\n)<7>libevent: libevent using: ' "$(cat "$T_DIR/daemon-v.log")"
 assert_eq "daemon -v: no libevent line at another level" "" \
     "$(grep 'libevent:' "$T_DIR/daemon-v.log" | grep -v '^<7>' || true)"
 finish
