@@ -249,9 +249,17 @@ for n in a1 a2 b1; do
 	kill -TERM "${PID[$n]}"
 	wait "${WRAP[$n]}" 2>/dev/null || true
 done
+# A batch PostgreSQL committed whose answer the node had not taken in when
+# it stopped stays in its outbox (sent again at the next start, dropped by
+# ON CONFLICT): the central count is the local one less the outbox rows
+# that did not arrive.
 for n in a1 a2 b1; do
-	assert_eq "$n: central = local - outbox after stopping" \
-	    "$(sqlite3 -readonly "$T_DIR/$n.db" 'select (select count(*) from attempts) - (select count(*) from outbox)')" \
+	ids=$(sqlite3 -readonly "$T_DIR/$n.db" 'select group_concat(attempt_id) from outbox')
+	pending=0
+	[ -z "$ids" ] || pending=$(central "select count(*) from unnest(array[$ids]::bigint[]) i
+	    where not exists (select 1 from attempts where node = '$n' and local_id = i)")
+	assert_eq "$n: central = local - unshipped outbox rows after stopping" \
+	    $(( $(sqlite3 -readonly "$T_DIR/$n.db" 'select count(*) from attempts') - pending )) \
 	    "$(central "select count(*) from attempts where node = '$n'")"
 done
 assert_eq "no attempt twice centrally (node, local id)" 0 \
