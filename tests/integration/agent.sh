@@ -17,7 +17,7 @@ printf 'restrict %s\n' "$(cat "$T_DIR/agent_key.pub")" >>"$rundir"
 sock=$T_DIR/agent.sock
 agent_pid=$(ssh-agent -a "$sock" -s | sed -n 's/^SSH_AGENT_PID=\([0-9]*\);.*/\1/p')
 [ -n "$agent_pid" ] || t_die "ssh-agent did not start"
-trap 'kill "$agent_pid" 2>/dev/null || true; t_cleanup' EXIT
+trap 's=$?; kill "$agent_pid" 2>/dev/null || true; t_cleanup "$s"' EXIT
 SSH_AUTH_SOCK=$sock ssh-add -q "$T_DIR/agent_key" || t_die "ssh-add failed"
 rm -f "$T_DIR/agent_key"	# only the agent has the private key now
 fp=$(ssh-keygen -lf "$T_DIR/agent_key.pub" | awk '{print $2}')
@@ -79,7 +79,7 @@ while time.time() < end:
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 EOF
 hang_pid=$!
-trap 'kill "$agent_pid" "$hang_pid" 2>/dev/null || true; t_cleanup' EXIT
+trap 's=$?; kill "$agent_pid" "$hang_pid" 2>/dev/null || true; t_cleanup "$s"' EXIT
 for _ in $(seq 50); do [ -S "$hang_sock" ] && break; sleep 0.1; done
 [ -S "$hang_sock" ] || t_die "fake agent did not start"
 

@@ -54,9 +54,8 @@ ip -n "$NS_B" addr add 10.213.1.2/24 dev bp0 &&
 ip -n "$NS_B" link set bp0 up || { members_cleanup; t_die "cannot wire $NS_P"; }
 PG_LISTEN="127.0.0.1,$PG_A1,$PG_A2,$PG_B" pg_start "$NS_P" ||
     { members_cleanup; t_die "PostgreSQL did not start"; }
-# lib.sh's trap last, with the test's status in $? (an `if`: a bare
-# `(exit 1)` would end the trap under set -e before the fleet is stopped).
-trap 'm_st=$?; members_cleanup; pg_destroy; if (exit $m_st); then t_cleanup; else t_cleanup; fi' EXIT
+# lib.sh's trap last, handed the test's status.
+trap 'm_st=$?; members_cleanup; pg_destroy; t_cleanup "$m_st"' EXIT
 pg_allow 10.213.0.0/16
 
 # One inventory for every node: A's hosts and B's, with their segment as

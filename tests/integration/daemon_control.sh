@@ -25,7 +25,7 @@ control_socket: $sock
 metrics_listen: 127.0.0.1:19465
 metrics_per_host: true
 YML
-trap 'rm -rf "$sockdir"; t_cleanup' EXIT
+trap 's=$?; rm -rf "$sockdir"; t_cleanup "$s"' EXIT
 
 # ---- no daemon yet
 rc_run status -c "$CONF"

@@ -17,7 +17,7 @@ sock=$T_DIR/notify.sock
 msgs=$T_DIR/notify.log
 "$NOTIFYRECV" -l 120 "$sock" "$msgs" &
 recv_pid=$!
-trap 'kill $recv_pid 2>/dev/null || true; t_cleanup' EXIT
+trap 's=$?; kill $recv_pid 2>/dev/null || true; t_cleanup "$s"' EXIT
 for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 
 daemon_start NOTIFY_SOCKET="$sock" WATCHDOG_USEC=2000000

@@ -21,7 +21,7 @@ MNT=$T_DIR/mnt
 mkdir -p "$MNT"
 mount -t tmpfs -o size=2m,mode=0700 rc-i6-full "$MNT" || t_die "cannot mount a tmpfs on $MNT"
 # Unmount however the test ends, then the usual cleanup.
-trap 's=$?; umount -l "$MNT" 2>/dev/null || true; (exit $s); t_cleanup' EXIT
+trap 's=$?; umount -l "$MNT" 2>/dev/null || true; t_cleanup "$s"' EXIT
 DBF=$MNT/rollcall.db
 
 # dsql SQL: read the tmpfs database

@@ -62,8 +62,10 @@ rm -rf "$T_DIR"
 mkdir -p "$T_DIR"
 
 # Always runs: stop the fleet, print the summary if finish was not reached.
+# A trap of a test's own passes the test's status as $1: it must not re-raise
+# it with (exit N) first, which set -e ends the trap on, fleet still up.
 t_cleanup() {
-	local status=$?
+	local status=${1:-$?}
 	if [ "$T_FLEET_UP" = 1 ] && [ "${KEEP_FLEET:-0}" != 1 ]; then
 		"$FLEET_SH" --dir "$FLEET_DIR" --netns "$NETNS" stop >/dev/null 2>&1 ||
 		    echo "$T_NAME: warning: fleet stop failed" >&2

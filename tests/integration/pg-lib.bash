@@ -69,7 +69,7 @@ pg_start() {
 	PG_DIR=$(mktemp -d /tmp/rcpg.XXXXXX)
 	if declare -F t_cleanup >/dev/null; then
 		# lib.sh's trap stays last: it reads the test's exit status.
-		trap 'pg_trap_status=$?; pg_destroy; (exit $pg_trap_status); t_cleanup' EXIT
+		trap 'pg_trap_status=$?; pg_destroy; t_cleanup "$pg_trap_status"' EXIT
 	else
 		trap pg_destroy EXIT
 	fi
