@@ -141,7 +141,7 @@ pg_setup() {
 	local listen port
 	listen=$(block postgresql.conf | sed -n "s/^listen_addresses = '\(.*\)'.*/\1/p")
 	port=$(block cluster-a1 | sed -n 's/.*port=\([0-9]*\).*/\1/p')
-	[ -n "$listen" ] && [ -n "$port" ] || die "README: no listen_addresses or port"
+	{ [ -n "$listen" ] && [ -n "$port" ]; } || die "README: no listen_addresses or port"
 	# Its own namespace: the README's port is free there.
 	pg_free_port() { echo "$port"; }
 	PG_LISTEN="'$listen'" pg_start "$NS_P" || die "PostgreSQL did not start"
@@ -266,7 +266,7 @@ block inventory.yml
 block inventory.yml | subst "$D" >"$D/inventory.yml"
 N1=$(seg_hosts dc1 | wc -l)
 N2=$(seg_hosts dc2 | wc -l)
-[ "$N1" -gt 0 ] && [ "$N2" -gt 0 ] || die "the inventory has no dc1 or dc2 hosts"
+{ [ "$N1" -gt 0 ] && [ "$N2" -gt 0 ]; } || die "the inventory has no dc1 or dc2 hosts"
 
 step "Two datacenters ($N1 and $N2 simulated hosts) and db.example's links"
 net_up
