@@ -7,7 +7,7 @@
 #
 # Options (environment):
 #   TEST_BUILDS="normal asan fuzz"   which stages to run (fuzz: every
-#                               libFuzzer harness, FUZZ_SECONDS each, default 10)
+#                               libFuzzer harness, FUZZ_SECONDS each, default 5)
 #   CTEST_ARGS="-R e2e"         extra ctest arguments (e.g. one test)
 set -euo pipefail
 
@@ -85,7 +85,7 @@ for b in $builds; do
 	fuzz)
 		printf '\n==> [fuzz] scripts/fuzz.sh (build-fuzz, clang)\n'
 		t0=$(date +%s)
-		if ./scripts/fuzz.sh "${FUZZ_SECONDS:-10}"; then
+		if ./scripts/fuzz.sh "${FUZZ_SECONDS:-5}"; then
 			record "fuzz: harnesses" ok $(($(date +%s) - t0))
 		else
 			record "fuzz: harnesses" FAILED $(($(date +%s) - t0))
