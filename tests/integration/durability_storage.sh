@@ -37,17 +37,23 @@ f1=$(dsql 'SELECT count(*) FROM facts')
 assert_eq "sweep 1 stored every host" "$HOSTS" "$n1"
 assert_ge "sweep 1 stored facts" 10 "$f1"
 
+# collect_then_fill: start collect in the background (pid, output in $LOG),
+# and once it has opened the database fill the tmpfs until ENOSPC.
+collect_then_fill() {
+	set +e
+	ip netns exec "$NETNS" timeout -k 5 120 "$ROLLCALL" collect -c "$CONF" --db "$DBF" >"$LOG" 2>&1 &
+	pid=$!
+	set -e
+	for i in $(seq 1 100); do
+		[ -e "$DBF-wal" ] && break
+		sleep 0.05
+	done
+	dd if=/dev/zero of="$MNT/filler" bs=16k 2>/dev/null || true	# until ENOSPC
+}
+
 # ---- disk full during sweep 2
 LOG=$T_DIR/full.log
-set +e
-ip netns exec "$NETNS" timeout -k 5 120 "$ROLLCALL" collect -c "$CONF" --db "$DBF" >"$LOG" 2>&1 &
-pid=$!
-set -e
-for i in $(seq 1 100); do
-	[ -e "$DBF-wal" ] && break
-	sleep 0.05
-done
-dd if=/dev/zero of="$MNT/filler" bs=16k 2>/dev/null || true	# until ENOSPC
+collect_then_fill
 assert_eq "the tmpfs is full" 0 "$(df --output=avail -k "$MNT" | tail -n 1 | tr -d ' ')"
 failed_seen=0
 for i in $(seq 1 300); do
@@ -80,15 +86,7 @@ assert_eq "integrity_check after disk full" ok "$(dsql 'PRAGMA integrity_check')
 # that was not stored. collect gives up after its grace, says how many
 # results were swept and how many stored, and exits 3.
 LOG=$T_DIR/full-stays.log
-set +e
-ip netns exec "$NETNS" timeout -k 5 120 "$ROLLCALL" collect -c "$CONF" --db "$DBF" >"$LOG" 2>&1 &
-pid=$!
-set -e
-for i in $(seq 1 100); do
-	[ -e "$DBF-wal" ] && break
-	sleep 0.05
-done
-dd if=/dev/zero of="$MNT/filler" bs=16k 2>/dev/null || true	# until ENOSPC
+collect_then_fill
 assert_eq "the tmpfs is full again" 0 "$(df --output=avail -k "$MNT" | tail -n 1 | tr -d ' ')"
 set +e
 wait "$pid"

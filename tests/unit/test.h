@@ -4,9 +4,46 @@
 #define ROLLCALL_TEST_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int test_passed, test_failed;
+
+/* The fixture tree: $FIXTURES (ctest sets it), else ./fixtures. */
+static inline const char *
+test_fixtures(void)
+{
+	const char	*d = getenv("FIXTURES");
+
+	return d != NULL ? d : "fixtures";
+}
+
+/* A whole file in memory, NUL-terminated at *len (caller frees); NULL if
+ * it cannot be opened. Reads to EOF, so pipes and /proc work too. */
+static inline char *
+test_slurp(const char *path, size_t *len)
+{
+	FILE	*fp;
+	char	*p = NULL;
+	size_t	 cap = 0, n;
+
+	*len = 0;
+	if ((fp = fopen(path, "rb")) == NULL)
+		return NULL;
+	for (;;) {
+		if (*len + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			if ((p = realloc(p, cap)) == NULL)
+				abort();
+		}
+		if ((n = fread(p + *len, 1, cap - *len - 1, fp)) == 0)
+			break;
+		*len += n;
+	}
+	fclose(fp);
+	p[*len] = '\0';
+	return p;
+}
 
 #define CHECK(cond) do {						\
 	if (cond)							\

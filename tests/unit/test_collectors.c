@@ -290,52 +290,15 @@ static const struct want_row want_rows[] = {
 	    { "/boot", "/dev/nvme0n1p1", "vfat", "313942016", "25206784" } },
 };
 
-/* Path of the fixture tree. */
-static const char *
-fixtures(void)
-{
-	const char	*d = getenv("FIXTURES");
-
-	return d != NULL ? d : "fixtures";
-}
-
-/* Read a whole file (NUL-terminated at *len); NULL if missing. */
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE	*fp;
-	char	*p = NULL;
-	size_t	 cap = 0, n;
-
-	*len = 0;
-	if ((fp = fopen(path, "rb")) == NULL)
-		return NULL;
-	for (;;) {
-		if (*len + 4096 + 1 > cap) {
-			cap = cap ? cap * 2 : 8192;
-			p = realloc(p, cap);
-			if (p == NULL)
-				abort();
-		}
-		n = fread(p + *len, 1, cap - *len - 1, fp);
-		if (n == 0)
-			break;
-		*len += n;
-	}
-	fclose(fp);
-	p[*len] = '\0';
-	return p;
-}
-
 /* Read tests/fixtures/collectors/<dir>/<name>. */
 static char *
 fixture(const char *dir, const char *name, size_t *len)
 {
 	char	 path[1024];
 
-	snprintf(path, sizeof path, "%s/collectors/%s/%s", fixtures(), dir,
+	snprintf(path, sizeof path, "%s/collectors/%s/%s", test_fixtures(), dir,
 	    name);
-	return slurp(path, len);
+	return test_slurp(path, len);
 }
 
 /* Parse a distro's fixture for a collector into f; the status. */
@@ -765,7 +728,7 @@ test_commands_run_locally(void)
 		snprintf(cmd, sizeof cmd, "/bin/sh %s </dev/null >%s "
 		    "2>/dev/null", path, outpath);
 		CHECK(system(cmd) == 0);
-		out = slurp(outpath, &len);
+		out = test_slurp(outpath, &len);
 		CHECK(out != NULL);
 		if (out != NULL) {
 			memset(&f, 0, sizeof f);

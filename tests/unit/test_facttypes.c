@@ -13,39 +13,6 @@
 #include "common/result.h"
 #include "test.h"
 
-/* Path of the fixture tree. */
-static const char *
-fixtures(void)
-{
-	const char	*d = getenv("FIXTURES");
-
-	return d != NULL ? d : "fixtures";
-}
-
-/* Read a whole file, NUL-terminated at *len; NULL if missing. */
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE	*fp;
-	char	*p;
-	long	 n;
-
-	*len = 0;
-	if ((fp = fopen(path, "rb")) == NULL)
-		return NULL;
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	if (n < 0 || (p = malloc((size_t)n + 1)) == NULL) {
-		fclose(fp);
-		return NULL;
-	}
-	*len = fread(p, 1, (size_t)n, fp);
-	p[*len] = '\0';
-	fclose(fp);
-	return p;
-}
-
 /* Does value fit its key's type (empty and "unknown" stand for none)? */
 static int
 fits(const struct fact_type_entry *e, const char *v)
@@ -69,7 +36,7 @@ check_file(const struct collector *c, const char *path)
 	char				*out, err[256];
 	size_t				 len, k, n;
 
-	if ((out = slurp(path, &len)) == NULL)
+	if ((out = test_slurp(path, &len)) == NULL)
 		return 0;
 	memset(&f, 0, sizeof f);
 	c->parse(out, len, &f, err, sizeof err);
@@ -99,7 +66,7 @@ test_fixture_keys(void)
 	size_t			 n, i, keys = 0;
 
 	c = collector_builtins(&n);
-	snprintf(dir, sizeof dir, "%s/collectors", fixtures());
+	snprintf(dir, sizeof dir, "%s/collectors", test_fixtures());
 	if ((d = opendir(dir)) == NULL) {
 		CHECK(d != NULL);
 		return;
@@ -114,7 +81,7 @@ test_fixture_keys(void)
 		}
 	}
 	closedir(d);
-	snprintf(dir, sizeof dir, "%s/collectors/edge", fixtures());
+	snprintf(dir, sizeof dir, "%s/collectors/edge", test_fixtures());
 	if ((d = opendir(dir)) != NULL) {
 		while ((de = readdir(d)) != NULL)
 			for (i = 0; de->d_name[0] != '.' && i < n; i++) {

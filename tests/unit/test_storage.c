@@ -869,18 +869,18 @@ test_inventory(struct writer *w)
 	    "name='new01'"), "NULL");
 }
 
-/* Wait (up to 1 s) for the writer to say it is degraded; *st is its last
- * report either way. */
+/* Wait up to ms for the writer to say it is degraded (or, with broken,
+ * broken); *st is its last report either way. */
 static void
-wait_degraded(struct writer *w, struct writer_stats *st)
+wait_writer(struct writer *w, struct writer_stats *st, int broken, int ms)
 {
 	int	 i;
 
-	for (i = 0; i < 50; i++) {
+	for (i = 0; i < ms / 10; i++) {
 		writer_get_stats(w, st);
-		if (st->degraded)
+		if (broken ? st->broken : st->degraded)
 			return;
-		usleep(20000);
+		usleep(10000);
 	}
 }
 
@@ -909,7 +909,7 @@ test_degraded(struct writer *w)
 		writer_submit(w, r);
 	}
 	writer_sweep_end(w, s);
-	wait_degraded(w, &st);
+	wait_writer(w, &st, 0, 1000);
 	CHECK(st.degraded == 1);
 	CHECK(st.queue_depth == 20);
 	CHECK(strstr(st.last_error, "full") != NULL);
@@ -958,7 +958,7 @@ test_degraded_readonly(struct writer *w)
 	writer_submit(w, mkres("ro01", s, "os=ok", "os.id=debian", NULL));
 	writer_submit(w, mkres("ro02", s, "os=ok", "os.id=debian", NULL));
 	writer_sweep_end(w, s);
-	wait_degraded(w, &st);
+	wait_writer(w, &st, 0, 1000);
 	CHECK(st.degraded == 1);
 	CHECK(st.queue_depth == 2);
 	CHECK(strstr(st.last_error, "readonly") != NULL);
@@ -974,25 +974,6 @@ test_degraded_readonly(struct writer *w)
 	CHECK_STR(q("SELECT ok FROM sweeps WHERE id=%lld", (long long)s),
 	    "2");
 	CHECK_STR(q("PRAGMA integrity_check"), "ok");
-}
-
-/* A whole file in memory (caller frees), for before/after comparisons. */
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE	*fp;
-	char	*buf;
-	long	 n;
-
-	if ((fp = fopen(path, "rb")) == NULL)
-		return NULL;
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	buf = malloc(n > 0 ? (size_t)n : 1);
-	*len = fread(buf, 1, (size_t)n, fp);
-	fclose(fp);
-	return buf;
 }
 
 /* Overwrite page n (1-based) of path with 0xff bytes. */
@@ -1012,20 +993,6 @@ smash_page(const char *path, int n, int psz)
 		fclose(fp);
 	}
 	free(page);
-}
-
-/* Wait up to 5 s for the writer to call itself broken. */
-static void
-wait_broken(struct writer *w, struct writer_stats *st)
-{
-	int	 i;
-
-	for (i = 0; i < 500; i++) {
-		writer_get_stats(w, st);
-		if (st->broken)
-			return;
-		usleep(10000);
-	}
 }
 
 /* A backup of the live database, then one page of it overwritten: the
@@ -1051,7 +1018,7 @@ test_corrupt(void)
 	page = atoi(q("SELECT rootpage FROM sqlite_master WHERE name = "
 	    "'hosts'"));
 	smash_page(p, page, atoi(q("PRAGMA page_size")));
-	before = slurp(p, &blen);
+	before = test_slurp(p, &blen);
 	w = writer_open(p, err, sizeof err);
 	CHECK(w != NULL);
 	writer_get_stats(w, &st);
@@ -1062,7 +1029,7 @@ test_corrupt(void)
 	writer_flush(w);		/* returns at once: nothing to wait for */
 	writer_close_stats(w, &st);
 	CHECK(st.submitted == 1 && st.results == 0 && st.lost == 1);
-	after = slurp(p, &alen);
+	after = test_slurp(p, &alen);
 	CHECK(before != NULL && after != NULL && alen == blen &&
 	    memcmp(before, after, blen) == 0);
 	free(after);
@@ -1070,7 +1037,7 @@ test_corrupt(void)
 	dbcheck_test_sync_max(0);
 	w = writer_open(p, err, sizeof err);
 	CHECK(w != NULL);
-	wait_broken(w, &st);
+	wait_writer(w, &st, 1, 5000);
 	CHECK(st.broken == 1 && st.fault == DBF_CORRUPT);
 	writer_close(w);
 	dbcheck_test_sync_max(DB_QUICK_CHECK_SYNC_MAX);
