@@ -107,6 +107,8 @@ main(void)
 	CHECK(outbox_read(r, last, 10, &b, err, sizeof err) == 0 && b.n == 1);
 	CHECK(b.last_id == last + 1);		/* ids never go back */
 	free(b.json);
+	CHECK(outbox_backlog(r, &bl, err, sizeof err) == 0 && bl.count == 1 &&
+	    bl.oldest_us > 0);			/* one row after an ack */
 	outbox_reader_close(r);
 	writer_close(w);
 	snprintf(err, sizeof err, "rm -rf '%s'", dir);
