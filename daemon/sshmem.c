@@ -21,6 +21,7 @@
  * one by one.
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -36,7 +37,12 @@ struct ssh_blk {
 	size_t	 size;		/* bytes the caller asked for */
 	size_t	 mapped;	/* mapping length, 0 for malloc */
 };
-#define SSH_HDR		((sizeof(struct ssh_blk) + 15) & ~(size_t)15)
+/* The header, rounded up so the caller's block keeps malloc's alignment. */
+#define SSH_ALIGN	_Alignof(max_align_t)
+#define SSH_HDR		((sizeof(struct ssh_blk) + SSH_ALIGN - 1) & \
+			    ~(size_t)(SSH_ALIGN - 1))
+_Static_assert((SSH_ALIGN & (SSH_ALIGN - 1)) == 0 && SSH_HDR % SSH_ALIGN == 0,
+    "the header must keep the block maximally aligned");
 
 static pthread_mutex_t	 ssh_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ssh_blk	*ssh_cache[SSH_CACHE_MAX];
@@ -133,6 +139,13 @@ ssh_mem_free(void *ptr, void **abstract)
 	ssh_live(-1);
 	if (!ssh_cache_put(b))
 		munmap(b, b->mapped);
+}
+
+/* The size a block was allocated with: what its owner may have written. */
+size_t
+ssh_mem_size(const void *ptr)
+{
+	return ((const struct ssh_blk *)((const char *)ptr - SSH_HDR))->size;
 }
 
 /* libssh2 reallocator (rare: growing packet buffers). */

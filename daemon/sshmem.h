@@ -9,6 +9,8 @@
 void	*ssh_mem_alloc(size_t, void **);
 void	 ssh_mem_free(void *, void **);
 void	*ssh_mem_realloc(void *, size_t, void **);
+/* Bytes asked for when ptr (one of ours, not NULL) was allocated. */
+size_t	 ssh_mem_size(const void *);
 /* After libssh2_session_init_ex(): give back the pages still all zero. */
 void	 ssh_mem_trim(void *);
 
