@@ -793,6 +793,7 @@ bastion_do_open(struct bastion *b, struct bastion_chan *c)
 	struct ssh_chan		*ch = NULL;
 	char			 msg[300], why[400];
 	int			 shortage;
+	enum host_status	 st;
 
 	switch (ssh_tunnel_open(b->ssh, c->host, c->port, &ch, &shortage)) {
 	case SSH_AGAIN:
@@ -804,7 +805,8 @@ bastion_do_open(struct bastion *b, struct bastion_chan *c)
 		return SSH_DONE;
 	}
 	b->opening = NULL;
-	if (ssh_error(b->ssh, msg, sizeof msg) == HOST_DISCONNECTED) {
+	if ((st = ssh_tunnel_error(b->ssh, msg, sizeof msg)) ==
+	    HOST_DISCONNECTED) {
 		bastion_fail(b, HOST_DISCONNECTED, "%s", msg);
 		return SSH_FAIL;
 	}
@@ -821,7 +823,7 @@ bastion_do_open(struct bastion *b, struct bastion_chan *c)
 	} else if (r != NULL) {
 		snprintf(why, sizeof why, "bastion %s cannot reach %s port %d: "
 		    "%s", b->name, r->host, r->port, msg);
-		bastion_req_fail(r, HOST_REFUSED, why);
+		bastion_req_fail(r, st, why);
 	}
 	bastion_chan_drop(b, c);
 	return SSH_DONE;

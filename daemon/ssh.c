@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "daemon/knownhosts.h"
+#include "daemon/openfail.h"
 #include "daemon/ssh.h"
 #include "daemon/sshkey.h"
 #include "daemon/sshagent.h"
@@ -22,6 +23,22 @@
 
 #define SSH_RBUF	2048	/* read-ahead for libssh2's small reads */
 #define SSH_SMALL_READ	64	/* a read this small reads ahead */
+
+/* libssh2 versions whose channel open we read (1.10 and 1.11): it frees
+ * the open-failure packet, then the open request, in one call. Elsewhere
+ * the watch may see nothing, and the failure reads as libssh2 puts it. */
+#if LIBSSH2_VERSION_NUM >= 0x010a00
+#define SSH_WATCH_OPEN	1
+#else
+#define SSH_WATCH_OPEN	0
+#endif
+
+/* What the watch on a tunnel open has seen in the blocks libssh2 freed. */
+enum ssh_seen {
+	SEEN_NONE,		/* nothing yet */
+	SEEN_FAILURE,		/* an open-failure packet */
+	SEEN_OURS,		/* and then the open it answered: ours */
+};
 
 struct ssh_kh {
 	LIBSSH2_SESSION		*owner;	/* libssh2 wants a session to own it */
@@ -44,6 +61,10 @@ struct ssh {
 	size_t			 roff;	/* next unread byte of rbuf */
 	size_t			 rlen;	/* bytes in rbuf */
 	char			 rbuf[SSH_RBUF]; /* read ahead of small reads */
+	int			 watch;	/* in libssh2's tunnel open: read
+					 * what it frees (ssh_free_cb) */
+	enum ssh_seen		 seen;	/* what the watch found */
+	struct openfail		 openfail; /* the server's answer, if seen */
 };
 
 /* Host key types: libssh2 session type, known_hosts type bit, name. */
@@ -185,6 +206,28 @@ ssh_method_prefs(LIBSSH2_SESSION *s, const char *host)
 			    host, ssh_methods[i].list);
 }
 
+/* libssh2's free. During a tunnel open it also reads each freed block:
+ * libssh2 drops the server's reason for refusing a channel with the
+ * packet that carried it. The block's size bounds the reading. */
+static void
+ssh_free_cb(void *ptr, void **abstract)
+{
+	struct ssh	*c = abstract != NULL ? *abstract : NULL;
+	struct openfail	 f;
+	uint32_t	 id;
+
+	if (ptr != NULL && c != NULL && c->watch) {
+		if (openfail_parse(ptr, ssh_mem_size(ptr), &f) == 0) {
+			c->openfail = f;
+			c->seen = SEEN_FAILURE;
+		} else if (c->seen == SEEN_FAILURE && openfail_open_id(ptr,
+		    ssh_mem_size(ptr), &id) == 0 &&
+		    id == c->openfail.recipient)
+			c->seen = SEEN_OURS;
+	}
+	ssh_mem_free(ptr, abstract);
+}
+
 /* New non-blocking session on a connected socket. */
 struct ssh *
 ssh_new(int fd, struct ssh_kh *k, const char *host, int port)
@@ -197,7 +240,7 @@ ssh_new(int fd, struct ssh_kh *k, const char *host, int port)
 	c->kh = k;
 	c->host = xstrdup(host);
 	c->port = port;
-	if ((c->s = libssh2_session_init_ex(ssh_mem_alloc, ssh_mem_free,
+	if ((c->s = libssh2_session_init_ex(ssh_mem_alloc, ssh_free_cb,
 	    ssh_mem_realloc, c)) == NULL)
 		fatalx("libssh2_session_init failed");
 	ssh_mem_trim(c->s);
@@ -694,8 +737,9 @@ struct ssh_chan {
 	int			 closing; /* close sent: now free */
 };
 
-/* A direct-tcpip channel (bastion tunnel). libssh2 1.10 says why an open
- * failed only as a reason code in its message: resource shortage means
+/* A direct-tcpip channel (bastion tunnel). libssh2 says why an open
+ * failed only as a reason code in its message, so the free callback
+ * watches for the server's answer (ssh_free_cb): resource shortage means
  * "wait and ask again", anything else is the target's failure. */
 int
 ssh_tunnel_open(struct ssh *c, const char *host, int port,
@@ -706,8 +750,11 @@ ssh_tunnel_open(struct ssh *c, const char *host, int port,
 	int		 rc;
 
 	*shortage = 0;
+	c->seen = SEEN_NONE;
+	c->watch = SSH_WATCH_OPEN;
 	ch = libssh2_channel_direct_tcpip_ex(c->s, host, port, "127.0.0.1",
 	    22);
+	c->watch = 0;
 	if (ch != NULL) {
 		*out = xcalloc(1, sizeof **out);
 		(*out)->c = c;
@@ -717,9 +764,28 @@ ssh_tunnel_open(struct ssh *c, const char *host, int port,
 	rc = libssh2_session_last_error(c->s, &msg, NULL, 0);
 	if (rc == LIBSSH2_ERROR_EAGAIN)
 		return SSH_AGAIN;
-	if (msg != NULL && strstr(msg, "resource shortage") != NULL)
+	if (rc != LIBSSH2_ERROR_CHANNEL_FAILURE)
+		c->seen = SEEN_NONE;	/* failed for another reason */
+	if (c->seen == SEEN_OURS ? c->openfail.reason == OPENFAIL_SHORTAGE :
+	    msg != NULL && strstr(msg, "resource shortage") != NULL)
 		*shortage = 1;
 	return SSH_FAIL;
+}
+
+/* Why the last tunnel open failed: the server's words if the watch saw
+ * them, else libssh2's (the reason code only), which is "refused". */
+enum host_status
+ssh_tunnel_error(struct ssh *c, char *buf, size_t len)
+{
+	enum host_status	 st;
+
+	if (c->seen == SEEN_OURS) {
+		snprintf(buf, len, "%s: %s",
+		    openfail_reason_str(c->openfail.reason), c->openfail.desc);
+		return openfail_status(&c->openfail);
+	}
+	st = ssh_error(c, buf, len);
+	return st == HOST_DISCONNECTED ? st : HOST_REFUSED;
 }
 
 /* Read what the tunnel has. */

@@ -93,6 +93,11 @@ struct ssh_chan;
  * *shortage says the server lacked resources (try again later). */
 int	 ssh_tunnel_open(struct ssh *, const char *host, int port,
 	    struct ssh_chan **, int *shortage);
+/* After ssh_tunnel_open() failed: why, in the server's words when they
+ * were seen ("connect failed: No route to host"), into buf, and what that
+ * means for the target (refused, unreachable, ...), or "disconnected" when
+ * the server itself went away. */
+enum host_status ssh_tunnel_error(struct ssh *, char *buf, size_t len);
 /* >0 bytes, 0 nothing now, SSH_FAIL. */
 ssize_t	 ssh_chan_read(struct ssh_chan *, char *buf, size_t len);
 /* >0 bytes taken, SSH_AGAIN (retry the same), SSH_FAIL. */
