@@ -1,5 +1,6 @@
 /* Open-failure messages: see openfail.h. Every length is checked against
  * the bytes there are before it is used; the text is untrusted. */
+#include <stdio.h>
 #include <string.h>
 
 #include "daemon/openfail.h"
@@ -7,26 +8,35 @@
 #define MSG_CHANNEL_OPEN		90	/* RFC 4254 5.1 */
 #define MSG_CHANNEL_OPEN_FAILURE	92
 
-/* The errno texts sshd puts in a "connect failed" (glibc, BSD and musl
- * spell some differently), and what each means for the target: the same
- * as job.c's reading of that errno on a direct connect. */
+/* The texts sshd puts in a "connect failed", and what each means for the
+ * target. sshd (channels.c, 9.2 to today) sends strerror() when its
+ * non-blocking connect() fails later (a RST, an ICMP error from a router,
+ * a timeout; glibc, BSD and musl spell some differently), and a bare
+ * "open failed" when connect() fails at once, which on Linux is its own
+ * routing table having no way there (ENETUNREACH, an unreachable route)
+ * or a local firewall: the host is unreachable from the bastion. Each
+ * status is the one job.c gives that errno on a direct connect. */
 static const struct {
 	const char		*text;
 	enum host_status	 status;
+	const char		*note;		/* added to the text, or "" */
 } openfail_texts[] = {
-	{ "Connection refused", HOST_REFUSED },			/* ECONNREFUSED */
-	{ "No route to host", HOST_UNREACHABLE },		/* EHOSTUNREACH */
-	{ "Host is unreachable", HOST_UNREACHABLE },
-	{ "Network is unreachable", HOST_UNREACHABLE },		/* ENETUNREACH */
-	{ "Network unreachable", HOST_UNREACHABLE },
-	{ "Host is down", HOST_UNREACHABLE },			/* EHOSTDOWN */
-	{ "Network is down", HOST_UNREACHABLE },		/* ENETDOWN */
-	{ "Connection timed out", HOST_CONNECT_TIMEOUT },	/* ETIMEDOUT */
-	{ "Operation timed out", HOST_CONNECT_TIMEOUT },
-	{ "Name or service not known", HOST_DNS_ERROR },	/* getaddrinfo */
-	{ "No address associated with hostname", HOST_DNS_ERROR },
-	{ "Temporary failure in name resolution", HOST_DNS_ERROR },
-	{ "nodename nor servname provided, or not known", HOST_DNS_ERROR },
+	{ "Connection refused", HOST_REFUSED, "" },		/* ECONNREFUSED */
+	{ "No route to host", HOST_UNREACHABLE, "" },		/* EHOSTUNREACH */
+	{ "Host is unreachable", HOST_UNREACHABLE, "" },
+	{ "Network is unreachable", HOST_UNREACHABLE, "" },	/* ENETUNREACH */
+	{ "Network unreachable", HOST_UNREACHABLE, "" },
+	{ "Host is down", HOST_UNREACHABLE, "" },		/* EHOSTDOWN */
+	{ "Network is down", HOST_UNREACHABLE, "" },		/* ENETDOWN */
+	{ "Connection timed out", HOST_CONNECT_TIMEOUT, "" },	/* ETIMEDOUT */
+	{ "Operation timed out", HOST_CONNECT_TIMEOUT, "" },
+	{ "Name or service not known", HOST_DNS_ERROR, "" },	/* getaddrinfo */
+	{ "No address associated with hostname", HOST_DNS_ERROR, "" },
+	{ "Temporary failure in name resolution", HOST_DNS_ERROR, "" },
+	{ "nodename nor servname provided, or not known", HOST_DNS_ERROR, "" },
+	{ "open failed", HOST_UNREACHABLE, " (sshd's words for a connect() "
+	    "that failed at once: no route from the bastion; its log has "
+	    "the errno)" },
 };
 #define OPENFAIL_NTEXTS	(sizeof openfail_texts / sizeof openfail_texts[0])
 
@@ -88,18 +98,39 @@ openfail_open_id(const unsigned char *p, size_t len, uint32_t *id)
 	return 0;
 }
 
-/* Only "connect failed" says why in its text; the other codes are their
- * own reason (and a shortage is the caller's to wait out). */
-enum host_status
-openfail_status(const struct openfail *f)
+/* The entry for a "connect failed" text, or NULL: only that code says
+ * why in its text; the others are their own reason. */
+static int
+openfail_lookup(const struct openfail *f)
 {
 	size_t	 i;
 
 	if (f->reason == OPENFAIL_CONNECT)
 		for (i = 0; i < OPENFAIL_NTEXTS; i++)
 			if (strcmp(f->desc, openfail_texts[i].text) == 0)
-				return openfail_texts[i].status;
-	return HOST_REFUSED;
+				return (int)i;
+	return -1;
+}
+
+/* Refused unless the text says otherwise (a shortage is the caller's to
+ * wait out). */
+enum host_status
+openfail_status(const struct openfail *f)
+{
+	int	 i = openfail_lookup(f);
+
+	return i == -1 ? HOST_REFUSED : openfail_texts[i].status;
+}
+
+/* "connect failed: No route to host": the code in words, the server's
+ * text, and what a terse text means. */
+void
+openfail_describe(const struct openfail *f, char *buf, size_t len)
+{
+	int	 i = openfail_lookup(f);
+
+	snprintf(buf, len, "%s: %s%s", openfail_reason_str(f->reason),
+	    f->desc, i == -1 ? "" : openfail_texts[i].note);
 }
 
 /* For messages: the code in the words RFC 4254 gives it. */

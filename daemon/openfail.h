@@ -42,8 +42,12 @@ int		 openfail_parse(const unsigned char *, size_t,
  * sender channel in *id; -1 otherwise. */
 int		 openfail_open_id(const unsigned char *, size_t, uint32_t *);
 /* What a failure means for the target: the text of a "connect failed"
- * when it is a known errno text, else the code (refused). */
+ * when it is one sshd sends (an errno text, or "open failed" for a
+ * connect() that failed at once: unreachable), else the code (refused). */
 enum host_status openfail_status(const struct openfail *);
+/* The failure in words for the error: "connect failed: No route to
+ * host", with a note where the server's text is terse. */
+void		 openfail_describe(const struct openfail *, char *, size_t);
 /* The reason code as words ("connect failed"). */
 const char	*openfail_reason_str(uint32_t);
 

@@ -780,8 +780,7 @@ ssh_tunnel_error(struct ssh *c, char *buf, size_t len)
 	enum host_status	 st;
 
 	if (c->seen == SEEN_OURS) {
-		snprintf(buf, len, "%s: %s",
-		    openfail_reason_str(c->openfail.reason), c->openfail.desc);
+		openfail_describe(&c->openfail, buf, len);
 		return openfail_status(&c->openfail);
 	}
 	st = ssh_error(c, buf, len);

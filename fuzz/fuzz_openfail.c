@@ -15,6 +15,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct openfail	 f;
+	char		 text[300];
 	uint32_t	 id;
 	size_t		 i, n;
 
@@ -28,6 +29,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 				__builtin_trap();
 		if (openfail_status(&f) >= HOST_STATUS_MAX ||
 		    openfail_reason_str(f.reason) == NULL)
+			__builtin_trap();
+		openfail_describe(&f, text, sizeof text);
+		if (strlen(text) >= sizeof text)
 			__builtin_trap();
 	}
 	(void)openfail_open_id(data, len, &id);

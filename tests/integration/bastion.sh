@@ -66,16 +66,47 @@ cat >>"$T_DIR/unreach-inv.yml" <<'EOF'
       ansible_port: 2
     noroute01:
       ansible_host: 10.99.0.1
+    hostdown01:
+      ansible_host: 10.98.1.1
 EOF
+# 10.99/16: the bastion has no route there, its connect() fails at once
+# (ENETUNREACH). 10.98/16: the bastion sends it to the fleet's namespace,
+# which routes it nowhere and answers ICMP host unreachable (forwarding
+# on, for this sweep only), as a router before a dead subnet does.
+ip netns exec "$NETNS" sysctl -qw net.ipv4.ip_forward=1
+ip -n "$NETNS" route add unreachable 10.98.0.0/16
+ip -n "$B" route add 10.98.0.0/16 via 10.201.0.1
 rc_run collect -c "$(conf unreach)"
 assert_eq "unreachable targets: collect reports failures" 1 "$RC"
-assert_eq "closed port seen from the bastion: refused" refused \
+ip -n "$B" route del 10.98.0.0/16
+ip -n "$NETNS" route del unreachable 10.98.0.0/16
+ip netns exec "$NETNS" sysctl -qw net.ipv4.ip_forward=0
+# sshd says "connect failed" for all three and tells them apart only in
+# its text, which libssh2 drops: rollcall reads it (daemon/openfail.c).
+rc_run query -c "$(conf unreach)" --csv "SELECT name, status, error FROM host_status
+    WHERE name IN ('noport01', 'noroute01', 'hostdown01') ORDER BY name"
+assert_eq "query of the three: exit" 0 "$RC"
+printf '%s\n' "$OUT" | sed 's/^/  stored: /'
+noport=$(printf '%s\n' "$OUT" | grep '^noport01,' || true)
+noroute=$(printf '%s\n' "$OUT" | grep '^noroute01,' || true)
+hostdown=$(printf '%s\n' "$OUT" | grep '^hostdown01,' || true)
+assert_eq "closed port seen from the bastion: refused, in the bastion's words" \
+    "noport01,refused,bastion rollcall-test@10.202.0.1:22 cannot reach 10.77.1.1 port 2: connect failed: Connection refused" \
+    "$noport"
+assert_eq "router says host unreachable: unreachable, in the bastion's words" \
+    "hostdown01,unreachable,bastion rollcall-test@10.202.0.1:22 cannot reach 10.98.1.1 port 22: connect failed: No route to host" \
+    "$hostdown"
+assert_match "no route from the bastion: unreachable, sshd's terse words explained" \
+    "^noroute01,unreachable,bastion rollcall-test@10.202.0.1:22 cannot reach 10.99.0.1 port 22: connect failed: open failed \(sshd's words for a connect\(\) that failed at once: no route from the bastion; its log has the errno\)$" \
+    "$noroute"
+assert_match "sshd's log has the errno behind 'open failed'" \
+    "connect to 10.99.0.1 port 22 failed: Network is unreachable" "$(cat "$BLOG")"
+assert_eq "closed port: the attempt row says refused" refused \
     "$(q unreach "SELECT a.status FROM attempts a JOIN hosts h ON h.id = a.host_id WHERE h.name = 'noport01'")"
-assert_match "closed port: the error names the bastion and its reason" \
-    "bastion rollcall-test@10.202.0.1:22 cannot reach 10.77.1.1 port 2: .*connect failed" \
-    "$(q unreach "SELECT a.error FROM attempts a JOIN hosts h ON h.id = a.host_id WHERE h.name = 'noport01'")"
-assert_eq "no route from the bastion: refused" refused \
+assert_eq "no route: the attempt row says unreachable" unreachable \
     "$(q unreach "SELECT a.status FROM attempts a JOIN hosts h ON h.id = a.host_id WHERE h.name = 'noroute01'")"
+assert_eq "host unreachable: the attempt row says unreachable" unreachable \
+    "$(q unreach "SELECT a.status FROM attempts a JOIN hosts h ON h.id = a.host_id WHERE h.name = 'hostdown01'")"
 assert_eq "the reachable targets still ok" "$n" "$(q unreach "SELECT count(*) FROM attempts WHERE status = 'ok'")"
 
 # --- the bastion's host key changed: no target, no authentication there

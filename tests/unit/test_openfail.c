@@ -56,6 +56,23 @@ status_of(uint32_t reason, const char *text)
 	return st;
 }
 
+/* The error text for a well-formed packet with this code and text. */
+static const char *
+describe(uint32_t reason, const char *text)
+{
+	static char	 out[300];
+	struct buf	 b = { 0 };
+	struct openfail	 f;
+
+	failure(&b, 3, reason, text);
+	if (openfail_parse((unsigned char *)b.data, b.len, &f) == 0)
+		openfail_describe(&f, out, sizeof out);
+	else
+		strcpy(out, "(not parsed)");
+	buf_free(&b);
+	return out;
+}
+
 /* sshd's texts, each with the meaning a direct connect gives its errno;
  * only "connect failed" is refined by its text. */
 static void
@@ -70,8 +87,15 @@ test_status(void)
 	CHECK(status_of(2, "something else") == HOST_REFUSED);
 	CHECK(status_of(2, "no route to host") == HOST_REFUSED); /* exact */
 	CHECK(status_of(1, "No route to host") == HOST_REFUSED);
+	CHECK(status_of(2, "open failed") == HOST_UNREACHABLE);
 	CHECK(status_of(1, "open failed") == HOST_REFUSED);
 	CHECK(status_of(4, "open failed") == HOST_REFUSED);
+	CHECK_STR(describe(2, "No route to host"),
+	    "connect failed: No route to host");
+	CHECK_STR(describe(1, "open failed"),
+	    "administratively prohibited: open failed");
+	CHECK(strncmp(describe(2, "open failed"), "connect failed: open failed "
+	    "(sshd's words for a connect() that failed at once", 75) == 0);
 	CHECK_STR(openfail_reason_str(2), "connect failed");
 	CHECK_STR(openfail_reason_str(1), "administratively prohibited");
 	CHECK_STR(openfail_reason_str(4), "resource shortage");
