@@ -24,9 +24,10 @@
 #define SSH_RBUF	2048	/* read-ahead for libssh2's small reads */
 #define SSH_SMALL_READ	64	/* a read this small reads ahead */
 
-/* libssh2 versions whose channel open we read (1.10 and 1.11): it frees
- * the open-failure packet, then the open request, in one call. Elsewhere
- * the watch may see nothing, and the failure reads as libssh2 puts it. */
+/* libssh2 versions whose channel open we read (1.10, 1.11, master of
+ * 2026): it frees the open-failure packet, then the open request, in one
+ * call. Elsewhere the watch may see nothing, and the failure reads as
+ * libssh2 puts it. */
 #if LIBSSH2_VERSION_NUM >= 0x010a00
 #define SSH_WATCH_OPEN	1
 #else
