@@ -98,7 +98,7 @@ openfail_open_id(const unsigned char *p, size_t len, uint32_t *id)
 	return 0;
 }
 
-/* The entry for a "connect failed" text, or NULL: only that code says
+/* The entry for a "connect failed" text, or -1: only that code says
  * why in its text; the others are their own reason. */
 static int
 openfail_lookup(const struct openfail *f)
