@@ -57,7 +57,9 @@ collect_usage(FILE *fp)
 	cli_usage_line(fp, &cmd_collect_entry);
 	fprintf(fp, "\n"
 	    "Sweep the inventory once: connect to every host (concurrently),\n"
-	    "run the collectors, store facts and history, print a summary.\n\n"
+	    "run the collectors, store facts and history, print a summary.\n"
+	    "With a cluster: block, only the hosts of the node's segment, each\n"
+	    "attempt queued in the outbox for the daemon to ship to PostgreSQL.\n\n"
 	    "  -c, --config FILE    config file (default %s)\n"
 	    "  -l, --limit PATTERN  only the hosts an Ansible host pattern "
 	    "selects:\n"
