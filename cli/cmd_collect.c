@@ -12,12 +12,14 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
+#include "config/cluster.h"
 #include "config/config.h"
 #include "cli/cli.h"
 #include "cli/cmd.h"
 #include "daemon/engine.h"
 #include "daemon/ssh.h"
 #include "daemon/summary.h"
+#include "storage/outbox.h"
 #include "storage/storage.h"
 
 #define PROGRESS_MS	250
@@ -55,7 +57,9 @@ collect_usage(FILE *fp)
 	cli_usage_line(fp, &cmd_collect_entry);
 	fprintf(fp, "\n"
 	    "Sweep the inventory once: connect to every host (concurrently),\n"
-	    "run the collectors, store facts and history, print a summary.\n\n"
+	    "run the collectors, store facts and history, print a summary.\n"
+	    "With a cluster: block, only the hosts of the node's segment, each\n"
+	    "attempt queued in the outbox for the daemon to ship to PostgreSQL.\n\n"
 	    "  -c, --config FILE    config file (default %s)\n"
 	    "  -l, --limit PATTERN  only the hosts an Ansible host pattern "
 	    "selects:\n"
@@ -209,6 +213,80 @@ collect_broken(struct writer *w)
 	return EXIT_NOTSTORED;
 }
 
+/* The hosts to sweep: those limit selects (NULL: all) and, with a
+ * cluster: block, only those of the node's segment (the others are other
+ * nodes' to reach). *n of them, or NULL with err filled. Caller frees. */
+static const struct host **
+collect_hosts(const struct config *conf, const char *limit, size_t *n,
+    char *err, size_t errlen)
+{
+	const struct cluster_config	*cc = conf->cluster;
+	const struct host		**hosts;
+	const char			*seg;
+	unsigned char			*sel;
+	size_t				 i, other = 0;
+
+	sel = xcalloc(conf->nhosts + 1, 1);
+	if (limit != NULL && config_select(conf, limit, sel, err, errlen) ==
+	    -1) {
+		free(sel);
+		return NULL;
+	}
+	hosts = xcalloc(conf->nhosts + 1, sizeof *hosts);
+	for (*n = i = 0; i < conf->nhosts; i++) {
+		if (limit != NULL && !sel[i])
+			continue;
+		seg = conf->hosts[i].segment != NULL ?
+		    conf->hosts[i].segment : "default";
+		if (cc != NULL && strcmp(seg, cc->segment) != 0)
+			other++;
+		else
+			hosts[(*n)++] = &conf->hosts[i];
+	}
+	free(sel);
+	if (other > 0)
+		fprintf(stderr, "cluster: node %s sweeps segment %s: %zu "
+		    "host(s) of other segments left to their nodes\n",
+		    cc->node, cc->segment, other);
+	if (*n == 0) {
+		snprintf(err, errlen, cc != NULL ? "no host of segment %s to "
+		    "sweep" : "the inventory has no host", cc != NULL ?
+		    cc->segment : "");
+		free(hosts);
+		return NULL;
+	}
+	return hosts;
+}
+
+/* Cluster mode: the attempts are in the outbox; say who ships them. */
+static void
+collect_queued(const struct config *conf, const struct sweep_summary *sum)
+{
+	if (conf->cluster == NULL)
+		return;
+	fprintf(stderr, "cluster: %zu attempt(s) queued in the outbox of %s "
+	    "for PostgreSQL: the daemon on this database ships them (now if "
+	    "it runs, else when it starts)\n", sum->nhosts - sum->skipped -
+	    sum->cancelled, conf->database);
+}
+
+/* Start the sweep of the hosts collect_hosts() picks. */
+static int
+collect_start(struct collect *c, const struct config *conf,
+    const char *limit, char *err, size_t errlen)
+{
+	const struct host	**hosts;
+	size_t			 n;
+	int			 rc;
+
+	if ((hosts = collect_hosts(conf, limit, &n, err, errlen)) == NULL)
+		return -1;
+	rc = engine_sweep_hosts(c->engine, "collect", hosts, n, collect_done,
+	    c, err, errlen);
+	free(hosts);
+	return rc;
+}
+
 /* Run the sweep on a fresh engine and loop. */
 static int
 collect_run(struct config *conf, const char *limit)
@@ -228,12 +306,13 @@ collect_run(struct config *conf, const char *limit)
 	event_set_log_callback(log_libevent);
 	if ((rc = collect_broken(w)) != 0)
 		return rc;
+	if (conf->cluster != NULL)	/* same transaction as each attempt */
+		writer_outbox_enable(w, conf->cluster->outbox_max);
 	rc = EXIT_USAGE;
 	if ((c.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	c.engine = engine_new(c.base, conf, w);
-	if (engine_sweep(c.engine, "collect", limit, collect_done, &c, err,
-	    sizeof err) == -1) {
+	if (collect_start(&c, conf, limit, err, sizeof err) == -1) {
 		fprintf(stderr, "rollcall collect: %s\n", err);
 		goto out;
 	}
@@ -249,6 +328,7 @@ collect_run(struct config *conf, const char *limit)
 	if (!c.finished)
 		event_base_dispatch(c.base);
 	collect_summary(&c.sum);
+	collect_queued(conf, &c.sum);
 	rc = c.sum.counts[HOST_OK] == c.sum.nhosts && !c.interrupted ?
 	    EXIT_OK : EXIT_FAIL;
 	if (c.interrupted)

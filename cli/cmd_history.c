@@ -43,8 +43,9 @@ static const char changes_sql[] =
     "SELECT " HISTORY_WHEN ", host, key, detail, change, old_value,"
     " new_value, sweep_id FROM (" HISTORY_ROWS ") AS x" HISTORY_ORDER;
 
-/* A list item's history value, as storage writes it: "f=v f=v". */
-#define KV(f)	"'" #f "=' || coalesce(" #f ", '')"
+/* A list item's history value, as storage writes it: "f=v f=v" (the
+ * CAST: PostgreSQL does not turn a number into text by itself). */
+#define KV(f)	"'" #f "=' || coalesce(CAST(" #f " AS TEXT), '')"
 
 /* `history HOST --baseline`: what the host had at first sight (its
  * first_seen row, else hosts.first_seen). Storage writes no history for a
@@ -81,10 +82,10 @@ static const char baseline_sql[] =
     "  AND kind <> 'host' AND changed_at >= (SELECT t FROM h)),"
     " base(key, detail, value) AS ("
     "  SELECT key, detail, value FROM cur c WHERE NOT EXISTS (SELECT 1"
-    "  FROM hist y WHERE y.key = c.key AND y.detail IS c.detail)"
+    "  FROM hist y WHERE y.key = c.key AND y.detail IS NOT DISTINCT FROM c.detail)"
     "  UNION ALL SELECT key, detail, old_value FROM hist x"
     "  WHERE old_value IS NOT NULL AND id = (SELECT min(id) FROM hist y"
-    "  WHERE y.key = x.key AND y.detail IS x.detail))"
+    "  WHERE y.key = x.key AND y.detail IS NOT DISTINCT FROM x.detail))"
     " SELECT strftime('%Y-%m-%dT%H:%M:%SZ', (SELECT t FROM h), 'unixepoch')"
     " AS changed_at, key, detail, 'baseline' AS change, NULL AS old_value,"
     " value AS new_value, (SELECT sw FROM h) AS sweep_id FROM base"

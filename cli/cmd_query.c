@@ -26,6 +26,33 @@ static const char query_schema_sql[] =
 static const char query_columns_sql[] =
     "SELECT name AS column, type FROM pragma_table_info(?1) ORDER BY cid";
 
+/* The same three for PostgreSQL (--cluster): the central schema's
+ * tables and views from information_schema; a table's "CREATE" is its
+ * columns, as PostgreSQL keeps no statement text for tables. */
+static const char query_pg_tables_sql[] =
+    "SELECT table_name AS name, CASE table_type WHEN 'VIEW' THEN 'view'"
+    " ELSE 'table' END AS type, CASE table_type WHEN 'VIEW' THEN"
+    " 'stable (docs/SCHEMA.md)' ELSE 'internal: may change' END AS interface"
+    " FROM information_schema.tables WHERE table_schema = current_schema()"
+    " ORDER BY table_type <> 'VIEW', table_name";
+
+static const char query_pg_schema_sql[] =
+    "SELECT t.table_name AS name, CASE t.table_type WHEN 'VIEW' THEN 'view'"
+    " ELSE 'table' END AS type, CASE t.table_type WHEN 'VIEW' THEN"
+    " 'CREATE VIEW ' || t.table_name || ' AS' || pg_get_viewdef("
+    "  quote_ident(t.table_name)) ELSE 'CREATE TABLE ' || t.table_name ||"
+    " ' (' || (SELECT string_agg(c.column_name || ' ' || c.data_type, ', '"
+    "  ORDER BY c.ordinal_position) FROM information_schema.columns c"
+    "  WHERE c.table_schema = t.table_schema"
+    "  AND c.table_name = t.table_name) || ')' END AS sql"
+    " FROM information_schema.tables t WHERE t.table_schema ="
+    " current_schema() ORDER BY t.table_type <> 'VIEW', t.table_name";
+
+static const char query_pg_columns_sql[] =
+    "SELECT column_name AS \"column\", data_type AS type"
+    " FROM information_schema.columns WHERE table_schema = current_schema()"
+    " AND table_name = ?1 ORDER BY ordinal_position";
+
 const struct cmd_entry cmd_query_entry = {
 	"query", NULL,
 	"[-c FILE] [--db PATH] [--json | --csv] SQL | --tables |"
@@ -40,7 +67,8 @@ query_columns(struct cli_read *c, const char *view)
 	struct table	*t;
 	int		 rc;
 
-	if ((t = cli_read_query(c, query_columns_sql, &view, 1)) == NULL)
+	if ((t = cli_read_query(c, c->pg != NULL ? query_pg_columns_sql :
+	    query_columns_sql, &view, 1)) == NULL)
 		return EXIT_FAIL;
 	if (t->nrows == 0) {
 		fprintf(stderr, "rollcall query: no table or view '%s' "
@@ -86,11 +114,13 @@ cmd_query(int argc, char **argv)
 	if ((rc = cli_read_open(&c)) != 0)
 		return rc;
 	if (tables != NULL)
-		rc = cli_read_print(&c, query_tables_sql, NULL, 0);
+		rc = cli_read_print(&c, c.pg != NULL ? query_pg_tables_sql :
+		    query_tables_sql, NULL, 0);
 	else if (schema != NULL && nargs)
 		rc = query_columns(&c, c.args[0]);
 	else if (schema != NULL)
-		rc = cli_read_print(&c, query_schema_sql, NULL, 0);
+		rc = cli_read_print(&c, c.pg != NULL ? query_pg_schema_sql :
+		    query_schema_sql, NULL, 0);
 	else
 		rc = cli_read_print(&c, c.args[0], NULL, 0);
 	cli_read_close(&c);

@@ -130,6 +130,10 @@ status_cluster(const struct facts *f)
 	    ctl_get(f, "?", "cluster.hosts_owned"),
 	    ctl_get(f, "?", "cluster.segment_hosts"),
 	    ctl_get(f, "?", "cluster.live_nodes"));
+	if (strcmp(ctl_get(f, "false", "cluster.stepped_back"), "true") == 0)
+		printf("             stepped back: another live daemon runs "
+		    "as node %s (see the log)\n", ctl_get(f, "?",
+		    "cluster.node"));
 	if (*ctl_get(f, "", "cluster.last_error") != '\0')
 		printf("             last error: %s\n",
 		    ctl_get(f, "", "cluster.last_error"));
@@ -149,8 +153,12 @@ status_print(const struct facts *f)
 	    ctl_get(f, "?", "daemon.config"));
 	printf("hosts:       %s (", ctl_get(f, "?", "hosts_total"));
 	status_counts(f, "hosts", 1);
-	printf(", never attempted %s)\n",
-	    ctl_get(f, "0", "hosts_never_attempted"));
+	printf(", never attempted %s)", ctl_get(f, "0",
+	    "hosts_never_attempted"));
+	if (strcmp(ctl_get(f, "0", "hosts_other_segments"), "0") != 0)
+		printf("; %s in other segments not counted",
+		    ctl_get(f, "0", "hosts_other_segments"));
+	printf("\n");
 	if (strcmp(ctl_get(f, "false", "sweep.running"), "true") == 0)
 		printf("sweep:       running (%s): %s/%s done, %s in flight, "
 		    "%s failed\n", ctl_get(f, "?", "sweep.trigger"),

@@ -3,6 +3,7 @@
  * the names and columns of the local ones (docs/SCHEMA.md) where they
  * apply, plus the node that made each attempt. */
 #include "cluster/pgschema.h"
+#include "cluster/pgschema_v4.h"
 
 #define PGSCHEMA_STR_(x)	#x
 #define PGSCHEMA_STR(x)		PGSCHEMA_STR_(x)
@@ -327,6 +328,7 @@ const char pgschema_migrate[] =
 "  END IF;"
 "END $rc$;"
 PGSCHEMA_V3
+PGSCHEMA_V4
 "COMMIT;";
 
 /* One statement, one round trip: the attempts not there yet, and only
@@ -387,17 +389,35 @@ const char pgschema_ship[] =
 "  sweep_id, digest, CASE kind WHEN 'filesystem' THEN used END FROM it)"
 "SELECT count(*) FROM ins";
 
+/* The name is taken only if no other instance holds it with a live
+ * heartbeat (or that instance is $11: a dead process of this machine);
+ * ON CONFLICT DO UPDATE ... WHERE decides on the locked row, so two
+ * instances starting together cannot both win. */
 const char pgschema_beat[] =
 "WITH me AS (INSERT INTO nodes(name, segment, last_ship, heartbeat_at,"
-"  started_at, hosts_owned, backlog, backlog_oldest_us)"
+"  started_at, hosts_owned, backlog, backlog_oldest_us, instance,"
+"  instance_host, instance_pid)"
 "  VALUES ($1, $2, now(), now(), to_timestamp($3::bigint / 1000000.0),"
-"   $4::integer, $5::bigint, $6::bigint)"
+"   $4::integer, $5::bigint, $6::bigint, $8, $9, $10::integer)"
 "  ON CONFLICT (name) DO UPDATE SET segment = EXCLUDED.segment,"
 "   heartbeat_at = now(), started_at = EXCLUDED.started_at,"
 "   hosts_owned = EXCLUDED.hosts_owned, backlog = EXCLUDED.backlog,"
-"   backlog_oldest_us = EXCLUDED.backlog_oldest_us)"
-"SELECT $1::text UNION SELECT name FROM nodes WHERE segment = $2"
-"  AND name <> $1 AND heartbeat_at > now() - $7::bigint * interval '1 ms'";
+"   backlog_oldest_us = EXCLUDED.backlog_oldest_us,"
+"   instance = EXCLUDED.instance, instance_host = EXCLUDED.instance_host,"
+"   instance_pid = EXCLUDED.instance_pid"
+"  WHERE nodes.instance IS NULL OR nodes.instance = EXCLUDED.instance"
+"   OR nodes.heartbeat_at IS NULL"
+"   OR nodes.heartbeat_at <= now() - $7::bigint * interval '1 ms'"
+"   OR (nodes.instance_host = EXCLUDED.instance_host"
+"    AND nodes.instance_pid = $11::integer)"
+"  RETURNING name)"
+"SELECT $1::text, NULL::text, NULL::text WHERE EXISTS (SELECT 1 FROM me)"
+"UNION ALL SELECT name, NULL, NULL FROM nodes WHERE EXISTS (SELECT 1 FROM me)"
+"  AND segment = $2 AND name <> $1"
+"  AND heartbeat_at > now() - $7::bigint * interval '1 ms'"
+"UNION ALL SELECT NULL, coalesce(instance_host, '?'),"
+"  coalesce(instance_pid::text, '?') FROM nodes"
+"  WHERE NOT EXISTS (SELECT 1 FROM me) AND name = $1";
 
 const char pgschema_nodes[] =
 "SELECT name, segment,"

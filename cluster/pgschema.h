@@ -5,7 +5,7 @@
 #define ROLLCALL_CLUSTER_PGSCHEMA_H
 
 /* Highest central schema version this build knows. */
-#define PGSCHEMA_VERSION	3
+#define PGSCHEMA_VERSION	4
 
 /* One text of statements for PQsendQuery: creates rollcall_schema, locks
  * it (nodes starting together migrate one after the other), applies every
@@ -19,10 +19,14 @@ extern const char pgschema_ship[];
 
 /* Heartbeat: $1 = node, $2 = segment, $3 = started (epoch us), $4 =
  * hosts owned (NULL: not known yet), $5 = backlog, $6 = its oldest
- * (epoch us, NULL: none), $7 = dead_after in ms. Upserts the node's row
- * with heartbeat_at = now() (PostgreSQL's clock: node clocks never judge
- * liveness) and returns the names of the live nodes of the segment, this
- * one included. */
+ * (epoch us, NULL: none), $7 = dead_after in ms, $8 = this instance's
+ * random id, $9 = its machine, $10 = its pid, $11 = a pid of this machine
+ * whose process is gone and may be taken over from (NULL: none). Upserts
+ * the node's row with heartbeat_at = now() (PostgreSQL's clock: node
+ * clocks never judge liveness) unless another instance holds the name
+ * with a live heartbeat. Rows (name, host, pid): held, the live nodes of
+ * the segment, this one included (host, pid NULL); not held, one row
+ * with name NULL and the holder's machine and pid. */
 extern const char pgschema_beat[];
 
 /* For `status --cluster`: $1 = dead_after in ms. One row per node: name,

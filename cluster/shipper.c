@@ -4,6 +4,7 @@
  * delivered only when PostgreSQL answered the INSERT, and only then is it
  * acknowledged to the writer. A batch whose answer is lost is sent again:
  * attempts are keyed by a unique id and inserted ON CONFLICT DO NOTHING. */
+#include <sys/random.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,7 @@
 #define SHIP_BACKOFF_MAX	(10 * 1000)	/* ms, reconnect ceiling */
 #define SHIP_REPORT_MS		(10 * 1000)	/* backlog log line while down */
 #define SHIP_STATS_MS		1000		/* backlog refresh for status */
+#define SHIP_DUP_LOG_MS		(60 * 1000)	/* "name in use" repeated */
 
 /* Where the connection is. */
 enum ship_state {
@@ -92,6 +95,14 @@ struct shipper {
 	int64_t		 members_at;	/* mono ms they were read; 0 never */
 	int64_t		 hosts_owned;	/* the scheduler's count; -1 unknown */
 	int64_t		 next_stats;	/* mono ms: backlog refresh due */
+	char		 instance[33];	/* random id of this start (hex) */
+	char		 machine[256];	/* gethostname(), for the name's row */
+	char		 pid[24];	/* getpid() as text */
+	int		 take_pid;	/* a gone pid of this machine whose row
+					   the next beat may take; 0 none */
+	char		*holder;	/* the beat found the name held:
+					   "host pid" of the holder, or NULL */
+	int64_t		 dup_logged;	/* mono ms of the last "in use" line */
 	pthread_mutex_t	 lock;		/* guards stats */
 	struct shipper_stats stats;	/* for shipper_get_stats */
 };
@@ -308,12 +319,13 @@ ship_param(char *buf, int64_t v)
 }
 
 /* Heartbeat: upsert this node's row with PostgreSQL's now() and what it
- * reports of itself, and read back the live nodes of its segment. */
+ * reports of itself, and read back the live nodes of its segment (or who
+ * else holds the name). */
 static void
 ship_beat(struct shipper *s)
 {
-	const char	*params[7];
-	char		 buf[5][24];
+	const char	*params[11];
+	char		 buf[6][24];
 	int64_t		 owned, backlog, oldest;
 
 	s->next_beat = mono_ms() + s->dead_after_ms / 3;
@@ -329,10 +341,16 @@ ship_beat(struct shipper *s)
 	params[4] = ship_param(buf[2], backlog);
 	params[5] = oldest > 0 ? ship_param(buf[3], oldest) : NULL;
 	params[6] = ship_param(buf[4], s->dead_after_ms);
+	params[7] = s->instance;
+	params[8] = s->machine;
+	params[9] = s->pid;
+	params[10] = s->take_pid > 0 ? ship_param(buf[5], s->take_pid) : NULL;
 	ship_names_free(s->beat_names, s->beat_n);
 	s->beat_names = NULL;
 	s->beat_n = 0;
-	ship_sent(s, PQsendQueryParams(s->conn, pgschema_beat, 7, NULL,
+	free(s->holder);
+	s->holder = NULL;
+	ship_sent(s, PQsendQueryParams(s->conn, pgschema_beat, 11, NULL,
 	    params, NULL, NULL, 0), SHIP_BEATING);
 	/* An answer later than dead_after is worth nothing (the others have
 	 * counted this node out): treat the link as gone, reconnect. */
@@ -340,7 +358,8 @@ ship_beat(struct shipper *s)
 		s->deadline = mono_ms() + s->dead_after_ms;
 }
 
-/* Keep the live node names of the heartbeat's answer. */
+/* Keep the live node names of the heartbeat's answer, or the machine
+ * and pid of the instance that holds the name. */
 static void
 ship_beat_rows(struct shipper *s, const PGresult *res)
 {
@@ -348,8 +367,47 @@ ship_beat_rows(struct shipper *s, const PGresult *res)
 
 	s->beat_names = xreallocarray(s->beat_names, s->beat_n + (size_t)n + 1,
 	    sizeof *s->beat_names);
-	for (i = 0; i < n; i++)
-		s->beat_names[s->beat_n++] = xstrdup(PQgetvalue(res, i, 0));
+	for (i = 0; i < n; i++) {
+		if (!PQgetisnull(res, i, 0))
+			s->beat_names[s->beat_n++] = xstrdup(PQgetvalue(res, i,
+			    0));
+		else if (s->holder == NULL)
+			xasprintf(&s->holder, "%s %s", PQgetvalue(res, i, 1),
+			    PQgetvalue(res, i, 2));
+	}
+}
+
+/* The name is held by another live instance. If it is a process of this
+ * machine that is gone (a restart faster than dead_after), take the name
+ * at the next beat, at once; else step back: sweep nothing, say so, and
+ * beat on until the holder's heartbeat stops. Returns 1 if stepped back. */
+static int
+ship_beat_held(struct shipper *s)
+{
+	char	 host[256];
+	int	 pid = 0, gone;
+
+	if (sscanf(s->holder, "%255s %d", host, &pid) < 1)
+		host[0] = '\0';
+	gone = pid > 0 && strcmp(host, s->machine) == 0 &&
+	    kill((pid_t)pid, 0) == -1 && errno == ESRCH;
+	if (gone && pid != s->take_pid) {
+		log_info("cluster: node %s: its last holder, pid %d on this "
+		    "machine (%s), is gone: taking the name over", s->node,
+		    pid, s->machine);
+		s->take_pid = pid;
+		s->next_beat = mono_ms();
+		return 0;
+	}
+	if (s->dup_logged != 0 && mono_ms() - s->dup_logged < SHIP_DUP_LOG_MS)
+		return 1;
+	s->dup_logged = mono_ms();
+	log_warnx("cluster: node name %s is in use by another live instance "
+	    "(machine %s, pid %d); this instance (machine %s, pid %s) steps "
+	    "back: it sweeps nothing until that one's heartbeat stops. Give "
+	    "each daemon its own cluster.node", s->node, host[0] != '\0' ?
+	    host : "?", pid, s->machine, s->pid);
+	return 1;
 }
 
 /* The heartbeat answered: its node list becomes the membership view the
@@ -359,7 +417,22 @@ ship_beat_done(struct shipper *s)
 {
 	char	**old;
 	size_t	  nold, n = s->beat_n;
+	int	  back = 0, was;
 
+	if (s->holder != NULL && (back = ship_beat_held(s)) == 0)
+		return;		/* beats again at once, taking the name */
+	pthread_mutex_lock(&s->lock);
+	was = s->stats.stepped_back;
+	s->stats.stepped_back = back;
+	pthread_mutex_unlock(&s->lock);
+	if (was && !back)
+		log_info("cluster: node %s: the name is this instance's now "
+		    "(machine %s, pid %s): sweeping its share", s->node,
+		    s->machine, s->pid);
+	if (!back) {
+		s->take_pid = 0;
+		s->dup_logged = 0;
+	}
 	pthread_mutex_lock(&s->lock);
 	old = s->members;
 	nold = s->nmembers;
@@ -370,7 +443,7 @@ ship_beat_done(struct shipper *s)
 	ship_names_free(old, nold);
 	s->beat_names = NULL;
 	s->beat_n = 0;
-	if (n != nold)
+	if (n != nold && !back)
 		log_info("cluster: %zu live node(s) in segment %s", n,
 		    s->segment);
 }
@@ -588,10 +661,29 @@ ship_free(struct shipper *s)
 	pthread_mutex_destroy(&s->lock);
 	ship_names_free(s->beat_names, s->beat_n);
 	ship_names_free(s->members, s->nmembers);
+	free(s->holder);
 	free(s->conninfo);
 	free(s->node);
 	free(s->segment);
 	free(s);
+}
+
+/* Who this start is: a random instance id, the machine and the pid, so
+ * a second daemon under the same cluster.node is told apart. */
+static void
+ship_identity(struct shipper *s)
+{
+	unsigned char	 r[16];
+	size_t		 i;
+
+	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+		fatal("getrandom");
+	for (i = 0; i < sizeof r; i++)
+		snprintf(s->instance + 2 * i, 3, "%02x", r[i]);
+	if (gethostname(s->machine, sizeof s->machine) == -1)
+		snprintf(s->machine, sizeof s->machine, "?");
+	s->machine[sizeof s->machine - 1] = '\0';
+	snprintf(s->pid, sizeof s->pid, "%d", (int)getpid());
 }
 
 /* Start the shipper thread. */
@@ -614,6 +706,7 @@ shipper_start(const struct cluster_config *cc, const char *database,
 	if (s->dead_after_ms < 300)
 		s->dead_after_ms = 300;
 	s->hosts_owned = -1;
+	ship_identity(s);
 	if (cc->password_file != NULL && (s->password =
 	    cluster_read_password(cc->password_file, err, errlen)) == NULL)
 		goto fail;
@@ -691,6 +784,18 @@ shipper_set_owned(struct shipper *s, int64_t n)
 	pthread_mutex_lock(&s->lock);
 	s->hosts_owned = n;
 	pthread_mutex_unlock(&s->lock);
+}
+
+/* Does another live instance hold this node's name (sweep nothing)? */
+int
+shipper_stepped_back(struct shipper *s)
+{
+	int	 back;
+
+	pthread_mutex_lock(&s->lock);
+	back = s->stats.stepped_back;
+	pthread_mutex_unlock(&s->lock);
+	return back;
 }
 
 /* This node's name and segment (constant while the shipper runs). */

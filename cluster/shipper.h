@@ -37,6 +37,8 @@ struct shipper_stats {
 	size_t	 nmembers;		/* live nodes of the segment, last
 					   read (this one included) */
 	int64_t	 members_age_ms;	/* since they were read; -1 never */
+	int	 stepped_back;		/* another live instance holds this
+					   node's name: sweep nothing */
 };
 void		 shipper_get_stats(struct shipper *, struct shipper_stats *);
 
@@ -48,6 +50,9 @@ char		**shipper_members(struct shipper *, size_t *n, int64_t *age_ms);
 void		 shipper_members_free(char **, size_t);
 /* How many hosts this node owns now (the next heartbeat reports it). */
 void		 shipper_set_owned(struct shipper *, int64_t);
+/* 1 while another live instance holds this node's name (the heartbeat
+ * found it): the node steps back and sweeps nothing. */
+int		 shipper_stepped_back(struct shipper *);
 /* This node's name and segment, as configured. */
 const char	*shipper_node(const struct shipper *);
 const char	*shipper_segment(const struct shipper *);

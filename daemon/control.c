@@ -252,6 +252,8 @@ control_json_cluster(struct json_writer *w, const struct sched_stats *st)
 	json_uint(w, st->hosts_owned);
 	json_key(w, "segment_hosts");
 	json_uint(w, st->segment_hosts);
+	json_key(w, "stepped_back");
+	json_bool(w, st->ship.stepped_back);
 	json_object_close(w);
 }
 
@@ -275,6 +277,8 @@ control_status_json(FILE *fp, const struct sched_stats *st)
 		hosts[i] = st->hosts[i];
 	control_counts(&w, "hosts", hosts, 0, 1);
 	json_kv_uint(&w, "hosts_never_attempted", st->hosts_never);
+	if (st->cluster)
+		json_kv_uint(&w, "hosts_other_segments", st->hosts_elsewhere);
 	control_counts(&w, "failures", hosts, 1, 0);
 	control_counts(&w, "failures_total", st->failures_total, 1, 0);
 	json_kv_uint(&w, "retry_pending", st->retry_pending);

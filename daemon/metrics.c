@@ -191,12 +191,20 @@ metrics_render(struct evbuffer *b, const struct metrics *m,
 	evbuffer_add_printf(b, "rollcall_sweep_duration_seconds %.3f\n",
 	    st->nlast > 0 ? (double)st->last[0].duration_ms / 1000.0 : 0.0);
 	metrics_head(b, "rollcall_hosts", "gauge",
-	    "Inventory hosts by the status of their last attempt.");
+	    "Inventory hosts (cluster: of this node's segment) by the "
+	    "status of their last attempt.");
 	for (i = 0; i < HOST_STATUS_MAX; i++)
 		evbuffer_add_printf(b, "rollcall_hosts{status=\"%s\"} %zu\n",
 		    host_status_str(i), st->hosts[i]);
 	evbuffer_add_printf(b, "rollcall_hosts{status=\"never\"} %zu\n",
 	    st->hosts_never);
+	if (st->cluster) {
+		metrics_head(b, "rollcall_hosts_other_segments", "gauge",
+		    "Inventory hosts of other segments: other nodes' to "
+		    "sweep, not in rollcall_hosts.");
+		evbuffer_add_printf(b, "rollcall_hosts_other_segments %zu\n",
+		    st->hosts_elsewhere);
+	}
 	metrics_head(b, "rollcall_host_failures_total", "counter",
 	    "Failed host attempts since the daemon started, by reason.");
 	for (i = 1; i < HOST_STATUS_MAX; i++)

@@ -58,7 +58,8 @@ enum sched_view {
 	VIEW_NONE,		/* not looked at yet */
 	VIEW_NEVER,		/* PostgreSQL never reached: sweep all */
 	VIEW_STALE,		/* older than dead_after: sweep all */
-	VIEW_SHARED		/* live nodes known: rendezvous hashing */
+	VIEW_SHARED,		/* live nodes known: rendezvous hashing */
+	VIEW_BACK		/* the name is another instance's: none */
 };
 
 /* A manual sweep asked for while another ran: it waits its turn. */
@@ -208,7 +209,11 @@ sched_view_log(struct sched *s, enum sched_view v, size_t nodes,
 		return;
 	s->view = v;
 	s->view_nodes = nodes;
-	if (v == VIEW_NEVER)
+	if (v == VIEW_BACK)
+		log_warnx("cluster: node %s stepped back (another live instance "
+		    "holds the name): sweeping none of segment %s (%zu)",
+		    shipper_node(s->cluster), seg, s->segment_hosts);
+	else if (v == VIEW_NEVER)
 		log_warnx("cluster: no membership view (PostgreSQL not reached "
 		    "yet): sweeping every host of segment %s (%zu)", seg,
 		    s->segment_hosts);
@@ -247,6 +252,8 @@ sched_own(struct sched *s)
 	}
 	v = age < 0 || n == 0 ? VIEW_NEVER : age > s->dead_after_ms ?
 	    VIEW_STALE : VIEW_SHARED;
+	if (s->cluster != NULL && shipper_stepped_back(s->cluster))
+		v = VIEW_BACK;
 	s->owned = s->segment_hosts = 0;
 	for (i = 0; i < s->conf->nhosts; i++) {
 		h = &s->conf->hosts[i];
@@ -254,6 +261,8 @@ sched_own(struct sched *s)
 		if (s->cluster == NULL)
 			s->hs[i].owned = 1;
 		else if (strcmp(hseg, seg) != 0)
+			s->hs[i].owned = 0;
+		else if (v == VIEW_BACK)
 			s->hs[i].owned = 0;
 		else if (v != VIEW_SHARED)
 			s->hs[i].owned = 1;
@@ -991,6 +1000,17 @@ sched_wall(int64_t mono)
 	return wall_us() / 1000000 + (mono - mono_ms()) / 1000;
 }
 
+/* In cluster mode, is host i in another segment than this node's? Such a
+ * host is another node's to sweep: status and metrics leave it out. */
+static int
+sched_elsewhere(const struct sched *s, size_t i)
+{
+	const char	*hseg = s->conf->hosts[i].segment;
+
+	return s->cluster != NULL && strcmp(hseg != NULL ? hseg : "default",
+	    shipper_segment(s->cluster)) != 0;
+}
+
 /* Snapshot for status and metrics. */
 void
 sched_get_stats(struct sched *s, struct sched_stats *st)
@@ -1001,7 +1021,6 @@ sched_get_stats(struct sched *s, struct sched_stats *st)
 	memset(st, 0, sizeof *st);
 	st->up_since = s->up_since;
 	st->config_path = s->conf->path;
-	st->nhosts = s->conf->nhosts;
 	st->sweeping = engine_busy(s->engine);
 	st->trigger = st->sweeping ? s->trigger : NULL;
 	engine_progress(s->engine, &st->done, &st->total, &st->inflight,
@@ -1020,6 +1039,10 @@ sched_get_stats(struct sched *s, struct sched_stats *st)
 	    sizeof st->failures_total);
 	for (i = 0; i < s->conf->nhosts; i++) {
 		h = &s->hs[i];
+		if (sched_elsewhere(s, i)) {
+			st->hosts_elsewhere++;
+			continue;
+		}
 		if (h->status >= 0 && h->status < HOST_STATUS_MAX)
 			st->hosts[h->status]++;
 		else
@@ -1032,6 +1055,7 @@ sched_get_stats(struct sched *s, struct sched_stats *st)
 		}
 		st->hostkey_parked += h->parked;
 	}
+	st->nhosts = s->conf->nhosts - st->hosts_elsewhere;
 	writer_get_stats(s->writer, &st->writer);
 	st->cluster = s->cluster != NULL;
 	st->hosts_owned = s->owned;
@@ -1051,8 +1075,9 @@ sched_foreach_host(struct sched *s, sched_host_fn fn, void *arg)
 	size_t	 i;
 
 	for (i = 0; i < s->conf->nhosts; i++)
-		fn(s->conf->hosts[i].name, s->hs[i].status, s->hs[i].last_ok,
-		    arg);
+		if (!sched_elsewhere(s, i))
+			fn(s->conf->hosts[i].name, s->hs[i].status,
+			    s->hs[i].last_ok, arg);
 }
 
 /* Free everything (the stop completed). */

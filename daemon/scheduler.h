@@ -38,7 +38,10 @@ struct sched_sweep {
 struct sched_stats {
 	int64_t		 up_since;	/* epoch seconds the daemon started */
 	const char	*config_path;	/* config in use */
-	size_t		 nhosts;	/* hosts in the inventory */
+	size_t		 nhosts;	/* hosts in the inventory (cluster:
+					   of this node's segment) */
+	size_t		 hosts_elsewhere;	/* cluster: inventory hosts of
+					   other segments, not counted */
 	int		 sweeping;	/* a sweep runs */
 	const char	*trigger;	/* the running sweep's, or NULL */
 	size_t		 done;		/* its hosts finished */
@@ -104,6 +107,7 @@ int		 sched_sweep_now(struct sched *, const char *limit,
 		    char *err, size_t errlen);
 /* arg no longer waits (its client left). */
 void		 sched_cancel_wait(struct sched *, void *arg);
+/* Each host this node may sweep (cluster: of its segment). */
 void		 sched_foreach_host(struct sched *, sched_host_fn, void *arg);
 /* Take over a validated new config: used from the next sweep on (at once
  * when idle; when the running sweep ends otherwise). */

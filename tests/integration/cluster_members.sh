@@ -176,6 +176,15 @@ assert_match "metrics: connected" $'rollcall_cluster_connected 1\n' "$metrics"
 assert_match "metrics: hosts owned" $'rollcall_cluster_hosts_owned '"$o1"$'\n' "$metrics"
 assert_match "metrics: backlog and its age" \
     $'rollcall_cluster_backlog_attempts [0-9]+\n.*rollcall_cluster_backlog_oldest_age_seconds [0-9]+\n' "$metrics"
+# A node's own status counts its segment's hosts; B's are said, not counted.
+assert_eq "status --json (a1): hosts_total = A's, hosts_other_segments = B's" "$NA $NB" \
+    "$(status_json a1 | jq -r '"\(.hosts_total) \(.hosts_other_segments)"')"
+assert_match "status (a1): other segments' hosts not counted" \
+    "hosts: +$NA \(.*\); $NB in other segments not counted" \
+    "$("$ROLLCALL" status -c "$T_DIR/a1.yml" 2>&1)"
+assert_match "metrics: rollcall_hosts_other_segments" $'rollcall_hosts_other_segments '"$NB"$'\n' "$metrics"
+assert_eq "metrics: rollcall_hosts counts A's hosts only" "$NA" \
+    "$(grep '^rollcall_hosts{' <<<"$metrics" | awk '{ n += $2 } END { print n }')"
 cl_status() { ip netns exec "$NS_A" "$ROLLCALL" status --cluster -c "$T_DIR/a1.yml" 2>&1; }
 out=$(cl_status || true)
 echo "$out" | sed 's/^/     /'
@@ -187,6 +196,34 @@ if grep -qF -- "$PG_PASS" <<<"$out"; then
 else
 	t_pass "status --cluster does not print the password"
 fi
+
+# ---- a second daemon started under a1's name: it finds a1's live
+# instance in the heartbeat row, says so, and steps back (sweeps nothing)
+sed -e "s|$T_DIR/a1\.db|$T_DIR/a1dup.db|" -e "s|$T_DIR/a1\.sock|$T_DIR/a1dup.sock|" \
+    -e '/^metrics_listen:/d' "$T_DIR/a1.yml" >"$T_DIR/a1dup.yml"
+node_start a1dup "$NS_A"
+wait_for "the second a1 logs that the name is in use, naming both pids" 60 nlog_more a1dup \
+    "node name a1 is in use by another live instance \(machine [^,]+, pid ${PID[a1]}\); this instance \(machine [^,]+, pid ${PID[a1dup]}\) steps back" 0
+wait_for "the second a1's scheduler sweeps none of A" 30 nlog_more a1dup \
+    "cluster: node a1 stepped back \(another live instance holds the name\): sweeping none of segment A" 0
+grep -h 'in use by another\|stepped back' "$T_DIR/a1dup.log" | head -2 | sed 's/^/     /'
+dup_json=$(status_json a1dup)
+assert_eq "status --json (second a1): stepped_back, owns 0" "true 0" \
+    "$(jq -r '"\(.cluster.stepped_back) \(.cluster.hosts_owned)"' <<<"$dup_json")"
+assert_match "status (second a1) says it stepped back" "stepped back: another live daemon runs as node a1" \
+    "$("$ROLLCALL" status -c "$T_DIR/a1dup.yml" 2>&1)"
+d0=$(sqlite3 -readonly "$T_DIR/a1dup.db" 'select count(*) from attempts')
+sleep $((2 * INTERVAL + 1))
+assert_eq "the second a1 made no attempt while stepped back" "$d0" \
+    "$(sqlite3 -readonly "$T_DIR/a1dup.db" 'select count(*) from attempts')"
+assert_eq "the name's row is still the first a1's (pid)" "${PID[a1]}" \
+    "$(central "select instance_pid from nodes where name = 'a1'")"
+kill -TERM "${PID[a1dup]}"
+wait "${WRAP[a1dup]}" 2>/dev/null || true
+unset 'WRAP[a1dup]'
+# Its first sweep (before PostgreSQL answered) shipped under node a1 from
+# its own database: the checks below tell databases apart by uid origin.
+origin() { sqlite3 -readonly "$T_DIR/$1.db" 'select origin from outbox_origin'; }
 
 # ---- kill -9 a2: a1 takes its hosts within one interval + dead_after
 K=$(now_us)
@@ -239,7 +276,7 @@ arrived() {
 	IFS='|' read -r x o l < <(sqlite3 -readonly "$T_DIR/$1.db" \
 	    'select max(id), (select count(*) from outbox), count(*) from attempts')
 	[ "$o" = 0 ] && [ -n "$x" ] &&
-	    [ "$(central "select count(*) from attempts where node = '$1' and local_id <= $x")" = "$l" ]
+	    [ "$(central "select count(*) from attempts where node = '$1' and uid like '$(origin "$1"):%' and local_id <= $x")" = "$l" ]
 }
 for n in a1 a2 b1; do
 	wait_for "$n: every local attempt is central" 60 arrived "$n"
@@ -256,13 +293,13 @@ for n in a1 a2 b1; do
 	ids=$(sqlite3 -readonly "$T_DIR/$n.db" 'select group_concat(attempt_id) from outbox')
 	pending=0
 	[ -z "$ids" ] || pending=$(central "select count(*) from unnest(array[$ids]::bigint[]) i
-	    where not exists (select 1 from attempts where node = '$n' and local_id = i)")
+	    where not exists (select 1 from attempts where uid = '$(origin "$n"):' || i)")
 	assert_eq "$n: central = local - unshipped outbox rows after stopping" \
 	    $(( $(sqlite3 -readonly "$T_DIR/$n.db" 'select count(*) from attempts') - pending )) \
-	    "$(central "select count(*) from attempts where node = '$n'")"
+	    "$(central "select count(*) from attempts where node = '$n' and uid like '$(origin "$n"):%'")"
 done
-assert_eq "no attempt twice centrally (node, local id)" 0 \
-    "$(central 'select count(*) - count(distinct (node, local_id)) from attempts')"
+assert_eq "no attempt twice centrally (database origin, local id)" 0 \
+    "$(central "select count(*) - count(distinct (split_part(uid, ':', 1), local_id)) from attempts")"
 assert_eq "no attempt twice centrally (uid)" 0 \
     "$(central 'select count(*) - count(distinct uid) from attempts')"
 WRAP=()

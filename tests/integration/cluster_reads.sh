@@ -116,6 +116,36 @@ same "show $T" show "$T"
 same "packages openssl" packages openssl
 same "packages 'open*' --version '<3.0.12'" packages 'open*' --version '<3.0.12'
 same "changes" changes
+same "hosts --where (number, version, glob)" hosts --where 'packages.count >= 3' \
+    --where 'kernel.release > 2.6' --where 'os.id ~ deb*'
+same "history $T --baseline" history "$T" --baseline
+# Version order and --where matching: the central functions against the
+# local C ones (storage/version.c, storage/where.c), row by row, over
+# rpm, apk and dpkg pairs and --where operands, as `query` answers.
+vpairs="('rpm','1.0','1.0-1'),('rpm','3.0.7','3.0.7-25.el9'),('rpm','3.0.7-25.el9','3.0.7-27.el9_2'),\
+('rpm','1.0~rc1','1.0'),('rpm','1.0^git1','1.0'),('rpm','1.0^git1','1.0.1'),('rpm','1:1.0','2.0'),\
+('rpm','1.0a','1.0.1'),('rpm','1.00','1.0'),('rpm','5.14.0-362.8.1.el9_3','5.14.0-284.30.1.el9_2'),\
+('rpm','1.a','1.1'),('rpm','abc.1','1'),('apk','1.0_rc1','1.0'),('apk','1.0-r1','1.0-r0'),\
+('apk','1.0_p1','1.0'),('apk','1.01','1.1'),('apk','1.0a','1.0b'),('apk','1.0_git20230101','1.0_cvs'),\
+('apk','3.0.12-r1','3.1.4-r5'),('apk','1.2.3_alpha2-r1','1.2.3-r1'),('apk','1.0_foo','1.0_bar'),\
+('apk','10','9'),('apk','1.0.0','1.0'),('dpkg','3.0.11-1~deb12u2','3.0.13-1~deb12u1'),\
+('dpkg','1:0.9','1.0'),('dpkg','1.0~rc1','1.0'),('pacman','1.0+b1','1.0')"
+same "version_cmp: rpm, apk and dpkg order as the local one" query \
+    "SELECT column1 AS m, column2 AS a, column3 AS b, version_cmp(column1, column2, column3) AS c FROM (VALUES $vpairs) AS v"
+wpairs="('8','<','8G'),('30GB','>','27GiB'),('1.5T','=','1536G'),('6.1.0-18-amd64','>=','6.1'),\
+('6.10','>','6.9'),('debian','<','fedora'),('10KiB','=','10K'),('10kb','<','10KiB'),('-3','<','.5'),\
+('1e3','=','1000'),('abc','~','a*'),('abc','~','[!a]*'),('x/y','~','x/*'),('a*b','~','a\\*b'),\
+('12','!=','12.0'),('6.1.0-18-amd64','<','7')"
+same "fact_match (hosts --where) as the local one" query \
+    "SELECT column1 AS v, column2 AS op, column3 AS x, CASE WHEN fact_match(column1, column2, column3) THEN 'yes' ELSE 'no' END AS m FROM (VALUES $wpairs) AS w"
+rc_run query --tables --json -c "$CCONF" --cluster
+views=$(printf '%s' "$OUT" | jq -r '[.[] | select(.type == "view") | .name] | join(",")' 2>/dev/null || true)
+for v in host_status host_facts changes host_packages host_services host_interfaces host_addresses host_filesystems; do
+	assert_match "query --tables --cluster lists the view $v" "(^|,)$v(,|$)" "$views"
+done
+rc_run query --schema host_packages --json -c "$CCONF" --cluster
+assert_eq "query --schema host_packages --cluster: its columns" "host,name,version,arch,manager" \
+    "$(printf '%s' "$OUT" | jq -r '[.[].column] | join(",")' 2>/dev/null)"
 rc_run changes --json -c "$CCONF" --cluster
 assert_match "central changes: openssl upgraded on $T" \
     "\"host\": *\"$T\".*\"key\": *\"package:openssl\".*\"change\": *\"upgraded\"" \
@@ -127,6 +157,17 @@ assert_eq "central: hosts with the same packages share one set" 2 \
     "$(pg_psql "select count(*) from item_sets where kind = 'package'")"
 assert_eq "central sweeps view: 2 sweeps of node-a" 2 \
     "$(pg_psql "select count(*) from sweeps where node = 'node-a'")"
+# ---- one-shot collect with a cluster: block: queued in the outbox, the
+# running daemon ships it
+n2=$(local_n)
+rc_run collect -c "$CCONF"
+assert_eq "collect with cluster: exits 0" 0 "$RC"
+assert_match "collect says the attempts are queued for PostgreSQL" \
+    "cluster: 4 attempt\(s\) queued in the outbox of .*node.db" "$ERR"
+collected() { [ "$(local_n)" -eq $((n2 + 4)) ] && shipped; }
+wait_for "collect's attempts shipped by the daemon" 90 collected
+assert_eq "central: collect's sweep arrived, 4 attempts" 4 \
+    "$(pg_psql "select count(*) from attempts where trigger = 'collect'")"
 daemon_term
 assert_eq "daemon stops cleanly" 0 "$DRC"
 finish
