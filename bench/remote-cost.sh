@@ -250,18 +250,44 @@ session_ms() {
 	    'BEGIN { printf "%.1f %.1f %.1f\n", (u + s) / n / 1e6, u / n / 1e6, s / n / 1e6 }'
 }
 
+# execs and system calls of the sshd side (every session process, kex to
+# exit) in one run of "$@": strace -f attached to the listener.
+session_counts() {
+	local sum=$work/strace-sshd.txt sp ok
+	drain
+	strace -f -q -c -o "$sum" -p "$sshd_pid" 2>/dev/null &
+	sp=$!
+	sleep 1
+	ok=1
+	"$@" >/dev/null 2>&1 || ok=0
+	drain
+	kill -INT "$sp" 2>/dev/null || :
+	wait "$sp" 2>/dev/null || :
+	# A session that failed under strace counted only part of itself.
+	if [ "$ok" = 0 ]; then
+		log "warning: counted run failed: $*"
+		echo "- -"
+		return
+	fi
+	awk '$NF == "total" { t = $4; next }
+	    NF >= 5 && $4 ~ /^[0-9]+$/ && $NF == "execve" { e = $4 - (NF == 6 ? $5 : 0) }
+	    END { printf "%d %d\n", e, t }' "$sum"
+}
+
 srow() {
-	printf '%-34s %6s %9s %9s %9s\n' "$@"
+	printf '%-34s %6s %9s %9s %9s %7s %9s\n' "$@"
 }
 
 echo
 echo "# sshd side per session (cpuacct cgroup of the fleet's sshd: kex, auth, shell, commands)"
-srow session runs cpu_ms user_ms sys_ms
+srow session runs cpu_ms user_ms sys_ms execs syscalls
 read -r t u s <<<"$(session_ms "$sweeps" ip netns exec "$netns" ssh -F "$work/ssh_config" "$addr" true)"
-srow "ssh HOST true (OpenSSH client)" "$sweeps" "$t" "$u" "$s"
+read -r e c <<<"$(session_counts ip netns exec "$netns" ssh -F "$work/ssh_config" "$addr" true)"
+srow "ssh HOST true (OpenSSH client)" "$sweeps" "$t" "$u" "$s" "$e" "$c"
 for set in default all; do
 	read -r t u s <<<"$(session_ms "$sweeps" ip netns exec "$netns" "$rollcall" collect -c "$fdir/conf-$set.yml")"
-	srow "rollcall collect ($set)" "$sweeps" "$t" "$u" "$s"
+	read -r e c <<<"$(session_counts ip netns exec "$netns" "$rollcall" collect -c "$fdir/conf-$set.yml")"
+	srow "rollcall collect ($set)" "$sweeps" "$t" "$u" "$s" "$e" "$c"
 done
 if [ "$ansible" = 1 ]; then
 	command -v ansible >/dev/null 2>&1 || die "ansible not found: apt-get install ansible-core (or --no-ansible)"
@@ -276,7 +302,9 @@ if [ "$ansible" = 1 ]; then
 	    >"$work/ansible-setup.json" 2>&1 ||
 	    die "ansible -m setup failed: $(tail -n 5 "$work/ansible-setup.json")"
 	read -r t u s <<<"$(session_ms "$ansible_runs" ip netns exec "$netns" ansible all -i "$fdir/inventory.yml" -m setup)"
-	srow "ansible -m setup" "$ansible_runs" "$t" "$u" "$s"
+	read -r e c <<<"$(session_counts ip netns exec "$netns" ansible all -i "$fdir/inventory.yml" -m setup)"
+	srow "ansible -m setup" "$ansible_runs" "$t" "$u" "$s" "$e" "$c"
 	read -r t u s <<<"$(session_ms "$ansible_runs" ip netns exec "$netns" ansible all -i "$fdir/inventory.yml" -m setup -a gather_subset=min)"
-	srow "ansible -m setup gather_subset=min" "$ansible_runs" "$t" "$u" "$s"
+	read -r e c <<<"$(session_counts ip netns exec "$netns" ansible all -i "$fdir/inventory.yml" -m setup -a gather_subset=min)"
+	srow "ansible -m setup gather_subset=min" "$ansible_runs" "$t" "$u" "$s" "$e" "$c"
 fi

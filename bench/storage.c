@@ -4,7 +4,7 @@
  * through the real harvest (digest check, parsers) and writer:
  *
  *   rollcall-bench-storage [-n HOSTS] [-s STEADY] [-c PCT] [-w THREADS]
- *       [-r REPS] [-o DISTRO] [-f FIXTURES] [-k] DB
+ *       [-r REPS] [-o DISTRO] [-f FIXTURES] [-k] [-q] DB
  *
  * Each host is one of the four distros (70/10/10/10 %, or only -o DISTRO)
  * in one of three versions (kernel release and every 12th, 13th or 14th
@@ -25,7 +25,8 @@
  * database bytes (after a WAL checkpoint) and growth per host, history rows
  * added; then the peak RSS and queued bytes, and p50/p95 over REPS (default
  * 20) runs of the questions people ask, wall and CPU (on a shared machine
- * the CPU is what a query costs). DB is deleted first. With -k the writer
+ * the CPU is what a query costs). DB is deleted first (with -q, only the
+ * questions run, on the database DB an earlier run left). With -k the writer
  * also fills the cluster outbox, as the daemon in cluster mode does
  * (bench/cluster.sh then ships it to PostgreSQL). */
 #include <sys/resource.h>
@@ -87,6 +88,8 @@ struct bench {
 	const char		*db;		/* DB */
 	int			 outbox;	/* -k: cluster mode, fill the
 						 * outbox as the daemon does */
+	int			 queries_only;	/* -q: questions on an existing
+						 * database, no sweeps */
 	const struct collector	*colls;		/* built-ins */
 	size_t			 ncolls;
 	struct fixture		 fx[NDISTRO];
@@ -434,9 +437,16 @@ static const struct {
 	  "SELECT key, value, updated_at FROM host_facts WHERE host ="
 	  " 'h000777' ORDER BY key" },
 	{ "packages openssl across the fleet (packages NAME)",
-	  "SELECT h.name, p.name, p.version, p.arch, p.manager FROM packages p"
-	  " JOIN hosts h ON h.id = p.host_id WHERE h.in_inventory = 1 AND"
-	  " p.name GLOB 'openssl' ORDER BY h.name, p.name, p.arch" },
+	  /* cli/cmd_packages.c's statement, word for word, with ?1 = NAME
+	   * and no --group or --version (?2..?4 NULL) */
+	  "SELECT h.name AS host, p.name AS name, p.version AS version,"
+	  " p.arch AS arch, p.manager AS manager"
+	  " FROM packages p JOIN hosts h ON h.id = p.host_id"
+	  " WHERE h.in_inventory = 1 AND glob('openssl', p.name)"
+	  " AND host_selected(h.name)"
+	  " AND (NULL IS NULL OR instr(',' || h.groups || ',', ',' || NULL"
+	  " || ',') > 0) AND (NULL IS NULL OR 0)"
+	  " ORDER BY h.name, p.name, p.arch" },
 };
 
 /* Sort helper for latencies. */
@@ -532,7 +542,7 @@ bench_args(struct bench *b, int argc, char **argv)
 	b->reps = 20;
 	b->only = -1;
 	b->dir = "tests/fixtures/collectors";
-	while ((ch = getopt(argc, argv, "n:s:c:w:r:o:f:k")) != -1) {
+	while ((ch = getopt(argc, argv, "n:s:c:w:r:o:f:kq")) != -1) {
 		switch (ch) {
 		case 'n': b->nhosts = strtoul(optarg, NULL, 10); break;
 		case 's': b->steady = atoi(optarg); break;
@@ -541,6 +551,7 @@ bench_args(struct bench *b, int argc, char **argv)
 		case 'r': b->reps = atoi(optarg); break;
 		case 'f': b->dir = optarg; break;
 		case 'k': b->outbox = 1; break;
+		case 'q': b->queries_only = 1; break;
 		case 'o':
 			for (d = 0; d < NDISTRO; d++)
 				if (strcmp(optarg, distros[d]) == 0)
@@ -552,13 +563,33 @@ bench_args(struct bench *b, int argc, char **argv)
 		default:
 			fatalx("usage: rollcall-bench-storage [-n HOSTS] "
 			    "[-s STEADY] [-c PCT] [-w THREADS] [-r REPS] "
-			    "[-o DISTRO] [-f FIXTURES] [-k] DB");
+			    "[-o DISTRO] [-f FIXTURES] [-k] [-q] DB");
 		}
 	}
 	if (optind + 1 != argc || b->nhosts == 0 || b->nthreads < 1 ||
 	    b->nthreads > 64 || b->reps < 1)
 		fatalx("usage: rollcall-bench-storage [options] DB");
 	b->db = argv[optind];
+}
+
+/* -q: only the questions, on a database an earlier run left (a 100k-host
+ * first sweep takes most of an hour on this machine). */
+static int
+bench_questions_only(struct bench *b)
+{
+	struct db	*rdb;
+	char		 err[512];
+
+	if ((b->w = writer_open(b->db, err, sizeof err)) == NULL)
+		fatalx("%s", err);		/* migrates it if older */
+	writer_close(b->w);
+	if ((rdb = db_open_ro(b->db, err, sizeof err)) == NULL)
+		fatalx("%s", err);
+	printf("questions only, on %s: %lld hosts\n", b->db, count(rdb,
+	    "SELECT count(*) FROM hosts"));
+	bench_queries(b, rdb);
+	db_close(rdb);
+	return 0;
 }
 
 int
@@ -575,6 +606,8 @@ main(int argc, char **argv)
 	bench_args(&b, argc, argv);
 	bench_load(&b);
 	pthread_mutex_init(&b.lock, NULL);
+	if (b.queries_only)
+		return bench_questions_only(&b);
 	unlink(b.db);
 	snprintf(p, sizeof p, "%s-wal", b.db);
 	unlink(p);
