@@ -27,9 +27,8 @@ set -euo pipefail
 
 prog=bench/remote-cost.sh
 src_dir=${RC_SRC_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
-
-die() { echo "$prog: $*" >&2; exit 1; }
-log() { echo "$prog: $*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 runs=200
 sweeps=20
@@ -75,15 +74,13 @@ cleanup() {
 		done <"$cg/tasks"
 		rmdir "$cg" 2>/dev/null || :
 	fi
-	"$src_dir/scripts/fleet.sh" --dir "$fdir" --netns "$netns" stop \
-	    >/dev/null 2>&1 || :
+	fleet stop >/dev/null 2>&1 || :
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # The fleet gives us the login user and a valid config to print from.
-"$src_dir/scripts/fleet.sh" --dir "$fdir" --netns "$netns" --hosts 1 \
-    --delay 0:0 start >/dev/null || die "fleet did not start"
+fleet --hosts 1 --delay 0:0 start >/dev/null || die "fleet did not start"
 uid=$(id -u rollcall-test)
 gid=$(id -g rollcall-test)
 home=$(getent passwd rollcall-test | cut -d: -f6)
@@ -211,7 +208,8 @@ cg=/sys/fs/cgroup/cpuacct/rollcall-remote-cost-$$
 mkdir "$cg"
 echo "$sshd_pid" >"$cg/tasks"
 addr=$(awk 'NR == 1 { print $1 }' "$fdir/hosts.tsv")
-cat >"$work/ssh_config" <<EOF
+bench_ssh_config "$fdir/known_hosts" "" "ControlMaster no" "ControlPath none" \
+    >"$work/ssh_config"
 Host *
 	User rollcall-test
 	IdentityFile $fdir/id_ed25519
