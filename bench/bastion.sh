@@ -15,8 +15,9 @@
 # bastion session, e.g. rollcall-c16), pdsh-jump, pdsh-cm, pssh-jump,
 # pssh-cm. Default: rollcall,pdsh-cm,pdsh-jump,pssh-cm,pssh-jump.
 # Columns: wall, client CPU (the tool and everything it reaped), bastion
-# CPU (the bastion's sshd listener and every session it reaped, so the
-# bastion's whole sshd tree), fleet sshd CPU (the targets), bastion logins
+# CPU (the bastion's sshd and every process it forks, from a cpuacct cgroup;
+# in TOOL.m also bastion_reaped_s, the listener's own + reaped children's,
+# which misses a ControlMaster's session), fleet sshd CPU (the targets), bastion logins
 # (from the bastion's sshd log), the load average during the run.
 # docs/PERFORMANCE.md "Bastions". Needs root.
 set -euo pipefail
@@ -74,6 +75,16 @@ bastion=rollcall-test@10.202.0.1
 sshd_pid=$(cat "$fdir/sshd.pid")
 bastion_pid=$(cat "$fdir/bastion.pid")
 blog=$fdir/bastion.log
+# The bastion's CPU from a cgroup: its listener's cutime misses sessions
+# whose monitor exits before reaping them (a ControlMaster's, measured).
+bcg=$(bench_cg_new "rollcall-bench-bastion-$$" "$bastion_pid")
+bastion_exit() {
+	local rc=$?
+	bench_cg_drop "$bcg"
+	(exit "$rc")
+	bench_stop_fleet
+}
+trap bastion_exit EXIT
 
 res=$work/results-$nhosts-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$res"
@@ -119,11 +130,12 @@ drain() {
 # 1-minute load average is sampled every 10 s meanwhile (others' load: the
 # machine is shared), its mean and peak go into NAME.m.
 run_tool() {
-	local name=$1 b0 b1 s0 s1 l0 l1 lp
+	local name=$1 b0 b1 c0 c1 s0 s1 l0 l1 lp
 	shift
 	drain
 	sleep 3
 	b0=$(proc_ticks "$bastion_pid"); s0=$(proc_ticks "$sshd_pid"); l0=$(logins)
+	c0=$(cat "$bcg/cpuacct.usage")
 	log "$name: $nhosts hosts, fanout $fanout, load $(cut -d' ' -f1-3 /proc/loadavg)"
 	while :; do cut -d' ' -f1 /proc/loadavg; sleep 10; done >"$res/$name.load" &
 	lp=$!
@@ -132,8 +144,10 @@ run_tool() {
 	kill "$lp"; wait "$lp" 2>/dev/null || true
 	drain
 	b1=$(proc_ticks "$bastion_pid"); s1=$(proc_ticks "$sshd_pid"); l1=$(logins)
+	c1=$(cat "$bcg/cpuacct.usage")
 	{
-		echo "bastion_s=$(ticks_s "$b0" "$b1")"
+		echo "bastion_s=$(bench_cg_s "$c0" "$c1")"
+		echo "bastion_reaped_s=$(ticks_s "$b0" "$b1")"
 		echo "sshd_s=$(ticks_s "$s0" "$s1")"
 		echo "logins=$((l1 - l0))"
 		awk '{ s += $1; if ($1 > m) m = $1 } END {
@@ -206,8 +220,9 @@ done
 		}' "$res/$t.m"
 	done
 	echo "client_s: user+sys of the tool and all it reaped (for -cm: the master too);"
-	echo "bastion_s: the bastion sshd listener and its reaped sessions; fleet_s: the same"
-	echo "for the fleet's sshd (the targets); logins: 'Accepted publickey' lines in the bastion log;"
+	echo "bastion_s: the bastion sshd and every process it forked (a cpuacct cgroup); fleet_s: the"
+	echo "fleet's sshd listener and its reaped sessions (the targets)"
+	echo "logins: 'Accepted publickey' lines in the bastion log;"
 	echo "load: mean/peak 1-minute load average during the run (sampled every 10 s)"
 } | tee "$res/table.txt"
 log "results in $res"

@@ -129,6 +129,36 @@ proc_ticks() {
 	awk '{ print $12 + $13 + $14 + $15 }' <<<"$f"
 }
 
+# bench_cg_new NAME PID: a cpuacct cgroup (v1) of our own holding PID, so
+# the CPU of every process PID forks from now on is counted, whoever reaps
+# it (an sshd session whose monitor exits first is reaped by init, and its
+# CPU never reaches the listener's cutime). Prints its directory.
+bench_cg_new() {
+	local cg=/sys/fs/cgroup/cpuacct/$1
+
+	[ -d /sys/fs/cgroup/cpuacct ] || die "no cgroup v1 cpuacct hierarchy"
+	mkdir "$cg" || die "cannot make cgroup $cg"
+	echo "$2" >"$cg/tasks" || die "cannot move $2 into $cg"
+	echo "$cg"
+}
+
+# bench_cg_s A B: the nanoseconds of cpuacct.usage from A to B, in seconds.
+bench_cg_s() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'
+}
+
+# bench_cg_drop DIR: move what is left in cgroup DIR back to the root and
+# remove it; quiet, for exit traps.
+bench_cg_drop() {
+	local p
+
+	[ -n "$1" ] && [ -d "$1" ] || return 0
+	while read -r p; do
+		echo "$p" >/sys/fs/cgroup/cpuacct/tasks 2>/dev/null || :
+	done <"$1/tasks"
+	rmdir "$1" 2>/dev/null || :
+}
+
 # ticks_s A B: the clock ticks from A to B, in seconds.
 ticks_s() {
 	awk -v a="$1" -v b="$2" -v t="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / t }'

@@ -68,12 +68,7 @@ work=$(cd "$work" && pwd)
 
 # Stop the fleet and drop our cgroup however the run ends.
 cleanup() {
-	if [ -n "$cg" ] && [ -d "$cg" ]; then
-		while read -r p; do
-			echo "$p" >/sys/fs/cgroup/cpuacct/tasks 2>/dev/null || :
-		done <"$cg/tasks"
-		rmdir "$cg" 2>/dev/null || :
-	fi
+	bench_cg_drop "$cg"
 	fleet stop >/dev/null 2>&1 || :
 }
 trap cleanup EXIT
@@ -202,11 +197,8 @@ done
 [ "$fleet" = 1 ] || exit 0
 
 # ---------------------------------------------------------------- part 2
-[ -d /sys/fs/cgroup/cpuacct ] || die "no cgroup v1 cpuacct hierarchy for part 2 (use --no-fleet)"
 sshd_pid=$(cat "$fdir/sshd.pid")
-cg=/sys/fs/cgroup/cpuacct/rollcall-remote-cost-$$
-mkdir "$cg"
-echo "$sshd_pid" >"$cg/tasks"
+cg=$(bench_cg_new "rollcall-remote-cost-$$" "$sshd_pid")
 addr=$(awk 'NR == 1 { print $1 }' "$fdir/hosts.tsv")
 bench_ssh_config "$fdir/known_hosts" "" "ControlMaster no" "ControlPath none" \
     >"$work/ssh_config"
