@@ -202,18 +202,6 @@ cg=$(bench_cg_new "rollcall-remote-cost-$$" "$sshd_pid")
 addr=$(awk 'NR == 1 { print $1 }' "$fdir/hosts.tsv")
 bench_ssh_config "$fdir/known_hosts" "" "ControlMaster no" "ControlPath none" \
     >"$work/ssh_config"
-Host *
-	User rollcall-test
-	IdentityFile $fdir/id_ed25519
-	IdentitiesOnly yes
-	UserKnownHostsFile $fdir/known_hosts
-	GlobalKnownHostsFile /dev/null
-	StrictHostKeyChecking yes
-	BatchMode yes
-	ControlMaster no
-	ControlPath none
-	LogLevel ERROR
-EOF
 
 # Wait (bounded) until the sshd has no session left in our cgroup.
 drain() {
