@@ -27,9 +27,8 @@ set -euo pipefail
 
 prog=bench/remote-cost.sh
 src_dir=${RC_SRC_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
-
-die() { echo "$prog: $*" >&2; exit 1; }
-log() { echo "$prog: $*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 runs=200
 sweeps=20
@@ -69,21 +68,14 @@ work=$(cd "$work" && pwd)
 
 # Stop the fleet and drop our cgroup however the run ends.
 cleanup() {
-	if [ -n "$cg" ] && [ -d "$cg" ]; then
-		while read -r p; do
-			echo "$p" >/sys/fs/cgroup/cpuacct/tasks 2>/dev/null || :
-		done <"$cg/tasks"
-		rmdir "$cg" 2>/dev/null || :
-	fi
-	"$src_dir/scripts/fleet.sh" --dir "$fdir" --netns "$netns" stop \
-	    >/dev/null 2>&1 || :
+	bench_cg_drop "$cg"
+	fleet stop >/dev/null 2>&1 || :
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # The fleet gives us the login user and a valid config to print from.
-"$src_dir/scripts/fleet.sh" --dir "$fdir" --netns "$netns" --hosts 1 \
-    --delay 0:0 start >/dev/null || die "fleet did not start"
+fleet --hosts 1 --delay 0:0 start >/dev/null || die "fleet did not start"
 uid=$(id -u rollcall-test)
 gid=$(id -g rollcall-test)
 home=$(getent passwd rollcall-test | cut -d: -f6)
@@ -205,25 +197,11 @@ done
 [ "$fleet" = 1 ] || exit 0
 
 # ---------------------------------------------------------------- part 2
-[ -d /sys/fs/cgroup/cpuacct ] || die "no cgroup v1 cpuacct hierarchy for part 2 (use --no-fleet)"
 sshd_pid=$(cat "$fdir/sshd.pid")
-cg=/sys/fs/cgroup/cpuacct/rollcall-remote-cost-$$
-mkdir "$cg"
-echo "$sshd_pid" >"$cg/tasks"
+cg=$(bench_cg_new "rollcall-remote-cost-$$" "$sshd_pid")
 addr=$(awk 'NR == 1 { print $1 }' "$fdir/hosts.tsv")
-cat >"$work/ssh_config" <<EOF
-Host *
-	User rollcall-test
-	IdentityFile $fdir/id_ed25519
-	IdentitiesOnly yes
-	UserKnownHostsFile $fdir/known_hosts
-	GlobalKnownHostsFile /dev/null
-	StrictHostKeyChecking yes
-	BatchMode yes
-	ControlMaster no
-	ControlPath none
-	LogLevel ERROR
-EOF
+bench_ssh_config "$fdir/known_hosts" "" "ControlMaster no" "ControlPath none" \
+    >"$work/ssh_config"
 
 # Wait (bounded) until the sshd has no session left in our cgroup.
 drain() {

@@ -24,9 +24,8 @@ set -euo pipefail
 
 prog=bench/run.sh
 src_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-
-die() { echo "$prog: $*" >&2; exit 1; }
-log() { echo "$prog: $*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$src_dir/bench/lib.sh"
 
 usage() {
 	sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
@@ -102,50 +101,8 @@ done
 ulimit -n "$(ulimit -Hn)"
 ncpu=$(nproc)
 
-# ------------------------------------------------------------------ build
-mkdir -p "$work"
-work=$(cd "$work" && pwd)
-if [ -n "$rollcall_bin" ]; then
-	[ -x "$rollcall_bin" ] || die "--rollcall: not an executable: $rollcall_bin"
-	log "measuring $rollcall_bin (not building)"
-	cp "$rollcall_bin" "$work/rollcall"
-else
-	build=${BUILD_DIR:-$src_dir/build}
-	log "building rollcall in $build (RelWithDebInfo)"
-	( cd "$src_dir" &&
-	  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
-	  cmake --build "$build" -j"$ncpu" --target rollcall >/dev/null ) ||
-	    die "build failed: run cmake --build $build to see why (or measure a binary: --rollcall BIN)"
-	# A private copy: the tree may be rebuilt while we measure.
-	cp "$build/rollcall" "$work/rollcall"
-fi
-rollcall=$work/rollcall
-if [ ! -x "$work/benchrun" ] || [ "$src_dir/bench/benchrun.c" -nt "$work/benchrun" ]; then
-	cc -std=c11 -O2 -Wall -Wextra -o "$work/benchrun" "$src_dir/bench/benchrun.c" ||
-	    die "cannot build bench/benchrun.c"
-fi
-benchrun=$work/benchrun
-
-# ------------------------------------------------------------------ fleet
-fdir=$work/fleet
-fleet() { "$src_dir/scripts/fleet.sh" --dir "$fdir" --netns "$netns" "$@"; }
-
-q=$(( (nhosts + 9) / 10 ))
-cto=$(( 10 + q > 120 ? 10 + q : 120 ))		# connect, command: s
-hto=$(( 60 + 3 * q > 600 ? 60 + 3 * q : 600 ))	# whole host: s
-
-stop_fleet() {
-	local rc=$?
-	trap - EXIT INT TERM
-	if [ "$keep_fleet" = 1 ]; then
-		log "fleet left running (--keep-fleet): scripts/fleet.sh --dir $fdir stop"
-	else
-		fleet stop >/dev/null 2>&1 || log "could not stop the fleet: scripts/fleet.sh --dir $fdir stop"
-	fi
-	exit "$rc"
-}
-trap stop_fleet EXIT
-trap 'log "interrupted"; exit 130' INT TERM
+# ------------------------------------------------------- build and fleet
+bench_prepare "$nhosts" 600
 
 log "starting a fleet of $nhosts hosts (delays 50-500 ms) in namespace $netns"
 fleet --hosts "$nhosts" --delay 50:500 --broken '' \
@@ -183,47 +140,18 @@ sed -n 's/^        \([^ :]*\):$/\1/p' "$fdir/inventory.yml" | head -n "$counts_h
 # The remote command every tool runs: rollcall's own combined script for
 # the configured collectors (os kernel cpu memory uptime), as the engine
 # builds it, with a fixed nonce.
-"$rollcall" collect --print-script -c "$res/rollcall.yml" >"$res/script.sh" ||
-    die "rollcall collect --print-script failed"
-script=$(cat "$res/script.sh")
-nonce=0123456789abcdef
-last_coll=$(grep -o "@@rc:$nonce:begin:[a-z.]*" "$res/script.sh" | tail -n 1 | sed 's/.*:begin://')
-endmark="@@rc:$nonce:end:$last_coll:"
+bench_script "$res/rollcall.yml" "$res/script.sh"
 
 # The stock OpenSSH client's settings for every other tool: the fleet's
 # key and known_hosts, strict, no prompts, a fresh connection per host.
-cat >"$res/ssh_config" <<EOF
-Host *
-	User rollcall-test
-	IdentityFile $fdir/id_ed25519
-	IdentitiesOnly yes
-	UserKnownHostsFile $fdir/known_hosts
-	GlobalKnownHostsFile /dev/null
-	StrictHostKeyChecking yes
-	BatchMode yes
-	ControlMaster no
-	ControlPath none
-	ConnectTimeout $cto
-	ForwardAgent no
-	ForwardX11 no
-	LogLevel ERROR
-EOF
+bench_ssh_config "$fdir/known_hosts" "$cto" "ControlMaster no" "ControlPath none" \
+    "ForwardX11 no" >"$res/ssh_config"
 sshcfg=$res/ssh_config
 
 # ansible: the fleet's inventory is Ansible YAML already.
 mkdir -p "$res/ansible-tmp"
 
 # ------------------------------------------------------------- measuring
-# CPU of the fleet's sshd tree: the listener's own plus its reaped
-# sessions' (utime stime cutime cstime), in clock ticks.
-sshd_ticks() {
-	local f
-	f=$(cat "/proc/$sshd_pid/stat") || { echo 0; return; }
-	f=${f##*) }
-	# fields after "comm)": state=1 ... utime=12 stime=13 cutime=14 cstime=15
-	awk '{ print $12 + $13 + $14 + $15 }' <<<"$f"
-}
-
 # The whole machine's busy CPU so far, in clock ticks.
 busy_ticks() {
 	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
@@ -256,15 +184,15 @@ run_tool() {
 	sleep "$cooldown"
 	b1=$(busy_ticks)
 	log "$name: $n hosts: $(tr '\n' ' ' <<<"$*" | cut -c1-150)..."
-	s0=$(sshd_ticks)
+	s0=$(proc_ticks "$sshd_pid")
 	"$benchrun" -i 200 -t "$tool_timeout" -o "$res/$name.m" -- "$@" \
 	    >"$res/$name.out" 2>"$res/$name.err" </dev/null || true
 	drain
-	s1=$(sshd_ticks)
+	s1=$(proc_ticks "$sshd_pid")
 	{
 		echo "n=$n"
 		echo "max_delay_ms=$maxd"
-		echo "sshd_s=$(awk -v a="$s0" -v b="$s1" -v t="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / t }')"
+		echo "sshd_s=$(ticks_s "$s0" "$s1")"
 		echo "background_pct=$(awk -v a="$b0" -v b="$b1" -v t="$(getconf CLK_TCK)" -v c="$cooldown" -v n="$ncpu" 'BEGIN { printf "%.0f", (c > 0 ? 100 * (b - a) / t / c / n : 0) }')"
 	} >>"$res/$name.m"
 	log "$name: $(tr '\n' ' ' <"$res/$name.m")"
