@@ -85,17 +85,38 @@ central_bytes() {
 	pg_psql "select sum(pg_total_relation_size(c.oid)) from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind in ('r', 'm')"
 }
 outbox() { sqlite3 -readonly "$1" "select count(*), coalesce(sum(length(doc)), 0) from outbox"; }
+# CPU ticks (1/100 s) spent by PostgreSQL so far: the postmaster, its live
+# children and the children that exited (cutime, cstime). On a shared
+# machine this, not the wall time, is what the write path costs.
+pg_cpu() {
+	local pm p t=0
+	pm=$(head -1 "$PG_DIR/data/postmaster.pid")
+	for p in $pm $(pgrep -P "$pm"); do
+		t=$((t + $(awk "{print \$14 + \$15}" "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	echo $((t + $(awk '{print $16 + $17}' "/proc/$pm/stat")))
+}
+proc_cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# "P s PostgreSQL CPU, D s daemon CPU: X ms + Y ms per attempt" from ticks.
+cpu_line() { # PG_TICKS DAEMON_TICKS ATTEMPTS
+	echo "CPU: PostgreSQL $(echo "scale=1; $1 / 100" | bc) s, daemon $(echo "scale=1; $2 / 100" | bc) s: $(echo "scale=2; $1 * 10 / $3" | bc) + $(echo "scale=2; $2 * 10 / $3" | bc) ms per attempt"
+}
 
 # ---- 1. throughput: N first sights
+echo "load at start: $(uptime)"
 echo "== $N hosts, first sight, every collector, through the real parsers and writer (-k)"
 "$BENCH" -n "$N" -s 0 -r 1 -k "$W/t.db" | sed -n '1,3p'
 IFS='|' read -r docs bytes < <(outbox "$W/t.db")
 echo "outbox: $docs documents, $((bytes / docs)) bytes per host (JSON)"
 node_conf "$W/t.db"
 t0=$(date +%s%N)
+pg0=$(pg_cpu)
 daemon_run
 secs=$(caught_up_after "$t0")
+dcpu=$(proc_cpu "$DPID")
 kill "$DPID"; wait "$DPID" || true
+sleep 1
+cpu_line $(($(pg_cpu) - pg0)) "$dcpu" "$docs"
 ship=$(log_span "cluster: connected to PostgreSQL")
 echo "daemon start to caught up: ${secs}s; connected to caught up (shipping alone): ${ship}s: $(echo "scale=0; $docs / $ship" | bc) hosts/s"
 cb=$(central_bytes)
@@ -115,9 +136,14 @@ daemon_run
 until grep -q "PostgreSQL unreachable" "$W/daemon.log"; do sleep 0.2; done
 pg_restart
 t0=$(date +%s%N)
+pg0=$(pg_cpu)
+dcpu0=$(proc_cpu "$DPID")
 secs=$(caught_up_after "$t0")
+dcpu=$(($(proc_cpu "$DPID") - dcpu0))
 kill "$DPID"; wait "$DPID" || true
+sleep 1
+cpu_line $(($(pg_cpu) - pg0)) "$dcpu" "$docs"
 echo "caught up on $docs attempts in ${secs}s after PostgreSQL came back: $(echo "scale=0; $docs / $secs" | bc) attempts/s"
 cb=$(central_bytes)
 echo "PostgreSQL after the hour: $cb bytes, $((cb / N)) bytes per host"
-echo "load: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
+echo "load at end: $(uptime), $(nproc) CPUs"
