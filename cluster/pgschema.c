@@ -389,6 +389,44 @@ const char pgschema_ship[] =
 "  sweep_id, digest, CASE kind WHEN 'filesystem' THEN used END FROM it)"
 "SELECT count(*) FROM ins";
 
+/* Retention: one batch of central rows older than the retention window
+ * ($1 ms before PostgreSQL's now()), at most $2 rows of each kind, by the
+ * one node holding the advisory lock (the others skip: no waiting). Per
+ * host and collector (kind) the newest data older than the window stays:
+ * it is the current value or the baseline the first change inside the
+ * window is computed from, so history inside the window is unchanged.
+ * Attempts go except each host's newest and newest ok (host_status) and
+ * those whose facts are still kept (host_facts names their node); their
+ * collector runs go with them. Returns (lock taken, rows deleted). */
+const char pgschema_prune[] =
+"WITH l AS (SELECT pg_try_advisory_xact_lock(" PGSCHEMA_PRUNE_LOCK ") AS ok,"
+"  (extract(epoch FROM now()) * 1000000)::bigint - $1::bigint * 1000"
+"  AS cut),"
+" fd AS (DELETE FROM fact_data WHERE id IN (SELECT f.id FROM fact_data f, l"
+"  WHERE l.ok AND f.started_us < l.cut AND EXISTS (SELECT 1 FROM fact_data n"
+"   WHERE n.host = f.host AND n.collector = f.collector"
+"   AND n.started_us < l.cut AND (n.started_us, n.id) > (f.started_us, f.id))"
+"  LIMIT $2) RETURNING 1),"
+" idd AS (DELETE FROM item_data WHERE id IN (SELECT d.id FROM item_data d, l"
+"  WHERE l.ok AND d.started_us < l.cut AND EXISTS (SELECT 1 FROM item_data n"
+"   WHERE n.host = d.host AND n.kind = d.kind"
+"   AND n.started_us < l.cut AND (n.started_us, n.id) > (d.started_us, d.id))"
+"  LIMIT $2) RETURNING 1),"
+" a AS (DELETE FROM attempts WHERE id IN (SELECT a.id FROM attempts a, l"
+"  WHERE l.ok AND a.started_us < l.cut"
+"  AND a.id <> (SELECT o.id FROM attempts o WHERE o.host = a.host"
+"   ORDER BY o.started_us DESC, o.id DESC LIMIT 1)"
+"  AND a.id IS DISTINCT FROM (SELECT o.id FROM attempts o"
+"   WHERE o.host = a.host AND o.status = 'ok'"
+"   ORDER BY o.started_us DESC, o.id DESC LIMIT 1)"
+"  AND NOT EXISTS (SELECT 1 FROM fact_data f WHERE f.uid = a.uid)"
+"  LIMIT $2) RETURNING id),"
+" r AS (DELETE FROM collector_runs WHERE attempt_id IN (SELECT id FROM a)"
+"  RETURNING 1)"
+"SELECT CASE WHEN (SELECT ok FROM l) THEN 1 ELSE 0 END,"
+"  (SELECT count(*) FROM fd) + (SELECT count(*) FROM idd) +"
+"  (SELECT count(*) FROM a) + (SELECT count(*) FROM r)";
+
 const char pgschema_beat[] =
 "WITH me AS (INSERT INTO nodes(name, segment, last_ship, heartbeat_at,"
 "  started_at, hosts_owned, backlog, backlog_oldest_us)"

@@ -52,4 +52,8 @@ void		 shipper_set_owned(struct shipper *, int64_t);
 const char	*shipper_node(const struct shipper *);
 const char	*shipper_segment(const struct shipper *);
 
+/* Central retention: prune central rows older than ms (0 = never), by
+ * one node at a time, only while this node's outbox is empty. */
+void	 shipper_set_retention(struct shipper *, int64_t ms);
+
 #endif
