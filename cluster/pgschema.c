@@ -366,9 +366,11 @@ const char pgschema_ship[] =
 "  md5(k.key || ':' || coalesce((SELECT jsonb_agg(e ORDER BY e::text)"
 "   FROM jsonb_array_elements(k.value) e), '[]')::text) AS digest"
 "  FROM nw, jsonb_each(nw.d->'items') k),"
+" u AS (SELECT DISTINCT ON (digest) digest, kind, rows FROM it"
+"  ORDER BY digest),"
 " sets AS (INSERT INTO item_sets(digest, kind, nitems)"
-"  SELECT DISTINCT ON (digest) digest, kind, jsonb_array_length(rows)"
-"  FROM it ON CONFLICT DO NOTHING RETURNING digest, kind),"
+"  SELECT digest, kind, jsonb_array_length(rows) FROM u"
+"  ON CONFLICT DO NOTHING RETURNING digest),"
 " setrows AS (INSERT INTO item_set_rows(set_digest, name, detail, hv,"
 "  f0, f1, f2, f3, f4)"
 "  SELECT s.digest, CASE s.kind WHEN 'address' THEN e->>2 ELSE e->>0 END,"
@@ -382,8 +384,8 @@ const char pgschema_ship[] =
 "    ELSE " V3_KV("device", 1) " || ' ' || " V3_KV("fstype", 2) " || ' ' || "
     V3_KV("size_bytes", 3) " END,"
 "   e->>0, e->>1, e->>2, e->>3, e->>4"
-"  FROM sets s, LATERAL (SELECT rows FROM it WHERE it.digest = s.digest"
-"   LIMIT 1) r, jsonb_array_elements(r.rows) e),"
+"  FROM sets JOIN u s ON s.digest = sets.digest,"
+"   jsonb_array_elements(s.rows) e),"
 " idata AS (INSERT INTO item_data(uid, host, kind, started_us, ended_us,"
 "  sweep_id, set_digest, used) SELECT uid, host, kind, started_us, ended_us,"
 "  sweep_id, digest, CASE kind WHEN 'filesystem' THEN used END FROM it)"
@@ -393,6 +395,44 @@ const char pgschema_ship[] =
  * heartbeat (or that instance is $11: a dead process of this machine);
  * ON CONFLICT DO UPDATE ... WHERE decides on the locked row, so two
  * instances starting together cannot both win. */
+/* Retention: one batch of central rows older than the retention window
+ * ($1 ms before PostgreSQL's now()), at most $2 rows of each kind, by the
+ * one node holding the advisory lock (the others skip: no waiting). Per
+ * host and collector (kind) the newest data older than the window stays:
+ * it is the current value or the baseline the first change inside the
+ * window is computed from, so history inside the window is unchanged.
+ * Attempts go except each host's newest and newest ok (host_status) and
+ * those whose facts are still kept (host_facts names their node); their
+ * collector runs go with them. Returns (lock taken, rows deleted). */
+const char pgschema_prune[] =
+"WITH l AS (SELECT pg_try_advisory_xact_lock(" PGSCHEMA_PRUNE_LOCK ") AS ok,"
+"  (extract(epoch FROM now()) * 1000000)::bigint - $1::bigint * 1000"
+"  AS cut),"
+" fd AS (DELETE FROM fact_data WHERE id IN (SELECT f.id FROM fact_data f, l"
+"  WHERE l.ok AND f.started_us < l.cut AND EXISTS (SELECT 1 FROM fact_data n"
+"   WHERE n.host = f.host AND n.collector = f.collector"
+"   AND n.started_us < l.cut AND (n.started_us, n.id) > (f.started_us, f.id))"
+"  LIMIT $2) RETURNING 1),"
+" idd AS (DELETE FROM item_data WHERE id IN (SELECT d.id FROM item_data d, l"
+"  WHERE l.ok AND d.started_us < l.cut AND EXISTS (SELECT 1 FROM item_data n"
+"   WHERE n.host = d.host AND n.kind = d.kind"
+"   AND n.started_us < l.cut AND (n.started_us, n.id) > (d.started_us, d.id))"
+"  LIMIT $2) RETURNING 1),"
+" a AS (DELETE FROM attempts WHERE id IN (SELECT a.id FROM attempts a, l"
+"  WHERE l.ok AND a.started_us < l.cut"
+"  AND a.id <> (SELECT o.id FROM attempts o WHERE o.host = a.host"
+"   ORDER BY o.started_us DESC, o.id DESC LIMIT 1)"
+"  AND a.id IS DISTINCT FROM (SELECT o.id FROM attempts o"
+"   WHERE o.host = a.host AND o.status = 'ok'"
+"   ORDER BY o.started_us DESC, o.id DESC LIMIT 1)"
+"  AND NOT EXISTS (SELECT 1 FROM fact_data f WHERE f.uid = a.uid)"
+"  LIMIT $2) RETURNING id),"
+" r AS (DELETE FROM collector_runs WHERE attempt_id IN (SELECT id FROM a)"
+"  RETURNING 1)"
+"SELECT CASE WHEN (SELECT ok FROM l) THEN 1 ELSE 0 END,"
+"  (SELECT count(*) FROM fd) + (SELECT count(*) FROM idd) +"
+"  (SELECT count(*) FROM a) + (SELECT count(*) FROM r)";
+
 const char pgschema_beat[] =
 "WITH me AS (INSERT INTO nodes(name, segment, last_ship, heartbeat_at,"
 "  started_at, hosts_owned, backlog, backlog_oldest_us, instance,"

@@ -17,6 +17,14 @@ extern const char pgschema_migrate[];
  * node as seen, returns one row: how many were new. */
 extern const char pgschema_ship[];
 
+/* The advisory lock key that lets one node at a time prune. */
+#define PGSCHEMA_PRUNE_LOCK	"7283160014"
+
+/* Retention: $1 = retention in ms, $2 = rows per kind at most. One row:
+ * 1 if this node held the prune lock (0: another node is pruning, nothing
+ * done), and the central rows deleted. */
+extern const char pgschema_prune[];
+
 /* Heartbeat: $1 = node, $2 = segment, $3 = started (epoch us), $4 =
  * hosts owned (NULL: not known yet), $5 = backlog, $6 = its oldest
  * (epoch us, NULL: none), $7 = dead_after in ms, $8 = this instance's

@@ -36,6 +36,8 @@
 #define SHIP_REPORT_MS		(10 * 1000)	/* backlog log line while down */
 #define SHIP_STATS_MS		1000		/* backlog refresh for status */
 #define SHIP_DUP_LOG_MS		(60 * 1000)	/* "name in use" repeated */
+#define SHIP_PRUNE_MS		(60 * 1000)	/* central retention check */
+#define SHIP_PRUNE_BATCH	"500"		/* rows per kind per statement */
 
 /* Where the connection is. */
 enum ship_state {
@@ -45,6 +47,7 @@ enum ship_state {
 	SHIP_IDLE,		/* connected, outbox empty or not read yet */
 	SHIP_SENDING,		/* one batch's INSERT running */
 	SHIP_BEATING,		/* the heartbeat statement running */
+	SHIP_PRUNING,		/* one central retention batch running */
 	SHIP_STATE_MAX
 };
 
@@ -55,6 +58,7 @@ static const char *const ship_state_names[] = {
 	[SHIP_IDLE] = "idle",
 	[SHIP_SENDING] = "sending",
 	[SHIP_BEATING] = "heartbeat",
+	[SHIP_PRUNING] = "pruning",
 };
 _Static_assert(sizeof ship_state_names / sizeof ship_state_names[0] ==
     SHIP_STATE_MAX, "a name per state");
@@ -103,6 +107,12 @@ struct shipper {
 	char		*holder;	/* the beat found the name held:
 					   "host pid" of the holder, or NULL */
 	int64_t		 dup_logged;	/* mono ms of the last "in use" line */
+	int64_t		 retention_ms;	/* central retention; 0 = forever
+					   (guarded by lock) */
+	int64_t		 next_prune;	/* mono ms: retention batch due */
+	int		 prune_locked;	/* the batch's answer: lock held */
+	long long	 prune_rows;	/* the batch's answer: rows deleted */
+	long long	 pruned;	/* rows deleted in this pruning run */
 	pthread_mutex_t	 lock;		/* guards stats */
 	struct shipper_stats stats;	/* for shipper_get_stats */
 };
@@ -277,6 +287,58 @@ ship_connect_step(struct shipper *s)
 	ship_sent(s, PQsendQuery(s->conn, pgschema_migrate), SHIP_MIGRATING);
 }
 
+/* Format an int64 parameter into buf (a slot of 24 bytes). */
+static const char *
+ship_param(char *buf, int64_t v)
+{
+	snprintf(buf, 24, "%lld", (long long)v);
+	return buf;
+}
+
+/* Caught up: one central retention batch if it is due. Only with an empty
+ * outbox, so pruning never delays shipping; the advisory lock in the
+ * statement lets one node at a time do it, the others skip. */
+static void
+ship_prune(struct shipper *s)
+{
+	const char	*params[2];
+	char		 buf[24];
+	int64_t		 ms;
+
+	pthread_mutex_lock(&s->lock);
+	ms = s->retention_ms;
+	pthread_mutex_unlock(&s->lock);
+	if (ms <= 0 || mono_ms() < s->next_prune)
+		return;
+	s->next_prune = mono_ms() + SHIP_PRUNE_MS;
+	params[0] = ship_param(buf, ms);
+	params[1] = SHIP_PRUNE_BATCH;
+	s->prune_locked = 0;
+	s->prune_rows = 0;
+	ship_sent(s, PQsendQueryParams(s->conn, pgschema_prune, 2, NULL,
+	    params, NULL, NULL, 0), SHIP_PRUNING);
+}
+
+/* A retention batch answered: go on at once while it found a full batch,
+ * say what a finished run deleted. */
+static void
+ship_prune_done(struct shipper *s)
+{
+	if (!s->prune_locked) {
+		log_debug("cluster: another node is pruning central rows");
+		return;
+	}
+	s->pruned += s->prune_rows;
+	if (s->prune_rows > 0) {
+		s->next_prune = 0;	/* more may be left: next idle tick */
+		return;
+	}
+	if (s->pruned > 0)
+		log_info("cluster: pruned %lld central row(s) older than the "
+		    "retention window", s->pruned);
+	s->pruned = 0;
+}
+
 /* Read the next batch from the outbox and send it, or stay idle. */
 static void
 ship_next_batch(struct shipper *s)
@@ -297,6 +359,7 @@ ship_next_batch(struct shipper *s)
 		s->stats.backlog = 0;
 		s->stats.oldest_us = 0;
 		pthread_mutex_unlock(&s->lock);
+		ship_prune(s);
 		return;
 	}
 	params[0] = b.json;
@@ -308,14 +371,6 @@ ship_next_batch(struct shipper *s)
 	ship_sent(s, PQsendQueryParams(s->conn, pgschema_ship, 3, NULL,
 	    params, NULL, NULL, 0), SHIP_SENDING);
 	free(b.json);
-}
-
-/* Format an int64 parameter into buf (a slot of 24 bytes). */
-static const char *
-ship_param(char *buf, int64_t v)
-{
-	snprintf(buf, 24, "%lld", (long long)v);
-	return buf;
 }
 
 /* Heartbeat: upsert this node's row with PostgreSQL's now() and what it
@@ -476,6 +531,8 @@ ship_query_done(struct shipper *s)
 		return;
 	} else if (s->state == SHIP_BEATING) {
 		ship_beat_done(s);
+	} else if (s->state == SHIP_PRUNING) {
+		ship_prune_done(s);
 	} else {
 		writer_outbox_ack(s->writer, s->batch_last);
 		s->sent_upto = s->batch_last;
@@ -525,6 +582,11 @@ ship_results(struct shipper *s)
 			s->batch_new = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 		if (st == PGRES_TUPLES_OK && s->state == SHIP_BEATING)
 			ship_beat_rows(s, res);
+		if (st == PGRES_TUPLES_OK && s->state == SHIP_PRUNING &&
+		    PQntuples(res) == 1) {
+			s->prune_locked = strcmp(PQgetvalue(res, 0, 0), "1") == 0;
+			s->prune_rows = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		}
 		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
 		    !s->query_failed) {
 			s->query_failed = 1;
@@ -796,6 +858,16 @@ shipper_stepped_back(struct shipper *s)
 	back = s->stats.stepped_back;
 	pthread_mutex_unlock(&s->lock);
 	return back;
+}
+
+/* The retention window for central rows (0 = keep forever); the
+ * scheduler passes the running config's after each sweep. */
+void
+shipper_set_retention(struct shipper *s, int64_t ms)
+{
+	pthread_mutex_lock(&s->lock);
+	s->retention_ms = ms;
+	pthread_mutex_unlock(&s->lock);
 }
 
 /* This node's name and segment (constant while the shipper runs). */

@@ -57,4 +57,8 @@ int		 shipper_stepped_back(struct shipper *);
 const char	*shipper_node(const struct shipper *);
 const char	*shipper_segment(const struct shipper *);
 
+/* Central retention: prune central rows older than ms (0 = never), by
+ * one node at a time, only while this node's outbox is empty. */
+void	 shipper_set_retention(struct shipper *, int64_t ms);
+
 #endif

@@ -286,6 +286,7 @@ daemon_setup(struct daemon *d, struct config *conf)
 			config_free(conf);
 			return EXIT_FAIL;
 		}
+		shipper_set_retention(d->shipper, conf->retention_ms);
 	}
 	d->engine = engine_new(d->base, conf, d->writer);
 	d->sched = sched_new(d->base, d->engine, d->writer, conf);

@@ -935,6 +935,8 @@ sched_after_cb(evutil_socket_t fd, short what, void *arg)
 	if (s->conf->retention_ms > 0)
 		writer_prune(s->writer, wall_us() / 1000000 -
 		    s->conf->retention_ms / 1000);
+	if (s->cluster != NULL)
+		shipper_set_retention(s->cluster, s->conf->retention_ms);
 	sched_sweep_ended(s);
 	sched_plan(s);
 	if (s->change_cb != NULL)

@@ -5,7 +5,8 @@
 # between sweeps (backlog reported, caught up after the restart); with
 # PostgreSQL down when the node starts; and with PostgreSQL killed while
 # a batch may be in flight. The password never shows in the log or the
-# process's command line.
+# process's command line. Central rows older than the retention window are
+# pruned once the node is caught up; history inside the window stays.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/daemon-lib.bash"
 . "$(dirname "${BASH_SOURCE[0]}")/pg-lib.bash"
@@ -141,6 +142,46 @@ if tr '\0' ' ' <"/proc/$DPID/cmdline" | grep -qF -- "$PG_PASS"; then
 else
 	t_pass "the password is not on the command line"
 fi
+
+# ---- central retention: rows older than the window (default 180 days)
+# are pruned when the node is caught up, history inside the window stays
+daemon_term
+assert_eq "daemon stops before the central rows are aged" 0 "$DRC"
+# Sweeps 1 and 2 are made 200 days old centrally.
+AGE=$((200 * 86400 * 1000000))
+central "update attempts set started_us = started_us - $AGE, ended_us = ended_us - $AGE where sweep_id <= 2;
+    update fact_data set started_us = started_us - $AGE, ended_us = ended_us - $AGE where uid in (select uid from attempts where sweep_id <= 2);
+    update item_data set started_us = started_us - $AGE, ended_us = ended_us - $AGE where uid in (select uid from attempts where sweep_id <= 2)" >/dev/null
+OLD="started_us < (extract(epoch from now()) - 180 * 86400) * 1000000"
+# What must go, said another way than the prune's SQL: per host and
+# collector (kind) every old row but the newest; old attempts whose facts
+# are not kept (none here is a host's newest or newest ok attempt).
+keep_fd="select * from (select *, row_number() over (partition by host, collector order by started_us desc, id desc) n from fact_data where $OLD) k where n = 1"
+keep_id="select * from (select *, row_number() over (partition by host, kind order by started_us desc, id desc) n from item_data where $OLD) k where n = 1"
+old_fd=$(central "select count(*) from fact_data where $OLD")
+old_id=$(central "select count(*) from item_data where $OLD")
+old_att=$(central "select count(*) from attempts where $OLD")
+kept_fd=$(central "select count(*) from ($keep_fd) k")
+kept_id=$(central "select count(*) from ($keep_id) k")
+kept_att=$(central "select count(*) from attempts a where $OLD and a.uid in (select uid from ($keep_fd) k)")
+assert_match "old fact data to prune" '^[1-9]' "$((old_fd - kept_fd))"
+assert_match "old attempts to prune" '^[1-9]' "$((old_att - kept_att))"
+history_3_5() { central "select md5(string_agg(c::text, ',' order by c::text)) from changes c where sweep_id between 3 and 5"; }
+hist_before=$(history_3_5)
+: >"$DLOG"
+daemon_start
+wait_for "central rows pruned" 60 log_has "cluster: pruned [0-9]+ central row\\(s\\) older than the retention window"
+assert_eq "retention: the newest old fact data of each host and collector stays" "$kept_fd" \
+    "$(central "select count(*) from fact_data where $OLD")"
+assert_eq "retention: the newest old list data of each host and kind stays" "$kept_id" \
+    "$(central "select count(*) from item_data where $OLD")"
+assert_eq "retention: old attempts go but those whose facts stay" "$kept_att" \
+    "$(central "select count(*) from attempts where $OLD")"
+assert_eq "retention: no collector run left without its attempt" 0 \
+    "$(central 'select count(*) from collector_runs r where not exists (select 1 from attempts a where a.id = r.attempt_id)')"
+assert_eq "retention: history inside the window is unchanged" "$hist_before" "$(history_3_5)"
+assert_eq "retention: host_status keeps every host, the healthy ones with a last success" \
+    "$TOTAL $HEALTHY" "$(central "select count(*) || ' ' || count(last_success) from host_status")"
 daemon_term
 assert_eq "daemon stops cleanly at the end" 0 "$DRC"
 finish
