@@ -23,7 +23,7 @@ enum ssh_hostkey {
 	SSH_HOSTKEY_ERROR,
 };
 
-struct ssh_kh;		/* a thread's libssh2 known-hosts collection */
+struct ssh_kh;		/* a thread's view of the indexed known_hosts */
 struct ssh_key;		/* a private key, parsed once per sweep (sshkey.h) */
 struct ssh;		/* one session */
 
@@ -32,7 +32,7 @@ void	 ssh_global_init(void);
 void	 ssh_global_exit(void);
 const char *ssh_library_version(void);
 
-/* Build a collection from parsed known_hosts (per worker, per sweep). */
+/* A view of parsed known_hosts (per worker, per sweep; not a copy). */
 struct ssh_kh *ssh_kh_new(const struct known_hosts *);
 void	 ssh_kh_free(struct ssh_kh *);
 
