@@ -36,8 +36,9 @@ const char *ssh_library_version(void);
 struct ssh_kh *ssh_kh_new(const struct known_hosts *);
 void	 ssh_kh_free(struct ssh_kh *);
 
-/* New session over a connected non-blocking socket (not owned). Prefers the
- * host key types known_hosts already has for host:port, as OpenSSH does. */
+/* New session over a connected non-blocking socket (not owned). Offers only
+ * the host key types known_hosts already has for host:port, as OpenSSH
+ * does, cheapest to verify first (ecdsa-sha2-nistp256, then ssh-ed25519). */
 struct ssh *ssh_new(int fd, struct ssh_kh *, const char *host, int port);
 int	 ssh_wants(struct ssh *);		/* SSH_WANT_* bits, may be 0 */
 /* Gate the session's reads on readiness (saves libssh2's EAGAIN reads and
