@@ -1,4 +1,6 @@
-/* known_hosts pre-parsing: plain lines for libssh2, @revoked keys for us.
+/* known_hosts pre-parsing: plain lines for libssh2, indexed by their literal
+ * host names so a host's lines are found without a walk (a file of N hosts
+ * would cost N comparisons per host, N^2 per sweep), @revoked keys for us.
  * An @revoked line applies to the hosts its pattern field names, matched as
  * OpenSSH does: comma-separated patterns with * and ?, negation with !,
  * [host]:port for other ports, and hashed |1|salt|hmac entries. */
@@ -91,6 +93,65 @@ kh_line(struct known_hosts *kh, const char *s, size_t len)
 	kh->nskipped++;		/* @cert-authority, unknown or malformed */
 }
 
+/* Is the host field of this plain entry a list of literal names (no
+ * pattern, negation or hash)? *hlen gets the field's length. */
+static int
+kh_literal(const char *line, size_t *hlen)
+{
+	size_t	 l = strcspn(line, " \t");
+
+	*hlen = l;
+	return l > 0 && strcspn(line, "*?!|") >= l;
+}
+
+/* Order of the index: by name, then by line. */
+static int
+kh_name_cmp(const void *a, const void *b)
+{
+	const struct kh_name	*x = a, *y = b;
+	int			 c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* Index the plain entries by their literal names, lowercased, so a host's
+ * entries are found by a binary search instead of a walk of the file. */
+static void
+kh_build_index(struct known_hosts *kh)
+{
+	const char	*p, *c, *end;
+	size_t		 i, hlen, n = 0, j;
+	char		*name;
+
+	for (i = 0; i < kh->nlines; i++)
+		if (kh_literal(kh->lines[i], &hlen))
+			for (j = 0, n++; j < hlen; j++)
+				n += kh->lines[i][j] == ',';
+	kh->names = xcalloc(n + 1, sizeof *kh->names);
+	kh->generic = xcalloc(kh->nlines + 1, sizeof *kh->generic);
+	for (i = 0; i < kh->nlines; i++) {
+		if (!kh_literal(kh->lines[i], &hlen)) {
+			kh->generic[kh->ngeneric++] = i;
+			continue;
+		}
+		end = kh->lines[i] + hlen;
+		for (p = kh->lines[i]; p < end; p = c + 1) {
+			if ((c = memchr(p, ',', (size_t)(end - p))) == NULL)
+				c = end;
+			if (c == p)
+				continue;
+			name = xstrndup(p, (size_t)(c - p));
+			for (j = 0; name[j] != '\0'; j++)
+				name[j] = (char)tolower((unsigned char)name[j]);
+			kh->names[kh->nnames].name = name;
+			kh->names[kh->nnames++].line = i;
+		}
+	}
+	qsort(kh->names, kh->nnames, sizeof *kh->names, kh_name_cmp);
+}
+
 /* Parse known_hosts text. */
 struct known_hosts *
 known_hosts_parse(const char *text, size_t len)
@@ -108,6 +169,7 @@ known_hosts_parse(const char *text, size_t len)
 		kh_line(kh, p, l);
 		p = (nl != NULL ? nl + 1 : end);
 	}
+	kh_build_index(kh);
 	return kh;
 }
 
@@ -240,6 +302,65 @@ known_hosts_match(const char *patterns, const char *host, int port)
 	return matched;
 }
 
+/* Add the lines indexed under one (lowercased) name to v. */
+static void
+kh_lookup_name(const struct known_hosts *kh, const char *name, size_t **v,
+    size_t *n, size_t *cap)
+{
+	size_t	 lo = 0, hi = kh->nnames, mid;
+
+	while (lo < hi) {	/* the first entry not below name */
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(kh->names[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < kh->nnames && strcmp(kh->names[lo].name, name) == 0;
+	    lo++) {
+		if (*n == *cap)
+			*v = xreallocarray(*v, *cap *= 2, sizeof **v);
+		(*v)[(*n)++] = kh->names[lo].line;
+	}
+}
+
+/* Ascending order of line numbers. */
+static int
+kh_line_cmp(const void *a, const void *b)
+{
+	size_t	 x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Candidate entries for host:port: both name forms (libssh2 tries the
+ * bare name for other ports too) plus every pattern or hash line. */
+size_t
+known_hosts_lookup(const struct known_hosts *kh, const char *host, int port,
+    size_t **lines)
+{
+	char	 name[600];
+	size_t	*v, n = kh->ngeneric, cap = kh->ngeneric + 4, i, k, out;
+
+	v = xcalloc(cap, sizeof *v);
+	memcpy(v, kh->generic, kh->ngeneric * sizeof *v);
+	for (k = 0; k < 2; k++) {
+		if (k == 0)
+			snprintf(name, sizeof name, "%s", host);
+		else
+			snprintf(name, sizeof name, "[%s]:%d", host, port);
+		for (i = 0; name[i] != '\0'; i++)
+			name[i] = (char)tolower((unsigned char)name[i]);
+		kh_lookup_name(kh, name, &v, &n, &cap);
+	}
+	qsort(v, n, sizeof *v, kh_line_cmp);
+	for (i = 0, out = 0; i < n; i++)
+		if (out == 0 || v[out - 1] != v[i])
+			v[out++] = v[i];
+	*lines = v;
+	return out;
+}
+
 /* Is this key blob listed as @revoked for this host? */
 int
 known_hosts_is_revoked(const struct known_hosts *kh, const char *host,
@@ -264,6 +385,10 @@ known_hosts_free(struct known_hosts *kh)
 		return;
 	for (i = 0; i < kh->nlines; i++)
 		free(kh->lines[i]);
+	for (i = 0; i < kh->nnames; i++)
+		free(kh->names[i].name);
+	free(kh->names);
+	free(kh->generic);
 	for (i = 0; i < kh->nrevoked; i++) {
 		free(kh->revoked[i]);
 		free(kh->revoked_hosts[i]);

@@ -7,9 +7,19 @@
 
 #include <stddef.h>
 
+/* One literal host name of a plain entry, for the look-up index. */
+struct kh_name {
+	char	*name;		/* "host" or "[host]:port", lowercased */
+	size_t	 line;		/* its entry in lines[] */
+};
+
 struct known_hosts {
 	char	**lines;	/* plain entries, for libssh2_knownhost_readline */
 	size_t	 nlines;
+	struct kh_name *names;	/* literal names of plain entries, sorted */
+	size_t	 nnames;
+	size_t	*generic;	/* lines with *, ?, ! or |hash|: always checked */
+	size_t	 ngeneric;
 	char	**revoked;	/* base64 key blobs of @revoked lines */
 	char	**revoked_hosts; /* their host pattern fields */
 	size_t	 nrevoked;
@@ -22,6 +32,11 @@ struct known_hosts *known_hosts_load(const char *path, char *err,
 	    size_t errlen);
 /* Parse known_hosts text (binary safe, any input). Caller frees. */
 struct known_hosts *known_hosts_parse(const char *text, size_t len);
+/* The plain entries that may name host:port (by its literal name, either
+ * form, or a pattern or hash line), in file order: a superset of what
+ * matches, found without walking the file. *lines: caller frees. */
+size_t	 known_hosts_lookup(const struct known_hosts *, const char *host,
+	    int port, size_t **lines);
 /* Is this base64 key blob revoked for host (port 22 or [host]:port)? */
 int	 known_hosts_is_revoked(const struct known_hosts *, const char *host,
 	    int port, const char *b64);

@@ -68,6 +68,57 @@ test_markers(void)
 	known_hosts_free(kh);
 }
 
+/* The candidates of a look-up, as "0,2,3" (line numbers). */
+static void
+lookup_str(const struct known_hosts *kh, const char *host, int port,
+    char *out, size_t outlen)
+{
+	size_t	*v, n, i, off = 0;
+
+	out[0] = '\0';
+	n = known_hosts_lookup(kh, host, port, &v);
+	for (i = 0; i < n && off < outlen; i++)
+		off += (size_t)snprintf(out + off, outlen - off, "%s%zu",
+		    i ? "," : "", v[i]);
+	free(v);
+}
+
+/* The index finds a host's literal entries (any case, either port form,
+ * each line once, in file order) and always the pattern and hash lines. */
+static void
+test_lookup(void)
+{
+	static const char text[] =
+	    "web1.example,10.0.0.1 ssh-ed25519 " KEY "\n"
+	    "[web1.example]:2222 ssh-ed25519 " KEY "\n"
+	    "*.example ssh-ed25519 " KEY "\n"
+	    "|1|AAECAwQFBgcICQoLDA0ODxAREhM=|x/yz ssh-ed25519 " KEY "\n"
+	    "WEB2.Example ssh-ed25519 " KEY "\n"
+	    "other,!web1.example ssh-ed25519 " KEY "\n"
+	    "web1.example,WEB1.example ecdsa-sha2-nistp256 " KEY "\n"
+	    ",, ssh-ed25519 " KEY "\n";
+	struct known_hosts	*kh;
+	char			 got[200];
+
+	kh = known_hosts_parse(text, sizeof text - 1);
+	CHECK(kh->nlines == 8);
+	lookup_str(kh, "web1.example", 22, got, sizeof got);
+	CHECK_STR(got, "0,2,3,5,6");
+	lookup_str(kh, "Web1.Example", 2222, got, sizeof got);
+	CHECK_STR(got, "0,1,2,3,5,6");
+	lookup_str(kh, "web2.example", 22, got, sizeof got);
+	CHECK_STR(got, "2,3,4,5");
+	lookup_str(kh, "10.0.0.1", 22, got, sizeof got);
+	CHECK_STR(got, "0,2,3,5");
+	lookup_str(kh, "nowhere", 22, got, sizeof got);
+	CHECK_STR(got, "2,3,5");
+	known_hosts_free(kh);
+	kh = known_hosts_parse("", 0);
+	lookup_str(kh, "nowhere", 22, got, sizeof got);
+	CHECK_STR(got, "");
+	known_hosts_free(kh);
+}
+
 /* Host fields as ssh(1) reads them: lists, globs, negation, ports, hashes. */
 static void
 test_match(void)
@@ -206,6 +257,7 @@ main(void)
 	test_learn_line();
 	test_plain();
 	test_markers();
+	test_lookup();
 	test_match();
 	test_hostile();
 	test_files();
