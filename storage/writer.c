@@ -740,14 +740,14 @@ writer_pragmas(sqlite3 *db, char *err, size_t errlen)
 		    sqlite3_errmsg(db));
 		return -1;
 	}
-	/* temp_store = MEMORY keeps each message's savepoint journal (a copy
-	 * of every page it changes, dropped at RELEASE) in memory: past 64 KiB
-	 * SQLite spills it to a temp file, two pwrite64 per page, which at a
-	 * few hundred hosts was most of the writer's system calls. It only
-	 * serves ROLLBACK TO inside an open transaction; crash safety is the
-	 * WAL's, unchanged. */
+	/* Not temp_store = MEMORY: it would keep each message's savepoint
+	 * journal (a copy of every page the message changes) in memory
+	 * however large, and one host with 20,000 packages then took the
+	 * peak RSS past 64 MB (backpressure.sh). SQLite spills it to a temp
+	 * file past 64 KiB instead; a larger SQLITE_CONFIG_STMTJRNL_SPILL
+	 * (256 KiB, 1 MiB) made the next transaction fail with SQLITE_FULL
+	 * on SQLite 3.40.1 (docs/PERFORMANCE.md). */
 	if (sqlite3_exec(db, "PRAGMA synchronous = NORMAL;"
-	    "PRAGMA temp_store = MEMORY;"
 	    "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
 		return -1;
