@@ -35,6 +35,7 @@ packages=(
 	lintian		# checks the built .deb (tests/integration/package.sh)
 	prometheus	# promtool check metrics (daemon_control.sh); not started
 	postgresql	# PostgreSQL 15: the cluster tests start their own (pg-lib.bash)
+	faketime	# libfaketime: a node with a skewed clock (cluster_ship.sh)
 	universal-ctags	# scripts/long-functions.sh: function lengths (unit/long_functions)
 	pdsh		# bench/run.sh, bench/bastion.sh: the tool people use today
 	pssh		# bench/run.sh, bench/bastion.sh: parallel-ssh, likewise

@@ -296,7 +296,8 @@ outbox_doc(const char *origin, int64_t attempt, const struct host_result *r,
 	return text;
 }
 
-/* Delete the oldest rows beyond max; says so now and then. */
+/* Delete the oldest rows beyond max; a warning each time, so a full
+ * outbox (PostgreSQL away too long) is loud in the log. */
 static int
 outbox_trim(sqlite3 *db, int64_t newest, size_t max)
 {

@@ -1,6 +1,8 @@
 /* The cluster outbox (storage/outbox.c) through the writer: every stored
  * attempt is queued once with a unique id, the bound drops the oldest,
  * an ack deletes exactly what was shipped, and ids never go back. */
+#include <fcntl.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +49,93 @@ count(const char *s, const char *needle)
 		s += strlen(needle);
 	}
 	return n;
+}
+
+/* Rows of the attempts table in the database file at path; -1 on error. */
+static int
+attempts_rows(const char *path)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	int		 n = -1;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) ==
+	    SQLITE_OK && sqlite3_prepare_v2(db, "SELECT count(*) FROM attempts",
+	    -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return n;
+}
+
+/* docs/DISTRIBUTED.md "outbox full": with outbox_max 3 and five attempts
+ * that no shipper acknowledges, exactly the two oldest leave the outbox,
+ * each drop is a warning in the log, and the local attempts table keeps
+ * all five. stderr (the log) goes to a file meanwhile. */
+static void
+test_full(void)
+{
+	char			 dir[] = "/tmp/rollcall-test-outbox.XXXXXX";
+	char			 path[128], logp[128], err[256], *log;
+	struct writer		*w;
+	struct outbox_reader	*r;
+	struct outbox_batch	 b;
+	size_t			 len;
+	int			 fd, saved;
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof path, "%s/t.db", dir);
+	snprintf(logp, sizeof logp, "%s/log", dir);
+	w = writer_open(path, err, sizeof err);
+	CHECK(w != NULL);
+	if (w == NULL)
+		return;
+	writer_outbox_enable(w, 3);
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(saved != -1 && fd != -1 && dup2(fd, 2) == 2);
+	submit(w, "f1");
+	submit(w, "f2");
+	submit(w, "f3");
+	submit(w, "f4");
+	submit(w, "f5");
+	writer_flush(w);		/* the writer thread logged by now */
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	log = test_slurp(logp, &len);
+	CHECK(log != NULL);
+	if (log != NULL) {
+		fputs(log, stderr);	/* shown in the test's output too */
+		CHECK(count(log, "cluster: outbox full (outbox_max 3): dropped "
+		    "the 1 oldest unshipped attempt(s)") == 2);
+	}
+	free(log);
+	r = outbox_reader_open(path, err, sizeof err);
+	CHECK(r != NULL);
+	CHECK(r != NULL && outbox_read(r, 0, 10, &b, err, sizeof err) == 0);
+	if (r != NULL) {
+		CHECK(b.n == 3);
+		CHECK(strstr(b.json, "\"host\":\"f1\"") == NULL);
+		CHECK(strstr(b.json, "\"host\":\"f2\"") == NULL);
+		CHECK(strstr(b.json, "\"host\":\"f3\"") != NULL);
+		CHECK(strstr(b.json, "\"host\":\"f4\"") != NULL);
+		CHECK(strstr(b.json, "\"host\":\"f5\"") != NULL);
+		free(b.json);
+		outbox_reader_close(r);
+	}
+	writer_close(w);
+	CHECK(attempts_rows(path) == 5);	/* the local database keeps all */
+	snprintf(err, sizeof err, "rm -rf '%s'", dir);
+	if (system(err) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
 }
 
 int
@@ -114,5 +203,6 @@ main(void)
 	snprintf(err, sizeof err, "rm -rf '%s'", dir);
 	if (system(err) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
+	test_full();
 	TEST_MAIN_END();
 }
