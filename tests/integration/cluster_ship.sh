@@ -196,10 +196,11 @@ assert_eq "daemon stops cleanly at the end" 0 "$DRC"
 # sweeps above (the [to do] of the failure table).
 FAKETIME_LIB=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -1)
 [ -n "$FAKETIME_LIB" ] || t_die "libfaketime missing: run scripts/deps.sh"
+preload_shim "$FAKETIME_LIB"	# an ASan build needs libasan first
 sed -i 's/^  segment: dc1$/&\n  dead_after: 3s/' "$CONF"
 : >"$DLOG"
 SK=$(( $(sql 'select max(id) from sweeps') + 1 ))	# swept at start
-daemon_start LD_PRELOAD="$FAKETIME_LIB" FAKETIME=-2h FAKETIME_DONT_FAKE_MONOTONIC=1
+daemon_start LD_PRELOAD="$PRELOAD" FAKETIME=-2h FAKETIME_DONT_FAKE_MONOTONIC=1
 wait_for "sweep $SK done with a skewed clock" 60 sweep_done "$SK"
 # (Central retention pruned old attempts above: compare this sweep alone.)
 skew_arrived() {
