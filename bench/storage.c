@@ -4,7 +4,7 @@
  * through the real harvest (digest check, parsers) and writer:
  *
  *   rollcall-bench-storage [-n HOSTS] [-s STEADY] [-c PCT] [-w THREADS]
- *       [-r REPS] [-o DISTRO] [-f FIXTURES] [-k] [-q] DB
+ *       [-r REPS] [-o DISTRO] [-f FIXTURES] [-k] [-q] [-a] DB
  *
  * Each host is one of the four distros (70/10/10/10 %, or only -o DISTRO)
  * in one of three versions (kernel release and every 12th, 13th or 14th
@@ -28,7 +28,12 @@
  * the CPU is what a query costs). DB is deleted first (with -q, only the
  * questions run, on the database DB an earlier run left). With -k the writer
  * also fills the cluster outbox, as the daemon in cluster mode does
- * (bench/cluster.sh then ships it to PostgreSQL). */
+ * (bench/cluster.sh then ships it to PostgreSQL). With -a the sweeps go on
+ * from a database an earlier run with the same -n and -o left: its sweeps
+ * are counted and STEADY more run after them (outputs are a function of
+ * host, collector and sweep number, so they follow on exactly), which
+ * lets a 100k-host first sweep be built once and the steady sweeps be
+ * timed later on a quiet machine. */
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -90,6 +95,8 @@ struct bench {
 						 * outbox as the daemon does */
 	int			 queries_only;	/* -q: questions on an existing
 						 * database, no sweeps */
+	int			 again;		/* -a: go on from the sweeps
+						 * an existing database has */
 	const struct collector	*colls;		/* built-ins */
 	size_t			 ncolls;
 	struct fixture		 fx[NDISTRO];
@@ -542,7 +549,7 @@ bench_args(struct bench *b, int argc, char **argv)
 	b->reps = 20;
 	b->only = -1;
 	b->dir = "tests/fixtures/collectors";
-	while ((ch = getopt(argc, argv, "n:s:c:w:r:o:f:kq")) != -1) {
+	while ((ch = getopt(argc, argv, "n:s:c:w:r:o:f:kqa")) != -1) {
 		switch (ch) {
 		case 'n': b->nhosts = strtoul(optarg, NULL, 10); break;
 		case 's': b->steady = atoi(optarg); break;
@@ -552,6 +559,7 @@ bench_args(struct bench *b, int argc, char **argv)
 		case 'f': b->dir = optarg; break;
 		case 'k': b->outbox = 1; break;
 		case 'q': b->queries_only = 1; break;
+		case 'a': b->again = 1; break;
 		case 'o':
 			for (d = 0; d < NDISTRO; d++)
 				if (strcmp(optarg, distros[d]) == 0)
@@ -563,7 +571,7 @@ bench_args(struct bench *b, int argc, char **argv)
 		default:
 			fatalx("usage: rollcall-bench-storage [-n HOSTS] "
 			    "[-s STEADY] [-c PCT] [-w THREADS] [-r REPS] "
-			    "[-o DISTRO] [-f FIXTURES] [-k] [-q] DB");
+			    "[-o DISTRO] [-f FIXTURES] [-k] [-q] [-a] DB");
 		}
 	}
 	if (optind + 1 != argc || b->nhosts == 0 || b->nthreads < 1 ||
@@ -600,6 +608,7 @@ main(int argc, char **argv)
 	struct rusage	 ru;
 	struct db	*rdb;
 	char		 err[512], p[1100];
+	int		 first = 0;
 
 	memset(&b, 0, sizeof b);
 	log_init(0, "bench-storage");
@@ -608,11 +617,13 @@ main(int argc, char **argv)
 	pthread_mutex_init(&b.lock, NULL);
 	if (b.queries_only)
 		return bench_questions_only(&b);
-	unlink(b.db);
-	snprintf(p, sizeof p, "%s-wal", b.db);
-	unlink(p);
-	snprintf(p, sizeof p, "%s-shm", b.db);
-	unlink(p);
+	if (!b.again) {
+		unlink(b.db);
+		snprintf(p, sizeof p, "%s-wal", b.db);
+		unlink(p);
+		snprintf(p, sizeof p, "%s-shm", b.db);
+		unlink(p);
+	}
 	if ((b.w = writer_open(b.db, err, sizeof err)) == NULL)
 		fatalx("%s", err);
 	if (b.outbox)
@@ -623,7 +634,17 @@ main(int argc, char **argv)
 	    "upgrade per sweep, %d threads\n", b.nhosts, b.only < 0 ?
 	    "70% debian12, 10% each ubuntu2204, rocky9, alpine319" :
 	    distros[b.only], b.steady, b.pct, b.nthreads);
-	for (b.sweep = 0; b.sweep <= b.steady; b.sweep++)
+	if (b.again) {
+		/* Sweep numbers go on; b.steady is the last one's. */
+		first = (int)count(rdb, "SELECT count(*) FROM sweeps");
+		if (first == 0 || count(rdb, "SELECT count(*) FROM hosts") !=
+		    (long long)b.nhosts)
+			fatalx("-a: %s has no sweeps of %zu hosts to go on "
+			    "from", b.db, b.nhosts);
+		b.steady += first - 1;
+		printf("going on from %d sweep(s) in %s\n", first, b.db);
+	}
+	for (b.sweep = first; b.sweep <= b.steady; b.sweep++)
 		bench_sweep(&b, rdb);
 	writer_get_stats(b.w, &st);
 	getrusage(RUSAGE_SELF, &ru);
