@@ -43,6 +43,7 @@ for tool in ip jq openssl runuser; do
 	command -v "$tool" >/dev/null || die "$tool not found: run scripts/deps.sh"
 done
 . "$SRC/tests/integration/pg-lib.bash"
+. "$SRC/tests/integration/proc-lib.bash"
 
 # Stop everything this run started: daemons, PostgreSQL, fleets, namespaces.
 demo_cleanup() {
@@ -174,18 +175,13 @@ node_setup() {
 
 # README step 4: the daemon of collector $1 inside namespace $2.
 node_start() {
-	local nd=$D/collector-$1 i
+	local nd=$D/collector-$1
 	NS[$1]=$2
 	ip netns exec "$2" timeout -k 5 900 "$ROLLCALL" daemon -c "$nd/rollcall.yml" \
 	    >>"$nd/daemon.log" 2>&1 &
 	WRAP[$1]=$!
-	PID[$1]=
-	for i in $(seq 100); do
-		PID[$1]=$(pgrep -P "${WRAP[$1]}" -x rollcall || true)
-		[ -z "${PID[$1]}" ] || return 0
-		sleep 0.1
-	done
-	die "collector-$1 did not start: $(tail -5 "$nd/daemon.log")"
+	PID[$1]=$(wrapped_pid "${WRAP[$1]}") ||
+	    die "collector-$1 did not start: $(tail -5 "$nd/daemon.log")"
 }
 
 # rollcall as collector $1 runs it: in its namespace, with its config.

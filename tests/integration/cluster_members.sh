@@ -106,17 +106,11 @@ node_conf b1 B "$FLEET_B" "$PG_B"
 
 # node_start NAME NETNS: the daemon, its log in T_DIR/NAME.log.
 node_start() {
-	local i
 	ip netns exec "$2" timeout -k 5 600 "$ROLLCALL" daemon -c "$T_DIR/$1.yml" \
 	    >>"$T_DIR/$1.log" 2>&1 &
 	WRAP[$1]=$!
-	PID[$1]=
-	for i in $(seq 100); do
-		PID[$1]=$(pgrep -P "${WRAP[$1]}" -x rollcall || true)
-		[ -z "${PID[$1]}" ] || return 0
-		sleep 0.1
-	done
-	t_die "daemon $1 did not start: $(tail -5 "$T_DIR/$1.log")"
+	PID[$1]=$(wrapped_pid "${WRAP[$1]}") ||
+	    t_die "daemon $1 did not start: $(tail -5 "$T_DIR/$1.log")"
 }
 nlog_count() { grep -Ec -- "$2" "$T_DIR/$1.log" || true; }
 # nlog_more NAME REGEX N: the log has more than N matching lines.

@@ -11,6 +11,8 @@
 # Our own namespace names, one per test run: the PID comes first so that the
 # 15-character cut of a namespace name never drops it (two runs of one test at
 # once, from two checkouts, must not share a namespace).
+. "$(dirname "${BASH_SOURCE[0]}")/proc-lib.bash"
+
 NETNS=rc5-$$-${T_NAME#daemon_}
 NETNS=${NETNS:0:15}
 DLOG=$T_DIR/daemon.log
@@ -24,14 +26,8 @@ daemon_start() {
 	ip netns exec "$NETNS" timeout -k 5 "$DAEMON_TIMEOUT" env "$@" \
 	    "$ROLLCALL" daemon -c "$CONF" >>"$DLOG" 2>&1 &
 	DWRAP=$!
-	DPID=
-	local i
-	for i in $(seq 100); do
-		DPID=$(pgrep -P "$DWRAP" -x rollcall || true)
-		[ -z "$DPID" ] || break
-		sleep 0.1
-	done
-	[ -n "$DPID" ] || t_die "the daemon did not start: $(tail -5 "$DLOG")"
+	DPID=$(wrapped_pid "$DWRAP") ||
+	    t_die "the daemon did not start: $(tail -5 "$DLOG")"
 }
 
 # wait_for WHAT SECONDS CMD...: pass when CMD succeeds within SECONDS.
