@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "collectors/collector.h"
+#include "common/log.h"
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "daemon/harvest.h"
@@ -99,6 +100,9 @@ harvest_ask_same(struct job *job)
 		p->ask_same = p->builtin != NULL &&
 		    collector_host_checks(p->builtin) &&
 		    host_digests_get(job->last, p->name, p->same);
+		if (p->ask_same)
+			log_debug("%s: %s: asking the host for \"same\"",
+			    job->host->name, p->name);
 	}
 }
 
@@ -220,6 +224,8 @@ harvest_parse(struct job *job, struct job_part *p, const char *out,
 		p->res->unchanged = 1;
 		p->res->out_bytes = bytes;
 		harvest_set(p->res, COLL_OK, NULL);
+		log_debug("%s: %s: unchanged on the host, %zu bytes not sent",
+		    job->host->name, p->name, bytes);
 		return;
 	}
 	harvest_output(job->last, job->res, p->res, p->builtin, p->custom,
