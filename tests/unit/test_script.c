@@ -84,7 +84,8 @@ test_build(void)
 
 	s = script_build(parts, 3, NONCE);
 	CHECK(strstr(s, "cat /etc/os-release") != NULL);
-	CHECK(strstr(s, "@@rc:" NONCE ":begin:kernel") != NULL);
+	CHECK(strstr(s, "rc_t=@@rc:" NONCE ":\n") != NULL);
+	CHECK(strstr(s, "rc_m \"os\" \"kernel\"\n") != NULL);
 	CHECK(strstr(s, "exec timeout 10 sh -c") != NULL);
 	CHECK(strstr(s, "it'\\'''\\''s") != NULL);	/* quotes escaped */
 	free(s);
@@ -116,8 +117,20 @@ test_same_marker(void)
 
 /* Run script under shell (PATH as given) and return its stdout. */
 static char *
+run_script_redir(const char *script, const char *shell, const char *path,
+    const char *redir, size_t *len);
+
+static char *
 run_script(const char *script, const char *shell, const char *path,
     size_t *len)
+{
+	return run_script_redir(script, shell, path, "2>/dev/null", len);
+}
+
+/* Run script under shell with the given redirections; its stdout. */
+static char *
+run_script_redir(const char *script, const char *shell, const char *path,
+    const char *redir, size_t *len)
 {
 	char	 tmpl[] = "/tmp/rc-test-script.XXXXXX", cmd[512];
 	char	*out = NULL;
@@ -130,8 +143,8 @@ run_script(const char *script, const char *shell, const char *path,
 		return NULL;
 	fputs(script, f);
 	fclose(f);
-	snprintf(cmd, sizeof cmd, "PATH=%s %s %s 2>/dev/null", path, shell,
-	    tmpl);
+	snprintf(cmd, sizeof cmd, "PATH=%s %s %s %s", path, shell, tmpl,
+	    redir);
 	if ((f = popen(cmd, "r")) != NULL) {
 		do {
 			if (*len + 4096 > cap)
@@ -209,6 +222,37 @@ test_same_shell(void)
 	rmdir(dir);
 }
 
+/* The real script in a real shell: every part framed on stdout and on
+ * stderr (the marker function rc_m), exit statuses carried, quotes kept. */
+static void
+test_run_parts(void)
+{
+	static const struct script_part rp[] = {
+		{ "os", "echo a; echo e1 >&2", 0, NULL, 0 },
+		{ "kernel", "printf b; exit 2", 0, NULL, 0 },
+		{ "custom.x", "echo 'it''s'; echo e3 >&2", 0, NULL, 0 },
+	};
+	struct script_section	 so[3], se[3];
+	char			*sc, *out, *err;
+	size_t			 len, elen;
+
+	sc = script_build(rp, 3, NONCE);
+	out = run_script_redir(sc, "/bin/sh", "/usr/bin:/bin", "2>/dev/null",
+	    &len);
+	err = run_script_redir(sc, "/bin/sh", "/usr/bin:/bin",
+	    "2>&1 >/dev/null", &elen);
+	CHECK(out != NULL && script_split(out, len, NONCE, rp, 3, so) == 3);
+	CHECK(err != NULL && script_split(err, elen, NONCE, rp, 3, se) == 3);
+	CHECK(so[0].exit_code == 0 && sec_is(&so[0], "a\n"));
+	CHECK(so[1].exit_code == 2 && sec_is(&so[1], "b"));
+	CHECK(so[2].exit_code == 0 && sec_is(&so[2], "its\n"));
+	CHECK(sec_is(&se[0], "e1\n") && se[1].len == 0 &&
+	    sec_is(&se[2], "e3\n"));
+	free(out);
+	free(err);
+	free(sc);
+}
+
 int
 main(void)
 {
@@ -216,6 +260,7 @@ main(void)
 	test_split_cut();
 	test_split_hostile();
 	test_build();
+	test_run_parts();
 	test_same_marker();
 	test_same_shell();
 	TEST_MAIN_END();
