@@ -75,7 +75,9 @@ bench_script() {
 	"$rollcall" collect --print-script -c "$1" >"$2" ||
 	    die "rollcall collect --print-script failed"
 	script=$(cat "$2")
-	last=$(grep -o "@@rc:$nonce:begin:[a-z.]*" "$2" | tail -n 1 | sed 's/.*:begin://')
+	# the last part is the one the final `rc_m "NAME" ""` ends
+	last=$(sed -n 's/^rc_m "\([^"]*\)" ""$/\1/p' "$2" | tail -n 1)
+	[ -n "$last" ] || die "no final marker call (rc_m \"NAME\" \"\") in the script"
 	endmark="@@rc:$nonce:end:$last:"
 }
 

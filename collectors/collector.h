@@ -44,6 +44,15 @@ int			 collector_fact_is_volatile(const char *key);
 int			 collector_digest(const char *name, int mode,
 			    const char *out, size_t len,
 			    unsigned char dg[RESULT_DIGEST_LEN]);
+struct buf;
+/* Append what collector_digest hashes before the output, as a printf(1)
+ * format (for the host's side of the check in script_build). */
+void			 collector_digest_prefix(const char *name, int mode,
+			    struct buf *);
+/* Is this built-in's output big and rarely changed (packages, services),
+ * so that the host should hash it and answer "same" instead of sending it
+ * again when it still has the stored digest? */
+int			 collector_host_checks(const struct collector *);
 
 /* --- Running several collectors over one channel (collectors/script.c) ---
  * The script runs each command in turn in a subshell, the whole under one
@@ -54,6 +63,12 @@ struct script_part {
 	const char	*name;		/* collector name */
 	const char	*command;	/* its command text */
 	int64_t		 timeout_ms;	/* remote timeout; 0 = none */
+	const unsigned char *same;	/* RESULT_DIGEST_LEN bytes: the host
+					 * prints a "same" line instead of an
+					 * output that still has this digest;
+					 * NULL = always send the output */
+	int		 mode;		/* parse mode the digest covers (-1:
+					 * built-in), when same is set */
 };
 
 /* Build the combined script (caller frees). nonce: 16 hex chars. */
@@ -73,6 +88,12 @@ struct script_section {
 size_t	 script_split(const char *out, size_t len, const char *nonce,
 	    const struct script_part *, size_t n,
 	    struct script_section *sections);
+
+/* Is a section's text the host's "same" answer (its output still had
+ * the digest the script carried)? Then *bytes is the size of the output
+ * it did not send. */
+int	script_is_same(const char *out, size_t len, const char *nonce,
+	    size_t *bytes);
 
 /* Wrap a single command for its own channel: timeout where available. */
 char	*script_wrap_one(const char *command, int64_t timeout_ms);

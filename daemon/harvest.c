@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "collectors/collector.h"
+#include "common/log.h"
 #include "common/timeutil.h"
 #include "common/xmalloc.h"
 #include "daemon/harvest.h"
@@ -78,8 +79,31 @@ harvest_script_parts(const struct job *job, size_t first, size_t n)
 		sp[i].name = job->parts[first + i].name;
 		sp[i].command = job->parts[first + i].command;
 		sp[i].timeout_ms = job->parts[first + i].timeout_ms;
+		if (job->parts[first + i].ask_same) {
+			sp[i].same = job->parts[first + i].same;
+			sp[i].mode = -1;	/* built-ins only */
+		}
 	}
 	return sp;
+}
+
+/* The big built-ins whose last digest we hold: let the host answer
+ * "same" instead of sending that output again (collectors/script.c). */
+static void
+harvest_ask_same(struct job *job)
+{
+	struct job_part	*p;
+	size_t		 i;
+
+	for (i = 0; i < job->nparts; i++) {
+		p = &job->parts[i];
+		p->ask_same = p->builtin != NULL &&
+		    collector_host_checks(p->builtin) &&
+		    host_digests_get(job->last, p->name, p->same);
+		if (p->ask_same)
+			log_debug("%s: %s: asking the host for \"same\"",
+			    job->host->name, p->name);
+	}
 }
 
 /* Decide what runs: one combined channel, or one channel per part. */
@@ -97,6 +121,7 @@ job_plan(struct job *job)
 	if (job->nparts == 0)
 		return;
 	if (job->sweep->combined) {
+		harvest_ask_same(job);
 		job->units = xcalloc(1, sizeof *job->units);
 		job->nunits = 1;
 		job->units[0].nparts = job->nparts;
@@ -184,11 +209,25 @@ harvest_output(const struct host_digests *last, struct host_result *r,
 	harvest_set(c, st, err[0] != '\0' ? "%s" : NULL, err);
 }
 
-/* Parse a part's complete output into the host's facts. */
+/* Parse a part's complete output into the host's facts; a "same" answer
+ * to the digest we sent is an unchanged output, as if we had hashed it. */
 static void
 harvest_parse(struct job *job, struct job_part *p, const char *out,
     size_t len)
 {
+	size_t	 bytes;
+
+	if (p->ask_same && script_is_same(out, len, job->sweep->nonce,
+	    &bytes)) {
+		memcpy(p->res->digest, p->same, RESULT_DIGEST_LEN);
+		p->res->has_digest = 1;
+		p->res->unchanged = 1;
+		p->res->out_bytes = bytes;
+		harvest_set(p->res, COLL_OK, NULL);
+		log_debug("%s: %s: unchanged on the host, %zu bytes not sent",
+		    job->host->name, p->name, bytes);
+		return;
+	}
 	harvest_output(job->last, job->res, p->res, p->builtin, p->custom,
 	    p->mode, out, len);
 }

@@ -94,6 +94,11 @@ struct job_part {
 	const struct collector	*builtin;	/* parser, or NULL if custom */
 	enum parse_mode		 mode;		/* custom collectors */
 	struct coll_result	*res;		/* slot in the host result */
+	unsigned char		 same[RESULT_DIGEST_LEN]; /* last stored
+						 * digest, sent for the host's
+						 * own check */
+	int			 ask_same;	/* same is set and the host
+						 * may answer "same" */
 };
 
 /* What one channel runs: several parts (combined) or one. */

@@ -1,7 +1,7 @@
 /* libFuzzer harness: splitting a host's combined output back into one
  * section per collector (script_split in collectors/script.c). The host
  * controls every byte, markers included; each section must lie inside the
- * input. */
+ * input, and reading a section as a "same" answer stays inside it. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,14 +16,14 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	static const struct script_part parts[] = {
-		{ "os", "cat /etc/os-release", 1000 },
-		{ "kernel", "uname -r", 0 },
-		{ "custom.x", "echo x", 5000 },
+		{ "os", "cat /etc/os-release", 1000, NULL, 0 },
+		{ "kernel", "uname -r", 0, NULL, 0 },
+		{ "custom.x", "echo x", 5000, NULL, 0 },
 	};
 	struct script_section	 s[3];
 	const char		*in;
 	char			*copy;
-	size_t			 i, n;
+	size_t			 i, n, bytes;
 
 	copy = malloc(len + 1);
 	memcpy(copy, data, len);
@@ -39,6 +39,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			__builtin_trap();	/* section outside the input */
 		if (s[i].complete && s[i].exit_code < 0)
 			__builtin_trap();
+		/* the host's "same" answer is read from the section too */
+		(void)script_is_same(s[i].out, s[i].len, "0123456789abcdef",
+		    &bytes);
 	}
 	free(copy);
 	return 0;

@@ -87,9 +87,17 @@ packages "$T_ADDR" "${BASE[@]}" "openssl|3.0.13-1~deb12u1|amd64|ii " \
 services stopped
 sleep 1		# changed_at has one-second resolution
 
+# same_answers: "host collector" per output the host did not send again
+# (its digest was the stored one), from the last command's debug log.
+same_answers() {
+	sed -n 's/.* rollcall: \([^:]*\): \([a-z_]*\): unchanged on the host.*/\1 \2/p' <<<"$ERR" | sort | tr '\n' ' '
+}
+
 # ---- sweep 2
-rc_run collect -c "$RCONF"
+rc_run collect -v -c "$RCONF"
 assert_eq "sweep 2 exits 0" 0 "$RC"
+assert_eq "sweep 2: the hosts whose packages did not change answered \"same\"; web002 sent its changed packages and services" \
+    "db001 packages web001 packages web003 packages web004 packages " "$(same_answers)"
 S2=$(sql "SELECT max(id) FROM sweeps")
 rc_run changes -c "$RCONF" --json
 assert_eq "changes --json exits 0" 0 "$RC"
@@ -122,8 +130,10 @@ after2=$(counts)
 
 # ---- sweep 3: nothing changed, uptime and clocks moved
 sleep 1
-rc_run collect -c "$RCONF"
+rc_run collect -v -c "$RCONF"
 assert_eq "sweep 3 exits 0" 0 "$RC"
+assert_eq "sweep 3: every host answered \"same\" for its packages, web002 for its services too" \
+    "db001 packages web001 packages web002 packages web002 services web003 packages web004 packages " "$(same_answers)"
 assert_eq "sweep 3 adds no history rows (fact_history item_history)" "$after2" "$(counts)"
 assert_eq "... and no row carries its sweep id" 0 \
     "$(sql "SELECT (SELECT count(*) FROM fact_history WHERE sweep_id = (SELECT max(id) FROM sweeps)) + (SELECT count(*) FROM item_history WHERE sweep_id = (SELECT max(id) FROM sweeps))")"

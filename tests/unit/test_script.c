@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "collectors/collector.h"
 #include "test.h"
@@ -13,9 +14,9 @@
 #define E(n, c)	"\n@@rc:" NONCE ":end:" n ":" c "\n"
 
 static const struct script_part parts[] = {
-	{ "os", "cat /etc/os-release", 5000 },
-	{ "kernel", "uname -r", 5000 },
-	{ "custom.x", "echo 'it''s'", 0 },
+	{ "os", "cat /etc/os-release", 5000, NULL, 0 },
+	{ "kernel", "uname -r", 5000, NULL, 0 },
+	{ "custom.x", "echo 'it''s'", 0, NULL, 0 },
 };
 
 /* sec_is: section i holds exactly text s. */
@@ -83,7 +84,8 @@ test_build(void)
 
 	s = script_build(parts, 3, NONCE);
 	CHECK(strstr(s, "cat /etc/os-release") != NULL);
-	CHECK(strstr(s, "@@rc:" NONCE ":begin:kernel") != NULL);
+	CHECK(strstr(s, "rc_t=@@rc:" NONCE ":\n") != NULL);
+	CHECK(strstr(s, "rc_m \"os\" \"kernel\"\n") != NULL);
 	CHECK(strstr(s, "exec timeout 10 sh -c") != NULL);
 	CHECK(strstr(s, "it'\\'''\\''s") != NULL);	/* quotes escaped */
 	free(s);
@@ -95,6 +97,162 @@ test_build(void)
 	free(s);
 }
 
+/* The "same" answer: exactly the marker with this nonce and a size. */
+static void
+test_same_marker(void)
+{
+	static const char ok[] = "@@rc:" NONCE ":same:35410\n";
+	size_t	 n = 0;
+
+	CHECK(script_is_same(ok, sizeof ok - 1, NONCE, &n) && n == 35410);
+	CHECK(!script_is_same(ok, sizeof ok - 1, "fedcba9876543210", &n));
+	CHECK(!script_is_same(ok, sizeof ok - 2, NONCE, &n));	/* no \n */
+	CHECK(!script_is_same("@@rc:" NONCE ":same:\n", 28, NONCE, &n));
+	CHECK(!script_is_same("@@rc:" NONCE ":same:1x\n", 30, NONCE, &n));
+	CHECK(!script_is_same("@@rc:" NONCE ":same:1\nID=x\n", 34, NONCE,
+	    &n));
+	CHECK(!script_is_same("@@rc:" NONCE ":same:1234567890123\n", 41,
+	    NONCE, &n));
+}
+
+/* Run script under shell (PATH as given) and return its stdout. */
+static char *
+run_script_redir(const char *script, const char *shell, const char *path,
+    const char *redir, size_t *len);
+
+static char *
+run_script(const char *script, const char *shell, const char *path,
+    size_t *len)
+{
+	return run_script_redir(script, shell, path, "2>/dev/null", len);
+}
+
+/* Run script under shell with the given redirections; its stdout. */
+static char *
+run_script_redir(const char *script, const char *shell, const char *path,
+    const char *redir, size_t *len)
+{
+	char	 tmpl[] = "/tmp/rc-test-script.XXXXXX", cmd[512];
+	char	*out = NULL;
+	size_t	 cap = 0, n;
+	FILE	*f;
+	int	 fd;
+
+	*len = 0;
+	if ((fd = mkstemp(tmpl)) < 0 || (f = fdopen(fd, "w")) == NULL)
+		return NULL;
+	fputs(script, f);
+	fclose(f);
+	snprintf(cmd, sizeof cmd, "PATH=%s %s %s %s", path, shell, tmpl,
+	    redir);
+	if ((f = popen(cmd, "r")) != NULL) {
+		do {
+			if (*len + 4096 > cap)
+				out = realloc(out, cap += 65536);
+			n = fread(out + *len, 1, cap - *len - 1, f);
+			*len += n;
+		} while (n > 0);
+		out[*len] = '\0';
+		pclose(f);
+	}
+	unlink(tmpl);
+	return out;
+}
+
+/* One part with a digest, run by a real shell: the host answers "same"
+ * only when its output has that digest, sends it whole otherwise, and
+ * also when it has no sha256sum or the command failed. */
+static void
+check_same_shell(const char *shell, const char *path, int has_tool)
+{
+	static const char text[] = "pkg\t1.0\tamd64\tii \nquote'%\\n\n\n";
+	unsigned char	 dg[RESULT_DIGEST_LEN];
+	struct script_part p = { "packages", "printf '%s' 'pkg\t1.0\tamd64"
+	    "\tii \nquote'\\''%\\n\n\n'", 0, dg, -1 };
+	struct script_section s;
+	char		*sc, *out;
+	size_t		 len, n;
+
+	CHECK(collector_digest("packages", -1, text, sizeof text - 1, dg) == 0);
+	sc = script_build(&p, 1, NONCE);
+	out = run_script(sc, shell, path, &len);
+	CHECK(out != NULL && script_split(out, len, NONCE, &p, 1, &s) == 1);
+	if (has_tool)
+		CHECK(s.exit_code == 0 && script_is_same(s.out, s.len,
+		    NONCE, &n) && n == sizeof text - 1);
+	else
+		CHECK(s.exit_code == 0 && sec_is(&s, text));
+	free(out);
+	free(sc);
+	dg[0] ^= 1;	/* the output changed since */
+	sc = script_build(&p, 1, NONCE);
+	out = run_script(sc, shell, path, &len);
+	CHECK(out != NULL && script_split(out, len, NONCE, &p, 1, &s) == 1);
+	CHECK(s.exit_code == 0 && sec_is(&s, text));
+	free(out);
+	free(sc);
+	p.command = "printf 'half'; exit 3";	/* failed: always sent */
+	CHECK(collector_digest("packages", -1, "half", 4, dg) == 0);
+	sc = script_build(&p, 1, NONCE);
+	out = run_script(sc, shell, path, &len);
+	CHECK(out != NULL && script_split(out, len, NONCE, &p, 1, &s) == 1);
+	CHECK(s.exit_code == 3 && sec_is(&s, "half"));
+	free(out);
+	free(sc);
+}
+
+/* The host's side of the check in dash (/bin/sh) with coreutils, without
+ * any sha256sum, in bash (RHEL's sh) and in busybox sh with busybox's own sha256sum (Alpine)
+ * when this machine has busybox. */
+static void
+test_same_shell(void)
+{
+	char	 dir[] = "/tmp/rc-test-bb.XXXXXX", link[64];
+
+	check_same_shell("/bin/sh", "/usr/bin:/bin", 1);
+	check_same_shell("/bin/sh", "/nonexistent", 0);
+	if (access("/bin/bash", X_OK) == 0)
+		check_same_shell("/bin/bash", "/usr/bin:/bin", 1);
+	if (access("/bin/busybox", X_OK) != 0 || mkdtemp(dir) == NULL)
+		return;
+	snprintf(link, sizeof link, "%s/sha256sum", dir);
+	if (symlink("/bin/busybox", link) == 0)
+		check_same_shell("/bin/busybox sh", dir, 1);
+	unlink(link);
+	rmdir(dir);
+}
+
+/* The real script in a real shell: every part framed on stdout and on
+ * stderr (the marker function rc_m), exit statuses carried, quotes kept. */
+static void
+test_run_parts(void)
+{
+	static const struct script_part rp[] = {
+		{ "os", "echo a; echo e1 >&2", 0, NULL, 0 },
+		{ "kernel", "printf b; exit 2", 0, NULL, 0 },
+		{ "custom.x", "echo 'it''s'; echo e3 >&2", 0, NULL, 0 },
+	};
+	struct script_section	 so[3], se[3];
+	char			*sc, *out, *err;
+	size_t			 len, elen;
+
+	sc = script_build(rp, 3, NONCE);
+	out = run_script_redir(sc, "/bin/sh", "/usr/bin:/bin", "2>/dev/null",
+	    &len);
+	err = run_script_redir(sc, "/bin/sh", "/usr/bin:/bin",
+	    "2>&1 >/dev/null", &elen);
+	CHECK(out != NULL && script_split(out, len, NONCE, rp, 3, so) == 3);
+	CHECK(err != NULL && script_split(err, elen, NONCE, rp, 3, se) == 3);
+	CHECK(so[0].exit_code == 0 && sec_is(&so[0], "a\n"));
+	CHECK(so[1].exit_code == 2 && sec_is(&so[1], "b"));
+	CHECK(so[2].exit_code == 0 && sec_is(&so[2], "its\n"));
+	CHECK(sec_is(&se[0], "e1\n") && se[1].len == 0 &&
+	    sec_is(&se[2], "e3\n"));
+	free(out);
+	free(err);
+	free(sc);
+}
+
 int
 main(void)
 {
@@ -102,5 +260,8 @@ main(void)
 	test_split_cut();
 	test_split_hostile();
 	test_build();
+	test_run_parts();
+	test_same_marker();
+	test_same_shell();
 	TEST_MAIN_END();
 }
