@@ -4,10 +4,16 @@
  * longer moves entries of facts_key(key, value) to scattered pages (972
  * of 2,229 WAL frames of a 300-host steady sweep; docs/PERFORMANCE.md).
  * facts_volatile's index holds the key only: SQLite leaves an index alone
- * when an UPDATE changes none of its columns, so a new value rewrites one
+ * when an UPDATE sets none of its columns, so a new value rewrites one
  * table leaf and nothing else. The old table, renamed facts_stable, keeps
- * its rows, facts_key and its name's index; `facts` becomes a view over
- * both so every read that names it answers as before. Runs inside
+ * its rows; `facts` becomes a view over both so every read that names it
+ * answers as before. A query that aggregates over that view (GROUP BY,
+ * count, DISTINCT) cannot be flattened and reads every column of each
+ * row: facts_key now holds all of them, so that stays an index scan
+ * instead of one random table read per row (10k hosts, GROUP BY of a
+ * key: 3.5 ms CPU before, 54 ms with facts_key(key, value), 7 ms with
+ * it covering). The stable rows' index costs nothing more to keep: their
+ * collector and updated_at change only with their value. Runs inside
  * schema_apply's transaction. */
 #include "storage/schemasql.h"
 #include "storage/storage_int.h"
@@ -34,6 +40,8 @@ const char schema_migration6[] =
 "  SELECT host_id, key, value, collector, updated_at FROM facts_stable"
 "  WHERE key IN " VOLATILE_KEYS ";"
 "DELETE FROM facts_stable WHERE key IN " VOLATILE_KEYS ";"
+"DROP INDEX facts_key;"
+"CREATE INDEX facts_key ON facts_stable(key, value, collector, updated_at);"
 "CREATE VIEW facts AS"
 "  SELECT host_id, key, value, collector, updated_at FROM facts_stable"
 "  UNION ALL"
