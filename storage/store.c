@@ -261,7 +261,8 @@ fact_write(struct store *s, enum store_stmt op, int vol, int64_t host_id,
 	return stmt_step_done(st);
 }
 
-/* Stored facts of one host under one key prefix, sorted by key. */
+/* Stored facts of one host under one key prefix, sorted by key, each
+ * with the table it is in. */
 static int
 facts_load(struct store *s, int64_t host_id, const char *prefix,
     struct kvrow **out, size_t *n)
@@ -330,20 +331,21 @@ static int
 factdiff_step(struct factdiff *d, const struct kvrow *o, const struct fact *f)
 {
 	const char	*key = f != NULL ? f->key : o->key;
-	int		 rc, vol = collector_fact_is_volatile(key);
+	int		 rc;
 
 	if (f == NULL)
 		rc = fact_write(d->s, ST_FACT_DELETE, o->vol, d->host_id,
 		    o->key, NULL, NULL, d->when);
 	else if (o == NULL)
-		rc = fact_write(d->s, ST_FACT_INSERT, vol, d->host_id, f->key,
+		rc = fact_write(d->s, ST_FACT_INSERT,
+		    collector_fact_is_volatile(f->key), d->host_id, f->key,
 		    f->value, d->coll, d->when);
 	else if (strcmp(o->value, f->value) == 0)
 		return SQLITE_OK;
 	else
 		rc = fact_write(d->s, ST_FACT_UPDATE, o->vol, d->host_id,
 		    f->key, f->value, d->coll, d->when);
-	if (rc != SQLITE_OK || d->baseline || vol)
+	if (rc != SQLITE_OK || d->baseline || collector_fact_is_volatile(key))
 		return rc;
 	return fact_history(d->s, d->host_id, key, o != NULL ? o->value :
 	    NULL, f != NULL ? f->value : NULL, d->when, d->sweep_id);
