@@ -124,6 +124,7 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	migration3,
 	schema_migration4,
 	schema_migration5,
+	schema_migration6,
 };
 
 /* The database's schema version. */

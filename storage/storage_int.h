@@ -13,7 +13,7 @@
 #include "storage/storage_test.h"
 
 /* Highest schema version this build knows (PRAGMA user_version). */
-#define SCHEMA_VERSION	5
+#define SCHEMA_VERSION	6
 
 /* Bring the schema to SCHEMA_VERSION, one transaction per migration.
  * Returns 0, or -1 with err filled. */
@@ -26,6 +26,9 @@ int	schema_migrate_to(sqlite3 *, int target, char *err, size_t errlen);
 extern const char schema_migration4[];
 /* Version 5's (storage/migrate5.c): the view host_collectors. */
 extern const char schema_migration5[];
+/* Version 6's (storage/migrate6.c): volatile facts in a table of their
+ * own, `facts` a view over both. */
+extern const char schema_migration6[];
 
 /* One inventory host as copied for the writer thread. */
 struct inv_host {
@@ -45,10 +48,13 @@ enum store_stmt {
 	ST_SWEEP_END,
 	ST_ATTEMPT,
 	ST_COLL_RUN,
-	ST_FACTS_RANGE,		/* current facts of one prefix */
-	ST_FACT_INSERT,
+	ST_FACTS_RANGE,		/* current facts of one prefix, both tables */
+	ST_FACT_INSERT,		/* facts_stable: insert, update, delete */
 	ST_FACT_UPDATE,
 	ST_FACT_DELETE,
+	ST_VFACT_INSERT,	/* facts_volatile: the same three, same order */
+	ST_VFACT_UPDATE,
+	ST_VFACT_DELETE,
 	ST_FACT_HISTORY,
 	ST_MAX
 };

@@ -40,21 +40,36 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_COLL_RUN] = "INSERT INTO collector_runs(attempt_id, collector,"
 	    " status, exit_code, error, out_bytes, duration_ms)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_FACTS_RANGE] = "SELECT key, value FROM facts WHERE host_id = ?1"
-	    " AND key >= ?2 AND key < ?3 ORDER BY key",
-	[ST_FACT_INSERT] = "INSERT INTO facts(host_id, key, value, collector,"
-	    " updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-	[ST_FACT_UPDATE] = "UPDATE facts SET value = ?3, collector = ?4,"
-	    " updated_at = ?5 WHERE host_id = ?1 AND key = ?2",
-	[ST_FACT_DELETE] = "DELETE FROM facts WHERE host_id = ?1 AND key = ?2",
+	[ST_FACTS_RANGE] = "SELECT key, value, 0 FROM facts_stable"
+	    " WHERE host_id = ?1 AND key >= ?2 AND key < ?3 UNION ALL"
+	    " SELECT key, value, 1 FROM facts_volatile"
+	    " WHERE host_id = ?1 AND key >= ?2 AND key < ?3 ORDER BY 1",
+	[ST_FACT_INSERT] = "INSERT INTO facts_stable(host_id, key, value,"
+	    " collector, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_FACT_UPDATE] = "UPDATE facts_stable SET value = ?3,"
+	    " collector = ?4, updated_at = ?5 WHERE host_id = ?1 AND key = ?2",
+	[ST_FACT_DELETE] = "DELETE FROM facts_stable"
+	    " WHERE host_id = ?1 AND key = ?2",
+	[ST_VFACT_INSERT] = "INSERT INTO facts_volatile(host_id, key, value,"
+	    " collector, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_VFACT_UPDATE] = "UPDATE facts_volatile SET value = ?3,"
+	    " collector = ?4, updated_at = ?5 WHERE host_id = ?1 AND key = ?2",
+	[ST_VFACT_DELETE] = "DELETE FROM facts_volatile"
+	    " WHERE host_id = ?1 AND key = ?2",
 	[ST_FACT_HISTORY] = "INSERT INTO fact_history(host_id, key, old_value,"
 	    " new_value, changed_at, sweep_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 };
+
+/* The volatile table's statements mirror the stable one's. */
+_Static_assert(ST_VFACT_UPDATE - ST_VFACT_INSERT ==
+    ST_FACT_UPDATE - ST_FACT_INSERT && ST_VFACT_DELETE - ST_VFACT_INSERT ==
+    ST_FACT_DELETE - ST_FACT_INSERT, "fact statements out of order");
 
 /* A stored fact, read back for diffing. */
 struct kvrow {
 	char	*key;		/* fact key */
 	char	*value;		/* its stored value */
+	int	 vol;		/* found in facts_volatile, not facts_stable */
 };
 
 /* One of this file's statements, from the cache. */
@@ -225,14 +240,16 @@ fact_history(struct store *s, int64_t host_id, const char *key,
 	return stmt_step_done(st);
 }
 
-/* Write one fact (insert, update or delete) and its history row. */
+/* Write one fact (insert, update or delete, an ST_FACT_* op) in the
+ * stable table, or with vol in the volatile one. */
 static int
-fact_write(struct store *s, enum store_stmt op, int64_t host_id,
+fact_write(struct store *s, enum store_stmt op, int vol, int64_t host_id,
     const char *key, const char *value, const char *coll, int64_t when)
 {
 	sqlite3_stmt	*st;
 
-	if ((st = store_stmt(s, op)) == NULL)
+	if ((st = store_stmt(s, vol ? op - ST_FACT_INSERT + ST_VFACT_INSERT :
+	    op)) == NULL)
 		return sqlite3_errcode(s->db);
 	sqlite3_bind_int64(st, 1, host_id);
 	stmt_bind_text(st, 2, key);
@@ -244,7 +261,8 @@ fact_write(struct store *s, enum store_stmt op, int64_t host_id,
 	return stmt_step_done(st);
 }
 
-/* Stored facts of one host under one key prefix, sorted by key. */
+/* Stored facts of one host under one key prefix, sorted by key, each
+ * with the table it is in. */
 static int
 facts_load(struct store *s, int64_t host_id, const char *prefix,
     struct kvrow **out, size_t *n)
@@ -273,6 +291,7 @@ facts_load(struct store *s, int64_t host_id, const char *prefix,
 		    sqlite3_column_text(st, 0));
 		(*out)[*n].value = xstrdup((const char *)
 		    sqlite3_column_text(st, 1));
+		(*out)[*n].vol = sqlite3_column_int(st, 2);
 		(*n)++;
 	}
 	sqlite3_reset(st);
@@ -305,8 +324,9 @@ struct factdiff {
 };
 
 /* Apply one step of the merge: old only, new only, or both. Volatile
- * facts (uptime, load, free memory, clock) get their current value
- * written but never a history row, added and removed included. */
+ * facts (uptime, load, free memory, clock) live in facts_volatile and get
+ * their current value written but never a history row, added and removed
+ * included. A stored row is changed in the table it was found in. */
 static int
 factdiff_step(struct factdiff *d, const struct kvrow *o, const struct fact *f)
 {
@@ -314,16 +334,17 @@ factdiff_step(struct factdiff *d, const struct kvrow *o, const struct fact *f)
 	int		 rc;
 
 	if (f == NULL)
-		rc = fact_write(d->s, ST_FACT_DELETE, d->host_id, o->key, NULL,
-		    NULL, d->when);
+		rc = fact_write(d->s, ST_FACT_DELETE, o->vol, d->host_id,
+		    o->key, NULL, NULL, d->when);
 	else if (o == NULL)
-		rc = fact_write(d->s, ST_FACT_INSERT, d->host_id, f->key,
+		rc = fact_write(d->s, ST_FACT_INSERT,
+		    collector_fact_is_volatile(f->key), d->host_id, f->key,
 		    f->value, d->coll, d->when);
 	else if (strcmp(o->value, f->value) == 0)
 		return SQLITE_OK;
 	else
-		rc = fact_write(d->s, ST_FACT_UPDATE, d->host_id, f->key,
-		    f->value, d->coll, d->when);
+		rc = fact_write(d->s, ST_FACT_UPDATE, o->vol, d->host_id,
+		    f->key, f->value, d->coll, d->when);
 	if (rc != SQLITE_OK || d->baseline || collector_fact_is_volatile(key))
 		return rc;
 	return fact_history(d->s, d->host_id, key, o != NULL ? o->value :

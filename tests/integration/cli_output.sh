@@ -103,7 +103,7 @@ rc_run query -c "$CONF" --schema host_collectors
 assert_eq "query --schema host_collectors: its columns" \
     "host collector status exit_code error duration_ms out_bytes started_at sweep_id" \
     "$(awk 'NR > 1 { print $1 }' <<<"$OUT" | paste -sd ' ')"
-assert_eq "the database is at schema version 5" 5 "$(sql 'PRAGMA user_version')"
+assert_eq "the database is at schema version 6" 6 "$(sql 'PRAGMA user_version')"
 rc_run show -c "$CONF" refuse01
 assert_eq "show of a host that never connected: no collector table" "" \
     "$(grep '^COLLECTOR' <<<"$OUT" || true)"

@@ -47,8 +47,10 @@ fill(struct writer *w)
 
 	buf_printf(&b, "INSERT INTO hosts(id, name, first_seen, last_seen)"
 	    " VALUES (1, 'h1', %d, %d);", OLD, NEW);
-	buf_printf(&b, "INSERT INTO facts VALUES (1, 'os.id', 'debian',"
+	buf_printf(&b, "INSERT INTO facts_stable VALUES (1, 'os.id', 'debian',"
 	    " 'os', %d);", OLD);
+	buf_printf(&b, "INSERT INTO facts_volatile VALUES (1, 'uptime.seconds',"
+	    " '100', 'uptime', %d);", OLD);
 	buf_printf(&b, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT"
 	    " i + 1 FROM n WHERE i < %d) INSERT INTO fact_history(host_id,"
 	    " key, old_value, new_value, changed_at) SELECT 1, 'k' || i, 'a',"
@@ -108,7 +110,7 @@ main(void)
 	CHECK(count(db, "SELECT count(*) FROM fact_history WHERE"
 	    " key = 'recent'") == 1);
 	CHECK(count(db, "SELECT count(*) FROM item_history") == 0);
-	CHECK(count(db, "SELECT count(*) FROM facts") == 1);
+	CHECK(count(db, "SELECT count(*) FROM facts") == 2);	/* both kinds */
 	CHECK(count(db, "SELECT count(*) FROM attempts") == 2);
 	CHECK(count(db, "SELECT count(*) FROM attempts WHERE id IN (2, 3)")
 	    == 2);

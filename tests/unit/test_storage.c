@@ -149,7 +149,7 @@ test_open(void)
 	CHECK(w != NULL);
 	rdb = db_open_ro(dbpath, err, sizeof err);
 	CHECK(rdb != NULL);
-	CHECK_STR(q("PRAGMA user_version"), "5");
+	CHECK_STR(q("PRAGMA user_version"), "6");
 	CHECK_STR(q("SELECT count(*) FROM sqlite_master WHERE name IN "
 	    "('hosts','sweeps','attempts','collector_runs','facts',"
 	    "'fact_history','packages','services','interfaces','addresses',"
@@ -250,7 +250,7 @@ test_upgrade(void)
 		CHECK(udb != NULL);
 		return;
 	}
-	CHECK_STR(qdb(udb, "PRAGMA user_version"), "5");
+	CHECK_STR(qdb(udb, "PRAGMA user_version"), "6");
 	CHECK_STR(qdb(udb, "SELECT group_concat(x, ' ') FROM (SELECT "
 	    "h.name || ':' || coalesce(a.authed_us - a.started_us, 'NULL') || "
 	    "':' || (a.ended_us - a.started_us) AS x FROM attempts a JOIN "
@@ -425,7 +425,7 @@ test_migrate4(void)
 	w = writer_open(p, err, sizeof err);
 	CHECK(w != NULL);
 	udb = db_open_ro(p, err, sizeof err);
-	CHECK_STR(qdb(udb, "PRAGMA user_version"), "5");
+	CHECK_STR(qdb(udb, "PRAGMA user_version"), "6");
 	for (i = 0; i < NDOC; i++) {
 		after = dump(udb, doc_queries[i]);
 		if (strcmp(before[i], after) != 0)
@@ -517,7 +517,7 @@ test_migrate5(void)
 	w = writer_open(p, err, sizeof err);
 	CHECK(w != NULL);
 	udb = db_open_ro(p, err, sizeof err);
-	CHECK_STR(qdb(udb, "PRAGMA user_version"), "5");
+	CHECK_STR(qdb(udb, "PRAGMA user_version"), "6");
 	for (i = 0; i < NDOC; i++) {
 		after = dump(udb, doc_queries[i]);
 		CHECK_STR(after, before[i]);
@@ -541,6 +541,165 @@ test_migrate5(void)
 	    "(9 cols: host...)");
 	free(after);
 	CHECK_STR(qdb(udb, "PRAGMA integrity_check"), "ok");
+	db_close(udb);
+	writer_close(w);
+}
+
+/* What a version-5 database adds: volatile facts as the writer stored
+ * them (in facts, like every fact), and a custom fact named like one. */
+static const char v5_data[] =
+"INSERT INTO facts(host_id, key, value, collector, updated_at) VALUES"
+" (1, 'uptime.seconds', '86400', 'uptime', 1763990001),"
+" (1, 'uptime.load1', '0.10', 'uptime', 1763990001),"
+" (1, 'time.epoch', '1763990001', 'time', 1763990001),"
+" (1, 'time.timezone', 'UTC', 'time', 1763990001),"
+" (1, 'custom.uptime.seconds', '5', 'custom.uptime', 1763990001),"
+" (2, 'memory.available_bytes', '4000000', 'memory', 1763890001);";
+
+/* Database page numbers the WAL file holds frames of, as a
+ * ",N,N,...," string (caller frees): what the writer wrote since the WAL
+ * was last reset. */
+static char *
+wal_pages(const char *db)
+{
+	unsigned char	 h[32];
+	char		 p[700], *out = NULL;
+	size_t		 len = 0;
+	uint32_t	 psz, pg;
+	FILE		*f, *o;
+
+	snprintf(p, sizeof p, "%s-wal", db);
+	if ((o = open_memstream(&out, &len)) == NULL)
+		return strdup("(open_memstream failed)");
+	fputc(',', o);
+	if ((f = fopen(p, "r")) != NULL && fread(h, 1, 32, f) == 32) {
+		psz = (uint32_t)h[8] << 24 | h[9] << 16 | h[10] << 8 | h[11];
+		while (fread(h, 1, 24, f) == 24 &&
+		    fseek(f, (long)psz, SEEK_CUR) == 0) {
+			pg = (uint32_t)h[0] << 24 | h[1] << 16 | h[2] << 8 |
+			    h[3];
+			fprintf(o, "%u,", pg);
+		}
+	}
+	if (f != NULL)
+		fclose(f);
+	fclose(o);
+	return out;
+}
+
+/* How many pages of table or index name the WAL holds a frame of. */
+static int
+wal_touched(struct db *udb, const char *wal, const char *name)
+{
+	struct table	*t;
+	char		 sql[200], err[256], pg[32];
+	size_t		 r;
+	int		 n = 0;
+
+	snprintf(sql, sizeof sql, "SELECT pageno FROM dbstat WHERE name = '%s'",
+	    name);
+	if ((t = db_query(udb, sql, err, sizeof err)) == NULL) {
+		fprintf(stderr, "dbstat: %s\n", err);
+		return -1;
+	}
+	for (r = 0; r < t->nrows; r++) {
+		snprintf(pg, sizeof pg, ",%s,", t->rows[r][0]);
+		n += strstr(wal, pg) != NULL;
+	}
+	CHECK(t->nrows > 0);
+	table_free(t);
+	return n;
+}
+
+/* Version 5 with data (volatile facts included) is migrated to 6 in
+ * place: facts, now a view, holds the same rows, the volatile ones moved
+ * to facts_volatile, every documented query answers the same; the next
+ * sweep's new uptime goes to facts_volatile and no page of facts_key. */
+static void
+test_migrate6(void)
+{
+	struct writer	*w;
+	struct db	*udb;
+	sqlite3		*db;
+	char		 p[600], err[256], *before[NDOC], *after, *facts, *wal;
+	int64_t		 s;
+	size_t		 i;
+
+	snprintf(p, sizeof p, "%s/v5.db", tmpdir);
+	CHECK(sqlite3_open(p, &db) == SQLITE_OK);
+	CHECK(schema_migrate_to(db, 3, err, sizeof err) == 0);
+	CHECK(sqlite3_exec(db, v3_data, NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(schema_migrate_to(db, 4, err, sizeof err) == 0);
+	CHECK(sqlite3_exec(db, v4_data, NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(schema_migrate_to(db, 5, err, sizeof err) == 0);
+	CHECK(sqlite3_exec(db, v5_data, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	udb = db_open_ro(p, err, sizeof err);
+	CHECK(udb != NULL);
+	CHECK_STR(qdb(udb, "PRAGMA user_version"), "5");
+	for (i = 0; i < NDOC; i++) {
+		before[i] = dump(udb, doc_queries[i]);
+		CHECK(strstr(before[i], "(error") == NULL);
+	}
+	facts = dump(udb, "SELECT * FROM facts ORDER BY host_id, key");
+	CHECK(strstr(facts, "1|uptime.seconds|86400|uptime|1763990001\n") !=
+	    NULL);
+	CHECK(strstr(before[8], "db-07|time.epoch|1763990001|") != NULL);
+	db_close(udb);
+	w = writer_open(p, err, sizeof err);
+	CHECK(w != NULL);
+	udb = db_open_ro(p, err, sizeof err);
+	CHECK_STR(qdb(udb, "PRAGMA user_version"), "6");
+	for (i = 0; i < NDOC; i++) {
+		after = dump(udb, doc_queries[i]);
+		CHECK_STR(after, before[i]);
+		free(after);
+		free(before[i]);
+	}
+	after = dump(udb, "SELECT * FROM facts ORDER BY host_id, key");
+	CHECK_STR(after, facts);		/* 10 rows, values equal */
+	free(after);
+	free(facts);
+	CHECK_STR(qdb(udb, "SELECT group_concat(x, ' ') FROM (SELECT host_id "
+	    "|| ':' || key AS x FROM facts_volatile ORDER BY host_id, key)"),
+	    "1:time.epoch 1:uptime.load1 "
+	    "1:uptime.seconds 2:memory.available_bytes");
+	CHECK_STR(qdb(udb, "SELECT count(*) FROM facts_stable"), "6");
+	CHECK_STR(qdb(udb, "SELECT value FROM facts_stable WHERE "
+	    "key = 'custom.uptime.seconds'"), "5");
+	CHECK_STR(qdb(udb, "SELECT type || ' ' || tbl_name FROM sqlite_master "
+	    "WHERE name = 'facts_key'"), "index facts_stable");
+	CHECK(strstr(qdb(udb, "SELECT sql FROM sqlite_master WHERE name = "
+	    "'host_facts'"), "FROM facts f JOIN hosts h") != NULL);
+	CHECK_STR(qdb(udb, "PRAGMA foreign_key_check"), "(none)");
+	CHECK_STR(qdb(udb, "PRAGMA integrity_check"), "ok");
+
+	/* A steady sweep of db-07: volatile values move, nothing else (the
+	 * custom fact is uptime's too: "C." and "custom.C."). */
+	writer_test_exec(w, "PRAGMA wal_checkpoint(TRUNCATE)");
+	s = writer_sweep_begin(w, "test", 1);
+	writer_submit(w, mkres("db-07", s, "uptime=ok", "uptime.seconds=90000",
+	    "uptime.load1=0.20", "custom.uptime.seconds=5", NULL));
+	writer_sweep_end(w, s);
+	writer_flush(w);
+	CHECK_STR(qdb(udb, "SELECT group_concat(key || '=' || value, ' ') FROM "
+	    "facts_volatile WHERE host_id = 1 AND key LIKE 'uptime.%%'"),
+	    "uptime.load1=0.20 uptime.seconds=90000");
+	CHECK_STR(qdb(udb, "SELECT count(*) FROM fact_history WHERE "
+	    "sweep_id = %lld", (long long)s), "0");
+	CHECK_STR(qdb(udb, "SELECT count(*) FROM facts_stable"), "6");
+	wal = wal_pages(p);
+	CHECK(wal_touched(udb, wal, "facts_volatile") == 1);
+	CHECK(wal_touched(udb, wal, "facts_key") == 0);
+	CHECK(wal_touched(udb, wal, "facts_stable") == 0);
+	/* An update of value leaves the key-only index alone. */
+	CHECK(wal_touched(udb, wal, "facts_volatile_key") == 0);
+	free(wal);
+
+	/* Removing a host removes its facts of both kinds. */
+	writer_test_exec(w, "DELETE FROM hosts WHERE name = 'web-01'");
+	CHECK_STR(qdb(udb, "SELECT count(*) FROM facts WHERE host_id = 2"),
+	    "0");
 	db_close(udb);
 	writer_close(w);
 }
@@ -1165,6 +1324,7 @@ main(void)
 		test_upgrade();
 		test_migrate4();
 		test_migrate5();
+		test_migrate6();
 		test_history(w);
 		test_failures(w);
 		test_lists(w);
