@@ -240,19 +240,30 @@ irow_field(const struct item_desc *d, int i, const char *v)
 	return xstrdup(v);
 }
 
-/* Compute the sort key of a row from its key fields. */
+/* Compute the sort key of a row from its key fields: each field and a
+ * 0x1f after it. Built with memcpy, not buf_printf: a host whose packages
+ * changed keys its 850 rows twice (stored and new), and vsnprintf was
+ * 14% of the writer's instructions in a steady sweep. */
 static void
 irow_key(const struct item_desc *d, struct irow *r)
 {
-	struct buf	 b = { 0 };
-	int		 i;
+	size_t	 len = 0, n;
+	char	*p;
+	int	 i;
 
 	for (i = 0; i < ITEM_FIELDS; i++)
 		if (d->keymask & F(i))
-			buf_printf(&b, "%s\x1f", r->f[i] ? r->f[i] : "");
-	r->key = buf_steal(&b);
-	if (r->key == NULL)
-		r->key = xstrdup("");
+			len += (r->f[i] != NULL ? strlen(r->f[i]) : 0) + 1;
+	r->key = p = xmalloc(len + 1);
+	for (i = 0; i < ITEM_FIELDS; i++) {
+		if (!(d->keymask & F(i)))
+			continue;
+		n = r->f[i] != NULL ? strlen(r->f[i]) : 0;
+		memcpy(p, r->f[i] != NULL ? r->f[i] : "", n);
+		p += n;
+		*p++ = '\x1f';
+	}
+	*p = '\0';
 }
 
 /* Free an array of rows. */

@@ -87,8 +87,7 @@ enum itemset_stmt {
 
 /* Statements of storage/collstate.c. */
 enum collstate_stmt {
-	CST_GET,		/* a collector's stored digest */
-	CST_ANY,		/* does a host have any collector data */
+	CST_GET,		/* a host's stored digests, every collector */
 	CST_PUT,		/* store a digest (and baseline time) */
 	CST_FIRST_SEEN,		/* a host's first_seen history row */
 	CST_MAX
@@ -150,7 +149,6 @@ int	collstate_commit(struct store *, int64_t host_id,
 	    const struct host_result *, const enum collplan *plan, int fresh,
 	    int64_t when);
 /* Does the host have no collector state at all? */
-int	collstate_host_new(struct store *, int64_t host_id);
 
 /* The in-memory collector digests (storage/digest.c; the look-ups are in
  * digest.h). Loaded in one query on the writer's connection before its

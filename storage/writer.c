@@ -398,27 +398,56 @@ writer_error(sqlite3 *db, int rc, char *err, size_t errlen)
 	return db_fault_of(rc, sys);
 }
 
-/* Apply a batch in one transaction. Returns 0, or -1 with err filled,
- * the fault in *fault and everything rolled back. */
+/* One pass over a batch in one transaction: every message under its own
+ * savepoint (careful), or none at all, the pass stopping at the first
+ * error. SQLITE_OK when it committed; otherwise rolled back, nothing
+ * staged, and *data set when a message's content was what failed. */
 static int
-writer_apply(struct writer *w, struct writer_msgs *batch,
-    enum db_fault *fault, char *err, size_t errlen)
+writer_pass(struct writer *w, struct writer_msgs *batch, int careful,
+    int *data)
 {
 	sqlite3		*db = w->store.db;
 	struct writer_msg	*m;
 	int		 rc;
 
+	*data = 0;
 	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	for (m = STAILQ_FIRST(batch); rc == SQLITE_OK && m != NULL;
 	    m = STAILQ_NEXT(m, link))
-		rc = writer_apply_saved(w, m);
+		rc = careful ? writer_apply_saved(w, m) :
+		    writer_apply_one(w, m);
+	*data = rc != SQLITE_OK && !careful && writer_data_error(rc);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	if (rc == SQLITE_OK) {
 		digests_publish(w->store.digests);
-		return 0;
+		return SQLITE_OK;
 	}
 	digests_unstage(w->store.digests, 0);
+	return rc;
+}
+
+/* Apply a batch in one transaction. Returns 0, or -1 with err filled,
+ * the fault in *fault and everything rolled back. The first pass runs
+ * without per-message savepoints: a savepoint makes SQLite copy every
+ * page a message changes into a sub-journal, which past 64 KiB spills
+ * to a temp file, 80% of a steady sweep's pwrite64 (docs/PERFORMANCE.md).
+ * Only when a message's content fails (rare) is the batch rolled back
+ * and run again with savepoints, so that message alone is dropped. */
+static int
+writer_apply(struct writer *w, struct writer_msgs *batch,
+    enum db_fault *fault, char *err, size_t errlen)
+{
+	sqlite3		*db = w->store.db;
+	int		 rc, data;
+
+	rc = writer_pass(w, batch, 0, &data);
+	if (rc != SQLITE_OK && data) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		rc = writer_pass(w, batch, 1, &data);
+	}
+	if (rc == SQLITE_OK)
+		return 0;
 	*fault = writer_error(db, rc, err, errlen);
 	if (!sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);

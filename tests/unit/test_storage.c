@@ -1104,6 +1104,41 @@ test_degraded(struct writer *w)
 	CHECK_STR(q("PRAGMA integrity_check"), "ok");
 }
 
+/* A result the database rejects for its content (here a trigger's
+ * RAISE, a constraint error) is dropped alone: the writer's first pass
+ * has no per-message savepoint, so it rolls the batch back and runs it
+ * again with them; the results before and after it in the batch are
+ * stored, and only it is counted as lost. */
+static void
+test_rejected(struct writer *w)
+{
+	struct writer_stats	 st0, st;
+	int64_t			 s;
+
+	writer_get_stats(w, &st0);
+	writer_test_exec(w, "CREATE TEMP TRIGGER reject BEFORE INSERT ON hosts"
+	    " WHEN NEW.name = 'rej02' BEGIN SELECT RAISE(ABORT, 'no'); END");
+	s = writer_sweep_begin(w, "reject", 3);
+	writer_submit(w, mkres("rej01", s, "os=ok", "os.id=alpha", NULL));
+	writer_submit(w, mkres("rej02", s, "os=ok", "os.id=beta", NULL));
+	writer_submit(w, mkres("rej03", s, "os=ok", "os.id=gamma", NULL));
+	writer_sweep_end(w, s);
+	writer_flush(w);
+	writer_get_stats(w, &st);
+	CHECK(st.lost == st0.lost + 1);
+	CHECK(st.degraded == 0);
+	CHECK_STR(q("SELECT group_concat(h.name || '=' || f.value, ' ') FROM"
+	    " hosts h JOIN facts f ON f.host_id = h.id WHERE h.name LIKE"
+	    " 'rej%%' AND f.key = 'os.id' ORDER BY h.name"),
+	    "rej01=alpha rej03=gamma");
+	CHECK_STR(q("SELECT ok FROM sweeps WHERE id=%lld", (long long)s), "2");
+	writer_test_exec(w, "DROP TRIGGER temp.reject");
+	writer_submit(w, mkres("rej02", s, "os=ok", "os.id=beta", NULL));
+	writer_flush(w);
+	CHECK_STR(q("SELECT f.value FROM hosts h JOIN facts f ON f.host_id ="
+	    " h.id WHERE h.name = 'rej02' AND f.key = 'os.id'"), "beta");
+}
+
 /* SQLITE_READONLY (here PRAGMA query_only) is a database that cannot be
  * written for now, like a full disk: degraded, kept, stored later. */
 static void
@@ -1333,6 +1368,7 @@ main(void)
 		test_inventory(w);
 		test_degraded(w);
 		test_degraded_readonly(w);
+		test_rejected(w);
 		test_corrupt();
 		test_stats();
 		test_backpressure(w);
