@@ -63,7 +63,7 @@ struct script_part {
 	const char	*name;		/* collector name */
 	const char	*command;	/* its command text */
 	int64_t		 timeout_ms;	/* remote timeout; 0 = none */
-	const unsigned char *same;	/* RESULT_DIGEST_LEN bytes: the host
+	const unsigned char *same;	/* RESULT_DIGEST_KEPT bytes: the host
 					 * prints a "same" line instead of an
 					 * output that still has this digest;
 					 * NULL = always send the output */

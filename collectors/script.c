@@ -83,7 +83,7 @@ script_part_same(struct buf *b, const struct script_part *p,
 	collector_digest_prefix(p->name, p->mode, b);
 	buf_printf(b, "'; printf %%s \"$rc_o\"; } | sha256sum 2>/dev/null)\n"
 	    "case $rc_h in ");
-	for (i = 0; i < RESULT_DIGEST_LEN; i++)
+	for (i = 0; i < RESULT_DIGEST_KEPT; i++)
 		buf_printf(b, "%02x", p->same[i]);
 	buf_printf(b, "*) printf '%s%s:same:%%d\\n' \"${#rc_o}\";; "
 	    "*) printf %%s \"$rc_o\";; esac\n", SCRIPT_TAG, nonce);

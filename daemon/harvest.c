@@ -183,14 +183,14 @@ harvest_output(const struct host_digests *last, struct host_result *r,
 {
 	struct facts	*f = &r->facts;
 	size_t		 n0 = f->n, i0 = f->nitems;
-	unsigned char	 old[RESULT_DIGEST_LEN];
+	unsigned char	 old[RESULT_DIGEST_KEPT];
 	char		*copy, err[256] = "";
 	enum coll_status st;
 
 	c->has_digest = collector_digest(c->name, builtin != NULL ? -1 :
 	    (int)mode, out, len, c->digest) == 0;
 	if (c->has_digest && host_digests_get(last, c->name, old) &&
-	    memcmp(old, c->digest, RESULT_DIGEST_LEN) == 0) {
+	    memcmp(old, c->digest, RESULT_DIGEST_KEPT) == 0) {
 		c->unchanged = 1;
 		harvest_set(c, COLL_OK, NULL);
 		return;
@@ -219,7 +219,8 @@ harvest_parse(struct job *job, struct job_part *p, const char *out,
 
 	if (p->ask_same && script_is_same(out, len, job->sweep->nonce,
 	    &bytes)) {
-		memcpy(p->res->digest, p->same, RESULT_DIGEST_LEN);
+		memset(p->res->digest, 0, RESULT_DIGEST_LEN);
+		memcpy(p->res->digest, p->same, RESULT_DIGEST_KEPT);
 		p->res->has_digest = 1;
 		p->res->unchanged = 1;
 		p->res->out_bytes = bytes;

@@ -94,7 +94,7 @@ struct job_part {
 	const struct collector	*builtin;	/* parser, or NULL if custom */
 	enum parse_mode		 mode;		/* custom collectors */
 	struct coll_result	*res;		/* slot in the host result */
-	unsigned char		 same[RESULT_DIGEST_LEN]; /* last stored
+	unsigned char		 same[RESULT_DIGEST_KEPT]; /* last stored
 						 * digest, sent for the host's
 						 * own check */
 	int			 ask_same;	/* same is set and the host

@@ -124,8 +124,10 @@ collstate_plan(struct store *s, int64_t host_id, const struct host_result *r,
 		else if (!c->unchanged)
 			plan[i] = CP_DIFF;
 		else if (row->has && c->has_digest &&
-		    memcmp(row->dg, c->digest, RESULT_DIGEST_LEN) == 0)
-			plan[i] = CP_CONFIRMED;
+		    memcmp(row->dg, c->digest, RESULT_DIGEST_KEPT) == 0)
+			plan[i] = CP_CONFIRMED;	/* claims are made on the kept
+						 * bytes (a host's "same" knows
+						 * no more) */
 		/* An unchanged claim the store does not back (the stored
 		 * digest moved on meanwhile): nothing parsed to apply, so the
 		 * collector keeps what it has, and the in-memory digest that

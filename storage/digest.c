@@ -25,16 +25,17 @@ static const char digests_sql[] =
 /* One collector's digest on a host. */
 struct dg_slot {
 	uint16_t	 coll;			/* index in digests->colls */
-	unsigned char	 dg[RESULT_DIGEST_LEN];	/* of its raw output */
+	unsigned char	 dg[RESULT_DIGEST_KEPT];	/* of its raw output */
 };
 
-/* One host's digests, in a hash chain. */
+/* One host's digests, in a hash chain; one allocation with its name
+ * (a table of 100k hosts is most of the writer's memory: issue 13). */
 struct dg_host {
 	struct dg_host	*next;		/* same bucket */
-	char		*name;		/* inventory name */
 	struct dg_slot	*slots;		/* one per collector */
-	size_t		 n;		/* slots used */
-	size_t		 cap;		/* slots allocated */
+	uint32_t	 n;		/* slots used */
+	uint32_t	 cap;		/* slots allocated */
+	char		 name[];	/* inventory name */
 };
 
 /* A change to publish after the commit that made it. */
@@ -42,7 +43,7 @@ struct dg_staged {
 	char		*host;		/* host name */
 	char		*coll;		/* collector name */
 	int		 forget;	/* drop the entry instead of setting */
-	unsigned char	 dg[RESULT_DIGEST_LEN];	/* new digest, unless forget */
+	unsigned char	 dg[RESULT_DIGEST_KEPT];	/* new digest, unless forget */
 };
 
 struct digests {
@@ -62,7 +63,7 @@ struct digests {
 struct host_digests {
 	size_t		 n;		/* entries */
 	const char	**coll;		/* collector names */
-	unsigned char	(*dg)[RESULT_DIGEST_LEN];	/* their digests */
+	unsigned char	(*dg)[RESULT_DIGEST_KEPT];	/* their digests */
 };
 
 /* FNV-1a of a host name. */
@@ -133,14 +134,15 @@ digests_set(struct digests *d, const char *host, const char *coll,
 {
 	struct dg_host	*e;
 	uint16_t	 c;
-	size_t		 i, b;
+	size_t		 i, b, len;
 
 	if ((e = digests_find(d, host)) == NULL) {
 		if (dg == NULL)
 			return;
 		digests_grow(d);
-		e = xcalloc(1, sizeof *e);
-		e->name = xstrdup(host);
+		len = strlen(host) + 1;
+		e = xcalloc(1, sizeof *e + len);
+		memcpy(e->name, host, len);
 		b = digests_hash(host) & (d->nbuckets - 1);
 		e->next = d->buckets[b];
 		d->buckets[b] = e;
@@ -162,7 +164,7 @@ digests_set(struct digests *d, const char *host, const char *coll,
 		}
 		e->slots[e->n++].coll = c;
 	}
-	memcpy(e->slots[i].dg, dg, RESULT_DIGEST_LEN);
+	memcpy(e->slots[i].dg, dg, RESULT_DIGEST_KEPT);
 }
 
 /* Every stored digest, read in one query on the writer's connection
@@ -232,7 +234,7 @@ digests_stage(struct digests *d, const char *host, const char *coll,
 	s->coll = xstrdup(coll);
 	s->forget = dg == NULL;
 	if (dg != NULL)
-		memcpy(s->dg, dg, RESULT_DIGEST_LEN);
+		memcpy(s->dg, dg, RESULT_DIGEST_KEPT);
 }
 
 /* How many changes are staged: a mark to roll back to. */
@@ -289,7 +291,7 @@ digests_host(struct digests *d, const char *host)
 		hd->dg = xcalloc(e->n, sizeof *hd->dg);
 		for (i = 0; i < e->n; i++) {
 			hd->coll[i] = d->colls[e->slots[i].coll];
-			memcpy(hd->dg[i], e->slots[i].dg, RESULT_DIGEST_LEN);
+			memcpy(hd->dg[i], e->slots[i].dg, RESULT_DIGEST_KEPT);
 		}
 	}
 	pthread_mutex_unlock(&d->lock);
@@ -299,7 +301,7 @@ digests_host(struct digests *d, const char *host)
 /* The copied digest of one collector. */
 int
 host_digests_get(const struct host_digests *hd, const char *coll,
-    unsigned char dg[RESULT_DIGEST_LEN])
+    unsigned char dg[RESULT_DIGEST_KEPT])
 {
 	size_t	 i;
 
@@ -307,7 +309,7 @@ host_digests_get(const struct host_digests *hd, const char *coll,
 		return 0;
 	for (i = 0; i < hd->n; i++)
 		if (strcmp(hd->coll[i], coll) == 0) {
-			memcpy(dg, hd->dg[i], RESULT_DIGEST_LEN);
+			memcpy(dg, hd->dg[i], RESULT_DIGEST_KEPT);
 			return 1;
 		}
 	return 0;
@@ -339,7 +341,6 @@ digests_close(struct digests *d)
 		for (e = d->buckets[i]; e != NULL; e = next) {
 			next = e->next;
 			free(e->slots);
-			free(e->name);
 			free(e);
 		}
 	free(d->buckets);

@@ -236,8 +236,8 @@ static int
 mem_digests(const char *host, const char *coll)
 {
 	struct host_digests	*hd;
-	unsigned char		 dg[RESULT_DIGEST_LEN];
-	char			 hex[2 * RESULT_DIGEST_LEN + 1];
+	unsigned char		 dg[RESULT_DIGEST_KEPT];
+	char			 hex[2 * RESULT_DIGEST_KEPT + 1];
 	size_t			 i;
 	int			 found;
 
@@ -246,11 +246,13 @@ mem_digests(const char *host, const char *coll)
 	host_digests_free(hd);
 	if (!found)
 		return 0;
-	for (i = 0; i < RESULT_DIGEST_LEN; i++)
+	for (i = 0; i < RESULT_DIGEST_KEPT; i++)
 		snprintf(hex + 2 * i, 3, "%02X", dg[i]);
-	return strcmp(q("SELECT hex(digest) FROM collector_state s JOIN hosts h "
-	    "ON h.id=s.host_id WHERE h.name='%s' AND collector='%s'", host,
-	    coll), hex) == 0 ? 1 : -1;
+	/* The copy keeps the stored digest's first RESULT_DIGEST_KEPT bytes. */
+	return strcmp(q("SELECT substr(hex(digest), 1, %d) FROM collector_state"
+	    " s JOIN hosts h ON h.id=s.host_id WHERE h.name='%s' AND"
+	    " collector='%s'", 2 * RESULT_DIGEST_KEPT, host, coll), hex) == 0 ?
+	    1 : -1;
 }
 
 /* After the forgotten claim the next sweep parses b's packages and the
