@@ -483,6 +483,63 @@ static const char v4_data[] =
 " (6, 'dmi', 'unsupported', 0, 'no /sys/class/dmi/id', 0, 4),"
 " (6, 'services', 'timeout', -1, 'timed out after 30s', 0, 30000);";
 
+/* What a version-5 database adds: volatile facts as the writer stored
+ * them (in facts, like every fact), and a custom fact named like one. */
+static const char v5_data[] =
+"INSERT INTO facts(host_id, key, value, collector, updated_at) VALUES"
+" (1, 'uptime.seconds', '86400', 'uptime', 1763990001),"
+" (1, 'uptime.load1', '0.10', 'uptime', 1763990001),"
+" (1, 'time.epoch', '1763990001', 'time', 1763990001),"
+" (1, 'time.timezone', 'UTC', 'time', 1763990001),"
+" (1, 'custom.uptime.seconds', '5', 'custom.uptime', 1763990001),"
+" (2, 'memory.available_bytes', '4000000', 'memory', 1763890001);";
+
+/* A file at version upto (3-5) holding each version's test data on the
+ * way; before[i] gets every documented query's answer (caller frees).
+ * Returns a read-only connection to it. */
+static struct db *
+populated(const char *p, int upto, char *before[NDOC])
+{
+	static const char *const data[] = { v3_data, v4_data, v5_data };
+	struct db	*udb;
+	sqlite3		*db;
+	char		 err[256], v[16];
+	size_t		 i;
+	int		 k;
+
+	CHECK(sqlite3_open(p, &db) == SQLITE_OK);
+	for (k = 3; k <= upto; k++) {
+		CHECK(schema_migrate_to(db, k, err, sizeof err) == 0);
+		CHECK(sqlite3_exec(db, data[k - 3], NULL, NULL, NULL) ==
+		    SQLITE_OK);
+	}
+	sqlite3_close(db);
+	udb = db_open_ro(p, err, sizeof err);
+	CHECK(udb != NULL);
+	snprintf(v, sizeof v, "%d", upto);
+	CHECK_STR(qdb(udb, "PRAGMA user_version"), v);
+	for (i = 0; i < NDOC; i++) {
+		before[i] = dump(udb, doc_queries[i]);
+		CHECK(strstr(before[i], "(error") == NULL);
+	}
+	return udb;
+}
+
+/* After a migration every documented query answers as before[] (freed). */
+static void
+same_answers(struct db *udb, char *before[NDOC])
+{
+	char	*after;
+	size_t	 i;
+
+	for (i = 0; i < NDOC; i++) {
+		after = dump(udb, doc_queries[i]);
+		CHECK_STR(after, before[i]);
+		free(after);
+		free(before[i]);
+	}
+}
+
 /* Version 4 with data is migrated to 5 in place: every documented query
  * (and every table) answers the same before and after, and the new view
  * host_collectors lists each host's last attempt's collectors. */
@@ -491,26 +548,12 @@ test_migrate5(void)
 {
 	struct writer	*w;
 	struct db	*udb;
-	sqlite3		*db;
 	char		 p[600], err[256], *before[NDOC], *after;
-	size_t		 i;
 
 	snprintf(p, sizeof p, "%s/v4.db", tmpdir);
-	CHECK(sqlite3_open(p, &db) == SQLITE_OK);
-	CHECK(schema_migrate_to(db, 3, err, sizeof err) == 0);
-	CHECK(sqlite3_exec(db, v3_data, NULL, NULL, NULL) == SQLITE_OK);
-	CHECK(schema_migrate_to(db, 4, err, sizeof err) == 0);
-	CHECK(sqlite3_exec(db, v4_data, NULL, NULL, NULL) == SQLITE_OK);
-	sqlite3_close(db);
-	udb = db_open_ro(p, err, sizeof err);
-	CHECK(udb != NULL);
-	CHECK_STR(qdb(udb, "PRAGMA user_version"), "4");
+	udb = populated(p, 4, before);
 	CHECK(strncmp(qdb(udb, "SELECT 1 FROM host_collectors"), "(error",
 	    6) == 0);
-	for (i = 0; i < NDOC; i++) {
-		before[i] = dump(udb, doc_queries[i]);
-		CHECK(strstr(before[i], "(error") == NULL);
-	}
 	CHECK(strstr(before[20], "6|packages|failed|3|dpkg-query: error") !=
 	    NULL);
 	db_close(udb);
@@ -518,12 +561,7 @@ test_migrate5(void)
 	CHECK(w != NULL);
 	udb = db_open_ro(p, err, sizeof err);
 	CHECK_STR(qdb(udb, "PRAGMA user_version"), "6");
-	for (i = 0; i < NDOC; i++) {
-		after = dump(udb, doc_queries[i]);
-		CHECK_STR(after, before[i]);
-		free(after);
-		free(before[i]);
-	}
+	same_answers(udb, before);
 	after = dump(udb, "SELECT * FROM host_collectors ORDER BY host, "
 	    "collector");
 	CHECK_STR(after,
@@ -544,17 +582,6 @@ test_migrate5(void)
 	db_close(udb);
 	writer_close(w);
 }
-
-/* What a version-5 database adds: volatile facts as the writer stored
- * them (in facts, like every fact), and a custom fact named like one. */
-static const char v5_data[] =
-"INSERT INTO facts(host_id, key, value, collector, updated_at) VALUES"
-" (1, 'uptime.seconds', '86400', 'uptime', 1763990001),"
-" (1, 'uptime.load1', '0.10', 'uptime', 1763990001),"
-" (1, 'time.epoch', '1763990001', 'time', 1763990001),"
-" (1, 'time.timezone', 'UTC', 'time', 1763990001),"
-" (1, 'custom.uptime.seconds', '5', 'custom.uptime', 1763990001),"
-" (2, 'memory.available_bytes', '4000000', 'memory', 1763890001);";
 
 /* Database page numbers the WAL file holds frames of, as a
  * ",N,N,...," string (caller frees): what the writer wrote since the WAL
@@ -620,27 +647,11 @@ test_migrate6(void)
 {
 	struct writer	*w;
 	struct db	*udb;
-	sqlite3		*db;
 	char		 p[600], err[256], *before[NDOC], *after, *facts, *wal;
 	int64_t		 s;
-	size_t		 i;
 
 	snprintf(p, sizeof p, "%s/v5.db", tmpdir);
-	CHECK(sqlite3_open(p, &db) == SQLITE_OK);
-	CHECK(schema_migrate_to(db, 3, err, sizeof err) == 0);
-	CHECK(sqlite3_exec(db, v3_data, NULL, NULL, NULL) == SQLITE_OK);
-	CHECK(schema_migrate_to(db, 4, err, sizeof err) == 0);
-	CHECK(sqlite3_exec(db, v4_data, NULL, NULL, NULL) == SQLITE_OK);
-	CHECK(schema_migrate_to(db, 5, err, sizeof err) == 0);
-	CHECK(sqlite3_exec(db, v5_data, NULL, NULL, NULL) == SQLITE_OK);
-	sqlite3_close(db);
-	udb = db_open_ro(p, err, sizeof err);
-	CHECK(udb != NULL);
-	CHECK_STR(qdb(udb, "PRAGMA user_version"), "5");
-	for (i = 0; i < NDOC; i++) {
-		before[i] = dump(udb, doc_queries[i]);
-		CHECK(strstr(before[i], "(error") == NULL);
-	}
+	udb = populated(p, 5, before);
 	facts = dump(udb, "SELECT * FROM facts ORDER BY host_id, key");
 	CHECK(strstr(facts, "1|uptime.seconds|86400|uptime|1763990001\n") !=
 	    NULL);
@@ -650,12 +661,7 @@ test_migrate6(void)
 	CHECK(w != NULL);
 	udb = db_open_ro(p, err, sizeof err);
 	CHECK_STR(qdb(udb, "PRAGMA user_version"), "6");
-	for (i = 0; i < NDOC; i++) {
-		after = dump(udb, doc_queries[i]);
-		CHECK_STR(after, before[i]);
-		free(after);
-		free(before[i]);
-	}
+	same_answers(udb, before);
 	after = dump(udb, "SELECT * FROM facts ORDER BY host_id, key");
 	CHECK_STR(after, facts);		/* 10 rows, values equal */
 	free(after);
