@@ -525,19 +525,30 @@ populated(const char *p, int upto, char *before[NDOC])
 	return udb;
 }
 
-/* After a migration every documented query answers as before[] (freed). */
-static void
-same_answers(struct db *udb, char *before[NDOC])
+/* Close udb, let a writer (*w) migrate p to this build's version, and
+ * check that every documented query answers as before[] did (freed).
+ * Returns a new read-only connection. */
+static struct db *
+migrated(const char *p, struct db *udb, char *before[NDOC],
+    struct writer **w)
 {
-	char	*after;
+	char	 err[256], v[16], *after;
 	size_t	 i;
 
+	db_close(udb);
+	*w = writer_open(p, err, sizeof err);
+	CHECK(*w != NULL);
+	udb = db_open_ro(p, err, sizeof err);
+	CHECK(udb != NULL);
+	snprintf(v, sizeof v, "%d", SCHEMA_VERSION);
+	CHECK_STR(qdb(udb, "PRAGMA user_version"), v);
 	for (i = 0; i < NDOC; i++) {
 		after = dump(udb, doc_queries[i]);
 		CHECK_STR(after, before[i]);
 		free(after);
 		free(before[i]);
 	}
+	return udb;
 }
 
 /* Version 4 with data is migrated to 5 in place: every documented query
@@ -548,7 +559,7 @@ test_migrate5(void)
 {
 	struct writer	*w;
 	struct db	*udb;
-	char		 p[600], err[256], *before[NDOC], *after;
+	char		 p[600], *before[NDOC], *after;
 
 	snprintf(p, sizeof p, "%s/v4.db", tmpdir);
 	udb = populated(p, 4, before);
@@ -556,12 +567,7 @@ test_migrate5(void)
 	    6) == 0);
 	CHECK(strstr(before[20], "6|packages|failed|3|dpkg-query: error") !=
 	    NULL);
-	db_close(udb);
-	w = writer_open(p, err, sizeof err);
-	CHECK(w != NULL);
-	udb = db_open_ro(p, err, sizeof err);
-	CHECK_STR(qdb(udb, "PRAGMA user_version"), "6");
-	same_answers(udb, before);
+	udb = migrated(p, udb, before, &w);
 	after = dump(udb, "SELECT * FROM host_collectors ORDER BY host, "
 	    "collector");
 	CHECK_STR(after,
@@ -647,7 +653,7 @@ test_migrate6(void)
 {
 	struct writer	*w;
 	struct db	*udb;
-	char		 p[600], err[256], *before[NDOC], *after, *facts, *wal;
+	char		 p[600], *before[NDOC], *after, *facts, *wal;
 	int64_t		 s;
 
 	snprintf(p, sizeof p, "%s/v5.db", tmpdir);
@@ -656,12 +662,7 @@ test_migrate6(void)
 	CHECK(strstr(facts, "1|uptime.seconds|86400|uptime|1763990001\n") !=
 	    NULL);
 	CHECK(strstr(before[8], "db-07|time.epoch|1763990001|") != NULL);
-	db_close(udb);
-	w = writer_open(p, err, sizeof err);
-	CHECK(w != NULL);
-	udb = db_open_ro(p, err, sizeof err);
-	CHECK_STR(qdb(udb, "PRAGMA user_version"), "6");
-	same_answers(udb, before);
+	udb = migrated(p, udb, before, &w);
 	after = dump(udb, "SELECT * FROM facts ORDER BY host_id, key");
 	CHECK_STR(after, facts);		/* 10 rows, values equal */
 	free(after);
