@@ -13,7 +13,7 @@
 # sanitizer build does not change; 20 rounds cost minutes, so the ASan build
 # runs 5 (DURABILITY_ROUNDS sets it).
 ROUNDS=${DURABILITY_ROUNDS:-20}
-if ldd "$ROLLCALL" 2>/dev/null | grep -q libasan; then
+if linked_with libasan; then
 	ROUNDS=${DURABILITY_ROUNDS:-5}
 fi
 HOSTS=20

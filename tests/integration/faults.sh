@@ -54,7 +54,7 @@ assert_ge "sweep did not wait for the 1 GB host to send it all (s left of 60)" 0
 rss_kb=$(tail -n 1 "$T_DIR/time.txt")
 echo "peak RSS of rollcall collect with a 1 GB-output host: ${rss_kb} KB"
 rss_max=131072
-if ldd "$ROLLCALL" 2>/dev/null | grep -q libasan; then
+if linked_with libasan; then
 	rss_max=524288	# ASan's shadow memory and quarantine
 	echo "(ASan build: RSS bound raised to $rss_max KB)"
 fi

@@ -179,6 +179,16 @@ addr_of() {
 	    "$FLEET_DIR/inventory.yml"
 }
 
+# linked_with REGEX: is $ROLLCALL linked against a library matching REGEX
+# (libasan: an ASan build)? ldd's whole output is read first: `ldd | grep
+# -q` fails at random under pipefail, when grep exits before ldd has
+# written everything and ldd dies of SIGPIPE.
+linked_with() {
+	local libs
+	libs=$(ldd "$ROLLCALL" 2>/dev/null) || true
+	grep -q -- "$1" <<<"$libs"
+}
+
 # preload_shim SHIM: set PRELOAD to the LD_PRELOAD list that loads the
 # shim library SHIM (tests/tools/*_shim.c) into rollcall. In an ASan build
 # libasan must come first in that list, so PRELOAD is "LIBASAN:SHIM" and
@@ -189,8 +199,9 @@ preload_shim() {
 	[ -r "$1" ] || t_die "no shim at $1 (built by tests/CMakeLists.txt: target $(basename "$1" .so))"
 	PRELOAD=$1
 	ASAN_RT=
-	if ldd "$ROLLCALL" 2>/dev/null | grep -q libasan; then
-		ASAN_RT=$(ldd "$ROLLCALL" | awk '/libasan/ { print $3; exit }')
+	if linked_with libasan; then
+		ASAN_RT=$(ldd "$ROLLCALL" 2>/dev/null || true)
+		ASAN_RT=$(awk '/libasan/ { print $3; exit }' <<<"$ASAN_RT")
 		[ -r "$ASAN_RT" ] || t_die "ASan build, but libasan not found by ldd"
 		PRELOAD="$ASAN_RT:$1"
 		echo "$T_NAME: ASan build: preloading $ASAN_RT before the shim"

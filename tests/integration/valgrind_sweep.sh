@@ -11,7 +11,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 CHECKER=valgrind
-if ldd "$ROLLCALL" 2>/dev/null | grep -q 'libasan\|libubsan'; then
+if linked_with 'libasan\|libubsan'; then
 	CHECKER=asan
 	echo "valgrind_sweep: ASan/UBSan build: the same runs, checked by the sanitizers instead of memcheck"
 	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=99
