@@ -230,8 +230,8 @@ bastion_up_cb(void *arg, int fd, enum host_status st, const char *why)
 	}
 	b->fd = fd;
 	b->state = B_HANDSHAKE;
-	b->ssh = ssh_new(b->fd, worker_known_hosts(b->worker, b->sweep,
-	    b->known_hosts), b->host, b->port);
+	b->ssh = ssh_new(b->fd, sweep_known_hosts(b->sweep, b->known_hosts),
+	    b->host, b->port);
 	bastion_run(b);
 }
 
@@ -594,8 +594,8 @@ bastion_connect(struct bastion *b)
 		return;
 	}
 	b->state = B_HANDSHAKE;
-	b->ssh = ssh_new(b->fd, worker_known_hosts(b->worker, b->sweep,
-	    b->known_hosts), b->host, b->port);
+	b->ssh = ssh_new(b->fd, sweep_known_hosts(b->sweep, b->known_hosts),
+	    b->host, b->port);
 }
 
 /* Key exchange with the bastion. */

@@ -219,6 +219,8 @@ harvest_parse(struct job *job, struct job_part *p, const char *out,
 
 	if (p->ask_same && script_is_same(out, len, job->sweep->nonce,
 	    &bytes)) {
+		/* Only the kept bytes are known: an unchanged claim is checked
+		 * on those (collstate_plan) and never stored. */
 		memset(p->res->digest, 0, RESULT_DIGEST_LEN);
 		memcpy(p->res->digest, p->same, RESULT_DIGEST_KEPT);
 		p->res->has_digest = 1;

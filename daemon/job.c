@@ -679,9 +679,8 @@ job_state_connect(struct job *job)
 	    err != 0)
 		return job_connect_error(job, err != 0 ? err : errno);
 	job_set_state(job, JOB_HANDSHAKE);
-	job->ssh = ssh_new(job->fd, worker_known_hosts(job->worker,
-	    job->sweep, job->host->known_hosts), job->host->address,
-	    job->host->port);
+	job->ssh = ssh_new(job->fd, sweep_known_hosts(job->sweep,
+	    job->host->known_hosts), job->host->address, job->host->port);
 	ssh_gate_reads(job->ssh);	/* job_io_cb reports readiness */
 	return STEP_NEXT;
 }
@@ -756,8 +755,8 @@ job_tunnel_cb(void *arg, int fd, enum host_status st, const char *why)
 	else {
 		job->fd = fd;
 		job_set_state(job, JOB_HANDSHAKE);
-		job->ssh = ssh_new(job->fd, worker_known_hosts(job->worker,
-		    job->sweep, job->host->known_hosts), job->host->address,
+		job->ssh = ssh_new(job->fd, sweep_known_hosts(job->sweep,
+		    job->host->known_hosts), job->host->address,
 		    job->host->port);
 	}
 	job_run(job);

@@ -41,15 +41,10 @@ enum ssh_seen {
 	SEEN_OURS,		/* and then the open it answered: ours */
 };
 
-struct ssh_kh {
-	const struct known_hosts *text;	/* parsed and indexed (not owned) */
-};
-
 struct ssh {
 	LIBSSH2_SESSION		*s;	/* the session */
 	LIBSSH2_CHANNEL		*ch;	/* the one open channel, or NULL */
 	int			 fd;	/* its socket (not owned) */
-	struct ssh_kh		*kh;	/* the worker's known hosts */
 	LIBSSH2_KNOWNHOSTS	*khc;	/* this host's entries, for libssh2 */
 	char			*host;	/* as looked up in known_hosts */
 	int			 port;	/* likewise */
@@ -116,24 +111,6 @@ const char *
 ssh_library_version(void)
 {
 	return libssh2_version(0);
-}
-
-/* A thread's view of the sweep's parsed known_hosts. */
-struct ssh_kh *
-ssh_kh_new(const struct known_hosts *text)
-{
-	struct ssh_kh	*k;
-
-	k = xcalloc(1, sizeof *k);
-	k->text = text;
-	return k;
-}
-
-/* Free a view (not the text). */
-void
-ssh_kh_free(struct ssh_kh *k)
-{
-	free(k);
 }
 
 /* libssh2's collection of only the entries that may name host:port (the
@@ -253,14 +230,13 @@ ssh_free_cb(void *ptr, void **abstract)
 
 /* New non-blocking session on a connected socket. */
 struct ssh *
-ssh_new(int fd, struct ssh_kh *k, const char *host, int port)
+ssh_new(int fd, const struct known_hosts *kh, const char *host, int port)
 {
 	struct ssh	*c;
 	struct buf	 prefs = { 0 };
 
 	c = xcalloc(1, sizeof *c);
 	c->fd = fd;
-	c->kh = k;
 	c->host = xstrdup(host);
 	c->port = port;
 	if ((c->s = libssh2_session_init_ex(ssh_mem_alloc, ssh_free_cb,
@@ -274,7 +250,7 @@ ssh_new(int fd, struct ssh_kh *k, const char *host, int port)
 		libssh2_trace(c->s, LIBSSH2_TRACE_KEX | LIBSSH2_TRACE_CONN |
 		    LIBSSH2_TRACE_ERROR);
 	}
-	c->khc = ssh_kh_host(c->s, k->text, host, port);
+	c->khc = ssh_kh_host(c->s, kh, host, port);
 	ssh_known_types(c->khc, host, port, &prefs);
 	if (prefs.len > 0 && libssh2_session_method_pref(c->s,
 	    LIBSSH2_METHOD_HOSTKEY, prefs.data) != 0)

@@ -23,7 +23,6 @@ enum ssh_hostkey {
 	SSH_HOSTKEY_ERROR,
 };
 
-struct ssh_kh;		/* a thread's view of the indexed known_hosts */
 struct ssh_key;		/* a private key, parsed once per sweep (sshkey.h) */
 struct ssh;		/* one session */
 
@@ -32,14 +31,13 @@ void	 ssh_global_init(void);
 void	 ssh_global_exit(void);
 const char *ssh_library_version(void);
 
-/* A view of parsed known_hosts (per worker, per sweep; not a copy). */
-struct ssh_kh *ssh_kh_new(const struct known_hosts *);
-void	 ssh_kh_free(struct ssh_kh *);
-
-/* New session over a connected non-blocking socket (not owned). Offers only
+/* New session over a connected non-blocking socket (not owned), checked
+ * against the sweep's parsed known_hosts (read-only, shared by every
+ * worker: each session takes its host's candidate lines). Offers only
  * the host key types known_hosts already has for host:port, as OpenSSH
  * does, cheapest to verify first (ecdsa-sha2-nistp256, then ssh-ed25519). */
-struct ssh *ssh_new(int fd, struct ssh_kh *, const char *host, int port);
+struct ssh *ssh_new(int fd, const struct known_hosts *, const char *host,
+	    int port);
 int	 ssh_wants(struct ssh *);		/* SSH_WANT_* bits, may be 0 */
 /* Gate the session's reads on readiness (saves libssh2's EAGAIN reads and
  * its byte-by-byte banner reads): the caller then calls ssh_readable() on

@@ -48,27 +48,11 @@ struct worker {
 	size_t			 live;		/* jobs started, not yet freed */
 	TAILQ_HEAD(, job)	 jobs;		/* live jobs not yet finished */
 	int			 stopping;	/* exit once live is 0 */
-	struct ssh_kh		**kh;		/* by the sweep's khs index */
-	size_t			 nkh;		/* entries in kh */
-	int64_t			 kh_sweep;	/* sweep id kh was built for */
 	struct bastion_pool	*bastions;	/* sessions to bastions */
 	struct event		*beat;		/* heartbeat timer (watchdog) */
 	_Atomic int64_t		 beat_ms;	/* its last run, mono ms */
 	LIST_ENTRY(worker)	 all;		/* in workers_all */
 };
-
-/* Free the known-hosts collections built for the last sweep. */
-static void
-worker_kh_clear(struct worker *w)
-{
-	size_t	 i;
-
-	for (i = 0; i < w->nkh; i++)
-		ssh_kh_free(w->kh[i]);
-	free(w->kh);
-	w->kh = NULL;
-	w->nkh = 0;
-}
 
 #define WORKER_BEAT_MS	1000	/* heartbeat period */
 #define WORKER_REAP_MS	2000	/* at exit, wait this long for killed
@@ -192,7 +176,6 @@ worker_new(int id, const struct config *conf, worker_report_cb report,
 	w->report = report;
 	w->report_arg = report_arg;
 	w->id = id;
-	w->kh_sweep = -1;
 	TAILQ_INIT(&w->jobs);
 	msgq_init(&w->q);
 	if ((cfg = event_config_new()) == NULL)
@@ -275,7 +258,6 @@ worker_free(struct worker *w)
 	evdns_base_free(w->dns, 1);
 	event_base_free(w->base);
 	msgq_destroy(&w->q, NULL);	/* the thread took everything */
-	worker_kh_clear(w);
 	free(w);
 }
 
@@ -298,24 +280,6 @@ struct evdns_base *
 worker_dns(struct worker *w)
 {
 	return w->dns;
-}
-
-/* Known hosts for one file of this sweep (NULL: ssh.known_hosts), each
- * built on first use and rebuilt when the sweep changes. */
-struct ssh_kh *
-worker_known_hosts(struct worker *w, struct sweep *sw, const char *path)
-{
-	size_t	 i = sweep_known_hosts_index(sw, path);
-
-	if (w->kh_sweep != sw->id) {
-		worker_kh_clear(w);
-		w->kh = xcalloc(sw->nkhs, sizeof *w->kh);
-		w->nkh = sw->nkhs;
-		w->kh_sweep = sw->id;
-	}
-	if (w->kh[i] == NULL)
-		w->kh[i] = ssh_kh_new(sw->khs[i].kh);
-	return w->kh[i];
 }
 
 /* Tell the dispatcher about a job. */

@@ -16,7 +16,6 @@
 struct event_base;
 struct evdns_base;
 struct job;
-struct ssh_kh;
 
 /* Events a job reports to the dispatcher. */
 enum job_event {
@@ -43,10 +42,6 @@ void		 worker_cancel(struct worker *);	/* abort live jobs */
 int		 worker_stalled(int64_t max_age_ms);
 struct event_base *worker_base(struct worker *);
 struct evdns_base *worker_dns(struct worker *);
-/* The worker's known-hosts collection for this sweep and file (NULL:
- * ssh.known_hosts), built on first use. */
-struct ssh_kh	*worker_known_hosts(struct worker *, struct sweep *,
-		    const char *path);
 
 /* Report a job event to the dispatcher (worker thread). */
 void		 worker_report(struct worker *, size_t idx, enum job_event,

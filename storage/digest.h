@@ -1,6 +1,7 @@
 /* The last stored digest of each host's collector outputs, its first
- * RESULT_DIGEST_KEPT bytes, kept in memory by the writer (storage/digest.c). No SQLite types: the dispatcher copies
- * one host's digests into its job, the worker compares against the copy. */
+ * RESULT_DIGEST_KEPT bytes, kept in memory by the writer
+ * (storage/digest.c). No SQLite types: the dispatcher copies one host's
+ * digests into its job, the worker compares against the copy. */
 #ifndef ROLLCALL_DIGEST_H
 #define ROLLCALL_DIGEST_H
 
