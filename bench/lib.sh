@@ -75,9 +75,9 @@ bench_script() {
 	"$rollcall" collect --print-script -c "$1" >"$2" ||
 	    die "rollcall collect --print-script failed"
 	script=$(cat "$2")
-	# the last part is the one the final `rc_m "NAME" ""` ends
-	last=$(sed -n 's/^rc_m "\([^"]*\)" ""$/\1/p' "$2" | tail -n 1)
-	[ -n "$last" ] || die "no final marker call (rc_m \"NAME\" \"\") in the script"
+	# the last part is the one the final `rc_m/rc_v/rc_w "NAME" ""` ends
+	last=$(sed -n 's/^rc_[mvw] "\([^"]*\)" ""$/\1/p' "$2" | tail -n 1)
+	[ -n "$last" ] || die "no final marker call (rc_[mvw] \"NAME\" \"\") in the script"
 	endmark="@@rc:$nonce:end:$last:"
 }
 

@@ -156,6 +156,7 @@ collect_print_script(const struct config *conf)
 		sp[n].name = c->name;
 		sp[n].command = c->command;
 		sp[n].timeout_ms = conf->ssh.command_timeout_ms;
+		sp[n].capture = 1;
 		n++;
 	}
 	for (i = 0; i < conf->ncustom; i++) {

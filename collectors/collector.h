@@ -69,6 +69,9 @@ struct script_part {
 					 * NULL = always send the output */
 	int		 mode;		/* parse mode the digest covers (-1:
 					 * built-in), when same is set */
+	int		 capture;	/* send stdout in one write when the
+					 * part ends (built-ins: bounded, no
+					 * NULs), not as it comes */
 };
 
 /* Build the combined script (caller frees). nonce: 16 hex chars. */

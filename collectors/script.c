@@ -6,7 +6,9 @@
  * Framing: before each part the script prints "@@rc:<nonce>:begin:<name>"
  * and after it "\n@@rc:<nonce>:end:<name>:<exit status>", on stdout and on
  * stderr. The nonce is random per sweep, so a host's output cannot end a
- * section early by accident; a hostile host can only confuse its own facts. */
+ * section early by accident; a hostile host can only confuse its own facts.
+ * A built-in's stdout is captured and sent with its end marker in one
+ * write (fewer SSH packets); a custom collector's streams as it comes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,58 +65,103 @@ script_guard(const char *body, int64_t timeout_ms)
 	return buf_steal(&b);
 }
 
+/* Capture a built-in part's stdout whole, for one printf to send it with
+ * its markers: sshd reads the pipe as the shell writes, so a part that
+ * writes in ten pieces (every `echo @@section`, every command) costs ten
+ * SSH packets, each one a MAC set-up for us. $( ) is the one subshell the
+ * part forked before, and its last command is still exec'd in it, so the
+ * host runs no more processes than it did; its exit status is the
+ * command's ($?, 128+N when killed; an `exit` in it works as before). $( )
+ * strips trailing newlines: the part's output is sent with exactly one
+ * ("" stays ""), which no built-in parser reads differently
+ * (test_collectors checks every fixture both ways). */
+static void
+script_capture(struct buf *b, const struct script_part *p)
+{
+	SCRIPT_LIT(b, "rc_o=$(exec </dev/null\n");
+	buf_append(b, p->command, strlen(p->command));
+	SCRIPT_LIT(b, "\n)\n");
+}
+
 /* A part whose last output's digest we hold: capture its stdout, hash
- * it on the host with the same prefix collector_digest uses, and print
- * only a "same" line when the digest still matches. A host without
+ * on the host what we would receive (the output and its one newline)
+ * with the same prefix collector_digest uses, and send only a "same" line
+ * (with the size not sent) when the digest still matches. A host without
  * sha256sum, a failed command or any other digest sends the output as
- * before, so a change is never hidden; the parser sees the same bytes
- * (minus NULs, which no such collector prints: the shell drops them). */
+ * before, so a change is never hidden (minus NULs, which no such
+ * collector prints: the shell drops them). */
 static void
 script_part_same(struct buf *b, const struct script_part *p,
     const char *nonce)
 {
 	size_t	 i;
 
-	SCRIPT_LIT(b, "rc_o=$( (\n");
-	buf_append(b, p->command, strlen(p->command));
-	buf_printf(b, "\n) </dev/null; printf '\\n%%d' \"$?\")\n"
-	    "rc_s=${rc_o##*\n}; rc_o=${rc_o%%\n*}; rc_h=\n"
+	script_capture(b, p);
+	SCRIPT_LIT(b, "rc_s=$?; rc_h=\n"
 	    "[ \"$rc_s\" != 0 ] || rc_h=$( { printf '");
 	collector_digest_prefix(p->name, p->mode, b);
-	buf_printf(b, "'; printf %%s \"$rc_o\"; } | sha256sum 2>/dev/null)\n"
-	    "case $rc_h in ");
+	SCRIPT_LIT(b, "'; printf %s \"$rc_o\"; [ -z \"$rc_o\" ] || echo; } | "
+	    "sha256sum 2>/dev/null)\ncase $rc_h in ");
 	for (i = 0; i < RESULT_DIGEST_KEPT; i++)
 		buf_printf(b, "%02x", p->same[i]);
-	buf_printf(b, "*) printf '%s%s:same:%%d\\n' \"${#rc_o}\";; "
-	    "*) printf %%s \"$rc_o\";; esac\n", SCRIPT_TAG, nonce);
-}
-
-/* The marker function the script defines once: rc_m END BEGIN prints
- * part END's end marker (with $rc_s, its exit status) and part BEGIN's
- * begin marker, either may be "", in one printf per stream: one packet
- * per stream between two parts for the host to write, sshd to send and
- * us to wake up for, and a few bytes of script per part instead of the
- * ~190 of four spelled-out printfs. Names are collector names: letters,
- * digits, '_', '-', '.' (config checks custom ones). */
-static void
-script_marker_fn(struct buf *b, const char *nonce)
-{
-	buf_printf(b, "rc_t=%s%s:\n"
-	    "rc_m() { rc_f=; [ -z \"$1\" ] || rc_f=\"\\n${rc_t}end:$1:%%d\\n\"\n"
-	    "[ -z \"$2\" ] || rc_f=\"$rc_f${rc_t}begin:$2\\n\"\n"
-	    "if [ -n \"$1\" ]; then printf \"$rc_f\" \"$rc_s\"; "
-	    "printf \"$rc_f\" \"$rc_s\" >&2\n"
-	    "else printf \"$rc_f\"; printf \"$rc_f\" >&2; fi; }\n",
+	buf_printf(b, "*) rc_o=\"%s%s:same:$((${#rc_o} + 1))\";; esac\n",
 	    SCRIPT_TAG, nonce);
 }
 
-/* A call of rc_m between part end (or none) and part begin (or none). */
+/* The functions the script defines once. rc_m END BEGIN prints part
+ * END's end marker (with $rc_s, its exit status) and part BEGIN's begin
+ * marker, either may be "", in one printf per stream: one packet per
+ * stream between two parts for the host to write, sshd to send and us to
+ * wake up for. rc_w END BEGIN does the same with a captured output
+ * ($rc_o, and its newline) in front on stdout; rc_v first takes the
+ * capture's exit status. Names are collector names: letters, digits, '_',
+ * '-', '.' (config checks custom ones), so they are safe in a format. */
 static void
-script_markers(struct buf *b, const struct script_part *end,
+script_marker_fn(struct buf *b, const char *nonce)
+{
+	buf_printf(b, "rc_t=%s%s:\n", SCRIPT_TAG, nonce);
+	SCRIPT_LIT(b,
+	    "rc_m() { rc_f=; [ -z \"$1\" ] || rc_f=\"\\n${rc_t}end:$1:%d\\n\"\n"
+	    "[ -z \"$2\" ] || rc_f=\"$rc_f${rc_t}begin:$2\\n\"\n"
+	    "if [ -n \"$1\" ]; then printf \"$rc_f\" \"$rc_s\"; "
+	    "printf \"$rc_f\" \"$rc_s\" >&2\n"
+	    "else printf \"$rc_f\"; printf \"$rc_f\" >&2; fi; }\n"
+	    "rc_w() { rc_f=\"\\n${rc_t}end:$1:%d\\n\"\n"
+	    "[ -z \"$2\" ] || rc_f=\"$rc_f${rc_t}begin:$2\\n\"\n"
+	    "printf \"%s${rc_o:+\\n}$rc_f\" \"$rc_o\" \"$rc_s\"; "
+	    "printf \"$rc_f\" \"$rc_s\" >&2; }\n"
+	    "rc_v() { rc_s=$?; rc_w \"$1\" \"$2\"; }\n");
+}
+
+/* A call of FN (rc_m, rc_w or rc_v) between part end (or none) and
+ * part begin (or none). */
+static void
+script_markers(struct buf *b, const char *fn, const struct script_part *end,
     const struct script_part *begin)
 {
-	buf_printf(b, "rc_m \"%s\" \"%s\"\n", end != NULL ? end->name : "",
+	buf_printf(b, "%s \"%s\" \"%s\"\n", fn, end != NULL ? end->name : "",
 	    begin != NULL ? begin->name : "");
+}
+
+/* One part and the call that ends it and begins the next (or none). A
+ * custom collector streams (its output may be megabytes, and a raw one
+ * may hold NULs, which a shell variable drops); a built-in is captured. */
+static void
+script_part(struct buf *b, const struct script_part *p,
+    const struct script_part *next, const char *nonce)
+{
+	if (p->same != NULL) {
+		script_part_same(b, p, nonce);
+		script_markers(b, "rc_w", p, next);
+	} else if (p->capture) {
+		script_capture(b, p);
+		script_markers(b, "rc_v", p, next);
+	} else {
+		SCRIPT_LIT(b, "(\n");
+		buf_append(b, p->command, strlen(p->command));
+		SCRIPT_LIT(b, "\n) </dev/null\nrc_s=$?\n");
+		script_markers(b, "rc_m", p, next);
+	}
 }
 
 /* Build the script that runs every part in turn over one channel. Each
@@ -132,20 +179,13 @@ script_build(const struct script_part *parts, size_t n, const char *nonce)
 	size_t		 i;
 
 	script_marker_fn(&body, nonce);
+	if (n > 0)
+		script_markers(&body, "rc_m", NULL, &parts[0]);
 	for (i = 0; i < n; i++) {
-		script_markers(&body, i > 0 ? &parts[i - 1] : NULL, &parts[i]);
-		if (parts[i].same != NULL)
-			script_part_same(&body, &parts[i], nonce);
-		else {
-			SCRIPT_LIT(&body, "(\n");
-			buf_append(&body, parts[i].command,
-			    strlen(parts[i].command));
-			SCRIPT_LIT(&body, "\n) </dev/null\nrc_s=$?\n");
-		}
+		script_part(&body, &parts[i], i + 1 < n ? &parts[i + 1] : NULL,
+		    nonce);
 		total += parts[i].timeout_ms;
 	}
-	if (n > 0)
-		script_markers(&body, &parts[n - 1], NULL);
 	s = script_guard(buf_str(&body), total);
 	buf_free(&body);
 	return s;

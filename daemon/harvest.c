@@ -79,6 +79,7 @@ harvest_script_parts(const struct job *job, size_t first, size_t n)
 		sp[i].name = job->parts[first + i].name;
 		sp[i].command = job->parts[first + i].command;
 		sp[i].timeout_ms = job->parts[first + i].timeout_ms;
+		sp[i].capture = job->parts[first + i].builtin != NULL;
 		if (job->parts[first + i].ask_same) {
 			sp[i].same = job->parts[first + i].same;
 			sp[i].mode = -1;	/* built-ins only */

@@ -16,9 +16,9 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	static const struct script_part parts[] = {
-		{ "os", "cat /etc/os-release", 1000, NULL, 0 },
-		{ "kernel", "uname -r", 0, NULL, 0 },
-		{ "custom.x", "echo x", 5000, NULL, 0 },
+		{ "os", "cat /etc/os-release", 1000, NULL, 0, 1 },
+		{ "kernel", "uname -r", 0, NULL, 0, 1 },
+		{ "custom.x", "echo x", 5000, NULL, 0, 0 },
 	};
 	struct script_section	 s[3];
 	const char		*in;

@@ -353,6 +353,74 @@ test_all_fixtures_ok(void)
 		}
 }
 
+/* Are two parses the same facts and rows, in the same order? */
+static int
+facts_same(const struct facts *a, const struct facts *b)
+{
+	size_t	 i, k;
+
+	if (a->n != b->n || a->nitems != b->nitems)
+		return 0;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->v[i].key, b->v[i].key) != 0 ||
+		    strcmp(a->v[i].value, b->v[i].value) != 0)
+			return 0;
+	for (i = 0; i < a->nitems; i++) {
+		if (a->items[i].kind != b->items[i].kind)
+			return 0;
+		for (k = 0; k < ITEM_FIELDS; k++)
+			if ((a->items[i].f[k] == NULL) !=
+			    (b->items[i].f[k] == NULL) ||
+			    (a->items[i].f[k] != NULL &&
+			    strcmp(a->items[i].f[k], b->items[i].f[k]) != 0))
+				return 0;
+	}
+	return 1;
+}
+
+/* The combined script sends a built-in's output with exactly one trailing
+ * newline (collectors/script.c captures it with $( ), which strips them):
+ * every fixture gives the same facts with none, one or three. */
+static void
+test_trailing_newlines(void)
+{
+	static const char *const tails[] = { "", "\n", "\n\n\n" };
+	const struct collector	*c;
+	struct facts		 f0, f1;
+	char			 name[128], err[256], *out, *cp;
+	size_t			 n, i, d, t, len;
+
+	c = collector_builtins(&n);
+	for (i = 0; i < n; i++)
+		for (d = 0; d < NDISTROS; d++) {
+			snprintf(name, sizeof name, "%s.txt", c[i].name);
+			if ((out = fixture(distros[d], name, &len)) == NULL)
+				continue;	/* test_all_fixtures_ok says */
+			memset(&f0, 0, sizeof f0);
+			c[i].parse(out, len, &f0, err, sizeof err);
+			while (len > 0 && out[len - 1] == '\n')
+				len--;
+			for (t = 0; t < sizeof tails / sizeof tails[0]; t++) {
+				cp = malloc(len + 4);
+				memcpy(cp, out, len);
+				strcpy(cp + len, tails[t]);
+				memset(&f1, 0, sizeof f1);
+				c[i].parse(cp, strlen(cp), &f1, err,
+				    sizeof err);
+				if (!facts_same(&f0, &f1))
+					fprintf(stderr, "%s/%s: other facts "
+					    "with %zu trailing newlines\n",
+					    distros[d], c[i].name,
+					    strlen(tails[t]));
+				CHECK(facts_same(&f0, &f1));
+				facts_free(&f1);
+				free(cp);
+			}
+			facts_free(&f0);
+			free(out);
+		}
+}
+
 /* The specific values in wants[]. */
 static void
 test_wanted_values(void)
@@ -777,6 +845,7 @@ main(void)
 {
 	test_table();
 	test_all_fixtures_ok();
+	test_trailing_newlines();
 	test_wanted_values();
 	test_wanted_items();
 	test_wanted_rows();

@@ -14,9 +14,9 @@
 #define E(n, c)	"\n@@rc:" NONCE ":end:" n ":" c "\n"
 
 static const struct script_part parts[] = {
-	{ "os", "cat /etc/os-release", 5000, NULL, 0 },
-	{ "kernel", "uname -r", 5000, NULL, 0 },
-	{ "custom.x", "echo 'it''s'", 0, NULL, 0 },
+	{ "os", "cat /etc/os-release", 5000, NULL, 0, 1 },
+	{ "kernel", "uname -r", 5000, NULL, 0, 1 },
+	{ "custom.x", "echo 'it''s'", 0, NULL, 0, 0 },
 };
 
 /* sec_is: section i holds exactly text s. */
@@ -76,7 +76,9 @@ test_split_hostile(void)
 	CHECK(s[0].len == 0 && !s[0].complete);
 }
 
-/* The script: every command inside, quoted; timeout(1) with the sum. */
+/* The script: every command inside, quoted; timeout(1) with the sum;
+ * built-ins captured (rc_v sends each with its markers), the custom
+ * collector streamed (rc_m frames it). */
 static void
 test_build(void)
 {
@@ -85,7 +87,11 @@ test_build(void)
 	s = script_build(parts, 3, NONCE);
 	CHECK(strstr(s, "cat /etc/os-release") != NULL);
 	CHECK(strstr(s, "rc_t=@@rc:" NONCE ":\n") != NULL);
-	CHECK(strstr(s, "rc_m \"os\" \"kernel\"\n") != NULL);
+	CHECK(strstr(s, "rc_m \"\" \"os\"\n") != NULL);
+	CHECK(strstr(s, "rc_v \"os\" \"kernel\"\n") != NULL);
+	CHECK(strstr(s, "rc_v \"kernel\" \"custom.x\"\n") != NULL);
+	CHECK(strstr(s, "(\necho '\\''it") != NULL);	/* streamed */
+	CHECK(strstr(s, "rc_m \"custom.x\" \"\"\n") != NULL);
 	CHECK(strstr(s, "exec timeout 10 sh -c") != NULL);
 	CHECK(strstr(s, "it'\\'''\\''s") != NULL);	/* quotes escaped */
 	free(s);
@@ -160,15 +166,16 @@ run_script_redir(const char *script, const char *shell, const char *path,
 }
 
 /* One part with a digest, run by a real shell: the host answers "same"
- * only when its output has that digest, sends it whole otherwise, and
- * also when it has no sha256sum or the command failed. */
+ * only when what it would send (the output with one trailing newline)
+ * has that digest, sends it whole otherwise, and also when it has no
+ * sha256sum or the command failed. */
 static void
 check_same_shell(const char *shell, const char *path, int has_tool)
 {
-	static const char text[] = "pkg\t1.0\tamd64\tii \nquote'%\\n\n\n";
+	static const char text[] = "pkg\t1.0\tamd64\tii \nquote'%\\n\n";
 	unsigned char	 dg[RESULT_DIGEST_LEN];
 	struct script_part p = { "packages", "printf '%s' 'pkg\t1.0\tamd64"
-	    "\tii \nquote'\\''%\\n\n\n'", 0, dg, -1 };
+	    "\tii \nquote'\\''%\\n\n\n'", 0, dg, -1, 1 };
 	struct script_section s;
 	char		*sc, *out;
 	size_t		 len, n;
@@ -196,7 +203,7 @@ check_same_shell(const char *shell, const char *path, int has_tool)
 	sc = script_build(&p, 1, NONCE);
 	out = run_script(sc, shell, path, &len);
 	CHECK(out != NULL && script_split(out, len, NONCE, &p, 1, &s) == 1);
-	CHECK(s.exit_code == 3 && sec_is(&s, "half"));
+	CHECK(s.exit_code == 3 && sec_is(&s, "half\n"));
 	free(out);
 	free(sc);
 }
@@ -222,35 +229,58 @@ test_same_shell(void)
 	rmdir(dir);
 }
 
-/* The real script in a real shell: every part framed on stdout and on
- * stderr (the marker function rc_m), exit statuses carried, quotes kept. */
+/* The real script in shell: every part framed on stdout and on stderr,
+ * exit statuses carried (an `exit` in a captured part too, and a killed
+ * capture is a failure), a captured output's bytes kept ('%',
+ * backslashes) but for its trailing newlines (exactly one; none for no
+ * output), a streamed one's exactly, quotes kept. */
 static void
-test_run_parts(void)
+check_run_parts(const char *shell)
 {
 	static const struct script_part rp[] = {
-		{ "os", "echo a; echo e1 >&2", 0, NULL, 0 },
-		{ "kernel", "printf b; exit 2", 0, NULL, 0 },
-		{ "custom.x", "echo 'it''s'; echo e3 >&2", 0, NULL, 0 },
+		{ "os", "echo a; echo e1 >&2", 0, NULL, 0, 1 },
+		{ "kernel", "printf b; exit 2", 0, NULL, 0, 1 },
+		{ "custom.x", "echo 'it''s'; echo e3 >&2", 0, NULL, 0, 0 },
+		{ "cpu", "printf '%%s\\\\n\\n\\n\\n'; cat </dev/null", 0, NULL,
+		    0, 1 },
+		{ "memory", "true", 0, NULL, 0, 1 },
+		{ "uptime", "echo x; kill -9 $(sh -c 'echo $PPID')", 0, NULL,
+		    0, 1 },
 	};
-	struct script_section	 so[3], se[3];
+	struct script_section	 so[6], se[6];
 	char			*sc, *out, *err;
 	size_t			 len, elen;
 
-	sc = script_build(rp, 3, NONCE);
-	out = run_script_redir(sc, "/bin/sh", "/usr/bin:/bin", "2>/dev/null",
+	sc = script_build(rp, 6, NONCE);
+	out = run_script_redir(sc, shell, "/usr/bin:/bin", "2>/dev/null",
 	    &len);
-	err = run_script_redir(sc, "/bin/sh", "/usr/bin:/bin",
-	    "2>&1 >/dev/null", &elen);
-	CHECK(out != NULL && script_split(out, len, NONCE, rp, 3, so) == 3);
-	CHECK(err != NULL && script_split(err, elen, NONCE, rp, 3, se) == 3);
+	err = run_script_redir(sc, shell, "/usr/bin:/bin", "2>&1 >/dev/null",
+	    &elen);
+	CHECK(out != NULL && script_split(out, len, NONCE, rp, 6, so) == 6);
+	CHECK(err != NULL && script_split(err, elen, NONCE, rp, 6, se) == 6);
 	CHECK(so[0].exit_code == 0 && sec_is(&so[0], "a\n"));
-	CHECK(so[1].exit_code == 2 && sec_is(&so[1], "b"));
+	CHECK(so[1].exit_code == 2 && sec_is(&so[1], "b\n"));
 	CHECK(so[2].exit_code == 0 && sec_is(&so[2], "its\n"));
+	CHECK(so[3].exit_code == 0 && sec_is(&so[3], "%s\\n\n"));
+	CHECK(so[4].exit_code == 0 && so[4].len == 0);
+	CHECK(so[5].exit_code == 128 + 9);
 	CHECK(sec_is(&se[0], "e1\n") && se[1].len == 0 &&
 	    sec_is(&se[2], "e3\n"));
 	free(out);
 	free(err);
 	free(sc);
+}
+
+/* The same script in dash (Debian's sh), bash (RHEL's) and busybox sh
+ * (Alpine's) where this machine has them. */
+static void
+test_run_parts(void)
+{
+	check_run_parts("/bin/sh");
+	if (access("/bin/bash", X_OK) == 0)
+		check_run_parts("/bin/bash");
+	if (access("/bin/busybox", X_OK) == 0)
+		check_run_parts("/bin/busybox sh");
 }
 
 int
