@@ -58,7 +58,8 @@ int			 collector_host_checks(const struct collector *);
  * The script runs each command in turn in a subshell, the whole under one
  * `timeout` where the host has it, and frames each one's stdout (and
  * stderr) between marker lines that carry a per-run random nonce and the
- * exit status. Each part's own deadline is the caller's to enforce. */
+ * exit status; a captured part's stderr comes in-band, before its output.
+ * Each part's own deadline is the caller's to enforce. */
 struct script_part {
 	const char	*name;		/* collector name */
 	const char	*command;	/* its command text */
@@ -91,6 +92,14 @@ struct script_section {
 size_t	 script_split(const char *out, size_t len, const char *nonce,
 	    const struct script_part *, size_t n,
 	    struct script_section *sections);
+
+/* Split a combined channel's stdout and stderr into each part's sections
+ * (so: stdout, se: stderr; n each, into the caller's buffers): a captured
+ * part's stderr comes in-band, before its output. Returns how many were
+ * complete. */
+size_t	 script_split_all(const char *out, size_t len, const char *err,
+	    size_t elen, const char *nonce, const struct script_part *, size_t n,
+	    struct script_section *so, struct script_section *se);
 
 /* Is a section's text the host's "same" answer (its output still had
  * the digest the script carried)? Then *bytes is the size of the output

@@ -4,11 +4,13 @@
  * wrapper for a collector that gets a channel of its own.
  *
  * Framing: before each part the script prints "@@rc:<nonce>:begin:<name>"
- * and after it "\n@@rc:<nonce>:end:<name>:<exit status>", on stdout and on
- * stderr. The nonce is random per sweep, so a host's output cannot end a
- * section early by accident; a hostile host can only confuse its own facts.
- * A built-in's stdout is captured and sent with its end marker in one
- * write (fewer SSH packets); a custom collector's streams as it comes. */
+ * and after it "\n@@rc:<nonce>:end:<name>:<exit status>", on stdout. A
+ * built-in's stdout is captured and sent with its markers in one write,
+ * its stderr in-band before an "@@rc:<nonce>:out" line (fewer SSH
+ * packets); a custom collector's stdout streams as it comes and its
+ * stderr is framed the same way on stderr. The nonce is random per sweep,
+ * so a host's output cannot end a section early by accident; a hostile
+ * host can only confuse its own facts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,44 +110,58 @@ script_part_same(struct buf *b, const struct script_part *p,
 	    SCRIPT_TAG, nonce);
 }
 
-/* The functions the script defines once. rc_m END BEGIN prints part
- * END's end marker (with $rc_s, its exit status) and part BEGIN's begin
- * marker, either may be "", in one printf per stream: one packet per
- * stream between two parts for the host to write, sshd to send and us to
- * wake up for. rc_w END BEGIN does the same with a captured output
- * ($rc_o, and its newline) in front on stdout; rc_v first takes the
- * capture's exit status. Names are collector names: letters, digits, '_',
- * '-', '.' (config checks custom ones), so they are safe in a format. */
+/* The functions the script defines once. The script's stderr is its
+ * stdout (2>&1; the channel's stderr is fd 3): a captured part's stderr
+ * arrives in its own section, before the "out" line rc_w prints ahead of
+ * its output, so a part costs one write and one SSH packet, not one per
+ * stream. rc_m END BEGIN [EEND EBEGIN] prints part END's end marker (with
+ * $rc_s, its exit status) and part BEGIN's begin marker, either may be "",
+ * in one printf, and EEND's and EBEGIN's on fd 3 if either is set: only
+ * streamed parts are framed there. rc_w END BEGIN [EBEGIN] prints the out
+ * line, a captured output ($rc_o, and its newline) and the markers;
+ * rc_v first takes the capture's exit status. Names are collector names:
+ * letters, digits, '_', '-', '.' (config checks custom ones), so they are
+ * safe in a format. */
 static void
 script_marker_fn(struct buf *b, const char *nonce)
 {
-	buf_printf(b, "rc_t=%s%s:\n", SCRIPT_TAG, nonce);
+	buf_printf(b, "exec 3>&2 2>&1\nrc_t=%s%s:\n", SCRIPT_TAG, nonce);
 	SCRIPT_LIT(b,
-	    "rc_m() { rc_f=; [ -z \"$1\" ] || rc_f=\"\\n${rc_t}end:$1:%d\\n\"\n"
-	    "[ -z \"$2\" ] || rc_f=\"$rc_f${rc_t}begin:$2\\n\"\n"
-	    "if [ -n \"$1\" ]; then printf \"$rc_f\" \"$rc_s\"; "
-	    "printf \"$rc_f\" \"$rc_s\" >&2\n"
-	    "else printf \"$rc_f\"; printf \"$rc_f\" >&2; fi; }\n"
-	    "rc_w() { rc_f=\"\\n${rc_t}end:$1:%d\\n\"\n"
-	    "[ -z \"$2\" ] || rc_f=\"$rc_f${rc_t}begin:$2\\n\"\n"
-	    "printf \"%s${rc_o:+\\n}$rc_f\" \"$rc_o\" \"$rc_s\"; "
-	    "printf \"$rc_f\" \"$rc_s\" >&2; }\n"
-	    "rc_v() { rc_s=$?; rc_w \"$1\" \"$2\"; }\n");
+	    "rc_k() { rc_f=; [ -z \"$1\" ] || rc_f=\"\\n${rc_t}end:$1:%d\\n\"\n"
+	    "[ -z \"$2\" ] || rc_f=\"$rc_f${rc_t}begin:$2\\n\"; }\n"
+	    "rc_m() { rc_k \"$1\" \"$2\"; printf \"$rc_f\" \"$rc_s\"\n"
+	    "[ -z \"$3$4\" ] || { rc_k \"$3\" \"$4\"; printf \"$rc_f\" \"$rc_s\" >&3; }; }\n"
+	    "rc_w() { rc_k \"$1\" \"$2\"\n"
+	    "printf \"${rc_t}out\\n%s${rc_o:+\\n}$rc_f\" \"$rc_o\" \"$rc_s\"\n"
+	    "[ -z \"$3\" ] || printf \"${rc_t}begin:$3\\n\" >&3; }\n"
+	    "rc_v() { rc_s=$?; rc_w \"$@\"; }\n");
 }
 
-/* A call of FN (rc_m, rc_w or rc_v) between part end (or none) and
- * part begin (or none). */
+/* The call of FN (rc_m, rc_w or rc_v) between part end and part begin
+ * (either may be NULL): the stdout markers, then those for fd 3 where a
+ * streamed part ends or begins. */
 static void
 script_markers(struct buf *b, const char *fn, const struct script_part *end,
     const struct script_part *begin)
 {
-	buf_printf(b, "%s \"%s\" \"%s\"\n", fn, end != NULL ? end->name : "",
-	    begin != NULL ? begin->name : "");
+	const char	*en = end != NULL ? end->name : "";
+	const char	*bn = begin != NULL ? begin->name : "";
+	int		 ee = end != NULL && !end->capture && end->same == NULL;
+	int		 eb = begin != NULL && !begin->capture &&
+			    begin->same == NULL;
+
+	buf_printf(b, "%s \"%s\" \"%s\"", fn, en, bn);
+	if (fn[3] == 'm' && (ee || eb))	/* rc_m: both fd 3 names */
+		buf_printf(b, " \"%s\" \"%s\"", ee ? en : "", eb ? bn : "");
+	else if (fn[3] != 'm' && eb)	/* rc_w, rc_v: the next part's */
+		buf_printf(b, " \"%s\"", bn);
+	SCRIPT_LIT(b, "\n");
 }
 
 /* One part and the call that ends it and begins the next (or none). A
- * custom collector streams (its output may be megabytes, and a raw one
- * may hold NULs, which a shell variable drops); a built-in is captured. */
+ * custom collector streams, its stderr on fd 3 (its output may be
+ * megabytes, and a raw one may hold NULs, which a shell variable drops);
+ * a built-in is captured. */
 static void
 script_part(struct buf *b, const struct script_part *p,
     const struct script_part *next, const char *nonce)
@@ -159,7 +175,7 @@ script_part(struct buf *b, const struct script_part *p,
 	} else {
 		SCRIPT_LIT(b, "(\n");
 		buf_append(b, p->command, strlen(p->command));
-		SCRIPT_LIT(b, "\n) </dev/null\nrc_s=$?\n");
+		SCRIPT_LIT(b, "\n) </dev/null 2>&3\nrc_s=$?\n");
 		script_markers(b, "rc_m", p, next);
 	}
 }
@@ -286,5 +302,59 @@ script_split(const char *out, size_t len, const char *nonce,
 		complete++;
 		pos = q + mlen + used;
 	}
+	return complete;
+}
+
+/* A captured part's section: its stderr, then the "out" line, then its
+ * output. Split it in two (no out line: all of it is output). */
+static void
+script_split_inband(struct script_section *so, struct script_section *se,
+    const char *nonce)
+{
+	char		 mark[64];
+	const char	*p;
+	size_t		 mlen;
+
+	mlen = (size_t)snprintf(mark, sizeof mark, "%s%s:out\n", SCRIPT_TAG,
+	    nonce);
+	memset(se, 0, sizeof *se);
+	se->exit_code = so->exit_code;
+	se->complete = so->complete;
+	if (so->out == NULL || mlen >= sizeof mark ||
+	    (p = script_find(so->out, so->len, mark, mlen)) == NULL)
+		return;
+	se->out = so->out;
+	se->len = (size_t)(p - so->out);
+	so->len -= se->len + mlen;
+	so->out = p + mlen;
+}
+
+/* Split a combined channel's stdout and stderr into each part's two
+ * sections: a streamed part's stderr is framed on stderr, a captured
+ * one's arrives in its stdout section. Returns how many parts completed. */
+size_t
+script_split_all(const char *out, size_t len, const char *err, size_t elen,
+    const char *nonce, const struct script_part *parts, size_t n,
+    struct script_section *so, struct script_section *se)
+{
+	struct script_part	*sp;
+	struct script_section	*ss;
+	size_t			 i, k = 0, complete;
+
+	complete = script_split(out, len, nonce, parts, n, so);
+	sp = xcalloc(n + 1, sizeof *sp);
+	ss = xcalloc(n + 1, sizeof *ss);
+	for (i = 0; i < n; i++)
+		if (!parts[i].capture && parts[i].same == NULL)
+			sp[k++] = parts[i];
+	script_split(err, elen, nonce, sp, k, ss);
+	for (i = 0, k = 0; i < n; i++) {
+		if (!parts[i].capture && parts[i].same == NULL)
+			se[i] = ss[k++];
+		else
+			script_split_inband(&so[i], &se[i], nonce);
+	}
+	free(sp);
+	free(ss);
 	return complete;
 }

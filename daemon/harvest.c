@@ -290,10 +290,8 @@ harvest_combined(struct job *job, enum coll_status cut, const char *why)
 	sp = harvest_script_parts(job, u->first, u->nparts);
 	so = xcalloc(u->nparts, sizeof *so);
 	se = xcalloc(u->nparts, sizeof *se);
-	script_split(buf_str(&job->out), job->out.len, job->sweep->nonce, sp,
-	    u->nparts, so);
-	script_split(buf_str(&job->err), job->err.len, job->sweep->nonce, sp,
-	    u->nparts, se);
+	script_split_all(buf_str(&job->out), job->out.len, buf_str(&job->err),
+	    job->err.len, job->sweep->nonce, sp, u->nparts, so, se);
 	for (i = 0; i < u->nparts; i++) {
 		p = &job->parts[u->first + i];
 		/* One channel ran them all: no collector's own time is

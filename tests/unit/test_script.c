@@ -89,9 +89,9 @@ test_build(void)
 	CHECK(strstr(s, "rc_t=@@rc:" NONCE ":\n") != NULL);
 	CHECK(strstr(s, "rc_m \"\" \"os\"\n") != NULL);
 	CHECK(strstr(s, "rc_v \"os\" \"kernel\"\n") != NULL);
-	CHECK(strstr(s, "rc_v \"kernel\" \"custom.x\"\n") != NULL);
+	CHECK(strstr(s, "rc_v \"kernel\" \"custom.x\" \"custom.x\"\n") != NULL);
 	CHECK(strstr(s, "(\necho '\\''it") != NULL);	/* streamed */
-	CHECK(strstr(s, "rc_m \"custom.x\" \"\"\n") != NULL);
+	CHECK(strstr(s, "rc_m \"custom.x\" \"\" \"custom.x\" \"\"\n") != NULL);
 	CHECK(strstr(s, "exec timeout 10 sh -c") != NULL);
 	CHECK(strstr(s, "it'\\'''\\''s") != NULL);	/* quotes escaped */
 	free(s);
@@ -176,14 +176,15 @@ check_same_shell(const char *shell, const char *path, int has_tool)
 	unsigned char	 dg[RESULT_DIGEST_LEN];
 	struct script_part p = { "packages", "printf '%s' 'pkg\t1.0\tamd64"
 	    "\tii \nquote'\\''%\\n\n\n'", 0, dg, -1, 1 };
-	struct script_section s;
+	struct script_section s, e;
 	char		*sc, *out;
 	size_t		 len, n;
 
 	CHECK(collector_digest("packages", -1, text, sizeof text - 1, dg) == 0);
 	sc = script_build(&p, 1, NONCE);
 	out = run_script(sc, shell, path, &len);
-	CHECK(out != NULL && script_split(out, len, NONCE, &p, 1, &s) == 1);
+	CHECK(out != NULL && script_split_all(out, len, "", 0, NONCE, &p, 1, &s,
+	    &e) == 1);
 	if (has_tool)
 		CHECK(s.exit_code == 0 && script_is_same(s.out, s.len,
 		    NONCE, &n) && n == sizeof text - 1);
@@ -194,7 +195,8 @@ check_same_shell(const char *shell, const char *path, int has_tool)
 	dg[0] ^= 1;	/* the output changed since */
 	sc = script_build(&p, 1, NONCE);
 	out = run_script(sc, shell, path, &len);
-	CHECK(out != NULL && script_split(out, len, NONCE, &p, 1, &s) == 1);
+	CHECK(out != NULL && script_split_all(out, len, "", 0, NONCE, &p, 1, &s,
+	    &e) == 1);
 	CHECK(s.exit_code == 0 && sec_is(&s, text));
 	free(out);
 	free(sc);
@@ -202,7 +204,8 @@ check_same_shell(const char *shell, const char *path, int has_tool)
 	CHECK(collector_digest("packages", -1, "half", 4, dg) == 0);
 	sc = script_build(&p, 1, NONCE);
 	out = run_script(sc, shell, path, &len);
-	CHECK(out != NULL && script_split(out, len, NONCE, &p, 1, &s) == 1);
+	CHECK(out != NULL && script_split_all(out, len, "", 0, NONCE, &p, 1, &s,
+	    &e) == 1);
 	CHECK(s.exit_code == 3 && sec_is(&s, "half\n"));
 	free(out);
 	free(sc);
@@ -229,8 +232,9 @@ test_same_shell(void)
 	rmdir(dir);
 }
 
-/* The real script in shell: every part framed on stdout and on stderr,
- * exit statuses carried (an `exit` in a captured part too, and a killed
+/* The real script in shell: every part framed on stdout, a captured
+ * part's stderr in-band and a streamed one's framed on stderr, exit
+ * statuses carried (an `exit` in a captured part too, and a killed
  * capture is a failure), a captured output's bytes kept ('%',
  * backslashes) but for its trailing newlines (exactly one; none for no
  * output), a streamed one's exactly, quotes kept. */
@@ -256,8 +260,11 @@ check_run_parts(const char *shell)
 	    &len);
 	err = run_script_redir(sc, shell, "/usr/bin:/bin", "2>&1 >/dev/null",
 	    &elen);
-	CHECK(out != NULL && script_split(out, len, NONCE, rp, 6, so) == 6);
-	CHECK(err != NULL && script_split(err, elen, NONCE, rp, 6, se) == 6);
+	CHECK(out != NULL && err != NULL);
+	CHECK(script_split_all(out, len, err, elen, NONCE, rp, 6, so, se) == 6);
+	/* only the streamed part is framed on stderr */
+	CHECK(memmem(err, elen, "begin:os", 8) == NULL &&
+	    memmem(err, elen, "e1", 2) == NULL);
 	CHECK(so[0].exit_code == 0 && sec_is(&so[0], "a\n"));
 	CHECK(so[1].exit_code == 2 && sec_is(&so[1], "b\n"));
 	CHECK(so[2].exit_code == 0 && sec_is(&so[2], "its\n"));
