@@ -75,8 +75,8 @@ test_formats(void)
 	char		*r1[] = { "db-\x1b]0;pwned\x07", "16", NULL };
 	char		*r2[] = { "caf\xc3\xa9", "1024", "a,\"b\"\xff" };
 	char		**rows[] = { r0, r1, r2 };
-	struct table	 t = { 3, cols, numeric, 3, rows };
-	struct table	 empty = { 3, cols, numeric, 0, NULL };
+	struct table	 t = { 3, cols, numeric, 3, rows, NULL };
+	struct table	 empty = { 3, cols, numeric, 0, NULL, NULL };
 	char		*out;
 
 	/* Upper-case headers; an empty last cell leaves no blanks. */
