@@ -125,7 +125,9 @@ void		 table_add_column(struct table *, size_t at, const char *name,
 		    int numeric);
 
 struct db;
-/* Open read-only (the file must exist). Returns NULL with err filled. */
+/* Open read-only (the file must exist). Returns NULL with err filled. A
+ * struct db is used by one thread at a time (its connection is opened
+ * without SQLite's per-call mutex). */
 struct db	*db_open_ro(const char *path, char *err, size_t errlen);
 /* The same, saying why it failed in *fault (DBF_MISSING, DBF_PERM,
  * DBF_CORRUPT, ...). */
