@@ -15,6 +15,7 @@
 #include "collectors/facttypes.h"
 #include "common/buf.h"
 #include "common/json.h"
+#include "common/log.h"
 #include "common/utf8.h"
 #include "common/xmalloc.h"
 #include "cli/output.h"
@@ -124,6 +125,27 @@ output_fact_col(const struct table *t, size_t c, ssize_t key)
 	    strcmp(t->cols[c], "new_value") == 0);
 }
 
+/* Each column's name as a JSON key followed by ": ", written once per
+ * table rather than once per cell. Caller frees each and the array. */
+static char **
+output_json_keys(const struct table *t)
+{
+	char	**keys;
+	size_t	  c, len;
+	FILE	 *m;
+
+	keys = xcalloc(t->ncols + 1, sizeof *keys);
+	for (c = 0; c < t->ncols; c++) {
+		if ((m = open_memstream(&keys[c], &len)) == NULL)
+			fatal("open_memstream");
+		json_write_string(m, t->cols[c]);
+		fputs(": ", m);
+		if (fclose(m) != 0)
+			fatal("open_memstream");
+	}
+	return keys;
+}
+
 /* Rows as a JSON array of objects, one object per line; a fact's value
  * as its key's type says (collectors/facttypes.c). */
 static void
@@ -132,6 +154,7 @@ output_json(FILE *fp, const struct table *t)
 	size_t		 r, c;
 	const char	*v;
 	ssize_t		 key = output_col(t, "key");
+	char		**keys = output_json_keys(t);
 
 	fputc('[', fp);
 	for (r = 0; r < t->nrows; r++) {
@@ -139,8 +162,7 @@ output_json(FILE *fp, const struct table *t)
 		for (c = 0; c < t->ncols; c++) {
 			if (c > 0)
 				fputs(", ", fp);
-			json_write_string(fp, t->cols[c]);
-			fputs(": ", fp);
+			fputs(keys[c], fp);
 			v = t->rows[r][c];
 			if (v == NULL)
 				fputs("null", fp);
@@ -154,6 +176,9 @@ output_json(FILE *fp, const struct table *t)
 		fputc('}', fp);
 	}
 	fputs(t->nrows ? "\n]\n" : "]\n", fp);
+	for (c = 0; c < t->ncols; c++)
+		free(keys[c]);
+	free(keys);
 }
 
 /* One CSV record; escaped for the terminal when printing to one. */
