@@ -138,8 +138,8 @@ show_humanize_facts(struct table *facts)
 		if (*end != '\0' || u < 1024)
 			continue;
 		xasprintf(&n, "%s (%s)", v, fmt_bytes(u, b, sizeof b));
-		free(facts->rows[r][1]);
-		facts->rows[r][1] = n;
+		table_set_cell(facts, r, 1, n);
+		free(n);
 	}
 }
 

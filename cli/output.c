@@ -15,43 +15,67 @@
 #include "collectors/facttypes.h"
 #include "common/buf.h"
 #include "common/json.h"
+#include "common/log.h"
 #include "common/utf8.h"
 #include "common/xmalloc.h"
 #include "cli/output.h"
+
+/* How many leading bytes of s are printable ASCII (the whole string, in
+ * almost every cell: then it is its own escaped form). */
+static size_t
+plain_len(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+
+	while (*p >= 0x20 && *p < 0x7f)
+		p++;
+	return (size_t)(p - (const unsigned char *)s);
+}
+
+/* Append s made safe for a terminal: control bytes and invalid UTF-8 as
+ * \xNN, unsafe code points (C1, bidi overrides) as \uNNNN. */
+static void
+escape_append(struct buf *b, const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	uint32_t		 cp;
+	size_t			 n;
+
+	while (*p != '\0') {
+		if ((n = plain_len((const char *)p)) > 0) {
+			buf_append(b, p, n);
+			p += n;
+			continue;
+		}
+		if (*p < 0x20 || *p == 0x7f) {
+			buf_printf(b, "\\x%02x", *p++);
+			continue;
+		}
+		if ((n = utf8_decode(p, &cp)) == 0) {
+			buf_printf(b, "\\x%02x", *p++);
+			continue;
+		}
+		if (utf8_unsafe(cp))
+			buf_printf(b, "\\u%04x", (unsigned)cp);
+		else
+			buf_append(b, p, n);
+		p += n;
+	}
+}
 
 /* Text safe for a terminal. Caller frees. */
 char *
 output_escape_terminal(const char *s)
 {
-	const unsigned char	*p = (const unsigned char *)s;
-	struct buf		 b = { 0 };
-	uint32_t		 cp;
-	size_t			 n;
+	struct buf	 b = { 0 };
 
 	if (s == NULL)
 		return xstrdup("");
 	/* Most cells are plain printable ASCII: copy them at their size
 	 * (a 256-byte buffer per cell made 100k rows cost 128 MB). */
-	while (*p >= 0x20 && *p < 0x7f)
-		p++;
-	if (*p == '\0')
+	if (s[plain_len(s)] == '\0')
 		return xstrdup(s);
-	buf_append(&b, s, (size_t)(p - (const unsigned char *)s));
-	while (*p != '\0') {
-		if (*p < 0x20 || *p == 0x7f) {
-			buf_printf(&b, "\\x%02x", *p++);
-			continue;
-		}
-		if ((n = utf8_decode(p, &cp)) == 0) {
-			buf_printf(&b, "\\x%02x", *p++);
-			continue;
-		}
-		if (utf8_unsafe(cp))
-			buf_printf(&b, "\\u%04x", (unsigned)cp);
-		else
-			buf_append(&b, p, n);
-		p += n;
-	}
+	escape_append(&b, s);
 	return buf_steal(&b);
 }
 
@@ -101,6 +125,27 @@ output_fact_col(const struct table *t, size_t c, ssize_t key)
 	    strcmp(t->cols[c], "new_value") == 0);
 }
 
+/* Each column's name as a JSON key followed by ": ", written once per
+ * table rather than once per cell. Caller frees each and the array. */
+static char **
+output_json_keys(const struct table *t)
+{
+	char	**keys;
+	size_t	  c, len;
+	FILE	 *m;
+
+	keys = xcalloc(t->ncols + 1, sizeof *keys);
+	for (c = 0; c < t->ncols; c++) {
+		if ((m = open_memstream(&keys[c], &len)) == NULL)
+			fatal("open_memstream");
+		json_write_string(m, t->cols[c]);
+		fputs(": ", m);
+		if (fclose(m) != 0)
+			fatal("open_memstream");
+	}
+	return keys;
+}
+
 /* Rows as a JSON array of objects, one object per line; a fact's value
  * as its key's type says (collectors/facttypes.c). */
 static void
@@ -109,6 +154,7 @@ output_json(FILE *fp, const struct table *t)
 	size_t		 r, c;
 	const char	*v;
 	ssize_t		 key = output_col(t, "key");
+	char		**keys = output_json_keys(t);
 
 	fputc('[', fp);
 	for (r = 0; r < t->nrows; r++) {
@@ -116,8 +162,7 @@ output_json(FILE *fp, const struct table *t)
 		for (c = 0; c < t->ncols; c++) {
 			if (c > 0)
 				fputs(", ", fp);
-			json_write_string(fp, t->cols[c]);
-			fputs(": ", fp);
+			fputs(keys[c], fp);
 			v = t->rows[r][c];
 			if (v == NULL)
 				fputs("null", fp);
@@ -131,6 +176,9 @@ output_json(FILE *fp, const struct table *t)
 		fputc('}', fp);
 	}
 	fputs(t->nrows ? "\n]\n" : "]\n", fp);
+	for (c = 0; c < t->ncols; c++)
+		free(keys[c]);
+	free(keys);
 }
 
 /* One CSV record; escaped for the terminal when printing to one. */
@@ -178,15 +226,56 @@ display_width(const char *s)
 	return n;
 }
 
-/* Print s in at most w columns: cut with "…" when longer. */
+/* A cell as the terminal gets it: escaped, NUL-terminated. */
+struct cell_view {
+	const char	*s;		/* the cell itself when it needs no
+					 * escape, else the scratch buffer */
+	size_t		 len;		/* bytes */
+	size_t		 width;		/* terminal columns */
+};
+
+/* View a cell escaped without copying it when it needs no escape (the
+ * common case); otherwise escape it into scratch, valid until the next
+ * call. NULL is empty. */
 static void
-output_cell(FILE *fp, const char *s, size_t w)
+cell_view(const char *s, struct buf *scratch, struct cell_view *v)
 {
-	const char	*p = s;
+	size_t	 n;
+
+	if (s == NULL)
+		s = "";
+	if (s[n = plain_len(s)] == '\0') {
+		v->s = s;
+		v->len = v->width = n;
+		return;
+	}
+	buf_reset(scratch);
+	escape_append(scratch, s);
+	v->s = scratch->data;
+	v->len = scratch->len;
+	v->width = display_width(scratch->data);
+}
+
+/* Append n blanks. */
+static void
+pad_append(struct buf *line, size_t n)
+{
+	static const char	 blanks[] = "                                ";
+
+	for (; n >= sizeof blanks - 1; n -= sizeof blanks - 1)
+		buf_append(line, blanks, sizeof blanks - 1);
+	buf_append(line, blanks, n);
+}
+
+/* Append a cell in at most w columns: cut with "…" when longer. */
+static void
+cell_append(struct buf *line, const struct cell_view *v, size_t w)
+{
+	const char	*p = v->s;
 	size_t		 n = 0;
 
-	if (display_width(s) <= w) {
-		fputs(s, fp);
+	if (v->width <= w) {
+		buf_append(line, v->s, v->len);
 		return;
 	}
 	for (; *p != '\0' && n + 1 < w; p++) {
@@ -194,64 +283,62 @@ output_cell(FILE *fp, const char *s, size_t w)
 			n++;
 		/* the code point's continuation bytes come along */
 		while ((((unsigned char)p[1]) & 0xc0) == 0x80)
-			fputc(*p++, fp);
-		fputc(*p, fp);
+			buf_append(line, p++, 1);
+		buf_append(line, p, 1);
 	}
 	if (w > 0)
-		fputs("\u2026", fp);
+		buf_append(line, "\u2026", sizeof "\u2026" - 1);
 }
 
-/* One aligned line; numbers right-aligned, no trailing blanks (empty
- * last cells leave none either). */
-static void
-output_aligned_row(FILE *fp, char *const *cells, const size_t *width,
-    const int *right, size_t n)
-{
-	size_t	 c, w, pad;
+/* Buffers an aligned table reuses from line to line. */
+struct aligned {
+	FILE		*fp;		/* where lines go */
+	const size_t	*width;		/* columns of each column */
+	const int	*right;		/* per column: right-aligned */
+	size_t		 n;		/* columns */
+	struct buf	 line;		/* the line being built */
+	struct buf	 scratch;	/* the cell being escaped */
+};
 
-	while (n > 1 && cells[n - 1][0] == '\0')
+/* One aligned line, written at once; numbers right-aligned, no trailing
+ * blanks (empty last cells leave none either). */
+static void
+output_aligned_row(struct aligned *a, char *const *cells)
+{
+	struct cell_view v;
+	size_t		 c, w, pad, n = a->n;
+
+	while (n > 1 && (cells[n - 1] == NULL || cells[n - 1][0] == '\0'))
 		n--;
+	buf_reset(&a->line);
 	for (c = 0; c < n; c++) {
-		w = display_width(cells[c]);
-		if (w > width[c])
-			w = width[c];
-		pad = width[c] > w ? width[c] - w : 0;
+		cell_view(cells[c], &a->scratch, &v);
+		w = v.width < a->width[c] ? v.width : a->width[c];
+		pad = a->width[c] - w;
 		if (c > 0)
-			fputs("  ", fp);
-		if (right[c])
-			fprintf(fp, "%*s", (int)pad, "");
-		output_cell(fp, cells[c], width[c]);
-		if (!right[c] && c + 1 < n)
-			fprintf(fp, "%*s", (int)pad, "");
+			buf_append(&a->line, "  ", 2);
+		if (a->right[c])
+			pad_append(&a->line, pad);
+		cell_append(&a->line, &v, a->width[c]);
+		if (!a->right[c] && c + 1 < n)
+			pad_append(&a->line, pad);
 	}
-	fputc('\n', fp);
+	buf_append(&a->line, "\n", 1);
+	fwrite(a->line.data, 1, a->line.len, a->fp);
 }
 
-/* Escape every cell of a row for the terminal (NULL as empty). */
-static char **
-escape_row(char *const *cells, size_t n, size_t *width)
-{
-	char	**out;
-	size_t	  c, w;
-
-	out = xcalloc(n + 1, sizeof *out);
-	for (c = 0; c < n; c++) {
-		out[c] = output_escape_terminal(cells[c]);
-		if ((w = display_width(out[c])) > width[c])
-			width[c] = w;
-	}
-	return out;
-}
-
-/* Free an escaped row. */
+/* Widen width[] to the escaped cells of a row (NULL as empty). */
 static void
-escape_row_free(char **cells, size_t n)
+row_widths(char *const *cells, size_t n, size_t *width, struct buf *scratch)
 {
-	size_t	 c;
+	struct cell_view v;
+	size_t		 c;
 
-	for (c = 0; c < n; c++)
-		free(cells[c]);
-	free(cells);
+	for (c = 0; c < n; c++) {
+		cell_view(cells[c], scratch, &v);
+		if (v.width > width[c])
+			width[c] = v.width;
+	}
 }
 
 /* Columns of the terminal, 0 if fp is none; $COLUMNS when the size is
@@ -295,29 +382,36 @@ output_fit(size_t *width, const size_t *least, size_t n, size_t term)
 	}
 }
 
-/* Header cells for a table: the column names upper-cased, as kubectl,
- * ps and docker print them (one header style everywhere). */
+/* Header cells for a table: the column names escaped and upper-cased,
+ * as kubectl, ps and docker print them (one header style everywhere).
+ * Caller frees each and the array. */
 static char **
 output_headers(const struct table *t, size_t *width)
 {
 	char	**hdr;
-	size_t	  c;
+	size_t	  c, w;
 	char	 *p;
 
-	hdr = escape_row(t->cols, t->ncols, width);
-	for (c = 0; c < t->ncols; c++)
+	hdr = xcalloc(t->ncols + 1, sizeof *hdr);
+	for (c = 0; c < t->ncols; c++) {
+		hdr[c] = output_escape_terminal(t->cols[c]);
 		for (p = hdr[c]; *p != '\0'; p++)
 			*p = (char)toupper((unsigned char)*p);
+		if ((w = display_width(hdr[c])) > width[c])
+			width[c] = w;
+	}
 	return hdr;
 }
 
 /* Aligned columns with a header, every cell escaped; cut to the
- * terminal unless wide. */
+ * terminal unless wide. Two passes over the rows, neither copying a
+ * cell that needs no escape: the widths, then the lines. */
 static void
 output_aligned(FILE *fp, const struct table *t, const struct out_opts *o)
 {
-	char	***rows, **hdr;
-	size_t	  *width, *least, r, c, term;
+	struct aligned	 a = { 0 };
+	char		**hdr;
+	size_t		 *width, *least, r, c, term;
 
 	width = xcalloc(t->ncols + 1, sizeof *width);
 	least = xcalloc(t->ncols + 1, sizeof *least);
@@ -326,22 +420,26 @@ output_aligned(FILE *fp, const struct table *t, const struct out_opts *o)
 		least[c] = width[c] > 8 ? width[c] : 8;
 	if (o->no_headers)
 		memset(width, 0, t->ncols * sizeof *width);
-	rows = xcalloc(t->nrows + 1, sizeof *rows);
 	for (r = 0; r < t->nrows; r++)
-		rows[r] = escape_row(t->rows[r], t->ncols, width);
+		row_widths(t->rows[r], t->ncols, width, &a.scratch);
 	for (c = 0; c < t->ncols; c++)
 		if (t->numeric[c] || least[c] > width[c])
 			least[c] = width[c];
 	if (!o->wide && (term = output_term_width(fp)) > 0)
 		output_fit(width, least, t->ncols, term);
+	a.fp = fp;
+	a.width = width;
+	a.right = t->numeric;
+	a.n = t->ncols;
 	if (!o->no_headers)
-		output_aligned_row(fp, hdr, width, t->numeric, t->ncols);
-	for (r = 0; r < t->nrows; r++) {
-		output_aligned_row(fp, rows[r], width, t->numeric, t->ncols);
-		escape_row_free(rows[r], t->ncols);
-	}
-	escape_row_free(hdr, t->ncols);
-	free(rows);
+		output_aligned_row(&a, hdr);
+	for (r = 0; r < t->nrows; r++)
+		output_aligned_row(&a, t->rows[r]);
+	for (c = 0; c < t->ncols; c++)
+		free(hdr[c]);
+	free(hdr);
+	buf_free(&a.line);
+	buf_free(&a.scratch);
 	free(least);
 	free(width);
 }

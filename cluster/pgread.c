@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cluster/pgread.h"
+#include "common/arena.h"
 #include "common/buf.h"
 #include "common/xmalloc.h"
 #include "config/cluster.h"
@@ -116,7 +117,7 @@ pgread_numeric(Oid type)
 	    type == 701 || type == 1700;
 }
 
-/* A PGresult as a table. */
+/* A PGresult as a table, its cells in one arena. */
 static struct table *
 pgread_table(PGresult *res)
 {
@@ -133,12 +134,15 @@ pgread_table(PGresult *res)
 		t->cols[c] = xstrdup(PQfname(res, (int)c));
 		t->numeric[c] = pgread_numeric(PQftype(res, (int)c));
 	}
+	t->arena = xcalloc(1, sizeof *t->arena);	/* as db_query's */
 	for (r = 0; r < t->nrows; r++) {
-		t->rows[r] = xcalloc(t->ncols + 1, sizeof *t->rows[r]);
-		for (c = 0; c < t->ncols; c++)
-			if (!PQgetisnull(res, (int)r, (int)c))
-				t->rows[r][c] = xstrdup(PQgetvalue(res, (int)r,
-				    (int)c));
+		t->rows[r] = arena_alloc(t->arena, (t->ncols + 1) *
+		    sizeof *t->rows[r]);
+		for (c = 0; c <= t->ncols; c++)
+			t->rows[r][c] = c == t->ncols || PQgetisnull(res,
+			    (int)r, (int)c) ? NULL : arena_strndup(t->arena,
+			    PQgetvalue(res, (int)r, (int)c),
+			    (size_t)PQgetlength(res, (int)r, (int)c));
 	}
 	return t;
 }

@@ -206,6 +206,15 @@ json_write_string(FILE *fp, const char *s)
 
 	fputc('"', fp);
 	while (p != NULL && *p != '\0') {
+		/* a run of printable ASCII needing no escape: one write */
+		for (n = 0; p[n] >= 0x20 && p[n] < 0x7f && p[n] != '"' &&
+		    p[n] != '\\'; n++)
+			;
+		if (n > 0) {
+			fwrite(p, 1, n, fp);
+			p += n;
+			continue;
+		}
 		if ((esc = json_short_escape(*p)) != NULL) {
 			fputs(esc, fp);
 			p++;

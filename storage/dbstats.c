@@ -46,22 +46,12 @@ dbstats_int(struct db *d, const char *sql, char *err, size_t errlen)
 static int
 dbstats_rows(struct db *d, struct table *t, char *err, size_t errlen)
 {
-	char	*sql;
+	char	*sql, num[32];
 	size_t	 r;
 	int64_t	 n;
 
-	t->cols = xreallocarray(t->cols, 3, sizeof *t->cols);
-	t->numeric = xreallocarray(t->numeric, 3, sizeof *t->numeric);
-	t->cols[2] = t->cols[1];		/* bytes last */
+	table_add_column(t, 1, "rows", 1);	/* bytes last */
 	t->numeric[2] = 1;
-	t->cols[1] = xstrdup("rows");
-	t->numeric[1] = 1;
-	for (r = 0; r < t->nrows; r++) {
-		t->rows[r] = xreallocarray(t->rows[r], 3, sizeof *t->rows[r]);
-		t->rows[r][2] = t->rows[r][1];
-		t->rows[r][1] = NULL;
-	}
-	t->ncols = 3;
 	for (r = 0; r < t->nrows; r++) {
 		sql = sqlite3_mprintf("SELECT count(*) FROM \"%w\"",
 		    t->rows[r][0]);
@@ -69,7 +59,8 @@ dbstats_rows(struct db *d, struct table *t, char *err, size_t errlen)
 		sqlite3_free(sql);
 		if (err[0] != '\0')
 			return -1;
-		xasprintf(&t->rows[r][1], "%lld", (long long)n);
+		snprintf(num, sizeof num, "%lld", (long long)n);
+		table_set_cell(t, r, 1, num);
 	}
 	return 0;
 }

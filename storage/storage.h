@@ -103,17 +103,31 @@ void		 writer_close_stats(struct writer *, struct writer_stats *final);
 
 /* A result set: column names and rows of cells, every cell text or NULL,
  * with a flag per column saying whether it holds numbers (for JSON). */
+struct arena;
 struct table {
 	size_t	 ncols;
 	char	**cols;		/* column names */
 	int	*numeric;	/* per column: 1 when every cell is a number */
 	size_t	 nrows;
 	char	***rows;	/* rows[r][c], NULL for SQL NULL */
+	struct arena *arena;	/* db_query's tables: every row array and
+				 * cell lives here (freed at once, never one
+				 * by one); NULL: each is its own malloc */
 };
 void		 table_free(struct table *);
+/* Replace cell (r, c) with a copy of v (NULL: SQL NULL); the table owns
+ * its cells, so never free() or assign one directly. */
+void		 table_set_cell(struct table *, size_t r, size_t c,
+		    const char *v);
+/* Insert a column before column at (at == ncols: last), NULL in every
+ * row. */
+void		 table_add_column(struct table *, size_t at, const char *name,
+		    int numeric);
 
 struct db;
-/* Open read-only (the file must exist). Returns NULL with err filled. */
+/* Open read-only (the file must exist). Returns NULL with err filled. A
+ * struct db is used by one thread at a time (its connection is opened
+ * without SQLite's per-call mutex). */
 struct db	*db_open_ro(const char *path, char *err, size_t errlen);
 /* The same, saying why it failed in *fault (DBF_MISSING, DBF_PERM,
  * DBF_CORRUPT, ...). */

@@ -75,8 +75,8 @@ test_formats(void)
 	char		*r1[] = { "db-\x1b]0;pwned\x07", "16", NULL };
 	char		*r2[] = { "caf\xc3\xa9", "1024", "a,\"b\"\xff" };
 	char		**rows[] = { r0, r1, r2 };
-	struct table	 t = { 3, cols, numeric, 3, rows };
-	struct table	 empty = { 3, cols, numeric, 0, NULL };
+	struct table	 t = { 3, cols, numeric, 3, rows, NULL };
+	struct table	 empty = { 3, cols, numeric, 0, NULL, NULL };
 	char		*out;
 
 	/* Upper-case headers; an empty last cell leaves no blanks. */
@@ -129,10 +129,33 @@ test_formats(void)
 	free(out);
 }
 
+/* A package name with a tab, a control byte, an escape sequence, a bidi
+ * override and invalid UTF-8 in a table: escaped as output_escape_terminal
+ * says, aligned by its escaped width, plain cells around it untouched;
+ * a NULL or empty last cell leaves no blanks. */
+static void
+test_hostile_table(void)
+{
+	char		*cols[] = { "host", "name", "n", "version" };
+	int		 numeric[] = { 0, 0, 1, 0 };
+	char		*r0[] = { "h1", "open\tssl\x01", "7", "3.0" };
+	char		*r1[] = { "h2", "x\x1b[2Jy\xe2\x80\xaez\xff", "12", "" };
+	char		*r2[] = { "h\xc3\xa9", "libc6", "100", NULL };
+	char		**rows[] = { r0, r1, r2 };
+	struct table	 t = { 4, cols, numeric, 3, rows, NULL };
+
+	CHECK_FREE(capture(&t, OUT_TABLE),
+	    "HOST  NAME                    N  VERSION\n"
+	    "h1    open\\x09ssl\\x01         7  3.0\n"
+	    "h2    x\\x1b[2Jy\\u202ez\\xff   12\n"
+	    "h\xc3\xa9    libc6                 100\n");
+}
+
 int
 main(void)
 {
 	test_escapes();
 	test_formats();
+	test_hostile_table();
 	TEST_MAIN_END();
 }

@@ -1277,6 +1277,40 @@ test_stats(void)
 	db_stats_free(&st);
 }
 
+/* A query's table (cells in its arena): NULL and empty cells kept apart,
+ * numeric flags, a cell replaced, a column inserted; table_free frees it
+ * all (LeakSanitizer in the ASan build). */
+static void
+test_table(void)
+{
+	struct table	*t;
+	char		 err[256];
+
+	t = db_query(rdb, "SELECT 'a' AS x, NULL AS y, 3 AS z UNION ALL"
+	    " SELECT 'b\tc', '', 40", err, sizeof err);
+	CHECK(t != NULL);
+	if (t == NULL)
+		return;
+	CHECK(t->nrows == 2 && t->ncols == 3);
+	CHECK(t->rows[0][1] == NULL);
+	CHECK_STR(t->rows[1][1], "");
+	CHECK_STR(t->rows[1][0], "b\tc");
+	CHECK(!t->numeric[0] && !t->numeric[1] && t->numeric[2]);
+	table_set_cell(t, 1, 0, "replaced");
+	table_set_cell(t, 0, 2, NULL);
+	CHECK_STR(t->rows[1][0], "replaced");
+	CHECK(t->rows[0][2] == NULL);
+	table_add_column(t, 1, "new", 1);
+	CHECK(t->ncols == 4 && t->cols[4] == NULL);
+	CHECK_STR(t->cols[1], "new");
+	CHECK_STR(t->cols[3], "z");
+	CHECK(t->numeric[1] && t->numeric[3] && !t->numeric[2]);
+	CHECK(t->rows[0][1] == NULL && t->rows[1][4] == NULL);
+	CHECK_STR(t->rows[1][0], "replaced");
+	CHECK_STR(t->rows[1][3], "40");
+	table_free(t);
+}
+
 /* A result with n packages of about 100 bytes each, ~20 KB. */
 static struct host_result *
 mkbig(int i, int64_t s, int n)
@@ -1378,6 +1412,7 @@ main(void)
 		test_rejected(w);
 		test_corrupt();
 		test_stats();
+		test_table();
 		test_backpressure(w);
 	}
 	writer_close(w);
