@@ -23,7 +23,9 @@
  *
  * Prints per sweep: wall and CPU seconds, hosts/s through the writer,
  * database bytes (after a WAL checkpoint) and growth per host, history rows
- * added; then the peak RSS and queued bytes, and p50/p95 over REPS (default
+ * added, what the digest window handed out (hosts with and without stored
+ * digests, misses, waits) and on how many hosts packages were unchanged;
+ * then the peak RSS and queued bytes, and p50/p95 over REPS (default
  * 20) runs of the questions people ask, wall and CPU (on a shared machine
  * the CPU is what a query costs). DB is deleted first (with -q, only the
  * questions run, on the database DB an earlier run left). With -k the writer
