@@ -23,7 +23,9 @@
  *
  * Prints per sweep: wall and CPU seconds, hosts/s through the writer,
  * database bytes (after a WAL checkpoint) and growth per host, history rows
- * added; then the peak RSS and queued bytes, and p50/p95 over REPS (default
+ * added, what the digest window handed out (hosts with and without stored
+ * digests, misses, waits) and on how many hosts packages were unchanged;
+ * then the peak RSS and queued bytes, and p50/p95 over REPS (default
  * 20) runs of the questions people ask, wall and CPU (on a shared machine
  * the CPU is what a query costs). DB is deleted first (with -q, only the
  * questions run, on the database DB an earlier run left). With -k the writer
@@ -105,8 +107,18 @@ struct bench {
 	int			 sweep;		/* its number, 0 = first */
 	int64_t			 clock_us;	/* its hosts' time (epoch us) */
 	size_t			 next;		/* next host to harvest */
-	pthread_mutex_t		 lock;		/* guards next */
+	size_t			 same;		/* hosts whose packages output
+						 * matched its stored digest */
+	pthread_mutex_t		 lock;		/* guards next and same */
+	char			*namebuf;	/* host names, NAME_LEN each */
+	const char		**names;	/* into namebuf, sweep order */
+	struct digest_window	*win;		/* the sweep's stored digests,
+						 * read ahead as the daemon's
+						 * dispatcher reads them */
 };
+
+#define NAME_LEN	24	/* bytes of a host name in namebuf */
+#define DIGEST_GIVEUP_US 200000	/* as the dispatcher: then go without */
 
 /* Read a whole file, NUL-terminated; NULL if missing. */
 static char *
@@ -282,6 +294,22 @@ host_distro(const struct bench *b, size_t i)
 	return h < 7 ? 0 : (int)h - 6;
 }
 
+/* Host i's stored digests from the sweep's window, waiting for its
+ * reader as the dispatcher does (briefly, then without). */
+static struct host_digests *
+bench_digests(struct bench *b, size_t i)
+{
+	struct host_digests	*last;
+	int			 waited = 0;
+
+	while (digest_window_take(b->win, i, waited >= DIGEST_GIVEUP_US,
+	    &last) == -1) {
+		usleep(1000);
+		waited += 1000;
+	}
+	return last;
+}
+
 /* Harvest one host as the daemon would and hand it to the writer. */
 static void
 bench_host(struct bench *b, size_t i, struct buf *o)
@@ -294,8 +322,8 @@ bench_host(struct bench *b, size_t i, struct buf *o)
 	int			 d = host_distro(b, i);
 	int64_t			 now = b->clock_us;
 
-	snprintf(name, sizeof name, "h%06zu", i);
-	last = digests_host(writer_digests(b->w), name);
+	snprintf(name, sizeof name, "%s", b->names[i]);
+	last = bench_digests(b, i);
 	r = host_result_new(name, "10.0.0.1", 22, b->sweep_id);
 	r->started_us = now;
 	r->authed_us = now + 1000;
@@ -310,6 +338,13 @@ bench_host(struct bench *b, size_t i, struct buf *o)
 		    buf_str(o), o->len);
 	}
 	host_digests_free(last);
+	for (c = 0; c < r->ncolls; c++)
+		if (strcmp(r->colls[c].name, "packages") == 0 &&
+		    r->colls[c].unchanged) {
+			pthread_mutex_lock(&b->lock);
+			b->same++;
+			pthread_mutex_unlock(&b->lock);
+		}
 	r->ended_us = now + 200000;
 	while (writer_backlogged(b->w))
 		usleep(1000);
@@ -380,6 +415,7 @@ static void
 bench_sweep(struct bench *b, struct db *rdb)
 {
 	pthread_t	 th[64];
+	struct digest_window_stats dst;
 	long long	 before, after, h0;
 	int64_t		 t0, t1;
 	double		 c0, c1;
@@ -394,12 +430,18 @@ bench_sweep(struct bench *b, struct db *rdb)
 	    (b->steady - b->sweep) * 3600) * 1000000LL;
 	b->sweep_id = writer_sweep_begin(b->w, "bench", b->nhosts);
 	b->next = 0;
+	b->same = 0;
 	t0 = mono_ms();
 	c0 = cpu_s();
+	b->win = digest_window_open(writer_db_path(b->w), b->names,
+	    b->nhosts, 0);
 	for (k = 0; k < b->nthreads; k++)
 		pthread_create(&th[k], NULL, bench_thread, b);
 	for (k = 0; k < b->nthreads; k++)
 		pthread_join(th[k], NULL);
+	digest_window_stats(b->win, &dst);
+	digest_window_close(b->win);
+	b->win = NULL;
 	writer_sweep_end(b->w, b->sweep_id);
 	writer_flush(b->w);
 	t1 = mono_ms();
@@ -413,6 +455,9 @@ bench_sweep(struct bench *b, struct db *rdb)
 	    (double)(after - before) / (double)b->nhosts,
 	    count(rdb, "SELECT (SELECT count(*) FROM fact_history) + "
 	    "(SELECT count(*) FROM item_history)") - h0);
+	printf("  digests: %zu hosts with, %zu without, %zu missed, %zu "
+	    "waits; packages unchanged on %zu hosts\n", dst.hits, dst.none,
+	    dst.misses, dst.waits, b->same);
 	fflush(stdout);
 }
 
@@ -546,6 +591,8 @@ bench_unload(struct bench *b)
 	for (d = 0; d < NDISTRO; d++)
 		for (c = 0; c < b->ncolls; c++)
 			free(b->fx[d].out[c]);
+	free(b->names);
+	free(b->namebuf);
 }
 
 /* Parse the command line. */
@@ -612,6 +659,20 @@ bench_questions_only(struct bench *b)
 	return 0;
 }
 
+/* The hosts' names, h000000 on, in the order the threads take them. */
+static void
+bench_names(struct bench *b)
+{
+	size_t	 i;
+
+	b->namebuf = xcalloc(b->nhosts + 1, NAME_LEN);
+	b->names = xcalloc(b->nhosts + 1, sizeof *b->names);
+	for (i = 0; i < b->nhosts; i++) {
+		snprintf(b->namebuf + i * NAME_LEN, NAME_LEN, "h%06zu", i);
+		b->names[i] = b->namebuf + i * NAME_LEN;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -627,6 +688,7 @@ main(int argc, char **argv)
 	bench_args(&b, argc, argv);
 	bench_load(&b);
 	pthread_mutex_init(&b.lock, NULL);
+	bench_names(&b);
 	if (b.queries_only) {
 		bench_questions_only(&b);
 		bench_unload(&b);

@@ -95,10 +95,10 @@ const char *item_kind_str(enum item_kind);
 
 /* Bytes of a collector output digest (collectors/digest.c). */
 #define RESULT_DIGEST_LEN	16
-/* Its first bytes, which the writer keeps in memory for every host and
- * collector (storage/digest.c) and a host checks to answer "same": 64
- * bits tell one host's output from its previous one (a chance match is
- * 2^-64 per change), at half the memory a host costs (issue 13). */
+/* Its first bytes, which a sweep's digest window hands each job
+ * (storage/digest.c) and a host checks to answer "same": 64 bits tell one
+ * host's output from its previous one (a chance match is 2^-64 per
+ * change), and the writer checks an "unchanged" claim on the same bytes. */
 #define RESULT_DIGEST_KEPT	8
 
 /* One collector's outcome on one host. */

@@ -24,6 +24,8 @@
 #define ENGINE_WINDOW	(256 * 1024)	/* channel window: bytes in flight */
 #define ENGINE_FD_SPARE	64		/* fds kept for everything else */
 #define ENGINE_BACKLOG_MS 20		/* writer behind: look again after */
+#define ENGINE_DIGEST_WAIT_MS 2		/* digests not read yet: look again */
+#define ENGINE_DIGEST_GIVEUP_MS 200	/* then start the host without */
 
 /* Where a host of the sweep is in the dispatcher's hands. */
 enum dispatch_state {
@@ -45,6 +47,11 @@ struct engine_msg {
 struct run {
 	struct sweep		 sw;		/* shared with the jobs */
 	const struct host	**hosts;	/* hosts in this sweep */
+	const char		**names;	/* their names, for digests */
+	struct digest_window	*digests;	/* their stored digests, read
+						   ahead of dispatch */
+	int64_t			 dwait_ms;	/* mono: since when dispatch
+						   waits for digests; 0 none */
 	size_t			 n;		/* hosts in the sweep */
 	unsigned char		*state;		/* enum dispatch_state per host */
 	enum host_status	*status;	/* per host; MAX: none (yet) */
@@ -206,9 +213,10 @@ engine_pick_worker(struct engine *e, const struct host *h)
 	return best;
 }
 
-/* Hand host i to a worker. */
+/* Hand host i to a worker with its stored digests (NULL: none). */
 static void
-engine_start_host(struct engine *e, struct run *r, size_t i)
+engine_start_host(struct engine *e, struct run *r, size_t i,
+    struct host_digests *last)
 {
 	struct job	*job;
 	size_t		 g;
@@ -227,9 +235,7 @@ engine_start_host(struct engine *e, struct run *r, size_t i)
 	job->sweep = &r->sw;
 	job->host = r->hosts[i];
 	job->idx = i;
-	/* The digests of its last stored outputs: memory, not SQLite, so
-	 * neither this loop nor the worker reads the database. */
-	job->last = digests_host(writer_digests(e->writer), job->host->name);
+	job->last = last;
 	worker_submit(e->workers[w], job);
 }
 
@@ -254,13 +260,45 @@ engine_backlogged(struct engine *e)
 	return 1;
 }
 
+/* Host i's stored digests, taken from the sweep's window (a lock and a
+ * look-up, never SQLite), or -1 when its reader has not got there yet:
+ * dispatch pauses a moment, as for the writer, and after
+ * ENGINE_DIGEST_GIVEUP_MS starts the host without them (it then sends
+ * its outputs whole: correct, only costlier; counted as a miss). */
+static int
+engine_take_digests(struct engine *e, struct run *r, size_t i,
+    struct host_digests **last)
+{
+	struct timeval	 tv = { 0, ENGINE_DIGEST_WAIT_MS * 1000 };
+	int64_t		 now;
+
+	if (digest_window_take(r->digests, i, 0, last) == 0) {
+		r->dwait_ms = 0;
+		return 0;
+	}
+	now = mono_ms();
+	if (r->dwait_ms == 0)
+		r->dwait_ms = now;
+	else if (now - r->dwait_ms >= ENGINE_DIGEST_GIVEUP_MS) {
+		log_debug("engine: digests of %s not read after %d ms, "
+		    "starting it without", r->hosts[i]->name,
+		    ENGINE_DIGEST_GIVEUP_MS);
+		r->dwait_ms = 0;
+		return digest_window_take(r->digests, i, 1, last);
+	}
+	if (!evtimer_pending(e->backlog, NULL))
+		evtimer_add(e->backlog, &tv);
+	return -1;
+}
+
 /* Start as many waiting hosts as the limits allow. */
 static void
 engine_dispatch(struct engine *e)
 {
-	struct run	*r = e->run;
-	int		 maxhs = e->conf->max_handshakes;
-	size_t		 i;
+	struct run		*r = e->run;
+	struct host_digests	*last;
+	int			 maxhs = e->conf->max_handshakes;
+	size_t			 i;
 
 	if (engine_backlogged(e))
 		return;
@@ -273,9 +311,9 @@ engine_dispatch(struct engine *e)
 			if (r->state[i] == DISPATCH_PENDING &&
 			    engine_fits(e, r, i))
 				break;
-		if (i >= r->n)
+		if (i >= r->n || engine_take_digests(e, r, i, &last) == -1)
 			break;
-		engine_start_host(e, r, i);
+		engine_start_host(e, r, i, last);
 	}
 }
 
@@ -287,6 +325,8 @@ engine_run_free(struct run *r)
 
 	if (r == NULL)
 		return;
+	digest_window_close(r->digests);
+	free(r->names);
 	sweep_release(&r->sw);
 	for (i = 0; i < r->n; i++)
 		free(r->groups[i]);
@@ -305,8 +345,15 @@ engine_sweep_done(struct engine *e)
 {
 	struct run		*r = e->run;
 	struct sweep_summary	 sum;
+	struct digest_window_stats dst;
 
 	writer_sweep_end(e->writer, r->sw.id);
+	digest_window_stats(r->digests, &dst);
+	r->sum.digest_hits = dst.hits;
+	r->sum.digest_misses = dst.misses;
+	log_debug("sweep %lld: digests of %zu hosts, %zu without, %zu "
+	    "missed (started before read), %zu waits", (long long)r->sw.id,
+	    dst.hits, dst.none, dst.misses, dst.waits);
 	r->sum.wall_ms = mono_ms() - r->started_ms;
 	r->sum.hosts = r->hosts;
 	r->sum.status = r->status;
@@ -450,6 +497,11 @@ engine_sweep_hosts(struct engine *e, const char *trigger,
 	for (i = 0; i < r->n; i++)
 		r->status[i] = HOST_STATUS_MAX;
 	r->worker = xcalloc(r->n, sizeof *r->worker);
+	r->names = xcalloc(r->n, sizeof *r->names);
+	for (i = 0; i < r->n; i++)
+		r->names[i] = r->hosts[i]->name;
+	r->digests = digest_window_open(writer_db_path(e->writer),
+	    r->names, r->n, 0);
 	engine_plan_groups(e, r);
 	sweep_load_keys(&r->sw, r->hosts, r->n);
 	r->sw.conf = conf;

@@ -25,6 +25,10 @@ struct sweep_summary {
 	size_t		 max_inflight;	/* most hosts in flight at once */
 	size_t		 skipped;	/* never started (engine_stop) */
 	size_t		 cancelled;	/* aborted in flight, not stored */
+	size_t		 digest_hits;	/* hosts started with their stored
+					   output digests */
+	size_t		 digest_misses;	/* started before the digest reader
+					   got to them: outputs sent whole */
 	const struct host *const *hosts; /* the nhosts hosts, in sweep order;
 					   valid during the callback only */
 	const enum host_status *status;	/* per host: its status, or

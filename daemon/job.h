@@ -139,8 +139,10 @@ struct job {
 	int64_t			 fdwait_ms;	/* first EMFILE of this wait, or 0 */
 	struct host_result	*res;		/* what we report */
 	struct host_digests	*last;		/* the host's stored output
-						   digests, copied at dispatch
-						   (owned; NULL: none) */
+						   digests, taken from the
+						   sweep's digest window at
+						   dispatch (owned; NULL:
+						   none) */
 	struct job_part		*parts;		/* collectors to run */
 	size_t			 nparts;
 	struct job_unit		*units;		/* channels to run */

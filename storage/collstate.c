@@ -128,12 +128,11 @@ collstate_plan(struct store *s, int64_t host_id, const struct host_result *r,
 			plan[i] = CP_CONFIRMED;	/* claims are made on the kept
 						 * bytes (a host's "same" knows
 						 * no more) */
-		/* An unchanged claim the store does not back (the stored
-		 * digest moved on meanwhile): nothing parsed to apply, so the
-		 * collector keeps what it has, and the in-memory digest that
-		 * made the claim is forgotten so the next sweep parses. */
-		if (c->unchanged && plan[i] == CP_NONE)
-			digests_stage(s->digests, r->name, c->name, NULL);
+		/* Else an unchanged claim the store does not back (the
+		 * digest the host was given was read before a commit that
+		 * moved it on): nothing parsed to apply, so the collector
+		 * keeps what it has, and the next sweep's claim is made
+		 * against the stored digest. */
 	}
 	*fresh = any && nrows == 0;
 	collstate_unload(rows, nrows);
@@ -213,8 +212,6 @@ collstate_commit(struct store *s, int64_t host_id,
 		if ((rc = collstate_put(s, host_id, &r->colls[i], when)) !=
 		    SQLITE_OK)
 			return rc;
-		digests_stage(s->digests, r->name, r->colls[i].name,
-		    r->colls[i].has_digest ? r->colls[i].digest : NULL);
 	}
 	if (fresh)
 		return collstate_first_seen(s, host_id, r, when);

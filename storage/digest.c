@@ -1,304 +1,375 @@
-/* The last stored digest of each host's collector outputs, in memory (issue
- * 13): equal means the output is what was parsed and stored last time, so
- * parsing and diffing are skipped. The writer loads every digest in one
- * query when it opens the database (before its thread starts) and, after
- * each commit, publishes what that commit stored; the dispatcher copies a
- * host's digests into its job, so no worker thread ever touches SQLite.
- * A stale entry costs one parse at most: the writer checks every skip
- * claim against the stored digest and forgets an entry it does not back. */
+/* The stored digests of a sweep's hosts, read ahead of the dispatcher
+ * (issue 13): equal to a host's output means the output is what was parsed
+ * and stored last time, so the host answers "same" and parsing and diffing
+ * are skipped. The database is the truth: a thread of the window's own,
+ * with a read-only connection (WAL: it sees what the writer committed),
+ * looks up the next hosts in dispatch order, DIGEST_BATCH names per query,
+ * and holds at most `ahead` hosts' digests not yet taken; the dispatcher
+ * takes a host's with a lock and a look-up. So memory is bounded by the
+ * window, not by the fleet (the writer used to hold every host's). A
+ * digest read before a commit that changed it costs one parse at most: the
+ * writer checks every "unchanged" claim against collector_state. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sqlite3.h>
 
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "storage/digest.h"
-#include "storage/storage_int.h"
 
-#define DIGESTS_BUCKETS0	1024	/* first size of the host table */
+#define DIGEST_BATCH	128	/* names per query */
+#define DIGEST_BUSY_MS	5000	/* busy_timeout of the reader */
 
-static const char digests_sql[] =
-    "SELECT h.name, s.collector, s.digest FROM collector_state s"
-    " JOIN hosts h ON h.id = s.host_id WHERE s.digest IS NOT NULL";
-
-/* One collector's digest on a host. */
-struct dg_slot {
-	uint16_t	 coll;			/* index in digests->colls */
-	unsigned char	 dg[RESULT_DIGEST_KEPT];	/* of its raw output */
-};
-
-/* One host's digests, in a hash chain; one allocation with its name
- * (a table of 100k hosts is most of the writer's memory: issue 13). */
-struct dg_host {
-	struct dg_host	*next;		/* same bucket */
-	struct dg_slot	*slots;		/* one per collector */
-	uint32_t	 n;		/* slots used */
-	uint32_t	 cap;		/* slots allocated */
-	char		 name[];	/* inventory name */
-};
-
-/* A change to publish after the commit that made it. */
-struct dg_staged {
-	char		*host;		/* host name */
-	char		*coll;		/* collector name */
-	int		 forget;	/* drop the entry instead of setting */
-	unsigned char	 dg[RESULT_DIGEST_KEPT];	/* new digest, unless forget */
-};
-
-struct digests {
-	pthread_mutex_t	 lock;		/* the dispatcher reads, writer sets */
-	struct dg_host	**buckets;	/* chains by host name hash */
-	size_t		 nbuckets;	/* a power of two */
-	size_t		 nhosts;	/* hosts in the table */
-	char		**colls;	/* interned collector names, never freed
-					   before digests_close */
-	size_t		 ncolls;	/* entries of colls */
-	struct dg_staged *staged;	/* writer thread only: uncommitted */
-	size_t		 nstaged;	/* entries of staged */
-	size_t		 capstaged;	/* allocated */
-};
-
-/* One host's copy: collector names point into digests->colls. */
+/* One host's digests; self-contained, so a job may outlive its window. */
 struct host_digests {
-	size_t		 n;		/* entries */
-	const char	**coll;		/* collector names */
+	struct host_digests *next;	/* same bucket of the window */
+	size_t		 pos;		/* position in the sweep */
+	size_t		 n;		/* collectors */
+	size_t		 cap;		/* entries allocated */
+	size_t		*off;		/* name offsets in names */
+	char		*names;		/* NUL-terminated collector names */
+	size_t		 nlen;		/* bytes used in names */
+	size_t		 ncap;		/* bytes allocated for names */
 	unsigned char	(*dg)[RESULT_DIGEST_KEPT];	/* their digests */
 };
 
-/* FNV-1a of a host name. */
-static uint32_t
-digests_hash(const char *s)
-{
-	uint32_t	 h = 2166136261u;
+struct digest_window {
+	pthread_mutex_t	 lock;		/* dispatcher takes, reader fills */
+	pthread_cond_t	 room;		/* a take made room for a read */
+	pthread_t	 thread;	/* the reader */
+	int		 started;	/* thread is running (join it) */
+	char		*path;		/* database; NULL: nothing to read */
+	const char *const *names;	/* the sweep's hosts, dispatch order */
+	size_t		 n;		/* entries of names */
+	size_t		 ahead;		/* hosts held at most */
+	size_t		 batch;		/* names per read */
+	unsigned char	*taken;		/* bit per position: taken */
+	size_t		 covered;	/* positions before it were read */
+	int		 done;		/* reader ended (all read, failed or
+					   stopped): it covers no more */
+	int		 stopping;	/* close: end the reader */
+	struct host_digests **buckets;	/* held digests by position */
+	size_t		 nbuckets;	/* a power of two, >= 2 * ahead */
+	size_t		 held;		/* digests held, not taken */
+	struct digest_window_stats st;	/* counters */
+};
 
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+static const char digest_sql_head[] =
+    "SELECT h.name, s.collector, s.digest FROM hosts h"
+    " JOIN collector_state s ON s.host_id = h.id"
+    " WHERE s.digest IS NOT NULL AND h.name IN (";
+
+/* Is position i taken? Lock held. */
+static int
+digest_taken(const struct digest_window *dw, size_t i)
+{
+	return (dw->taken[i / 8] >> (i % 8)) & 1;
 }
 
-/* The host's entry, or NULL; called with the lock held. */
-static struct dg_host *
-digests_find(const struct digests *d, const char *host)
+/* Append one collector's digest to hd. */
+static void
+host_digests_add(struct host_digests *hd, const char *coll,
+    const unsigned char *dg)
 {
-	struct dg_host	*e;
+	size_t	 len = strlen(coll) + 1;
 
-	for (e = d->buckets[digests_hash(host) & (d->nbuckets - 1)];
-	    e != NULL; e = e->next)
-		if (strcmp(e->name, host) == 0)
-			return e;
+	if (hd->n == hd->cap) {
+		hd->cap = hd->cap ? hd->cap * 2 : 16;
+		hd->off = xreallocarray(hd->off, hd->cap, sizeof *hd->off);
+		hd->dg = xreallocarray(hd->dg, hd->cap, sizeof *hd->dg);
+	}
+	if (hd->nlen + len > hd->ncap) {
+		hd->ncap = hd->ncap * 2 > hd->nlen + len ? hd->ncap * 2 :
+		    hd->nlen + len + 128;
+		hd->names = xrealloc(hd->names, hd->ncap);
+	}
+	memcpy(hd->names + hd->nlen, coll, len);
+	hd->off[hd->n] = hd->nlen;
+	hd->nlen += len;
+	memcpy(hd->dg[hd->n++], dg, RESULT_DIGEST_KEPT);
+}
+
+/* The reader's statement: DIGEST_BATCH (or fewer) names per query. */
+static sqlite3_stmt *
+digest_prepare(sqlite3 *db, size_t batch)
+{
+	sqlite3_stmt	*st = NULL;
+	char		*sql;
+	size_t		 i, len = sizeof digest_sql_head + batch * 8 + 2;
+	size_t		 at;
+
+	sql = xmalloc(len);
+	at = (size_t)snprintf(sql, len, "%s", digest_sql_head);
+	for (i = 0; i < batch; i++)
+		at += (size_t)snprintf(sql + at, len - at, "%s?%zu",
+		    i > 0 ? "," : "", i + 1);
+	snprintf(sql + at, len - at, ")");
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		st = NULL;
+	free(sql);
+	return st;
+}
+
+/* Read the digests of the hosts at pos[0..nb) into got[0..nb) (NULL
+ * where none are stored). SQLITE_OK or the failing code. */
+static int
+digest_read(struct digest_window *dw, sqlite3_stmt *st, const size_t *pos,
+    size_t nb, struct host_digests **got)
+{
+	const char	*name, *coll;
+	size_t		 k, last = 0;
+	int		 rc;
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);	/* unused places stay NULL */
+	for (k = 0; k < nb; k++) {
+		got[k] = NULL;
+		sqlite3_bind_text(st, (int)k + 1, dw->names[pos[k]], -1,
+		    SQLITE_STATIC);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		name = (const char *)sqlite3_column_text(st, 0);
+		coll = (const char *)sqlite3_column_text(st, 1);
+		if (name == NULL || coll == NULL ||
+		    sqlite3_column_bytes(st, 2) < RESULT_DIGEST_KEPT)
+			continue;
+		/* A host's rows come together: try the last one first. */
+		if (strcmp(dw->names[pos[last]], name) != 0)
+			for (last = 0; last < nb; last++)
+				if (strcmp(dw->names[pos[last]], name) == 0)
+					break;
+		if (last == nb) {	/* cannot be: the query named it */
+			last = 0;
+			continue;
+		}
+		if (got[last] == NULL) {
+			got[last] = xcalloc(1, sizeof *got[last]);
+			got[last]->pos = pos[last];
+		}
+		host_digests_add(got[last], coll, sqlite3_column_blob(st, 2));
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* The next positions to read, from covered on, skipping those taken;
+ * returns how many, *end where the next read starts. Lock held. */
+static size_t
+digest_next_batch(struct digest_window *dw, size_t *pos, size_t *end)
+{
+	size_t	 i, nb = 0;
+
+	for (i = dw->covered; i < dw->n && nb < dw->batch; i++)
+		if (!digest_taken(dw, i))
+			pos[nb++] = i;
+	*end = i;
+	return nb;
+}
+
+/* Hold what a read found, unless taken meanwhile; lock held. */
+static void
+digest_hold(struct digest_window *dw, struct host_digests **got, size_t nb,
+    size_t end)
+{
+	struct host_digests	**b;
+	size_t			 k;
+
+	for (k = 0; k < nb; k++) {
+		if (got[k] == NULL)
+			continue;
+		if (digest_taken(dw, got[k]->pos)) {
+			host_digests_free(got[k]);
+			continue;
+		}
+		b = &dw->buckets[got[k]->pos & (dw->nbuckets - 1)];
+		got[k]->next = *b;
+		*b = got[k];
+		dw->held++;
+	}
+	dw->covered = end;
+}
+
+/* The reader's connection and statement; -1 (logged) if unusable. */
+static int
+digest_connect(struct digest_window *dw, sqlite3 **db, sqlite3_stmt **st)
+{
+	*st = NULL;
+	if (sqlite3_open_v2(dw->path, db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK) {
+		sqlite3_busy_timeout(*db, DIGEST_BUSY_MS);
+		*st = digest_prepare(*db, dw->batch);
+	}
+	if (*st != NULL)
+		return 0;
+	log_warnx("digests: %s: %s (outputs are sent whole this sweep)",
+	    dw->path, *db != NULL ? sqlite3_errmsg(*db) : "out of memory");
+	return -1;
+}
+
+/* The reader thread: read batches while there is room, until every host
+ * is read, a read fails or the window closes. */
+static void *
+digest_main(void *arg)
+{
+	struct digest_window	*dw = arg;
+	struct host_digests	*got[DIGEST_BATCH];
+	size_t			 pos[DIGEST_BATCH], nb, end;
+	sqlite3			*db = NULL;
+	sqlite3_stmt		*st;
+	int			 rc = SQLITE_OK;
+
+	digest_connect(dw, &db, &st);	/* st NULL: end at once */
+	pthread_mutex_lock(&dw->lock);
+	while (st != NULL) {
+		while (!dw->stopping && dw->held + dw->batch > dw->ahead)
+			pthread_cond_wait(&dw->room, &dw->lock);
+		if (dw->stopping ||
+		    (nb = digest_next_batch(dw, pos, &end)) == 0)
+			break;
+		pthread_mutex_unlock(&dw->lock);
+		rc = digest_read(dw, st, pos, nb, got);
+		pthread_mutex_lock(&dw->lock);
+		if (rc != SQLITE_OK)
+			break;
+		digest_hold(dw, got, nb, end);
+	}
+	dw->done = 1;
+	pthread_mutex_unlock(&dw->lock);
+	if (rc != SQLITE_OK)
+		log_warnx("digests: %s: %s (hosts not read yet send their "
+		    "outputs whole)", dw->path, sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
 	return NULL;
 }
 
-/* Double the table when it holds a host per bucket; lock held. */
-static void
-digests_grow(struct digests *d)
+/* Start the reader of one sweep's digests. */
+struct digest_window *
+digest_window_open(const char *path, const char *const *names, size_t n,
+    size_t ahead)
 {
-	struct dg_host	**nb, *e, *next;
-	size_t		 i, n = d->nbuckets * 2;
+	struct digest_window	*dw;
 
-	if (d->nhosts < d->nbuckets)
-		return;
-	nb = xcalloc(n, sizeof *nb);
-	for (i = 0; i < d->nbuckets; i++)
-		for (e = d->buckets[i]; e != NULL; e = next) {
-			next = e->next;
-			e->next = nb[digests_hash(e->name) & (n - 1)];
-			nb[digests_hash(e->name) & (n - 1)] = e;
+	dw = xcalloc(1, sizeof *dw);
+	pthread_mutex_init(&dw->lock, NULL);
+	pthread_cond_init(&dw->room, NULL);
+	dw->names = names;
+	dw->n = n;
+	dw->ahead = ahead > 0 ? ahead : DIGEST_AHEAD;
+	dw->batch = dw->ahead < DIGEST_BATCH ? dw->ahead : DIGEST_BATCH;
+	for (dw->nbuckets = 64; dw->nbuckets < 2 * dw->ahead;)
+		dw->nbuckets *= 2;
+	dw->buckets = xcalloc(dw->nbuckets, sizeof *dw->buckets);
+	dw->taken = xcalloc(n / 8 + 1, 1);
+	dw->done = 1;
+	if (path == NULL || n == 0)
+		return dw;
+	dw->path = xstrdup(path);
+	dw->done = 0;
+	if ((errno = pthread_create(&dw->thread, NULL, digest_main, dw)) !=
+	    0) {
+		log_warn("digests: reader thread");
+		dw->done = 1;
+	} else
+		dw->started = 1;
+	return dw;
+}
+
+/* Unlink and return the digests held for position i, or NULL; lock
+ * held. */
+static struct host_digests *
+digest_unhold(struct digest_window *dw, size_t i)
+{
+	struct host_digests	**p, *hd;
+
+	for (p = &dw->buckets[i & (dw->nbuckets - 1)]; (hd = *p) != NULL;
+	    p = &hd->next)
+		if (hd->pos == i) {
+			*p = hd->next;
+			hd->next = NULL;
+			dw->held--;
+			return hd;
 		}
-	free(d->buckets);
-	d->buckets = nb;
-	d->nbuckets = n;
+	return NULL;
 }
 
-/* Index of an interned collector name, adding it; lock held. */
-static uint16_t
-digests_intern(struct digests *d, const char *coll)
+/* Host i's digests for its job, or "not read yet". */
+int
+digest_window_take(struct digest_window *dw, size_t i, int force,
+    struct host_digests **out)
 {
-	size_t	 i;
+	int	 rc = 0;
 
-	for (i = 0; i < d->ncolls; i++)
-		if (strcmp(d->colls[i], coll) == 0)
-			return (uint16_t)i;
-	if (d->ncolls == UINT16_MAX)
-		fatalx("digests: more than %d collector names", UINT16_MAX);
-	d->colls = xreallocarray(d->colls, d->ncolls + 1, sizeof *d->colls);
-	d->colls[d->ncolls] = xstrdup(coll);
-	return (uint16_t)d->ncolls++;
+	*out = NULL;
+	if (dw == NULL || i >= dw->n)
+		return 0;
+	pthread_mutex_lock(&dw->lock);
+	if (i < dw->covered) {
+		if ((*out = digest_unhold(dw, i)) != NULL) {
+			dw->st.hits++;
+			if (dw->held + dw->batch <= dw->ahead)
+				pthread_cond_signal(&dw->room);
+		} else
+			dw->st.none++;
+	} else if (force || dw->done || dw->held + dw->batch > dw->ahead)
+		dw->st.misses++;	/* the reader cannot get there soon */
+	else {
+		dw->st.waits++;
+		rc = -1;
+	}
+	if (rc == 0)
+		dw->taken[i / 8] |= (unsigned char)(1u << (i % 8));
+	pthread_mutex_unlock(&dw->lock);
+	return rc;
 }
 
-/* Set (dg) or forget (dg NULL) one host's collector; lock held. */
-static void
-digests_set(struct digests *d, const char *host, const char *coll,
-    const unsigned char *dg)
-{
-	struct dg_host	*e;
-	uint16_t	 c;
-	size_t		 i, b, len;
-
-	if ((e = digests_find(d, host)) == NULL) {
-		if (dg == NULL)
-			return;
-		digests_grow(d);
-		len = strlen(host) + 1;
-		e = xcalloc(1, sizeof *e + len);
-		memcpy(e->name, host, len);
-		b = digests_hash(host) & (d->nbuckets - 1);
-		e->next = d->buckets[b];
-		d->buckets[b] = e;
-		d->nhosts++;
-	}
-	c = digests_intern(d, coll);
-	for (i = 0; i < e->n && e->slots[i].coll != c; i++)
-		;
-	if (dg == NULL) {
-		if (i < e->n)
-			e->slots[i] = e->slots[--e->n];
-		return;
-	}
-	if (i == e->n) {
-		if (e->n == e->cap) {
-			e->cap = e->cap ? e->cap * 2 : 4;
-			e->slots = xreallocarray(e->slots, e->cap,
-			    sizeof *e->slots);
-		}
-		e->slots[e->n++].coll = c;
-	}
-	memcpy(e->slots[i].dg, dg, RESULT_DIGEST_KEPT);
-}
-
-/* Every stored digest, read in one query on the writer's connection
- * before its thread starts. On a read error, logged, the table is left
- * empty: every output is parsed once and its digest stored again. */
-struct digests *
-digests_load(sqlite3 *db)
-{
-	struct digests	*d;
-	sqlite3_stmt	*st = NULL;
-	int		 rc;
-
-	d = digests_load_empty();
-	if ((rc = sqlite3_prepare_v2(db, digests_sql, -1, &st, NULL)) ==
-	    SQLITE_OK) {
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			if (sqlite3_column_bytes(st, 2) == RESULT_DIGEST_LEN &&
-			    sqlite3_column_text(st, 0) != NULL &&
-			    sqlite3_column_text(st, 1) != NULL)
-				digests_set(d,
-				    (const char *)sqlite3_column_text(st, 0),
-				    (const char *)sqlite3_column_text(st, 1),
-				    sqlite3_column_blob(st, 2));
-	}
-	if (rc != SQLITE_DONE) {
-		log_warnx("digests: %s (outputs are parsed this time)",
-		    sqlite3_errmsg(db));
-		sqlite3_finalize(st);
-		digests_close(d);
-		return digests_load_empty();
-	}
-	sqlite3_finalize(st);
-	log_debug("digests: %zu hosts loaded", d->nhosts);
-	return d;
-}
-
-/* An empty table (no database, or it could not be read). */
-struct digests *
-digests_load_empty(void)
-{
-	struct digests	*d;
-
-	d = xcalloc(1, sizeof *d);
-	pthread_mutex_init(&d->lock, NULL);
-	d->nbuckets = DIGESTS_BUCKETS0;
-	d->buckets = xcalloc(d->nbuckets, sizeof *d->buckets);
-	return d;
-}
-
-/* Writer thread, inside a transaction: remember a digest stored (dg) or
- * an entry to forget (dg NULL), published when the transaction commits. */
+/* Copy the counters. */
 void
-digests_stage(struct digests *d, const char *host, const char *coll,
-    const unsigned char *dg)
+digest_window_stats(struct digest_window *dw,
+    struct digest_window_stats *st)
 {
-	struct dg_staged	*s;
-
-	if (d == NULL)
+	memset(st, 0, sizeof *st);
+	if (dw == NULL)
 		return;
-	if (d->nstaged == d->capstaged) {
-		d->capstaged = d->capstaged ? d->capstaged * 2 : 64;
-		d->staged = xreallocarray(d->staged, d->capstaged,
-		    sizeof *d->staged);
-	}
-	s = &d->staged[d->nstaged++];
-	s->host = xstrdup(host);
-	s->coll = xstrdup(coll);
-	s->forget = dg == NULL;
-	if (dg != NULL)
-		memcpy(s->dg, dg, RESULT_DIGEST_KEPT);
+	pthread_mutex_lock(&dw->lock);
+	*st = dw->st;
+	pthread_mutex_unlock(&dw->lock);
 }
 
-/* How many changes are staged: a mark to roll back to. */
-size_t
-digests_staged(const struct digests *d)
-{
-	return d != NULL ? d->nstaged : 0;
-}
-
-/* Drop the changes staged after mark (their transaction rolled back). */
+/* Stop the reader and free the window with what it still holds. */
 void
-digests_unstage(struct digests *d, size_t mark)
+digest_window_close(struct digest_window *dw)
 {
-	if (d == NULL)
-		return;
-	while (d->nstaged > mark) {
-		d->nstaged--;
-		free(d->staged[d->nstaged].host);
-		free(d->staged[d->nstaged].coll);
-	}
-}
-
-/* The transaction committed: apply what it staged, under the lock. */
-void
-digests_publish(struct digests *d)
-{
-	size_t	 i;
-
-	if (d == NULL || d->nstaged == 0)
-		return;
-	pthread_mutex_lock(&d->lock);
-	for (i = 0; i < d->nstaged; i++)
-		digests_set(d, d->staged[i].host, d->staged[i].coll,
-		    d->staged[i].forget ? NULL : d->staged[i].dg);
-	pthread_mutex_unlock(&d->lock);
-	digests_unstage(d, 0);
-}
-
-/* A copy of one host's digests for its job. */
-struct host_digests *
-digests_host(struct digests *d, const char *host)
-{
-	struct host_digests	*hd = NULL;
-	struct dg_host		*e;
+	struct host_digests	*hd, *next;
 	size_t			 i;
 
-	if (d == NULL)
-		return NULL;
-	pthread_mutex_lock(&d->lock);
-	if ((e = digests_find(d, host)) != NULL && e->n > 0) {
-		hd = xcalloc(1, sizeof *hd);
-		hd->n = e->n;
-		hd->coll = xcalloc(e->n, sizeof *hd->coll);
-		hd->dg = xcalloc(e->n, sizeof *hd->dg);
-		for (i = 0; i < e->n; i++) {
-			hd->coll[i] = d->colls[e->slots[i].coll];
-			memcpy(hd->dg[i], e->slots[i].dg, RESULT_DIGEST_KEPT);
+	if (dw == NULL)
+		return;
+	pthread_mutex_lock(&dw->lock);
+	dw->stopping = 1;
+	pthread_cond_signal(&dw->room);
+	pthread_mutex_unlock(&dw->lock);
+	if (dw->started)
+		pthread_join(dw->thread, NULL);
+	for (i = 0; i < dw->nbuckets; i++)
+		for (hd = dw->buckets[i]; hd != NULL; hd = next) {
+			next = hd->next;
+			host_digests_free(hd);
 		}
-	}
-	pthread_mutex_unlock(&d->lock);
-	return hd;
+	free(dw->buckets);
+	free(dw->taken);
+	free(dw->path);
+	pthread_cond_destroy(&dw->room);
+	pthread_mutex_destroy(&dw->lock);
+	free(dw);
 }
 
-/* The copied digest of one collector. */
+/* The digest of one collector. */
 int
 host_digests_get(const struct host_digests *hd, const char *coll,
     unsigned char dg[RESULT_DIGEST_KEPT])
@@ -308,45 +379,21 @@ host_digests_get(const struct host_digests *hd, const char *coll,
 	if (hd == NULL)
 		return 0;
 	for (i = 0; i < hd->n; i++)
-		if (strcmp(hd->coll[i], coll) == 0) {
+		if (strcmp(hd->names + hd->off[i], coll) == 0) {
 			memcpy(dg, hd->dg[i], RESULT_DIGEST_KEPT);
 			return 1;
 		}
 	return 0;
 }
 
-/* Free a job's copy. NULL is fine. */
+/* Free a job's digests. NULL is fine. */
 void
 host_digests_free(struct host_digests *hd)
 {
 	if (hd == NULL)
 		return;
-	free(hd->coll);
+	free(hd->off);
+	free(hd->names);
 	free(hd->dg);
 	free(hd);
-}
-
-/* Free the table. NULL is fine. */
-void
-digests_close(struct digests *d)
-{
-	struct dg_host	*e, *next;
-	size_t		 i;
-
-	if (d == NULL)
-		return;
-	digests_unstage(d, 0);
-	free(d->staged);
-	for (i = 0; i < d->nbuckets; i++)
-		for (e = d->buckets[i]; e != NULL; e = next) {
-			next = e->next;
-			free(e->slots);
-			free(e);
-		}
-	free(d->buckets);
-	for (i = 0; i < d->ncolls; i++)
-		free(d->colls[i]);
-	free(d->colls);
-	pthread_mutex_destroy(&d->lock);
-	free(d);
 }

@@ -69,10 +69,10 @@ void		 writer_close(struct writer *);
  * writer wants queued (8 MB); the dispatcher starts no host meanwhile. */
 int		 writer_backlogged(struct writer *);
 
-/* The last stored digests of collector outputs, in memory (storage/
- * digest.h): the dispatcher copies a host's into its job; owned by the
- * writer, which updates them after each commit. */
-struct digests	*writer_digests(struct writer *);
+/* The database file, for a sweep's digest window (storage/digest.h) to
+ * read on its own connection; NULL when there is none (w NULL, or the
+ * database could not be opened). Valid while w is open. */
+const char	*writer_db_path(struct writer *);
 
 /* Counters for status/metrics; cheap, lock-protected. */
 struct writer_stats {

@@ -100,8 +100,6 @@ struct store {
 	sqlite3_stmt	*ist[ITEM_KIND_MAX][IST_MAX];	/* items.c's */
 	sqlite3_stmt	*cst[CST_MAX];		/* collstate.c's */
 	sqlite3_stmt	*sst[ITEM_KIND_MAX][SST_MAX];	/* itemset.c's */
-	struct digests	*digests;		/* in-memory copy of the
-						   collector digests, or NULL */
 };
 
 /* The statement cache (storage/stmt.c). stmt_cached prepares sql into
@@ -150,21 +148,6 @@ int	collstate_commit(struct store *, int64_t host_id,
 	    int64_t when);
 /* Does the host have no collector state at all? */
 
-/* The in-memory collector digests (storage/digest.c; the look-ups are in
- * digest.h). Loaded in one query on the writer's connection before its
- * thread starts; an empty table when there is no database to read. */
-struct digests	*digests_load(sqlite3 *);
-struct digests	*digests_load_empty(void);
-/* Writer thread, inside a transaction: a digest stored, or (dg NULL) an
- * entry to forget; published only when the transaction commits. */
-void		 digests_stage(struct digests *, const char *host,
-		    const char *collector, const unsigned char *dg);
-/* A mark (changes staged so far) and rolling back to it. */
-size_t		 digests_staged(const struct digests *);
-void		 digests_unstage(struct digests *, size_t mark);
-/* After COMMIT: apply the staged changes under the table's lock. */
-void		 digests_publish(struct digests *);
-void		 digests_close(struct digests *);
 
 /* Shared kinds (packages): a host links to one set of items, stored once
  * for every host with exactly those items (storage/itemset.c). */

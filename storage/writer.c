@@ -330,17 +330,14 @@ static int
 writer_apply_saved(struct writer *w, const struct writer_msg *m)
 {
 	sqlite3	*db = w->store.db;
-	size_t	 mark;
 	int	 rc;
 
 	if (m->type == WM_BARRIER)
 		return SQLITE_OK;
 	if ((rc = sqlite3_exec(db, "SAVEPOINT msg", NULL, NULL, NULL)) != 0)
 		return rc;
-	mark = digests_staged(w->store.digests);
 	rc = writer_apply_one(w, m);
 	if (rc != SQLITE_OK && writer_data_error(rc)) {
-		digests_unstage(w->store.digests, mark);
 		log_warnx("writer: dropping %s%s%s: %s",
 		    m->type == WM_RESULT ? "the result of " : "a message",
 		    m->type == WM_RESULT ? m->result->name : "",
@@ -400,8 +397,8 @@ writer_error(sqlite3 *db, int rc, char *err, size_t errlen)
 
 /* One pass over a batch in one transaction: every message under its own
  * savepoint (careful), or none at all, the pass stopping at the first
- * error. SQLITE_OK when it committed; otherwise rolled back, nothing
- * staged, and *data set when a message's content was what failed. */
+ * error. SQLITE_OK when it committed; otherwise rolled back, and *data
+ * set when a message's content was what failed. */
 static int
 writer_pass(struct writer *w, struct writer_msgs *batch, int careful,
     int *data)
@@ -419,11 +416,6 @@ writer_pass(struct writer *w, struct writer_msgs *batch, int careful,
 	*data = rc != SQLITE_OK && !careful && writer_data_error(rc);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	if (rc == SQLITE_OK) {
-		digests_publish(w->store.digests);
-		return SQLITE_OK;
-	}
-	digests_unstage(w->store.digests, 0);
 	return rc;
 }
 
@@ -882,7 +874,6 @@ writer_open(const char *path, char *err, size_t errlen)
 	w = xcalloc(1, sizeof *w);
 	w->path = xstrdup(path);
 	w->store.db = db;
-	w->store.digests = db != NULL ? digests_load(db) : digests_load_empty();
 	w->next_sweep = db != NULL ? writer_max_sweep(db) : 0;
 	w->queue_max = WRITER_QUEUE_MAX;
 	STAILQ_INIT(&w->queue);
@@ -899,7 +890,6 @@ writer_open(const char *path, char *err, size_t errlen)
 	}
 	if ((errno = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
 		snprintf(err, errlen, "writer thread: %s", strerror(errno));
-		digests_close(w->store.digests);
 		sqlite3_close(db);
 		free(w->path);
 		free(w);
@@ -1061,7 +1051,6 @@ writer_close_stats(struct writer *w, struct writer_stats *final)
 	if (w->stats.broken && w->store.db != NULL)	/* leave the file as is */
 		sqlite3_db_config(w->store.db,
 		    SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-	digests_close(w->store.digests);
 	if (sqlite3_close(w->store.db) != SQLITE_OK)
 		log_warnx("writer: closing %s: %s", w->path,
 		    sqlite3_errmsg(w->store.db));
@@ -1079,11 +1068,11 @@ writer_close(struct writer *w)
 	writer_close_stats(w, NULL);
 }
 
-/* The in-memory digests the dispatcher copies into each job. */
-struct digests *
-writer_digests(struct writer *w)
+/* The database a sweep's digest window reads (storage/digest.h). */
+const char *
+writer_db_path(struct writer *w)
 {
-	return w != NULL ? w->store.digests : NULL;
+	return w != NULL && w->store.db != NULL ? w->path : NULL;
 }
 
 /* Copy the counters. */

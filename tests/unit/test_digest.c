@@ -1,8 +1,10 @@
 /* Digest skipping (issue 13): captured outputs of every built-in collector
- * go through the real harvest (digest check, parsers) and writer. An
+ * go through the real harvest (digest check, parsers) and writer, with the
+ * digests read by a sweep's digest window as the dispatcher reads them. An
  * unchanged output is not parsed and changes nothing; changing one package
  * on one host shows exactly that change; a skip the store does not back
- * is never applied. */
+ * is never applied; the window holds no more than it is allowed and a host
+ * taken before its reader got there goes without digests. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +25,7 @@ static char	 tmpdir[] = "/tmp/rollcall-test-digest.XXXXXX";
 static struct db *rdb;			/* read-only connection */
 static struct writer *wr;		/* the writer under test */
 
-static int	mem_digests(const char *, const char *);
+static int	stored_digest(const char *, const char *);
 
 /* First cell of a query ("(none)" without rows). */
 static const char *
@@ -70,19 +72,32 @@ fixture(const char *coll, size_t *len)
 	return p;
 }
 
+/* Take host i's digests from a window, waiting for its reader as the
+ * dispatcher does (up to 10 s here: a loaded test machine). */
+static struct host_digests *
+take(struct digest_window *dw, size_t i)
+{
+	struct host_digests	*hd;
+	int			 tries = 0;
+
+	while (digest_window_take(dw, i, 0, &hd) == -1 && tries++ < 10000)
+		usleep(1000);
+	CHECK(tries < 10000);
+	return hd;
+}
+
 /* One host's attempt: every built-in collector's fixture output through
  * harvest_output; with bump, the version of package "adduser" changed. */
 static struct host_result *
-sweep_host(struct digests *dg, const char *host, int64_t sweep, int bump)
+sweep_host(struct host_digests *last, const char *host, int64_t sweep,
+    int bump)
 {
 	const struct collector	*c, *all;
 	struct host_result	*r;
 	struct coll_result	*cr;
-	struct host_digests	*last;
 	size_t			 i, n, len;
 	char			*out, *p;
 
-	last = digests_host(dg, host);	/* as the dispatcher copies them */
 	r = host_result_new(host, "192.0.2.1", 22, sweep);
 	r->started_us = T0 + sweep * 60000000LL;
 	r->ended_us = r->started_us + 250000;
@@ -108,11 +123,15 @@ sweep_host(struct digests *dg, const char *host, int64_t sweep, int bump)
 static int64_t
 sweep(struct writer *w, int bump)
 {
-	int64_t	 s;
+	static const char *const names[] = { "a", "b" };
+	struct digest_window	*dw;
+	int64_t			 s;
 
 	s = writer_sweep_begin(w, "test", 2);
-	writer_submit(w, sweep_host(writer_digests(w), "a", s, 0));
-	writer_submit(w, sweep_host(writer_digests(w), "b", s, bump));
+	dw = digest_window_open(writer_db_path(w), names, 2, 0);
+	writer_submit(w, sweep_host(take(dw, 0), "a", s, 0));
+	writer_submit(w, sweep_host(take(dw, 1), "b", s, bump));
+	digest_window_close(dw);
 	writer_sweep_end(w, s);
 	writer_flush(w);
 	return s;
@@ -224,24 +243,27 @@ test_unbacked(struct writer *w)
 	CHECK_STR(q("SELECT hex(digest) <> '%s' FROM collector_state s JOIN "
 	    "hosts h ON h.id=s.host_id WHERE h.name='b' AND "
 	    "collector='packages'", "ABABABABABABABABABABABABABABABAB"), "1");
-	/* The in-memory copy forgot the entry that made the claim: the next
-	 * sweep of b parses its packages again. */
-	CHECK(mem_digests("b", "packages") == 0);
-	CHECK(mem_digests("b", "os") == 1);
+	/* The stored digest, which backs the stored packages, is what the
+	 * next sweep's window reads. */
+	CHECK(stored_digest("b", "packages") == 1);
+	CHECK(stored_digest("b", "os") == 1);
 }
 
-/* Does the writer's in-memory copy hold host's digest of coll, equal to
- * the stored one? 1 yes, 0 none, -1 different. */
+/* Does a window read host's digest of coll, equal to the stored one?
+ * 1 yes, 0 none, -1 different. */
 static int
-mem_digests(const char *host, const char *coll)
+stored_digest(const char *host, const char *coll)
 {
+	struct digest_window	*dw;
 	struct host_digests	*hd;
 	unsigned char		 dg[RESULT_DIGEST_KEPT];
 	char			 hex[2 * RESULT_DIGEST_KEPT + 1];
 	size_t			 i;
 	int			 found;
 
-	hd = digests_host(writer_digests(wr), host);
+	dw = digest_window_open(writer_db_path(wr), &host, 1, 0);
+	hd = take(dw, 0);
+	digest_window_close(dw);
 	found = host_digests_get(hd, coll, dg);
 	host_digests_free(hd);
 	if (!found)
@@ -255,9 +277,9 @@ mem_digests(const char *host, const char *coll)
 	    1 : -1;
 }
 
-/* After the forgotten claim the next sweep parses b's packages and the
- * copy holds their digest again; a reopened writer loads the same digests
- * in one query. */
+/* After the unbacked claim the next sweep's claims are made against the
+ * stored digests: b's packages are confirmed, nothing changes; a reopened
+ * writer's database gives the same digests. */
 static void
 test_reload(const char *path)
 {
@@ -268,15 +290,67 @@ test_reload(const char *path)
 	CHECK_STR(changes(s), "");
 	CHECK_STR(q("SELECT count(*) FROM collector_runs c JOIN attempts a ON "
 	    "a.id=c.attempt_id JOIN hosts h ON h.id=a.host_id WHERE "
-	    "a.sweep_id=%lld AND h.name='b' AND c.collector='packages' AND "
-	    "c.status='ok'", (long long)s), "1");
-	CHECK(mem_digests("b", "packages") == 1);
+	    "a.sweep_id=%lld AND h.name='b' AND c.collector='packages'",
+	    (long long)s), "0");
+	CHECK(atoi(q("SELECT a.unchanged FROM attempts a JOIN hosts h ON "
+	    "h.id=a.host_id WHERE a.sweep_id=%lld AND h.name='b'",
+	    (long long)s)) >= 10);
 	writer_close(wr);
 	wr = writer_open(path, err, sizeof err);
 	CHECK(wr != NULL);
-	CHECK(mem_digests("a", "packages") == 1);
-	CHECK(mem_digests("b", "packages") == 1);
-	CHECK(mem_digests("b", "kernel") == 1);
+	CHECK(stored_digest("a", "packages") == 1);
+	CHECK(stored_digest("b", "packages") == 1);
+	CHECK(stored_digest("b", "kernel") == 1);
+	CHECK(stored_digest("nosuchhost", "kernel") == 0);
+}
+
+/* Take host i from a window until it answers (bounded): its digests'
+ * count of collectors with a stored digest, 0 without digests. */
+static int
+take_n(struct digest_window *dw, size_t i)
+{
+	struct host_digests	*hd = take(dw, i);
+	unsigned char		 dg[RESULT_DIGEST_KEPT];
+	int			 n;
+
+	n = host_digests_get(hd, "packages", dg) + host_digests_get(hd,
+	    "kernel", dg);
+	host_digests_free(hd);
+	return n;
+}
+
+/* The window's bounds: with room for one host, a host taken past one
+ * held back goes without digests (a miss) instead of waiting; the reader
+ * skips it and goes on once the held one is taken; no database, or a
+ * forced take, means no digests at once; closing while the reader waits
+ * for room ends it. */
+static void
+test_window(struct writer *w)
+{
+	static const char *const names[] = { "a", "b", "nosuchhost", "b" };
+	struct digest_window		*dw;
+	struct digest_window_stats	 st;
+	struct host_digests		*hd;
+
+	dw = digest_window_open(writer_db_path(w), names, 4, 1);
+	CHECK(take_n(dw, 1) == 0);	/* "a" is held, not taken: a miss */
+	CHECK(take_n(dw, 0) == 2);	/* "a", read before */
+	CHECK(take_n(dw, 2) == 0);	/* read, nothing stored */
+	CHECK(take_n(dw, 3) == 2);	/* "b" again, read after the miss */
+	digest_window_stats(dw, &st);
+	CHECK(st.hits == 2 && st.misses == 1 && st.none == 1);
+	digest_window_close(dw);
+
+	dw = digest_window_open(writer_db_path(w), names, 4, 1);
+	CHECK(digest_window_take(dw, 3, 1, &hd) == 0 && hd == NULL);
+	usleep(20000);			/* the reader waits for room */
+	digest_window_close(dw);
+
+	dw = digest_window_open(NULL, names, 4, 0);
+	CHECK(digest_window_take(dw, 0, 0, &hd) == 0 && hd == NULL);
+	digest_window_stats(dw, &st);
+	CHECK(st.misses == 1);
+	digest_window_close(dw);
 }
 
 int
@@ -295,11 +369,12 @@ main(void)
 	rdb = wr != NULL ? db_open_ro(path, err, sizeof err) : NULL;
 	CHECK(rdb != NULL);
 	if (wr != NULL && rdb != NULL) {
-		/* Nothing stored yet: nothing in memory. */
-		CHECK(digests_host(writer_digests(wr), "a") == NULL);
+		/* Nothing stored yet: no digests. */
+		CHECK(stored_digest("a", "packages") == 0);
 		test_skip(wr);
 		test_unbacked(wr);
 		test_reload(path);
+		test_window(wr);
 	}
 	writer_close(wr);
 	db_close(rdb);
