@@ -6,6 +6,11 @@
 # the dispatcher pauses (rollcall -v logs it and the resume), every host is
 # stored in the end, and rollcall's peak RSS stays under 64 MB, where the
 # 24 results alone would hold about 70 MB if they all waited at once.
+# Nothing here is judged by the clock, but about 195,000 database writes
+# each sleep RC_SLOW_US, and on a loaded machine a 300 us sleep lasts much
+# longer (a CI run beside a benchmark took over 300 s): collect gets most of
+# ctest's 600 s instead of lib.sh's 300 s default.
+RC_TIMEOUT=${RC_TIMEOUT:-540}
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 preload_shim "${SLOWDB_SHIM:-$BUILD_DIR/tests/slowdb_shim.so}"
