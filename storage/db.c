@@ -314,19 +314,13 @@ db_close(struct db *d)
 void
 table_free(struct table *t)
 {
-	size_t	 r, c;
+	size_t	 c;
 
 	if (t == NULL)
 		return;
-	if (t->arena != NULL) {
+	if (t->arena != NULL)
 		arena_free(t->arena);
-		free(t->arena);
-	} else
-		for (r = 0; r < t->nrows; r++) {
-			for (c = 0; c < t->ncols; c++)
-				free(t->rows[r][c]);
-			free(t->rows[r]);
-		}
+	free(t->arena);
 	for (c = 0; c < t->ncols; c++)
 		free(t->cols[c]);
 	free(t->rows);
@@ -335,24 +329,11 @@ table_free(struct table *t)
 	free(t);
 }
 
-/* A copy of v where the table keeps its cells. */
-static char *
-table_strdup(struct table *t, const char *v)
-{
-	if (v == NULL)
-		return NULL;
-	return t->arena != NULL ? arena_strdup(t->arena, v) : xstrdup(v);
-}
-
-/* Replace one cell; an arena's old copy stays until table_free. */
+/* Replace one cell; the old copy stays in the arena until table_free. */
 void
 table_set_cell(struct table *t, size_t r, size_t c, const char *v)
 {
-	char	*old = t->rows[r][c];
-
-	t->rows[r][c] = table_strdup(t, v);
-	if (t->arena == NULL)
-		free(old);
+	t->rows[r][c] = v != NULL ? arena_strdup(t->arena, v) : NULL;
 }
 
 /* Widen every row by one NULL cell at column at. */
@@ -370,15 +351,12 @@ table_add_column(struct table *t, size_t at, const char *name, int numeric)
 	t->cols[at] = xstrdup(name);
 	t->numeric[at] = numeric;
 	for (r = 0; r < t->nrows; r++) {
-		row = t->arena != NULL ? arena_alloc(t->arena,
-		    (n + 1) * sizeof *row) : xcalloc(n + 1, sizeof *row);
+		row = arena_alloc(t->arena, (n + 1) * sizeof *row);
 		memcpy(row, t->rows[r], at * sizeof *row);
 		row[at] = NULL;
 		memcpy(row + at + 1, t->rows[r] + at, (n - 1 - at) *
 		    sizeof *row);
 		row[n] = NULL;
-		if (t->arena == NULL)
-			free(t->rows[r]);
 		t->rows[r] = row;
 	}
 	t->ncols = n;

@@ -110,9 +110,8 @@ struct table {
 	int	*numeric;	/* per column: 1 when every cell is a number */
 	size_t	 nrows;
 	char	***rows;	/* rows[r][c], NULL for SQL NULL */
-	struct arena *arena;	/* db_query's tables: every row array and
-				 * cell lives here (freed at once, never one
-				 * by one); NULL: each is its own malloc */
+	struct arena *arena;	/* every row array and cell lives here
+				 * (freed at once, never one by one) */
 };
 void		 table_free(struct table *);
 /* Replace cell (r, c) with a copy of v (NULL: SQL NULL); the table owns
